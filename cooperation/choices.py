@@ -1,0 +1,166 @@
+"""Every enumerated value of the domain, defined once.
+
+Model fields, filters, serializers, forms and the admin all read these classes;
+nothing else spells a status or a kind as a literal.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Visibility(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    INTERNAL = "internal", _("Internal")
+    PUBLISHED = "published", _("Published")
+
+
+class ActorKind(models.TextChoices):
+    STATE = "state", _("State")
+    GROUPING = "grouping", _("Grouping or alliance")
+    AGENCY = "agency", _("Government agency")
+    ARMED_FORCES = "armed_forces", _("Armed forces")
+    INDUSTRY = "industry", _("Industry")
+    THINK_TANK = "think_tank", _("Think tank")
+    INTERNATIONAL_ORGANISATION = "international_organisation", _("International organisation")
+    OTHER = "other", _("Other")
+
+
+class SourceFormat(models.TextChoices):
+    TEXT = "text", _("Plain text")
+    MARKDOWN = "markdown", _("Markdown")
+    PDF = "pdf", _("PDF")
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date the evidence actually gives (a brief often names only a year)."""
+
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
+
+
+class AgreementKind(models.TextChoices):
+    DECLARATION = "declaration", _("Declaration")
+    AGREEMENT = "agreement", _("Agreement or treaty")
+    MOU = "mou", _("Memorandum of understanding or cooperation")
+    NATIONAL_POLICY = "national_policy", _("National policy or strategy")
+    LEGISLATION = "legislation", _("Legislation or constitutional provision")
+    INITIATIVE = "initiative", _("Initiative or framework")
+
+
+class AgreementStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    NEGOTIATING = "negotiating", _("Under negotiation")
+    SIGNED = "signed", _("Signed")
+    IN_FORCE = "in_force", _("In force")
+    SUPERSEDED = "superseded", _("Superseded")
+    LAPSED = "lapsed", _("Lapsed or withdrawn")
+
+
+class DealKind(models.TextChoices):
+    ACQUISITION = "acquisition", _("Acquisition")
+    CO_DEVELOPMENT = "co_development", _("Co-development")
+    CO_PRODUCTION = "co_production", _("Co-production")
+    TECHNOLOGY_COLLABORATION = "technology_collaboration", _("Technology collaboration")
+
+
+class DealStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    NEGOTIATING = "negotiating", _("Negotiating")
+    SIGNED = "signed", _("Signed")
+    DELIVERING = "delivering", _("Delivering / under way")
+    COMPLETED = "completed", _("Completed")
+    STALLED = "stalled", _("Stalled")
+    FAILED = "failed", _("Failed or cancelled")
+
+
+class ChallengeCategory(models.TextChoices):
+    COST = "cost", _("Cost")
+    REGULATION = "regulation", _("Regulation")
+    PROCEDURE = "procedure", _("Procedure")
+    TECHNOLOGY_TRANSFER = "technology_transfer", _("Technology transfer")
+    STRATEGIC_ALIGNMENT = "strategic_alignment", _("Strategic alignment")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+    DEPENDENCY = "dependency", _("Third-party dependency")
+    FINANCE = "finance", _("Finance and investment")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class RecommendationStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    UNDER_REVIEW = "under_review", _("Under review")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_PROGRESS = "in_progress", _("In progress")
+    IMPLEMENTED = "implemented", _("Implemented")
+    REJECTED = "rejected", _("Rejected")
+    DEFERRED = "deferred", _("Deferred")
+
+
+# The one table of allowed recommendation status moves. The UI, the API, the
+# admin and the tests all read it; nothing else decides what may follow what.
+_S = RecommendationStatus
+RECOMMENDATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    _S.PROPOSED: frozenset({_S.UNDER_REVIEW, _S.REJECTED, _S.DEFERRED}),
+    _S.UNDER_REVIEW: frozenset({_S.ACCEPTED, _S.REJECTED, _S.DEFERRED, _S.PROPOSED}),
+    _S.ACCEPTED: frozenset({_S.IN_PROGRESS, _S.DEFERRED, _S.REJECTED}),
+    _S.IN_PROGRESS: frozenset({_S.IMPLEMENTED, _S.DEFERRED, _S.ACCEPTED}),
+    _S.IMPLEMENTED: frozenset({_S.IN_PROGRESS}),
+    _S.REJECTED: frozenset({_S.UNDER_REVIEW}),
+    _S.DEFERRED: frozenset({_S.UNDER_REVIEW, _S.REJECTED}),
+}
+del _S
+
+# Statuses after which a recommendation no longer counts as open (e.g. overdue).
+CLOSED_RECOMMENDATION_STATUSES = frozenset(
+    {RecommendationStatus.IMPLEMENTED, RecommendationStatus.REJECTED}
+)
+
+
+def allowed_transitions(status: str) -> list[str]:
+    """The statuses a recommendation in `status` may move to, in display order."""
+    allowed = RECOMMENDATION_TRANSITIONS.get(status, frozenset())
+    return [value for value in RecommendationStatus.values if value in allowed]
+
+
+class ResponseClassification(models.TextChoices):
+    """How the addressee answered, in the terms of parliamentary action-taken reports."""
+
+    AWAITING_REPLY = "awaiting_reply", _("Awaiting reply")
+    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED_WITH_COMMENTS = "accepted_with_comments", _("Accepted with comments")
+    NOT_PURSUED = "not_pursued", _("Not pursued")
+    NOT_ACCEPTED_REITERATED = "not_accepted_reiterated", _("Not accepted and reiterated")
+    INTERIM_REPLY = "interim_reply", _("Interim reply")
+
+
+class ProposalState(models.TextChoices):
+    OPEN = "open", _("Open")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class AnnotationMotivation(models.TextChoices):
+    COMMENT = "comment", _("Comment")
+    QUESTION = "question", _("Question")
+    HIGHLIGHT = "highlight", _("Highlight")
+    LINK = "link", _("Link")
+
+
+class AnnotationVisibility(models.TextChoices):
+    PRIVATE = "private", _("Private (only me)")
+    TEAM = "team", _("Team")
+    PARTNERS = "partners", _("Team and partners")

@@ -1,0 +1,53 @@
+"""History: one django-simple-history row per service write.
+
+Services save with history switched off, make all their changes (fields and
+many-to-many links), then call `write_history` once, so a write is exactly one
+history row holding the complete after-state, including links.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from simple_history.models import HistoricalRecords
+
+CREATED = "+"
+CHANGED = "~"
+DELETED = "-"
+
+
+class History(HistoricalRecords):
+    """HistoricalRecords that leaves a handle on the model so services can write rows."""
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        if sender is self.cls or (self.inherit and issubclass(sender, self.cls)):
+            sender._history_recorder = self
+
+
+@contextmanager
+def history_paused(instance):
+    """Suppress simple-history's per-save and per-m2m-change rows for `instance`."""
+    instance.skip_history_when_saving = True
+    try:
+        yield instance
+    finally:
+        del instance.skip_history_when_saving
+
+
+def write_history(instance, *, kind: str, user=None, reason: str = "") -> None:
+    """Record `instance` as it now stands (fields and links) as one history row."""
+    instance._history_user = user if (user is not None and user.is_authenticated) else None
+    instance._change_reason = reason[:100]
+    try:
+        type(instance)._history_recorder.create_historical_record(instance, kind)
+    finally:
+        del instance._history_user
+        del instance._change_reason
+
+
+def history_m2m_values(historical_row, field_name: str) -> list[int]:
+    """The primary keys a many-to-many field pointed at in one history row."""
+    field = historical_row.instance_type._meta.get_field(field_name)
+    target_attname = f"{field.m2m_reverse_field_name()}_id"
+    return sorted(getattr(row, target_attname) for row in getattr(historical_row, field_name).all())

@@ -1,0 +1,38 @@
+from cooperation.models.annotations import Annotation
+from cooperation.models.base import LiveManager, LiveQuerySet, Record, Tracked
+from cooperation.models.records import (
+    RECORD_MODELS,
+    Agreement,
+    Challenge,
+    Deal,
+    Recommendation,
+    RecordEvidence,
+)
+from cooperation.models.sources import Excerpt, Source
+from cooperation.models.taxonomy import Actor, Topic
+from cooperation.models.tracking import (
+    RecommendationResponse,
+    RecommendationStatusChange,
+    StatusProposal,
+)
+
+__all__ = [
+    "RECORD_MODELS",
+    "Actor",
+    "Agreement",
+    "Annotation",
+    "Challenge",
+    "Deal",
+    "Excerpt",
+    "LiveManager",
+    "LiveQuerySet",
+    "Recommendation",
+    "RecommendationResponse",
+    "RecommendationStatusChange",
+    "Record",
+    "RecordEvidence",
+    "Source",
+    "StatusProposal",
+    "Tracked",
+    "Topic",
+]

@@ -1,0 +1,66 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from cooperation.choices import AnnotationMotivation, AnnotationVisibility
+from cooperation.history import History
+from cooperation.models.base import Tracked
+
+
+class Annotation(Tracked):
+    """A user's note on a record or on an excerpt of a source; replies form threads.
+
+    The body is Markdown as the author typed it; it is sanitised when rendered.
+    A reply carries its thread's target too, so a target's notes are one query.
+    """
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+    )
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target_record = GenericForeignKey("content_type", "object_id")
+    excerpt = models.ForeignKey(
+        "cooperation.Excerpt",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="annotations",
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
+    )
+    body = models.TextField()
+    motivation = models.CharField(
+        max_length=16, choices=AnnotationMotivation, default=AnnotationMotivation.COMMENT
+    )
+    visibility = models.CharField(
+        max_length=16,
+        choices=AnnotationVisibility,
+        default=AnnotationVisibility.TEAM,
+        db_index=True,
+    )
+    resolved = models.BooleanField(default=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    history = History()
+
+    class Meta(Tracked.Meta):
+        ordering = ["created_at", "id"]
+        permissions = [("moderate_annotation", "Can resolve and hide others' annotations")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(excerpt__isnull=False)
+                | models.Q(content_type__isnull=False, object_id__isnull=False),
+                name="annotation_has_target",
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        first_line = self.body.strip().splitlines()[0] if self.body.strip() else ""
+        return first_line[:80]

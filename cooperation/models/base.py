@@ -1,0 +1,118 @@
+"""Abstract bases: who and when, a version number, and soft deletion."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from django.utils import timezone
+
+from cooperation.choices import Visibility
+
+
+class LiveQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class LiveManager(models.Manager.from_queryset(LiveQuerySet)):
+    """The default manager hides soft-deleted rows; `all_objects` sees everything."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class Tracked(models.Model):
+    """Who made and last changed a row, when, its version, and whether it is in the trash.
+
+    `version` rises by one with every write; edits carry the version they started
+    from, so a stale form or API call is refused instead of overwriting.
+    Nothing is hard-deleted: a delete sets `deleted_at`.
+    """
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = LiveManager()
+    all_objects = LiveQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_objects"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Record(Tracked):
+    """What agreements, deals, challenges and recommendations have in common."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=120, unique=True)
+    summary = models.TextField(blank=True)
+    visibility = models.CharField(
+        max_length=16, choices=Visibility, default=Visibility.DRAFT, db_index=True
+    )
+    actors = models.ManyToManyField("cooperation.Actor", blank=True, related_name="%(class)s_set")
+    topics = models.ManyToManyField("cooperation.Topic", blank=True, related_name="%(class)s_set")
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_duplicates",
+        editable=False,
+        help_text="Set when this record was merged into another as a duplicate.",
+    )
+    evidence_links = GenericRelation("cooperation.RecordEvidence", related_query_name="%(class)s")
+    annotations = GenericRelation("cooperation.Annotation", related_query_name="%(class)s")
+
+    # Many-to-many fields each concrete record snapshots into its history.
+    history_m2m_fields: tuple[str, ...] = ("actors", "topics")
+
+    class Meta(Tracked.Meta):
+        abstract = True
+        ordering = ["title"]
+        permissions = [
+            ("publish_record", "Can publish and unpublish records"),
+            ("merge_record", "Can merge duplicate records"),
+            ("restore_record", "Can restore earlier versions and deleted records"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def kind_label(self) -> str:
+        return self._meta.verbose_name.capitalize()
+
+    def live_evidence_links(self):
+        return self.evidence_links.filter(deleted_at__isnull=True).select_related("excerpt")

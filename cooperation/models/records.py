@@ -1,0 +1,186 @@
+"""The four record kinds and the evidence that links them to excerpts."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from cooperation.choices import (
+    AgreementKind,
+    AgreementStatus,
+    ChallengeCategory,
+    DatePrecision,
+    DealKind,
+    DealStatus,
+    Priority,
+    RecommendationStatus,
+    Severity,
+)
+from cooperation.history import History
+from cooperation.models.base import Record, Tracked
+
+
+class Agreement(Record):
+    """A declaration, agreement, MoU, national policy or legislation."""
+
+    kind = models.CharField(max_length=32, choices=AgreementKind, db_index=True)
+    status = models.CharField(
+        max_length=32, choices=AgreementStatus, default=AgreementStatus.SIGNED, db_index=True
+    )
+    parties = models.ManyToManyField(
+        "cooperation.Actor", blank=True, related_name="agreements_as_party"
+    )
+    signed_on = models.DateField(null=True, blank=True)
+    signed_on_precision = models.CharField(
+        max_length=8,
+        choices=DatePrecision,
+        blank=True,
+        help_text="How much of the signing date is known (a brief often gives only a year).",
+    )
+    in_force_on = models.DateField(null=True, blank=True)
+
+    history_m2m_fields = ("actors", "topics", "parties")
+    history = History(m2m_fields=history_m2m_fields)
+
+    class Meta(Record.Meta):
+        pass
+
+
+class Deal(Record):
+    """An acquisition, co-development, co-production or technology collaboration."""
+
+    kind = models.CharField(max_length=32, choices=DealKind, db_index=True)
+    status = models.CharField(
+        max_length=32, choices=DealStatus, default=DealStatus.PROPOSED, db_index=True
+    )
+    supplier = models.ForeignKey(
+        "cooperation.Actor",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deals_as_supplier",
+    )
+    recipient = models.ForeignKey(
+        "cooperation.Actor",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deals_as_recipient",
+    )
+    system = models.CharField(max_length=300, blank=True, help_text="System or programme.")
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    governed_by = models.ManyToManyField(
+        Agreement, blank=True, related_name="governed_deals", help_text="Agreements that govern it."
+    )
+
+    history_m2m_fields = ("actors", "topics", "governed_by")
+    history = History(m2m_fields=history_m2m_fields)
+
+    class Meta(Record.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__isnull=True)
+                | models.Q(period_start__isnull=True)
+                | models.Q(period_end__gte=models.F("period_start")),
+                name="deal_period_ordered",
+            )
+        ]
+
+
+class Challenge(Record):
+    """An obstacle to cooperation."""
+
+    category = models.CharField(max_length=32, choices=ChallengeCategory, db_index=True)
+    severity = models.CharField(
+        max_length=16, choices=Severity, default=Severity.MEDIUM, db_index=True
+    )
+    affects_deals = models.ManyToManyField(
+        Deal, blank=True, related_name="challenges", help_text="Deals this challenge holds back."
+    )
+    affects_agreements = models.ManyToManyField(
+        Agreement, blank=True, related_name="challenges", help_text="Agreements it hampers."
+    )
+
+    history_m2m_fields = ("actors", "topics", "affects_deals", "affects_agreements")
+    history = History(m2m_fields=history_m2m_fields)
+
+    class Meta(Record.Meta):
+        pass
+
+
+class Recommendation(Record):
+    """What someone should do. Its status moves only through the transition service."""
+
+    priority = models.CharField(
+        max_length=16, choices=Priority, default=Priority.MEDIUM, db_index=True
+    )
+    addressed_to = models.ManyToManyField(
+        "cooperation.Actor", blank=True, related_name="recommendations_addressed"
+    )
+    addresses = models.ManyToManyField(
+        Challenge, blank=True, related_name="recommendations", help_text="Challenges it answers."
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_recommendations",
+        help_text="The analyst who follows it up.",
+    )
+    target_date = models.DateField(null=True, blank=True, db_index=True)
+    # Never assigned directly: RecommendationStatusChange rows are the truth,
+    # and this column is their latest `to_status`, kept by the same service.
+    status = models.CharField(
+        max_length=32,
+        choices=RecommendationStatus,
+        default=RecommendationStatus.PROPOSED,
+        editable=False,
+        db_index=True,
+    )
+
+    history_m2m_fields = ("actors", "topics", "addressed_to", "addresses")
+    history = History(m2m_fields=history_m2m_fields)
+
+    class Meta(Record.Meta):
+        permissions = [
+            *Record.Meta.permissions,
+            ("transition_recommendation", "Can move a recommendation's status"),
+        ]
+
+
+RECORD_MODELS: tuple[type[Record], ...] = (Agreement, Deal, Challenge, Recommendation)
+
+
+class RecordEvidence(Tracked):
+    """Links a record to an excerpt that supports it."""
+
+    excerpt = models.ForeignKey(
+        "cooperation.Excerpt", on_delete=models.PROTECT, related_name="evidence_links"
+    )
+    content_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.PROTECT,
+        limit_choices_to={"app_label": "cooperation", "model__in": [m.__name__.lower() for m in RECORD_MODELS]},
+    )
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    note = models.CharField(max_length=500, blank=True, help_text="What the passage shows.")
+
+    history = History()
+
+    class Meta(Tracked.Meta):
+        verbose_name = "evidence link"
+        ordering = ["excerpt__start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "excerpt"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="evidence_unique_live_link",
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.excerpt} → {self.content_type.model} #{self.object_id}"

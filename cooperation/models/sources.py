@@ -1,0 +1,107 @@
+from functools import cached_property
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+from cooperation.choices import SourceFormat, Visibility
+from cooperation.history import History
+from cooperation.models.base import Tracked
+from cooperation.text import ReadingView, reading_view
+
+
+class Source(Tracked):
+    """A brief, its text kept exactly as imported."""
+
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=300, blank=True)
+    authors = models.CharField(max_length=500, blank=True)
+    reference_code = models.CharField(max_length=100, blank=True, db_index=True)
+    published_on = models.DateField(null=True, blank=True, help_text="Event or publication date.")
+    # The stored text is the evidence: it is never rewritten after import.
+    text = models.TextField(editable=False)
+    sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    format = models.CharField(max_length=16, choices=SourceFormat, editable=False)
+    original_file = models.FileField(upload_to="sources/%Y/", blank=True, editable=False)
+    original_filename = models.CharField(max_length=255, blank=True, editable=False)
+    # Spans [start, end) of running headers and page numbers, found at import.
+    furniture = models.JSONField(default=list, blank=True, editable=False)
+    visibility = models.CharField(
+        max_length=16, choices=Visibility, default=Visibility.INTERNAL, db_index=True
+    )
+
+    history = History(excluded_fields=["text"])
+
+    class Meta(Tracked.Meta):
+        ordering = ["-published_on", "title"]
+        permissions = [("publish_source", "Can publish and unpublish sources")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:cooperation_source_change", args=[self.pk])
+
+    @cached_property
+    def reading(self) -> ReadingView:
+        return reading_view(self.text, [tuple(span) for span in self.furniture])
+
+
+class Excerpt(Tracked):
+    """Evidence: a span of a source's text, as a W3C Web Annotation text selector pair.
+
+    TextPositionSelector (start, end) and TextQuoteSelector (exact, prefix, suffix);
+    `exact` always equals `source.text[start:end]`, checked here and in the database.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="excerpts")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    exact = models.TextField()
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    note = models.TextField(blank=True)
+
+    history = History()
+
+    class Meta(Tracked.Meta):
+        ordering = ["source", "start", "end"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="excerpt_end_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["source", "start", "end"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="excerpt_unique_live_span",
+            ),
+        ]
+        indexes = [models.Index(fields=["source", "start"])]
+
+    def __str__(self) -> str:
+        quote = self.display_quote
+        return f"“{quote[:80]}…”" if len(quote) > 80 else f"“{quote}”"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.source_id is None or self.start is None or self.end is None:
+            return
+        text = self.source.text
+        if not 0 <= self.start < self.end <= len(text):
+            raise ValidationError(
+                {"end": f"The span must lie inside the source ({len(text)} characters)."}
+            )
+        if self.exact != text[self.start : self.end]:
+            raise ValidationError({"exact": "The quote does not match the source text at that span."})
+
+    @property
+    def display_quote(self) -> str:
+        """The quote as a person reads it: running headers inside the span left out."""
+        if self.source_id is None:
+            return self.exact
+        return self.source.reading.quote(self.start, self.end)
+
+    @property
+    def url_fragment(self) -> str:
+        # RFC 5147 character fragment, so the span can be linked from outside.
+        return f"char={self.start},{self.end}"

@@ -1,0 +1,38 @@
+from django.db import models
+
+from cooperation.choices import ActorKind
+from cooperation.history import History
+from cooperation.models.base import Tracked
+
+
+class Actor(Tracked):
+    """A state, organisation or grouping that records name."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField(max_length=32, choices=ActorKind, default=ActorKind.STATE)
+    description = models.TextField(blank=True)
+
+    history = History()
+
+    class Meta(Tracked.Meta):
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Topic(Tracked):
+    """A technology or policy area."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    history = History()
+
+    class Meta(Tracked.Meta):
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,91 @@
+"""Reads: what pages, the admin and commands ask of the database."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from cooperation.choices import RecommendationStatus, Visibility
+from cooperation.models import (
+    RECORD_MODELS,
+    Actor,
+    Annotation,
+    Recommendation,
+    Record,
+    Source,
+    Topic,
+)
+
+# Titles at least this similar (0–1, after normalising) are offered as possible duplicates.
+DUPLICATE_SIMILARITY = 0.88
+_NOISE = re.compile(r"[^a-z0-9 ]+")
+_STOPWORDS = {"the", "a", "an", "of", "for", "and", "on", "concerning", "between", "to", "in"}
+
+
+def home_summary() -> dict:
+    records = []
+    for model in RECORD_MODELS:
+        counts = model.objects.aggregate(
+            total=Count("pk"), published=Count("pk", filter=Q(visibility=Visibility.PUBLISHED))
+        )
+        meta = model._meta
+        records.append(
+            {
+                "label": meta.verbose_name_plural.capitalize(),
+                "total": counts["total"],
+                "published": counts["published"],
+                "admin_url": reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"),
+            }
+        )
+    by_status = dict(
+        Recommendation.objects.values_list("status").annotate(n=Count("pk")).order_by()
+    )
+    return {
+        "records": records,
+        "recommendation_statuses": [
+            {"value": value, "label": label, "count": by_status.get(value, 0)}
+            for value, label in RecommendationStatus.choices
+        ],
+        "sources": Source.objects.annotate(
+            excerpt_count=Count("excerpts", filter=Q(excerpts__deleted_at__isnull=True))
+        ).order_by("-published_on", "title")[:20],
+        "actors": Actor.objects.count(),
+        "topics": Topic.objects.count(),
+        "annotations": Annotation.objects.count(),
+    }
+
+
+def normalised_title(title: str) -> str:
+    words = _NOISE.sub(" ", title.casefold().replace("-", " ")).split()
+    return " ".join(w for w in words if w not in _STOPWORDS)
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    first: Record
+    second: Record
+    similarity: float
+
+
+def duplicate_candidates(model: type[Record], *, threshold: float = DUPLICATE_SIMILARITY):
+    """Pairs of live records of one kind whose titles read as the same thing.
+
+    Quadratic in the number of records of a kind, which is fine for curation
+    lists of thousands; exact normalised matches are found first, cheaply.
+    """
+    records = list(model.objects.only("pk", "title", "slug").order_by("pk"))
+    keys = [(record, normalised_title(record.title)) for record in records]
+    pairs = []
+    for i, (first, first_key) in enumerate(keys):
+        for second, second_key in keys[i + 1 :]:
+            if first_key == second_key:
+                score = 1.0
+            else:
+                score = difflib.SequenceMatcher(None, first_key, second_key).ratio()
+            if score >= threshold:
+                pairs.append(DuplicateCandidate(first, second, round(score, 3)))
+    return sorted(pairs, key=lambda p: -p.similarity)

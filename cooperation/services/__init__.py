@@ -1,0 +1,70 @@
+"""Every write in Contours goes through a function in this package.
+
+Each is `<entity>_<action>`, keyword-only, atomic, validating, and writes one
+history row. Views, the API, the admin and management commands call these;
+none of them saves a model on its own.
+"""
+
+from cooperation.services.annotations import (
+    annotation_create,
+    annotation_delete,
+    annotation_resolve,
+    annotation_update,
+)
+from cooperation.services.common import ConflictError
+from cooperation.services.evidence import (
+    evidence_attach,
+    evidence_detach,
+    excerpt_create,
+    excerpt_create_from_quote,
+)
+from cooperation.services.recommendations import (
+    recommendation_record_initial_status,
+    recommendation_response_record,
+    recommendation_transition,
+    status_proposal_create,
+    status_proposal_decide,
+)
+from cooperation.services.records import (
+    record_merge,
+    record_publish,
+    record_set_visibility,
+    record_unpublish,
+)
+from cooperation.services.sources import SourceImportError, extract_text, source_import
+from cooperation.services.tracked import (
+    tracked_create,
+    tracked_delete,
+    tracked_restore_version,
+    tracked_undelete,
+    tracked_update,
+)
+
+__all__ = [
+    "ConflictError",
+    "SourceImportError",
+    "annotation_create",
+    "annotation_delete",
+    "annotation_resolve",
+    "annotation_update",
+    "evidence_attach",
+    "evidence_detach",
+    "excerpt_create",
+    "excerpt_create_from_quote",
+    "extract_text",
+    "record_merge",
+    "record_publish",
+    "record_set_visibility",
+    "record_unpublish",
+    "recommendation_record_initial_status",
+    "recommendation_response_record",
+    "recommendation_transition",
+    "source_import",
+    "status_proposal_create",
+    "status_proposal_decide",
+    "tracked_create",
+    "tracked_delete",
+    "tracked_restore_version",
+    "tracked_undelete",
+    "tracked_update",
+]

@@ -1,0 +1,134 @@
+"""Annotations: notes on records or excerpts, threaded, with visibility and resolution."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cooperation.choices import AnnotationMotivation, AnnotationVisibility
+from cooperation.history import CHANGED, CREATED, DELETED
+from cooperation.models import Annotation, Excerpt, Record
+from cooperation.services.common import acting_user, authorize, save_with_history
+from cooperation.services.tracked import check_version, lock
+
+MAX_BODY_CHARS = 20_000
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write something."})
+    if len(body) > MAX_BODY_CHARS:
+        raise ValidationError({"body": f"Keep it under {MAX_BODY_CHARS:,} characters."})
+    return body
+
+
+@transaction.atomic
+def annotation_create(
+    *,
+    author,
+    body: str,
+    record: Record | None = None,
+    excerpt: Excerpt | None = None,
+    parent: Annotation | None = None,
+    motivation: str = AnnotationMotivation.COMMENT,
+    visibility: str = AnnotationVisibility.TEAM,
+) -> Annotation:
+    """A note on a record, on an excerpt, or a reply in an existing thread."""
+    authorize(author, "cooperation.add_annotation")
+    if sum(x is not None for x in (record, excerpt, parent)) != 1:
+        raise ValidationError("An annotation is on one record, one excerpt, or replies to one note.")
+    annotation = Annotation(
+        author=author,
+        body=_clean_body(body),
+        motivation=motivation,
+        visibility=visibility,
+    )
+    if parent is not None:
+        if parent.is_deleted:
+            raise ValidationError({"parent": "That note has been deleted."})
+        root = parent
+        annotation.parent = parent
+        annotation.content_type_id, annotation.object_id = root.content_type_id, root.object_id
+        annotation.excerpt_id = root.excerpt_id
+    elif record is not None:
+        annotation.content_type = ContentType.objects.get_for_model(record)
+        annotation.object_id = record.pk
+    else:
+        annotation.excerpt = excerpt
+    save_with_history(annotation, user=author, kind=CREATED, reason="Created")
+    return annotation
+
+
+def _ensure_author_or_moderator(annotation: Annotation, user) -> None:
+    if annotation.author_id != getattr(user, "pk", None) and not user.has_perm(
+        "cooperation.moderate_annotation"
+    ):
+        raise PermissionDenied("Only the author can change this note.")
+
+
+@transaction.atomic
+def annotation_update(
+    *,
+    annotation: Annotation,
+    user,
+    expected_version: int | None,
+    body: str | None = None,
+    motivation: str | None = None,
+    visibility: str | None = None,
+) -> Annotation:
+    authorize(user, "cooperation.change_annotation")
+    current = lock(annotation)
+    if current.author_id != user.pk:
+        raise PermissionDenied("Only the author can edit this note.")
+    if current.is_deleted:
+        raise ValidationError("This note has been deleted.")
+    check_version(current, expected_version)
+    changed = False
+    for name, value in (
+        ("body", _clean_body(body) if body is not None else None),
+        ("motivation", motivation),
+        ("visibility", visibility),
+    ):
+        if value is not None and getattr(current, name) != value:
+            setattr(current, name, value)
+            changed = True
+    if changed:
+        current.version += 1
+        save_with_history(current, user=user, kind=CHANGED, reason="Edited")
+    return current
+
+
+@transaction.atomic
+def annotation_delete(*, annotation: Annotation, user) -> Annotation:
+    """The author (or a moderator) hides a note; it stays in history and its replies stay."""
+    current = lock(annotation)
+    _ensure_author_or_moderator(current, user)
+    if current.is_deleted:
+        return current
+    current.deleted_at = timezone.now()
+    current.deleted_by = acting_user(user)
+    current.version += 1
+    save_with_history(current, user=user, kind=DELETED, reason="Deleted")
+    return current
+
+
+@transaction.atomic
+def annotation_resolve(*, annotation: Annotation, user, resolved: bool = True) -> Annotation:
+    """Mark a thread resolved (or reopen it). Only the root of a thread is resolved."""
+    current = lock(annotation)
+    if current.parent_id is not None:
+        raise ValidationError("Resolve the thread from its first note.")
+    _ensure_author_or_moderator(current, user)
+    if current.resolved == resolved:
+        return current
+    current.resolved = resolved
+    current.resolved_by = acting_user(user) if resolved else None
+    current.resolved_at = timezone.now() if resolved else None
+    current.version += 1
+    save_with_history(
+        current, user=user, kind=CHANGED, reason="Resolved" if resolved else "Reopened"
+    )
+    return current

@@ -1,0 +1,61 @@
+"""What every service shares: permission checks, conflicts, and saving with one history row."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from cooperation.history import history_paused, write_history
+
+
+class ConflictError(ValidationError):
+    """Someone else saved the object since the caller read it (the caller's version is stale)."""
+
+    def __init__(self, *, expected: int, current: int):
+        super().__init__(
+            f"This was changed by someone else since you opened it (your version {expected}, "
+            f"now version {current}). Reload to see their changes; nothing was saved.",
+            code="conflict",
+        )
+        self.expected = expected
+        self.current = current
+
+
+def authorize(user, permission: str) -> None:
+    """Refuse unless `user` holds `permission`. `user=None` is the system (management commands)."""
+    if user is None:
+        return
+    if not user.is_authenticated or not user.is_active or not user.has_perm(permission):
+        raise PermissionDenied(f"You do not have permission to do this ({permission}).")
+
+
+def acting_user(user):
+    """The user to record as author, or None for the system."""
+    return user if user is not None and user.is_authenticated else None
+
+
+def save_with_history(instance, *, user, kind: str, reason: str, m2m: dict | None = None) -> None:
+    """Validate and save `instance`, set its links, and write exactly one history row."""
+    now = timezone.now()
+    author = acting_user(user)
+    if instance._state.adding:
+        instance.created_at = now
+        instance.created_by = author
+    instance.updated_at = now
+    instance.updated_by = author
+    instance.full_clean()
+    with history_paused(instance):
+        instance.save()
+        for name, values in (m2m or {}).items():
+            getattr(instance, name).set(values)
+    write_history(instance, kind=kind, user=author, reason=reason)
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line naming each field and what is wrong with it, for commands and logs."""
+    if hasattr(exc, "error_dict"):
+        return "; ".join(
+            f"{name}: {' '.join(messages)}" if name != "__all__" else " ".join(messages)
+            for name, messages in exc.message_dict.items()
+        )
+    return " ".join(exc.messages)

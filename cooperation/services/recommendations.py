@@ -1,0 +1,209 @@
+"""A recommendation's status moves only here, and only along RECOMMENDATION_TRANSITIONS."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from cooperation.choices import (
+    ProposalState,
+    RecommendationStatus,
+    ResponseClassification,
+    allowed_transitions,
+)
+from cooperation.history import CHANGED
+from cooperation.models import (
+    Excerpt,
+    Recommendation,
+    RecommendationResponse,
+    RecommendationStatusChange,
+    StatusProposal,
+)
+from cooperation.services.common import acting_user, authorize, save_with_history
+from cooperation.services.tracked import check_version, lock
+
+
+def _validate_move(recommendation: Recommendation, to_status: str, note: str) -> None:
+    errors = {}
+    if to_status not in RecommendationStatus.values:
+        errors["to"] = f"Unknown status {to_status!r}."
+    elif to_status not in allowed_transitions(recommendation.status):
+        allowed = ", ".join(allowed_transitions(recommendation.status)) or "none"
+        errors["to"] = (
+            f"A recommendation that is {recommendation.get_status_display().lower()} cannot move "
+            f"to {RecommendationStatus(to_status).label.lower()} (allowed: {allowed})."
+        )
+    if not (note or "").strip():
+        errors["note"] = "Say why the status changes."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_evidence(excerpt: Excerpt | None, url: str) -> None:
+    if excerpt is not None and excerpt.is_deleted:
+        raise ValidationError({"evidence_excerpt": "This excerpt is in the trash."})
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            raise ValidationError({"evidence_url": "Enter a valid http(s) address."}) from None
+
+
+@transaction.atomic
+def recommendation_transition(
+    *,
+    recommendation: Recommendation,
+    to_status: str,
+    user,
+    note: str,
+    evidence_excerpt: Excerpt | None = None,
+    evidence_url: str = "",
+    expected_version: int | None = None,
+) -> RecommendationStatusChange:
+    """Move the status one step, writing the change row and a history row together."""
+    authorize(user, "cooperation.transition_recommendation")
+    current = lock(recommendation)
+    check_version(current, expected_version)
+    if current.is_deleted:
+        raise ValidationError("A recommendation in the trash cannot change status.")
+    _validate_move(current, to_status, note)
+    _validate_evidence(evidence_excerpt, evidence_url)
+    change = RecommendationStatusChange(
+        recommendation=current,
+        from_status=current.status,
+        to_status=to_status,
+        changed_by=acting_user(user),
+        note=note.strip(),
+        evidence_excerpt=evidence_excerpt,
+        evidence_url=evidence_url,
+    )
+    change.full_clean()
+    change.save()
+    before = current.get_status_display()
+    current.status = to_status
+    current.version += 1
+    save_with_history(
+        current,
+        user=user,
+        kind=CHANGED,
+        reason=f"Status {before} → {current.get_status_display()}",
+    )
+    recommendation.status, recommendation.version = current.status, current.version
+    return change
+
+
+@transaction.atomic
+def recommendation_record_initial_status(
+    *, recommendation: Recommendation, user, note: str, evidence_excerpt: Excerpt | None = None
+) -> RecommendationStatusChange:
+    """The first status row of a new recommendation, so its timeline starts at creation."""
+    if recommendation.status_changes.exists():
+        raise ValidationError("This recommendation already has a status timeline.")
+    change = RecommendationStatusChange(
+        recommendation=recommendation,
+        from_status="",
+        to_status=recommendation.status,
+        changed_by=acting_user(user),
+        note=note,
+        evidence_excerpt=evidence_excerpt,
+    )
+    change.full_clean()
+    change.save()
+    return change
+
+
+@transaction.atomic
+def status_proposal_create(
+    *,
+    recommendation: Recommendation,
+    to_status: str,
+    user,
+    note: str,
+    evidence_excerpt: Excerpt | None = None,
+    evidence_url: str = "",
+) -> StatusProposal:
+    """An analyst asks a curator to move the status; nothing moves until a curator decides."""
+    authorize(user, "cooperation.add_statusproposal")
+    _validate_move(recommendation, to_status, note)
+    _validate_evidence(evidence_excerpt, evidence_url)
+    proposal = StatusProposal(
+        recommendation=recommendation,
+        from_status=recommendation.status,
+        to_status=to_status,
+        note=note.strip(),
+        evidence_excerpt=evidence_excerpt,
+        evidence_url=evidence_url,
+        proposed_by=acting_user(user),
+    )
+    proposal.full_clean()
+    proposal._history_user = acting_user(user)
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def status_proposal_decide(
+    *, proposal: StatusProposal, user, approve: bool, note: str = ""
+) -> StatusProposal:
+    """Approve (the status moves, citing the proposal) or decline an open proposal."""
+    authorize(user, "cooperation.decide_statusproposal")
+    proposal = StatusProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.state != ProposalState.OPEN:
+        raise ValidationError(f"This proposal is already {proposal.get_state_display().lower()}.")
+    if approve:
+        if proposal.recommendation.status != proposal.from_status:
+            raise ValidationError(
+                "The status has moved since this was proposed; decline it and propose again."
+            )
+        proposer = proposal.proposed_by.email if proposal.proposed_by else "unknown"
+        recommendation_transition(
+            recommendation=proposal.recommendation,
+            to_status=proposal.to_status,
+            user=user,
+            note=f"{proposal.note}\n\n(Proposed by {proposer}.) {note}".strip(),
+            evidence_excerpt=proposal.evidence_excerpt,
+            evidence_url=proposal.evidence_url,
+        )
+    proposal.state = ProposalState.APPROVED if approve else ProposalState.DECLINED
+    proposal.decided_by = acting_user(user)
+    proposal.decided_at = timezone.now()
+    proposal.decision_note = note
+    proposal._history_user = acting_user(user)
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def recommendation_response_record(
+    *,
+    recommendation: Recommendation,
+    classification: str,
+    responded_on: date,
+    user,
+    note: str = "",
+    evidence_excerpt: Excerpt | None = None,
+    evidence_url: str = "",
+) -> RecommendationResponse:
+    """Record how the addressee answered (action-taken report terms)."""
+    authorize(user, "cooperation.add_recommendationresponse")
+    if classification not in ResponseClassification.values:
+        raise ValidationError({"classification": f"Unknown classification {classification!r}."})
+    _validate_evidence(evidence_excerpt, evidence_url)
+    response = RecommendationResponse(
+        recommendation=recommendation,
+        classification=classification,
+        responded_on=responded_on,
+        note=note,
+        evidence_excerpt=evidence_excerpt,
+        evidence_url=evidence_url,
+        recorded_by=acting_user(user),
+    )
+    response.full_clean()
+    response._history_user = acting_user(user)
+    response.save()
+    return response
+

@@ -1,0 +1,99 @@
+"""Actions that only records have: publishing and merging duplicates."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cooperation.choices import Visibility
+from cooperation.history import CHANGED, DELETED
+from cooperation.models import Annotation, Record, RecordEvidence
+from cooperation.services.common import acting_user, authorize, save_with_history
+from cooperation.services.tracked import check_version, lock
+
+
+@transaction.atomic
+def record_set_visibility(
+    *, record: Record, user, visibility: str, expected_version: int | None = None
+) -> Record:
+    if visibility not in Visibility.values:
+        raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
+    # Moving into or out of "published" is what partners see change: curators only.
+    if visibility == Visibility.PUBLISHED or record.visibility == Visibility.PUBLISHED:
+        authorize(user, f"cooperation.publish_record")
+    else:
+        authorize(user, f"cooperation.change_{record._meta.model_name}")
+    current = lock(record)
+    check_version(current, expected_version)
+    if current.is_deleted:
+        raise ValidationError("A record in the trash cannot be published.")
+    if current.visibility == visibility:
+        return current
+    before = current.get_visibility_display()
+    current.visibility = visibility
+    current.version += 1
+    save_with_history(
+        current,
+        user=user,
+        kind=CHANGED,
+        reason=f"Visibility {before} → {current.get_visibility_display()}",
+    )
+    return current
+
+
+def record_publish(*, record: Record, user) -> Record:
+    return record_set_visibility(record=record, user=user, visibility=Visibility.PUBLISHED)
+
+
+def record_unpublish(*, record: Record, user) -> Record:
+    return record_set_visibility(record=record, user=user, visibility=Visibility.INTERNAL)
+
+
+@transaction.atomic
+def record_merge(*, keep: Record, duplicate: Record, user) -> Record:
+    """Fold `duplicate` into `keep`: its links, evidence and annotations move; it goes to the trash.
+
+    Nothing is lost: the duplicate stays in the trash with `merged_into` set, and
+    its summary is appended to the kept record's when they differ.
+    """
+    authorize(user, "cooperation.merge_record")
+    if type(keep) is not type(duplicate):
+        raise ValidationError("Only records of the same kind can be merged.")
+    if keep.pk == duplicate.pk:
+        raise ValidationError("A record cannot be merged into itself.")
+    keep, duplicate = lock(keep), lock(duplicate)
+    if keep.is_deleted or duplicate.is_deleted:
+        raise ValidationError("Records in the trash cannot be merged.")
+
+    m2m = {}
+    for name in type(keep).history_m2m_fields:
+        merged = set(getattr(keep, name).values_list("pk", flat=True)) | set(
+            getattr(duplicate, name).values_list("pk", flat=True)
+        )
+        m2m[name] = sorted(merged)
+    if duplicate.summary.strip() and duplicate.summary.strip() not in keep.summary:
+        keep.summary = f"{keep.summary.rstrip()}\n\n{duplicate.summary.strip()}".strip()
+    keep.version += 1
+    save_with_history(
+        keep, user=user, kind=CHANGED, reason=f"Merged duplicate #{duplicate.pk}", m2m=m2m
+    )
+
+    from cooperation.services.evidence import evidence_attach  # avoid an import cycle
+
+    for link in RecordEvidence.objects.filter(
+        content_type__model=type(duplicate)._meta.model_name, object_id=duplicate.pk
+    ):
+        evidence_attach(record=keep, excerpt=link.excerpt, user=user, note=link.note)
+    Annotation.all_objects.filter(
+        content_type__model=type(duplicate)._meta.model_name, object_id=duplicate.pk
+    ).update(object_id=keep.pk)
+
+    duplicate.merged_into = keep
+    duplicate.deleted_at = timezone.now()
+    duplicate.deleted_by = acting_user(user)
+    duplicate.version += 1
+    save_with_history(
+        duplicate, user=user, kind=DELETED, reason=f"Merged into #{keep.pk}"
+    )
+    return keep

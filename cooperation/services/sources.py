@@ -1,0 +1,155 @@
+"""Importing briefs: the text is stored exactly as read, once per distinct text."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from cooperation.choices import SourceFormat, Visibility
+from cooperation.history import CREATED
+from cooperation.models import Source
+from cooperation.services.common import authorize, save_with_history
+from cooperation.text import detect_furniture
+
+logger = logging.getLogger(__name__)
+
+_TEXT_SUFFIXES = {".txt": SourceFormat.TEXT, ".text": SourceFormat.TEXT}
+_MARKDOWN_SUFFIXES = {".md": SourceFormat.MARKDOWN, ".markdown": SourceFormat.MARKDOWN}
+
+
+class SourceImportError(ValidationError):
+    """A file that cannot become a source; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class ExtractedText:
+    text: str
+    format: str
+    title_hint: str = ""
+
+
+def _decode_text(data: bytes) -> str:
+    if b"\x00" in data:
+        raise SourceImportError("the file is binary, not text (it contains NUL bytes).")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceImportError(
+            f"the file is not valid UTF-8 text (bad byte at position {exc.start})."
+        ) from None
+    # Control characters other than tab/newline/carriage return/form feed mean a binary file.
+    bad = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if bad:
+        raise SourceImportError(f"the file is binary, not text ({bad} control characters).")
+    return text
+
+
+def _pdf_text(data: bytes) -> ExtractedText:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    if not data.startswith(b"%PDF-"):
+        raise SourceImportError("the file is named .pdf but is not a PDF.")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise SourceImportError("the PDF is encrypted; export an unencrypted copy first.")
+        # Pages joined by a blank line: page furniture is recognised later, not cut out here.
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = (reader.metadata.title or "") if reader.metadata else ""
+    except SourceImportError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise SourceImportError(f"the PDF cannot be read ({exc}).") from None
+    return ExtractedText(text="\n\n".join(pages), format=SourceFormat.PDF, title_hint=str(title))
+
+
+def extract_text(data: bytes, filename: str) -> ExtractedText:
+    """Read a .txt, .md or .pdf file's text; refuse anything else with one clear line."""
+    suffix = Path(filename).suffix.lower()
+    limit = settings.CONTOURS_MAX_SOURCE_BYTES
+    if len(data) > limit:
+        raise SourceImportError(
+            f"the file is {len(data):,} bytes, over the {limit:,}-byte limit "
+            f"({limit // (1024 * 1024)} MB)."
+        )
+    if not data.strip():
+        raise SourceImportError("the file is empty.")
+    if suffix == ".pdf":
+        extracted = _pdf_text(data)
+    elif suffix in _TEXT_SUFFIXES or suffix in _MARKDOWN_SUFFIXES:
+        fmt = _TEXT_SUFFIXES.get(suffix) or _MARKDOWN_SUFFIXES[suffix]
+        extracted = ExtractedText(text=_decode_text(data), format=fmt)
+    else:
+        raise SourceImportError(
+            f"cannot import {suffix or 'a file without an extension'}: use .txt, .md or .pdf."
+        )
+    if not extracted.text.strip():
+        raise SourceImportError("the file has no text (a scanned PDF needs OCR first).")
+    return extracted
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _title_from_text(text: str, filename: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:300]
+    return Path(filename).stem[:300]
+
+
+@transaction.atomic
+def source_import(
+    *,
+    data: bytes,
+    filename: str,
+    user,
+    title: str = "",
+    publisher: str = "",
+    authors: str = "",
+    reference_code: str = "",
+    published_on: date | None = None,
+    visibility: str = Visibility.INTERNAL,
+    keep_original: bool = True,
+) -> Source:
+    """Store a brief exactly as read. The same text twice is refused (same SHA-256)."""
+    authorize(user, "cooperation.add_source")
+    extracted = extract_text(data, filename)
+    digest = text_sha256(extracted.text)
+    duplicate = Source.all_objects.filter(sha256=digest).first()
+    if duplicate is not None:
+        raise SourceImportError(
+            f"this text is already imported as source #{duplicate.pk} “{duplicate.title}”."
+        )
+    source = Source(
+        title=(title or extracted.title_hint or _title_from_text(extracted.text, filename)).strip(),
+        publisher=publisher,
+        authors=authors,
+        reference_code=reference_code,
+        published_on=published_on,
+        text=extracted.text,
+        sha256=digest,
+        format=extracted.format,
+        original_filename=Path(filename).name[:255],
+        furniture=[list(span) for span in detect_furniture(extracted.text)],
+        visibility=visibility,
+    )
+    if keep_original:
+        # The file is written before the row; a failed transaction leaves an orphan
+        # file at worst, never a row pointing at a missing file.
+        source.original_file.save(Path(filename).name, ContentFile(data), save=False)
+    save_with_history(source, user=user, kind=CREATED, reason=f"Imported {Path(filename).name}")
+    logger.info("imported source #%s %s (%s characters)", source.pk, digest[:12], len(source.text))
+    return source

@@ -1,0 +1,168 @@
+"""Create, change, delete (to the trash), undelete and restore any tracked object.
+
+Used for records (agreements, deals, challenges, recommendations) and for the
+simpler tracked models (actors, topics, excerpts, sources' metadata). One path
+means one set of rules: validation, the version check, and one history row.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from cooperation.history import CHANGED, CREATED, DELETED, history_m2m_values
+from cooperation.models import Tracked
+from cooperation.services.common import ConflictError, acting_user, authorize, save_with_history
+
+
+def _perm(model: type[models.Model], action: str) -> str:
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def editable_field_names(model: type[models.Model]) -> set[str]:
+    fields = [*model._meta.concrete_fields, *model._meta.many_to_many]
+    return {f.name for f in fields if f.editable and not f.auto_created}
+
+
+def _m2m_names(model: type[models.Model]) -> set[str]:
+    return {f.name for f in model._meta.many_to_many}
+
+
+def _split(model, data: dict) -> tuple[dict, dict]:
+    allowed = editable_field_names(model)
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError(
+            {name: "This field cannot be set here." for name in sorted(unknown)}, code="unknown"
+        )
+    m2m_names = _m2m_names(model)
+    fields = {k: v for k, v in data.items() if k not in m2m_names}
+    m2m = {k: list(v) for k, v in data.items() if k in m2m_names}
+    return fields, m2m
+
+
+def _pk_set(values) -> set:
+    return {getattr(v, "pk", v) for v in values}
+
+
+def lock(instance: Tracked) -> Tracked:
+    """Re-read `instance` under a row lock so the version check and the write are one step."""
+    return type(instance).all_objects.select_for_update().get(pk=instance.pk)
+
+
+def check_version(current: Tracked, expected_version: int | None) -> None:
+    if expected_version is not None and current.version != int(expected_version):
+        raise ConflictError(expected=int(expected_version), current=current.version)
+
+
+@transaction.atomic
+def tracked_create(*, model: type[Tracked], user, data: dict, reason: str = "Created") -> Tracked:
+    authorize(user, _perm(model, "add"))
+    fields, m2m = _split(model, data)
+    instance = model(**fields)
+    save_with_history(instance, user=user, kind=CREATED, reason=reason, m2m=m2m)
+    return instance
+
+
+@transaction.atomic
+def tracked_update(
+    *,
+    instance: Tracked,
+    user,
+    data: dict,
+    expected_version: int | None,
+    reason: str = "Changed",
+) -> Tracked:
+    """Apply `data`; refuse with ConflictError if the object moved past `expected_version`.
+
+    A write that changes nothing is not a write: no version, no history row.
+    """
+    authorize(user, _perm(type(instance), "change"))
+    current = lock(instance)
+    if current.is_deleted:
+        raise ValidationError("This item is in the trash; restore it before editing.")
+    check_version(current, expected_version)
+    fields, m2m = _split(type(current), data)
+    changed = [name for name, value in fields.items() if getattr(current, name) != value]
+    changed_links = [
+        name for name, values in m2m.items()
+        if _pk_set(values) != set(getattr(current, name).values_list("pk", flat=True))
+    ]
+    if not changed and not changed_links:
+        return current
+    for name in changed:
+        setattr(current, name, fields[name])
+    current.version += 1
+    save_with_history(
+        current,
+        user=user,
+        kind=CHANGED,
+        reason=reason,
+        m2m={name: m2m[name] for name in changed_links},
+    )
+    return current
+
+
+@transaction.atomic
+def tracked_delete(
+    *, instance: Tracked, user, expected_version: int | None = None, reason: str = "Moved to trash"
+) -> Tracked:
+    """Soft delete: the row stays, marked deleted, and history says who and when."""
+    authorize(user, _perm(type(instance), "delete"))
+    current = lock(instance)
+    check_version(current, expected_version)
+    if current.is_deleted:
+        return current
+    current.deleted_at = timezone.now()
+    current.deleted_by = acting_user(user)
+    current.version += 1
+    save_with_history(current, user=user, kind=DELETED, reason=reason)
+    return current
+
+
+@transaction.atomic
+def tracked_undelete(*, instance: Tracked, user) -> Tracked:
+    authorize(user, _perm(type(instance), "delete"))
+    current = lock(instance)
+    if not current.is_deleted:
+        return current
+    current.deleted_at = None
+    current.deleted_by = None
+    current.version += 1
+    save_with_history(current, user=user, kind=CHANGED, reason="Restored from trash")
+    return current
+
+
+@transaction.atomic
+def tracked_restore_version(
+    *, instance: Tracked, history_id: int, user, expected_version: int | None = None
+) -> Tracked:
+    """Bring back the fields and links an earlier history row recorded, as a new version.
+
+    The restore is itself a change: the versions in between stay in history.
+    """
+    authorize(user, _perm(type(instance), "change"))
+    model = type(instance)
+    try:
+        past = instance.history.get(history_id=history_id)
+    except model.history.model.DoesNotExist:
+        raise ValidationError("That version does not belong to this item.") from None
+    current = lock(instance)
+    check_version(current, expected_version)
+    skip = {"id", "version", "created_at", "created_by", "deleted_at", "deleted_by"}
+    for field in model._meta.concrete_fields:
+        if field.name in skip or not hasattr(past, field.attname):
+            continue
+        setattr(current, field.attname, getattr(past, field.attname))
+    m2m = {
+        name: history_m2m_values(past, name)
+        for name in getattr(model, "history_m2m_fields", ())
+        if name in _m2m_names(model)
+    }
+    current.version += 1
+    when = past.history_date.strftime("%Y-%m-%d %H:%M")
+    save_with_history(
+        current, user=user, kind=CHANGED, reason=f"Restored the version of {when}", m2m=m2m
+    )
+    return current

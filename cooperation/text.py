@@ -1,0 +1,213 @@
+"""Pure text functions: page furniture, the reading view, and W3C-style text selectors.
+
+A source's stored text is never rewritten. Running page headers (and bare page
+numbers) are recognised as *furniture*: the reading view leaves them out of the
+flow and joins a sentence they interrupt, while every offset an excerpt stores
+still refers to the stored text. These functions have no Django dependency so
+property-based tests can hammer them directly.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+# Characters of context kept on either side of a quote (TextQuoteSelector prefix/suffix).
+CONTEXT_CHARS = 32
+
+_MAX_FURNITURE_LINES = 4
+_MAX_FURNITURE_LINE_LENGTH = 120
+_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.IGNORECASE)
+_BLOCK = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
+# Where the text before a page break ends like this, or the text after it does not
+# start in lower case, the page break ended a paragraph too; otherwise the
+# sentence runs on across it.
+_PARAGRAPH_END = re.compile(r"""[.!?:;"”’)\]]$""")
+
+
+@dataclass(frozen=True)
+class Block:
+    start: int
+    end: int
+    text: str
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Runs of consecutive non-blank lines, with their offsets in `text`."""
+    return [Block(m.start(), m.end(), m.group()) for m in _BLOCK.finditer(text)]
+
+
+def _normalise(block_text: str) -> str:
+    return " ".join(block_text.split()).casefold()
+
+
+def _could_be_furniture(block: Block) -> bool:
+    lines = block.text.splitlines()
+    return len(lines) <= _MAX_FURNITURE_LINES and all(
+        len(line.strip()) <= _MAX_FURNITURE_LINE_LENGTH for line in lines
+    )
+
+
+def detect_furniture(text: str) -> list[tuple[int, int]]:
+    """Spans of running headers/footers and page numbers, sorted and non-overlapping.
+
+    A running header is a short block (a few short lines) that recurs verbatim as
+    a block of its own; a page number is a block holding only a number
+    ("7", "Page 7", "7 of 12").
+    """
+    blocks = text_blocks(text)
+    counts: dict[str, int] = {}
+    for block in blocks:
+        if _could_be_furniture(block):
+            key = _normalise(block.text)
+            counts[key] = counts.get(key, 0) + 1
+    spans = []
+    for block in blocks:
+        if _PAGE_NUMBER.match(block.text) or (
+            _could_be_furniture(block) and counts.get(_normalise(block.text), 0) >= 2
+        ):
+            spans.append((block.start, block.end))
+    return spans
+
+
+@dataclass
+class ReadingView:
+    """The text as a person reads it, with a two-way map to stored offsets.
+
+    `pieces` are (reading_start, stored_start, length) runs copied verbatim;
+    between them sit joiners (a space or a paragraph break) that stand for a
+    furniture zone in the stored text.
+    """
+
+    text: str
+    pieces: list[tuple[int, int, int]] = field(default_factory=list)
+    zones: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_stored(self, offset: int, *, is_end: bool = False) -> int:
+        """Map a reading offset to the stored text. Inside a joiner, snap out of the zone."""
+        if not 0 <= offset <= len(self.text):
+            raise ValueError(f"offset {offset} is outside the reading text")
+        starts = [p[0] for p in self.pieces]
+        i = bisect.bisect_right(starts, offset) - 1
+        reading_start, stored_start, length = self.pieces[i]
+        if offset <= reading_start + length:
+            if is_end or offset < reading_start + length or i + 1 == len(self.pieces):
+                return stored_start + (offset - reading_start)
+        # In (or at the start of) a joiner: a start moves forward past the furniture,
+        # an end moves back before it, so no excerpt begins or ends inside a header.
+        if is_end:
+            return stored_start + length
+        return self.pieces[i + 1][1]
+
+    def to_reading(self, offset: int) -> int:
+        """Map a stored offset to the reading text; inside furniture, to the joiner."""
+        stored_starts = [p[1] for p in self.pieces]
+        i = max(bisect.bisect_right(stored_starts, offset) - 1, 0)
+        reading_start, stored_start, length = self.pieces[i]
+        if offset <= stored_start + length:
+            return reading_start + max(offset - stored_start, 0)
+        return reading_start + length
+
+    def quote(self, start: int, end: int) -> str:
+        """How the stored span [start, end) reads, furniture removed."""
+        return self.text[self.to_reading(start) : self.to_reading(end)]
+
+
+def reading_view(text: str, furniture: list[tuple[int, int]]) -> ReadingView:
+    view = ReadingView(text="")
+    parts: list[str] = []
+    cursor = 0  # next stored offset to copy
+    reading_len = 0
+    for fstart, fend in sorted(furniture):
+        if fstart < cursor:
+            continue
+        # The zone is the furniture plus the blank space around it.
+        zone_start = len(text[:fstart].rstrip())
+        zone_end = fend + (len(text[fend:]) - len(text[fend:].lstrip()))
+        zone_start = max(zone_start, cursor)
+        copied = text[cursor:zone_start]
+        view.pieces.append((reading_len, cursor, len(copied)))
+        parts.append(copied)
+        reading_len += len(copied)
+        if zone_start == 0 or zone_end >= len(text):
+            joiner = ""
+        elif _PARAGRAPH_END.search(text[:zone_start]) or not text[zone_end].islower():
+            joiner = "\n\n"
+        elif text[zone_start - 1] == "-":
+            joiner = ""  # a word hyphenated across the page break
+        else:
+            joiner = " "
+        parts.append(joiner)
+        reading_len += len(joiner)
+        view.zones.append((zone_start, zone_end))
+        cursor = zone_end
+    rest = text[cursor:]
+    view.pieces.append((reading_len, cursor, len(rest)))
+    parts.append(rest)
+    view.text = "".join(parts)
+    return view
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """A W3C TextPositionSelector (start, end) with its TextQuoteSelector (exact, prefix, suffix)."""
+
+    start: int
+    end: int
+    exact: str
+    prefix: str
+    suffix: str
+
+
+def build_selectors(text: str, start: int, end: int) -> Selectors:
+    if not 0 <= start < end <= len(text):
+        raise ValueError(
+            f"span {start}–{end} is not a non-empty span inside a text of {len(text)} characters"
+        )
+    return Selectors(
+        start=start,
+        end=end,
+        exact=text[start:end],
+        prefix=text[max(0, start - CONTEXT_CHARS) : start],
+        suffix=text[end : end + CONTEXT_CHARS],
+    )
+
+
+def _common_suffix_len(a: str, b: str) -> int:
+    n = 0
+    while n < len(a) and n < len(b) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
+def _common_prefix_len(a: str, b: str) -> int:
+    n = 0
+    while n < len(a) and n < len(b) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def anchor_quote(
+    text: str, exact: str, prefix: str = "", suffix: str = "", hint: int | None = None
+) -> tuple[int, int]:
+    """Find where a quote selector points: the occurrence of `exact` whose context matches best.
+
+    Ties go to the occurrence nearest `hint` (a position selector's start), then the first.
+    Raises LookupError when the quote does not occur.
+    """
+    if not exact:
+        raise LookupError("the quote is empty")
+    candidates = []
+    pos = text.find(exact)
+    while pos != -1:
+        before = text[max(0, pos - len(prefix)) : pos]
+        after = text[pos + len(exact) : pos + len(exact) + len(suffix)]
+        score = _common_suffix_len(before, prefix) + _common_prefix_len(after, suffix)
+        distance = abs(pos - hint) if hint is not None else 0
+        candidates.append((-score, distance, pos))
+        pos = text.find(exact, pos + 1)
+    if not candidates:
+        raise LookupError("the quote does not occur in the text")
+    _, _, best = min(candidates)
+    return best, best + len(exact)
