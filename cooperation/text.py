@@ -91,9 +91,9 @@ class ReadingView:
         starts = [p[0] for p in self.pieces]
         i = bisect.bisect_right(starts, offset) - 1
         reading_start, stored_start, length = self.pieces[i]
-        if offset <= reading_start + length:
-            if is_end or offset < reading_start + length or i + 1 == len(self.pieces):
-                return stored_start + (offset - reading_start)
+        inside = offset < reading_start + length or i + 1 == len(self.pieces)
+        if offset <= reading_start + length and (is_end or inside):
+            return stored_start + (offset - reading_start)
         # In (or at the start of) a joiner: a start moves forward past the furniture,
         # an end moves back before it, so no excerpt begins or ends inside a header.
         if is_end:
@@ -151,7 +151,7 @@ def reading_view(text: str, furniture: list[tuple[int, int]]) -> ReadingView:
 
 @dataclass(frozen=True)
 class Selectors:
-    """A W3C TextPositionSelector (start, end) with its TextQuoteSelector (exact, prefix, suffix)."""
+    """A W3C TextPositionSelector (start, end) and TextQuoteSelector (exact, prefix, suffix)."""
 
     start: int
     end: int

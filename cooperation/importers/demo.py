@@ -108,7 +108,10 @@ class DemoLoader:
             self._stage(stage).present += 1
             return existing, False
         instance = tracked_create(
-            model=model, user=self.user, data={"slug": slug, **data}, reason="Loaded from demo brief"
+            model=model,
+            user=self.user,
+            data={"slug": slug, **data},
+            reason="Loaded from demo brief",
         )
         self._stage(stage).created += 1
         return instance, True
@@ -199,7 +202,9 @@ class DemoLoader:
                 "period_end": item["period_end"],
                 "governed_by": self._lookup(agreements, item["governed_by"], "agreement"),
             }
-            record, _ = self._get_or_create(Deal, "Deals", item["slug"], self._record_data(item, extra))
+            record, _ = self._get_or_create(
+                Deal, "Deals", item["slug"], self._record_data(item, extra)
+            )
             self._attach_evidence(source, record, item["evidence"])
             deals[item["slug"]] = record
 

@@ -33,6 +33,6 @@ __all__ = [
     "RecordEvidence",
     "Source",
     "StatusProposal",
-    "Tracked",
     "Topic",
+    "Tracked",
 ]

@@ -162,7 +162,10 @@ class RecordEvidence(Tracked):
     content_type = models.ForeignKey(
         ContentType,
         on_delete=models.PROTECT,
-        limit_choices_to={"app_label": "cooperation", "model__in": [m.__name__.lower() for m in RECORD_MODELS]},
+        limit_choices_to={
+            "app_label": "cooperation",
+            "model__in": [m.__name__.lower() for m in RECORD_MODELS],
+        },
     )
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")

@@ -92,7 +92,9 @@ class Excerpt(Tracked):
                 {"end": f"The span must lie inside the source ({len(text)} characters)."}
             )
         if self.exact != text[self.start : self.end]:
-            raise ValidationError({"exact": "The quote does not match the source text at that span."})
+            raise ValidationError(
+                {"exact": "The quote does not match the source text at that span."}
+            )
 
     @property
     def display_quote(self) -> str:

@@ -39,7 +39,9 @@ def annotation_create(
     """A note on a record, on an excerpt, or a reply in an existing thread."""
     authorize(author, "cooperation.add_annotation")
     if sum(x is not None for x in (record, excerpt, parent)) != 1:
-        raise ValidationError("An annotation is on one record, one excerpt, or replies to one note.")
+        raise ValidationError(
+            "An annotation is on one record, one excerpt, or replies to one note."
+        )
     annotation = Annotation(
         author=author,
         body=_clean_body(body),

@@ -36,12 +36,19 @@ def excerpt_create(
     except (TypeError, ValueError) as exc:
         raise ValidationError({"start": str(exc)}) from None
     if exact is not None and exact != selectors.exact:
-        raise ValidationError({"exact": "The quote does not match the source text at that position."})
-    for name, given, actual in (("prefix", prefix, selectors.prefix), ("suffix", suffix, selectors.suffix)):
+        raise ValidationError(
+            {"exact": "The quote does not match the source text at that position."}
+        )
+    for name, given, actual in (
+        ("prefix", prefix, selectors.prefix),
+        ("suffix", suffix, selectors.suffix),
+    ):
         # The browser may send a shorter context than we keep; it must still agree.
         if given and not (actual.endswith(given) if name == "prefix" else actual.startswith(given)):
             raise ValidationError({name: f"The {name} does not match the source text."})
-    existing = Excerpt.objects.filter(source=source, start=selectors.start, end=selectors.end).first()
+    existing = Excerpt.objects.filter(
+        source=source, start=selectors.start, end=selectors.end
+    ).first()
     if existing:
         return existing
     excerpt = Excerpt(
@@ -80,7 +87,9 @@ def evidence_attach(*, record: Record, excerpt: Excerpt, user, note: str = "") -
     ).first()
     if existing:
         return existing
-    link = RecordEvidence(content_type=content_type, object_id=record.pk, excerpt=excerpt, note=note)
+    link = RecordEvidence(
+        content_type=content_type, object_id=record.pk, excerpt=excerpt, note=note
+    )
     save_with_history(link, user=user, kind=CREATED, reason="Evidence attached")
     return link
 

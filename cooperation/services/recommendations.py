@@ -206,4 +206,3 @@ def recommendation_response_record(
     response._history_user = acting_user(user)
     response.save()
     return response
-

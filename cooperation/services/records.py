@@ -21,7 +21,7 @@ def record_set_visibility(
         raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
     # Moving into or out of "published" is what partners see change: curators only.
     if visibility == Visibility.PUBLISHED or record.visibility == Visibility.PUBLISHED:
-        authorize(user, f"cooperation.publish_record")
+        authorize(user, "cooperation.publish_record")
     else:
         authorize(user, f"cooperation.change_{record._meta.model_name}")
     current = lock(record)
@@ -93,7 +93,5 @@ def record_merge(*, keep: Record, duplicate: Record, user) -> Record:
     duplicate.deleted_at = timezone.now()
     duplicate.deleted_by = acting_user(user)
     duplicate.version += 1
-    save_with_history(
-        duplicate, user=user, kind=DELETED, reason=f"Merged into #{keep.pk}"
-    )
+    save_with_history(duplicate, user=user, kind=DELETED, reason=f"Merged into #{keep.pk}")
     return keep

@@ -86,7 +86,8 @@ def tracked_update(
     fields, m2m = _split(type(current), data)
     changed = [name for name, value in fields.items() if getattr(current, name) != value]
     changed_links = [
-        name for name, values in m2m.items()
+        name
+        for name, values in m2m.items()
         if _pk_set(values) != set(getattr(current, name).values_list("pk", flat=True))
     ]
     if not changed and not changed_links:

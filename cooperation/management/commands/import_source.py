@@ -17,7 +17,10 @@ def _iso_date(value: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "Import a brief (.txt, .md or .pdf). Its text is stored exactly; the same text twice is refused."
+    help = (
+        "Import a brief (.txt, .md or .pdf). Its text is stored exactly; "
+        "the same text twice is refused."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="The file to import.")
@@ -26,9 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--authors", default="")
         parser.add_argument("--reference", default="", help="Reference code, e.g. GL/31/24.")
         parser.add_argument("--date", default=None, help="Event or publication date, YYYY-MM-DD.")
-        parser.add_argument(
-            "--visibility", default=Visibility.INTERNAL, choices=Visibility.values
-        )
+        parser.add_argument("--visibility", default=Visibility.INTERNAL, choices=Visibility.values)
 
     def handle(self, *args, **options):
         path = Path(options["path"])

@@ -16,6 +16,10 @@ class Command(BaseCommand):
         except DemoDataError as exc:
             raise CommandError(f"demo data does not fit the brief: {exc}") from None
         if report.created:
-            self.stdout.write(self.style.SUCCESS(f"Loaded the demo brief: {report.created} new items."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Loaded the demo brief: {report.created} new items.")
+            )
         else:
-            self.stdout.write(self.style.SUCCESS("The demo brief is already loaded; nothing changed."))
+            self.stdout.write(
+                self.style.SUCCESS("The demo brief is already loaded; nothing changed.")
+            )
