@@ -31,6 +31,7 @@ _ANALYST_PERMS = (
 )
 _CURATOR_PERMS = _ANALYST_PERMS | {
     "cooperation.publish_record",
+    "cooperation.publish_source",
     "cooperation.merge_record",
     "cooperation.restore_record",
     "cooperation.transition_recommendation",
@@ -97,3 +98,11 @@ def roles_of(user) -> set[str]:
 
 def has_role(user, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
+
+
+INTERNAL_ROLES = (ANALYST, CURATOR, ADMIN)
+
+
+def is_internal(user) -> bool:
+    """Analysts, curators and admins read internal records; partners only published ones."""
+    return has_role(user, *INTERNAL_ROLES)

@@ -1,12 +1,12 @@
 import logging
 
-from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.decorators import internal_user_required
 from cooperation.selectors import home_summary
 
 logger = logging.getLogger(__name__)
@@ -26,9 +26,17 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-@login_required
+@internal_user_required
 def home(request):
     return render(request, "home.html", {"summary": home_summary()})
+
+
+def bad_request(request, exception=None):
+    return render(request, "errors/400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "errors/403.html", status=403)
 
 
 def not_found(request, exception=None):

@@ -1,6 +1,12 @@
 import os
+import sys
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-application = get_wsgi_application()
+try:
+    application = get_wsgi_application()
+except ImproperlyConfigured as exc:
+    # One clear line instead of a traceback when the environment is wrong.
+    sys.exit(f"contours: configuration error: {exc}")

@@ -95,6 +95,8 @@ class Record(Tracked):
     evidence_links = GenericRelation("cooperation.RecordEvidence", related_query_name="%(class)s")
     annotations = GenericRelation("cooperation.Annotation", related_query_name="%(class)s")
 
+    publish_permission = "cooperation.publish_record"
+
     # Many-to-many fields each concrete record snapshots into its history.
     history_m2m_fields: tuple[str, ...] = ("actors", "topics")
 

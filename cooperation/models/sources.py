@@ -32,6 +32,8 @@ class Source(Tracked):
 
     history = History(excluded_fields=["text"])
 
+    publish_permission = "cooperation.publish_source"
+
     class Meta(Tracked.Meta):
         ordering = ["-published_on", "title"]
         permissions = [("publish_source", "Can publish and unpublish sources")]
@@ -51,7 +53,8 @@ class Excerpt(Tracked):
     """Evidence: a span of a source's text, as a W3C Web Annotation text selector pair.
 
     TextPositionSelector (start, end) and TextQuoteSelector (exact, prefix, suffix);
-    `exact` always equals `source.text[start:end]`, checked here and in the database.
+    `exact` always equals `source.text[start:end]`: the services build it from the
+    text and `clean()` checks it; the database guarantees a non-empty span.
     """
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="excerpts")

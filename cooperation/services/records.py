@@ -21,7 +21,7 @@ def record_set_visibility(
         raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
     # Moving into or out of "published" is what partners see change: curators only.
     if visibility == Visibility.PUBLISHED or record.visibility == Visibility.PUBLISHED:
-        authorize(user, "cooperation.publish_record")
+        authorize(user, record.publish_permission)
     else:
         authorize(user, f"cooperation.change_{record._meta.model_name}")
     current = lock(record)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from cooperation.choices import Visibility
 from cooperation.history import CHANGED, CREATED, DELETED, history_m2m_values
 from cooperation.models import Tracked
 from cooperation.services.common import ConflictError, acting_user, authorize, save_with_history
@@ -46,6 +47,14 @@ def _pk_set(values) -> set:
     return {getattr(v, "pk", v) for v in values}
 
 
+def _authorize_visibility(user, model, old: str | None, new: str | None) -> None:
+    """Publishing is a curator's act, whichever service the change arrives through."""
+    if new is None or old == new:
+        return
+    if Visibility.PUBLISHED in (old, new):
+        authorize(user, model.publish_permission)
+
+
 def lock(instance: Tracked) -> Tracked:
     """Re-read `instance` under a row lock so the version check and the write are one step."""
     return type(instance).all_objects.select_for_update().get(pk=instance.pk)
@@ -60,6 +69,7 @@ def check_version(current: Tracked, expected_version: int | None) -> None:
 def tracked_create(*, model: type[Tracked], user, data: dict, reason: str = "Created") -> Tracked:
     authorize(user, _perm(model, "add"))
     fields, m2m = _split(model, data)
+    _authorize_visibility(user, model, None, fields.get("visibility"))
     instance = model(**fields)
     save_with_history(instance, user=user, kind=CREATED, reason=reason, m2m=m2m)
     return instance
@@ -84,6 +94,9 @@ def tracked_update(
         raise ValidationError("This item is in the trash; restore it before editing.")
     check_version(current, expected_version)
     fields, m2m = _split(type(current), data)
+    _authorize_visibility(
+        user, type(current), getattr(current, "visibility", None), fields.get("visibility")
+    )
     changed = [name for name, value in fields.items() if getattr(current, name) != value]
     changed_links = [
         name
@@ -143,6 +156,7 @@ def tracked_restore_version(
 
     The restore is itself a change: the versions in between stay in history.
     """
+    authorize(user, "cooperation.restore_record")
     authorize(user, _perm(type(instance), "change"))
     model = type(instance)
     try:
@@ -151,11 +165,12 @@ def tracked_restore_version(
         raise ValidationError("That version does not belong to this item.") from None
     current = lock(instance)
     check_version(current, expected_version)
-    skip = {"id", "version", "created_at", "created_by", "deleted_at", "deleted_by"}
+    # Only what people edit comes back. Workflow state (a recommendation's status,
+    # a merge, the trash) and bookkeeping move only through their own services.
+    editable = editable_field_names(model)
     for field in model._meta.concrete_fields:
-        if field.name in skip or not hasattr(past, field.attname):
-            continue
-        setattr(current, field.attname, getattr(past, field.attname))
+        if field.name in editable and hasattr(past, field.attname):
+            setattr(current, field.attname, getattr(past, field.attname))
     m2m = {
         name: history_m2m_values(past, name)
         for name in getattr(model, "history_m2m_fields", ())

@@ -1,0 +1,98 @@
+"""Admin for users and partner organisations. Role changes go through accounts.services."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.models import Organisation, User
+from accounts.roles import ROLES, roles_of
+from accounts.services import user_set_roles
+
+ROLE_CHOICES = [(role, role.capitalize()) for role in ROLES]
+
+
+class RolesMixin(forms.Form):
+    roles = forms.MultipleChoiceField(
+        choices=ROLE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class ContoursUserCreationForm(AdminUserCreationForm, RolesMixin):
+    class Meta:
+        model = User
+        fields = ("email", "full_name", "organisation")
+
+
+class ContoursUserChangeForm(UserChangeForm, RolesMixin):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            names = self.instance.groups.values_list("name", flat=True)
+            self.initial["roles"] = sorted(set(names) & set(ROLES))
+
+
+@admin.register(User)
+class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+    form = ContoursUserChangeForm
+    add_form = ContoursUserCreationForm
+    ordering = ("email",)
+    list_display = ("email", "full_name", "organisation", "role_list", "is_active", "last_login")
+    list_filter = ("is_active", "is_superuser", "groups", "organisation")
+    search_fields = ("email", "full_name")
+    list_select_related = ("organisation",)
+    autocomplete_fields = ("organisation",)
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Person"), {"fields": ("full_name", "organisation")}),
+        (_("Roles"), {"fields": ("roles", "is_active", "is_superuser")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "email",
+                    "full_name",
+                    "organisation",
+                    "roles",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    readonly_fields = ("last_login", "date_joined")
+
+    @admin.display(description=_("roles"))
+    def role_list(self, user):
+        return ", ".join(sorted(roles_of(user))) or "—"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user_set_roles(user=form.instance, roles=form.cleaned_data.get("roles", []))
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "is_partner", "contact_email", "member_count")
+    list_filter = ("is_partner",)
+    search_fields = ("name", "contact_email")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    @admin.display(description=_("members"), ordering="member_total")
+    def member_count(self, organisation):
+        return organisation.member_total

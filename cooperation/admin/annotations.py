@@ -1,0 +1,91 @@
+"""Admin for annotations: read, resolve and hide. Bodies are edited only by their authors."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from cooperation.models import Annotation
+from cooperation.services import annotation_delete, annotation_resolve
+
+from .base import ServiceAdmin
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(ServiceAdmin):
+    list_display = (
+        "__str__",
+        "author",
+        "motivation",
+        "visibility",
+        "resolved",
+        "created_at",
+        "target",
+    )
+    list_filter = ("motivation", "visibility", "resolved")
+    list_select_related = ("author", "content_type", "excerpt")
+    search_fields = ("body", "author__email")
+    readonly_fields = (
+        "author",
+        "target",
+        "parent",
+        "body",
+        "motivation",
+        "visibility",
+        "resolved",
+        "resolved_by",
+        "resolved_at",
+        "version",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    )
+    fields = readonly_fields
+    actions = ["resolve", "reopen", "hide"]
+
+    def has_add_permission(self, request):
+        return False  # notes are written in context, on a record or an excerpt
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("cooperation.moderate_annotation")
+
+    @admin.display(description=_("on"))
+    def target(self, annotation):
+        if annotation.excerpt_id:
+            return annotation.excerpt
+        return (
+            f"{annotation.content_type.model} #{annotation.object_id}"
+            if annotation.content_type_id
+            else "—"
+        )
+
+    @admin.action(description=_("Resolve selected threads"), permissions=["moderate"])
+    def resolve(self, request, queryset):
+        self._run_each(
+            request,
+            queryset.filter(parent__isnull=True),
+            lambda a: annotation_resolve(annotation=a, user=request.user, resolved=True),
+            _("Resolved %(count)d."),
+        )
+
+    @admin.action(description=_("Reopen selected threads"), permissions=["moderate"])
+    def reopen(self, request, queryset):
+        self._run_each(
+            request,
+            queryset.filter(parent__isnull=True),
+            lambda a: annotation_resolve(annotation=a, user=request.user, resolved=False),
+            _("Reopened %(count)d."),
+        )
+
+    @admin.action(description=_("Hide selected (kept in history)"), permissions=["moderate"])
+    def hide(self, request, queryset):
+        self._run_each(
+            request,
+            queryset,
+            lambda a: annotation_delete(annotation=a, user=request.user),
+            _("Hid %(count)d."),
+        )

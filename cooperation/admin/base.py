@@ -1,0 +1,276 @@
+"""Admin plumbing shared by every tracked model: writes go through the services.
+
+Django's admin normally saves models itself. Here `save_model`, `save_related`,
+`delete_model` and `delete_queryset` hand the form's cleaned data to the
+services instead, so the admin obeys the same rules (validation, version
+check, one history row, soft delete) as every other way in.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from cooperation.services import (
+    ConflictError,
+    tracked_create,
+    tracked_delete,
+    tracked_restore_version,
+    tracked_undelete,
+    tracked_update,
+)
+from cooperation.services.common import describe_validation_error
+from cooperation.services.tracked import editable_field_names
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the form was opened at, so a stale save shows a conflict."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["expected_version"] = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        expected = cleaned.get("expected_version")
+        if self.instance.pk and expected is not None:
+            current = (
+                type(self.instance)
+                .all_objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current is not None and current != expected:
+                # Both versions stay visible: the form keeps what this person typed,
+                # and the message links to the history holding the other person's save.
+                raise ValidationError(
+                    _(
+                        "Someone else saved this since you opened it (you started from version "
+                        "%(expected)s; it is now version %(current)s). Your changes are still in "
+                        "the form below and were not saved: open the history in a new tab to see "
+                        "theirs, then reload and apply yours again."
+                    ),
+                    code="conflict",
+                    params={"expected": expected, "current": current},
+                )
+        return cleaned
+
+
+class TrashFilter(admin.SimpleListFilter):
+    title = _("trash")
+    parameter_name = "trash"
+
+    def lookups(self, request, model_admin):
+        return [("live", _("Not in trash")), ("deleted", _("In trash"))]
+
+    def choices(self, changelist):
+        # "Not in trash" is the default, so it is selected when no value is given.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "live") == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "deleted":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset.filter(deleted_at__isnull=True)
+
+
+class ServiceAdmin(SimpleHistoryAdmin):
+    """A ModelAdmin for Tracked models whose every write is a service call."""
+
+    form = VersionedForm
+    readonly_fields = ("version", "created_at", "created_by", "updated_at", "updated_by")
+    actions = ["move_to_trash", "restore_from_trash"]
+    history_list_display = ["history_change_reason"]
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        # Include the trash; TrashFilter shows live rows unless asked otherwise.
+        return self.model.all_objects.get_queryset()
+
+    def get_list_filter(self, request):
+        return (*super().get_list_filter(request), TrashFilter)
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
+        actions.pop("delete_selected", None)  # its page promises a hard delete; ours is soft
+        return actions
+
+    # -- writes --------------------------------------------------------------------------
+
+    def service_data(self, form) -> dict:
+        names = editable_field_names(self.model) & set(form.cleaned_data) & set(form.changed_data)
+        return {name: form.cleaned_data[name] for name in names}
+
+    def create_via_service(self, request, form):
+        return tracked_create(model=self.model, user=request.user, data=self.service_data(form))
+
+    def update_via_service(self, request, obj, form):
+        original = self.model.all_objects.get(pk=obj.pk)
+        return tracked_update(
+            instance=original,
+            user=request.user,
+            data=self.service_data(form),
+            expected_version=form.cleaned_data.get("expected_version"),
+        )
+
+    def save_model(self, request, obj, form, change):
+        saved = (
+            self.update_via_service(request, obj, form)
+            if change
+            else self.create_via_service(request, form)
+        )
+        # The admin goes on using `obj` (redirects, log entries): make it the saved row.
+        obj.pk = saved.pk
+        obj.version = saved.version
+        obj._state.adding = False
+        form.instance = obj
+
+    def save_related(self, request, form, formsets, change):
+        # Many-to-many fields went to the service with the rest of the form; only
+        # inline formsets remain, and each inline admin saves them through services.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        inline = getattr(formset, "service_inline", None)
+        if inline is None:
+            raise PermissionDenied("This inline has no service to save through.")
+        # The admin's change message reads these; the inline fills them as it saves.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        inline.save_formset_via_services(request, form.instance, formset)
+
+    def delete_model(self, request, obj):
+        tracked_delete(instance=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            tracked_delete(instance=obj, user=request.user)
+
+    def get_deleted_objects(self, objs, request):
+        # A soft delete removes nothing else, so there is nothing to list or protect.
+        perms_needed = set()
+        if not self.has_delete_permission(request):
+            perms_needed.add(self.opts.verbose_name)
+        return [str(obj) for obj in objs], {}, perms_needed, []
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ConflictError as exc:
+            # Lost the race between the form check and the locked write: nothing was saved.
+            self.message_user(request, exc.messages[0], messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        except ValidationError as exc:
+            self.message_user(request, describe_validation_error(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    # -- history and restore -------------------------------------------------------------
+
+    def revert_disabled(self, request, obj=None):
+        return not request.user.has_perm("cooperation.restore_record")
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "POST":
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        obj = self.get_object(request, object_id)
+        if obj is None or self.revert_disabled(request, obj):
+            raise PermissionDenied
+        try:
+            with transaction.atomic():
+                tracked_restore_version(instance=obj, history_id=int(version_id), user=request.user)
+        except ValidationError as exc:
+            self.message_user(request, describe_validation_error(exc), messages.ERROR)
+        else:
+            self.message_user(
+                request, _("Restored that version as a new version."), messages.SUCCESS
+            )
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+        )
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _run_each(self, request, queryset, service, done_message):
+        done, failed = 0, []
+        for obj in queryset:
+            try:
+                service(obj)
+                done += 1
+            except (ValidationError, PermissionDenied) as exc:
+                text = (
+                    describe_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
+                )
+                failed.append(f"{obj}: {text}")
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+        for line in failed:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description=_("Move selected to the trash"), permissions=["delete"])
+    def move_to_trash(self, request, queryset):
+        self._run_each(
+            request,
+            queryset,
+            lambda obj: tracked_delete(instance=obj, user=request.user),
+            _("Moved %(count)d to the trash."),
+        )
+
+    @admin.action(description=_("Restore selected from the trash"), permissions=["delete"])
+    def restore_from_trash(self, request, queryset):
+        self._run_each(
+            request,
+            queryset,
+            lambda obj: tracked_undelete(instance=obj, user=request.user),
+            _("Restored %(count)d from the trash."),
+        )
+
+
+class ServiceInlineMixin:
+    """An inline whose formset saves through services (see ServiceAdmin.save_formset)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.service_inline = self
+        return formset
+
+    def save_formset_via_services(self, request, parent, formset) -> None:
+        raise NotImplementedError
+
+
+class ReadOnlyInlineMixin:
+    """An inline that only shows rows; they are written elsewhere (e.g. by a workflow)."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.service_inline = self
+        return formset
+
+    def save_formset_via_services(self, request, parent, formset) -> None:
+        return None  # nothing can be added or changed here

@@ -1,0 +1,183 @@
+"""Inlines shown on record pages; each saves through a service or is read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from cooperation.models import (
+    Annotation,
+    Excerpt,
+    RecommendationResponse,
+    RecommendationStatusChange,
+    RecordEvidence,
+    StatusProposal,
+)
+from cooperation.services import (
+    annotation_create,
+    evidence_attach,
+    evidence_detach,
+    recommendation_response_record,
+    tracked_update,
+)
+
+from .base import ReadOnlyInlineMixin, ServiceInlineMixin
+
+
+def _changed_forms(formset):
+    """(form, deleted) for every inline form the user touched."""
+    for form in formset.forms:
+        deleted = formset.can_delete and formset._should_delete_form(form)
+        if deleted and form.instance.pk:
+            yield form, True
+        elif not deleted and form.has_changed():
+            yield form, False
+
+
+class EvidenceInline(ServiceInlineMixin, GenericTabularInline):
+    model = RecordEvidence
+    fields = ("excerpt", "quote", "note")
+    readonly_fields = ("quote",)
+    autocomplete_fields = ("excerpt",)
+    extra = 0
+    verbose_name = _("evidence excerpt")
+    verbose_name_plural = _("evidence (excerpts of sources that support this record)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("excerpt__source")
+
+    @admin.display(description=_("as it reads in the source"))
+    def quote(self, link):
+        if not link.pk:
+            return "—"
+        excerpt = link.excerpt
+        return format_html(
+            "“{}” <small>({}, characters {}–{})</small>",
+            excerpt.display_quote,
+            excerpt.source.reference_code or excerpt.source.title,
+            excerpt.start,
+            excerpt.end,
+        )
+
+    def save_formset_via_services(self, request, parent, formset) -> None:
+        for form, deleted in _changed_forms(formset):
+            link = form.instance
+            if deleted:
+                formset.deleted_objects.append(evidence_detach(link=link, user=request.user))
+            elif link.pk is None:
+                created = evidence_attach(
+                    record=parent,
+                    excerpt=form.cleaned_data["excerpt"],
+                    user=request.user,
+                    note=form.cleaned_data.get("note", ""),
+                )
+                formset.new_objects.append(created)
+            else:
+                # Pointing a link at another excerpt is a new link, not an edit of this one.
+                changed = {k: form.cleaned_data[k] for k in form.changed_data if k != "excerpt"}
+                updated = tracked_update(
+                    instance=link, user=request.user, data=changed, expected_version=None
+                )
+                formset.changed_objects.append((updated, list(changed)))
+
+
+class AnnotationInline(ServiceInlineMixin, GenericTabularInline):
+    """Existing notes are shown read-only (only their author edits them); new ones can be added."""
+
+    model = Annotation
+    fields = ("body", "motivation", "visibility", "author", "created_at", "resolved")
+    readonly_fields = ("author", "created_at", "resolved")
+    extra = 0
+    can_delete = False
+    ct_field = "content_type"
+    ct_fk_field = "object_id"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("cooperation.add_annotation")
+
+    def save_formset_via_services(self, request, parent, formset) -> None:
+        for form, _deleted in _changed_forms(formset):
+            if form.instance.pk is None:
+                formset.new_objects.append(
+                    annotation_create(
+                        author=request.user,
+                        record=parent,
+                        body=form.cleaned_data["body"],
+                        motivation=form.cleaned_data["motivation"],
+                        visibility=form.cleaned_data["visibility"],
+                    )
+                )
+
+
+class StatusChangeInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = RecommendationStatusChange
+    fields = ("changed_at", "from_status", "to_status", "changed_by", "note", "evidence")
+    readonly_fields = fields
+    verbose_name_plural = _("status timeline (change it with the “Change status” button)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by", "evidence_excerpt")
+
+    @admin.display(description=_("evidence"))
+    def evidence(self, change):
+        parts = []
+        if change.evidence_excerpt_id:
+            parts.append(str(change.evidence_excerpt))
+        if change.evidence_url:
+            parts.append(format_html('<a href="{0}" rel="noopener">{0}</a>', change.evidence_url))
+        return format_html(" ".join(["{}"] * len(parts)), *parts) if parts else "—"
+
+
+class StatusProposalInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = StatusProposal
+    fk_name = "recommendation"
+    fields = ("proposed_at", "proposed_by", "from_status", "to_status", "note", "state")
+    readonly_fields = fields
+    verbose_name_plural = _("status proposals by analysts")
+
+
+class ResponseInline(ServiceInlineMixin, admin.TabularInline):
+    """The addressee's responses: recorded here through the service, never edited after."""
+
+    model = RecommendationResponse
+    fields = ("responded_on", "classification", "note", "evidence_excerpt", "evidence_url")
+    autocomplete_fields = ("evidence_excerpt",)
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("responses of the addressee (action-taken report terms)")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("cooperation.add_recommendationresponse")
+
+    def save_formset_via_services(self, request, parent, formset) -> None:
+        for form, _deleted in _changed_forms(formset):
+            if form.instance.pk is None:
+                response = recommendation_response_record(
+                    recommendation=parent,
+                    user=request.user,
+                    **{name: form.cleaned_data[name] for name in self.fields},
+                )
+                formset.new_objects.append(response)
+
+
+class ExcerptInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = Excerpt
+    fields = ("start", "end", "reads_as", "created_by")
+    readonly_fields = fields
+    show_change_link = True
+    verbose_name_plural = _("excerpts (add them from the Excerpts page)")
+
+    @admin.display(description=_("reads as"))
+    def reads_as(self, excerpt):
+        return excerpt.display_quote

@@ -1,0 +1,391 @@
+"""Admin for agreements, deals, challenges and recommendations."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from cooperation.choices import RecommendationStatus, Visibility, allowed_transitions
+from cooperation.models import Agreement, Challenge, Deal, Excerpt, Recommendation
+from cooperation.selectors import duplicate_candidates
+from cooperation.services import (
+    recommendation_transition,
+    record_merge,
+    record_publish,
+    record_unpublish,
+)
+from cooperation.services.common import describe_validation_error
+
+from .base import ServiceAdmin
+from .inlines import (
+    AnnotationInline,
+    EvidenceInline,
+    ResponseInline,
+    StatusChangeInline,
+    StatusProposalInline,
+)
+
+
+class RecordAdmin(ServiceAdmin):
+    list_display_links = ("title",)
+    search_fields = ("title", "summary", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    autocomplete_fields = ("actors", "topics")
+    inlines = [EvidenceInline, AnnotationInline]
+    actions = ["publish", "unpublish", "merge_duplicates", *ServiceAdmin.actions]
+    list_per_page = 50
+    change_list_template = "admin/cooperation/record_change_list.html"
+
+    common_list_filter = ("visibility", ("actors", admin.RelatedOnlyFieldListFilter), "topics")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                evidence_count=Count(
+                    "evidence_links", filter=Q(evidence_links__deleted_at__isnull=True)
+                )
+            )
+        )
+
+    @admin.display(description=_("evidence"), ordering="evidence_count")
+    def evidence(self, record):
+        return record.evidence_count
+
+    @admin.display(description=_("visibility"), ordering="visibility")
+    def visibility_badge(self, record):
+        colours = {
+            Visibility.DRAFT: "#777",
+            Visibility.INTERNAL: "#a66b00",
+            Visibility.PUBLISHED: "#1d7a35",
+        }
+        return format_html(
+            '<strong style="color:{}">{}</strong>',
+            colours.get(record.visibility, "#333"),
+            record.get_visibility_display(),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # Only curators move a record into or out of "published" (the service checks too).
+        if (
+            obj is not None
+            and obj.visibility == Visibility.PUBLISHED
+            and not request.user.has_perm(obj.publish_permission)
+        ):
+            fields.append("visibility")
+        return fields
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "visibility" and not request.user.has_perm(
+            self.model.publish_permission
+        ):
+            kwargs["choices"] = [c for c in Visibility.choices if c[0] != Visibility.PUBLISHED]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("cooperation.publish_record")
+
+    def has_merge_permission(self, request):
+        return request.user.has_perm("cooperation.merge_record")
+
+    @admin.action(
+        description=_("Publish selected (partners can read them)"), permissions=["publish"]
+    )
+    def publish(self, request, queryset):
+        self._run_each(
+            request,
+            queryset,
+            lambda r: record_publish(record=r, user=request.user),
+            _("Published %(count)d."),
+        )
+
+    @admin.action(description=_("Unpublish selected (back to internal)"), permissions=["publish"])
+    def unpublish(self, request, queryset):
+        self._run_each(
+            request,
+            queryset,
+            lambda r: record_unpublish(record=r, user=request.user),
+            _("Unpublished %(count)d."),
+        )
+
+    @admin.action(
+        description=_("Merge two selected duplicates (the older one is kept)"),
+        permissions=["merge"],
+    )
+    def merge_duplicates(self, request, queryset):
+        records = list(queryset.order_by("created_at", "pk"))
+        if len(records) != 2:
+            self.message_user(request, _("Select exactly two records to merge."), messages.ERROR)
+            return None
+        keep, duplicate = records
+        try:
+            record_merge(keep=keep, duplicate=duplicate, user=request.user)
+        except ValidationError as exc:
+            self.message_user(request, describe_validation_error(exc), messages.ERROR)
+            return None
+        self.message_user(
+            request, _("Merged “%(dup)s” into “%(keep)s”.") % {"dup": duplicate, "keep": keep}
+        )
+        return None
+
+    # -- possible duplicates -------------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "duplicates/",
+                self.admin_site.admin_view(self.duplicates_view),
+                name=f"{info[0]}_{info[1]}_duplicates",
+            ),
+            *super().get_urls(),
+        ]
+
+    def duplicates_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Possible duplicate %(name)s") % {"name": self.opts.verbose_name_plural},
+            "candidates": duplicate_candidates(self.model),
+            "can_merge": self.has_merge_permission(request),
+        }
+        return TemplateResponse(request, "admin/cooperation/duplicates.html", context)
+
+
+@admin.register(Agreement)
+class AgreementAdmin(RecordAdmin):
+    list_display = ("title", "kind", "status", "signed_on", "visibility_badge", "evidence")
+    list_filter = ("kind", "status", *RecordAdmin.common_list_filter)
+    autocomplete_fields = ("actors", "topics", "parties")
+    date_hierarchy = "signed_on"
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "summary", "kind", "status", "visibility")}),
+        (_("Dates"), {"fields": ("signed_on", "signed_on_precision", "in_force_on")}),
+        (_("Links"), {"fields": ("parties", "actors", "topics")}),
+        (
+            _("Record"),
+            {
+                "fields": ("expected_version", *ServiceAdmin.readonly_fields),
+                "classes": ("collapse",),
+            },
+        ),
+    )
+
+
+@admin.register(Deal)
+class DealAdmin(RecordAdmin):
+    list_display = (
+        "title",
+        "kind",
+        "status",
+        "supplier",
+        "recipient",
+        "visibility_badge",
+        "evidence",
+    )
+    list_filter = ("kind", "status", *RecordAdmin.common_list_filter)
+    list_select_related = ("supplier", "recipient")
+    autocomplete_fields = ("actors", "topics", "supplier", "recipient", "governed_by")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "summary", "kind", "status", "visibility")}),
+        (
+            _("Parties and period"),
+            {"fields": ("supplier", "recipient", "system", "period_start", "period_end")},
+        ),
+        (_("Links"), {"fields": ("governed_by", "actors", "topics")}),
+        (
+            _("Record"),
+            {
+                "fields": ("expected_version", *ServiceAdmin.readonly_fields),
+                "classes": ("collapse",),
+            },
+        ),
+    )
+
+
+@admin.register(Challenge)
+class ChallengeAdmin(RecordAdmin):
+    list_display = ("title", "category", "severity", "answered", "visibility_badge", "evidence")
+    list_filter = ("category", "severity", *RecordAdmin.common_list_filter)
+    autocomplete_fields = ("actors", "topics", "affects_deals", "affects_agreements")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "summary", "category", "severity", "visibility")}),
+        (_("Links"), {"fields": ("affects_deals", "affects_agreements", "actors", "topics")}),
+        (
+            _("Record"),
+            {
+                "fields": ("expected_version", *ServiceAdmin.readonly_fields),
+                "classes": ("collapse",),
+            },
+        ),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                recommendation_count=Count(
+                    "recommendations",
+                    filter=Q(recommendations__deleted_at__isnull=True),
+                    distinct=True,
+                )
+            )
+        )
+
+    @admin.display(description=_("recommendations answering it"), ordering="recommendation_count")
+    def answered(self, challenge):
+        return challenge.recommendation_count
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("New status"))
+    note = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 3}))
+    evidence_excerpt = forms.ModelChoiceField(
+        label=_("Evidence excerpt"),
+        queryset=Excerpt.objects.select_related("source"),
+        required=False,
+    )
+    evidence_url = forms.URLField(label=_("Evidence link"), required=False, assume_scheme="https")
+
+    def __init__(self, *args, statuses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [
+            (value, RecommendationStatus(value).label) for value in statuses
+        ]
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(RecordAdmin):
+    list_display = (
+        "title",
+        "status",
+        "priority",
+        "target_date",
+        "owner",
+        "visibility_badge",
+        "evidence",
+    )
+    list_filter = ("status", "priority", "target_date", *RecordAdmin.common_list_filter)
+    list_select_related = ("owner",)
+    autocomplete_fields = ("actors", "topics", "addressed_to", "addresses", "owner")
+    inlines = [
+        StatusChangeInline,
+        StatusProposalInline,
+        ResponseInline,
+        EvidenceInline,
+        AnnotationInline,
+    ]
+    actions = ["change_status", *RecordAdmin.actions]
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "summary", "status", "priority", "visibility")}),
+        (_("Follow-up"), {"fields": ("addressed_to", "addresses", "owner", "target_date")}),
+        (_("Links"), {"fields": ("actors", "topics")}),
+        (
+            _("Record"),
+            {
+                "fields": ("expected_version", *ServiceAdmin.readonly_fields),
+                "classes": ("collapse",),
+            },
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "status")
+
+    def has_transition_permission(self, request):
+        return request.user.has_perm("cooperation.transition_recommendation")
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/transition/",
+                self.admin_site.admin_view(self.transition_view),
+                name=f"{info[0]}_{info[1]}_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _transition_page(self, request, form, recommendations, title):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "form": form,
+            "recommendations": recommendations,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/cooperation/recommendation/transition.html", context
+        )
+
+    def _apply_transition(self, request, recommendations, cleaned) -> None:
+        moved, failed = 0, []
+        for recommendation in recommendations:
+            try:
+                recommendation_transition(
+                    recommendation=recommendation,
+                    to_status=cleaned["to_status"],
+                    user=request.user,
+                    note=cleaned["note"],
+                    evidence_excerpt=cleaned.get("evidence_excerpt"),
+                    evidence_url=cleaned.get("evidence_url") or "",
+                )
+                moved += 1
+            except ValidationError as exc:
+                failed.append(f"{recommendation}: {describe_validation_error(exc)}")
+        if moved:
+            self.message_user(request, _("Changed the status of %(n)d.") % {"n": moved})
+        for line in failed:
+            self.message_user(request, line, messages.ERROR)
+
+    def transition_view(self, request, object_id):
+        if not self.has_transition_permission(request):
+            raise PermissionDenied
+        recommendation = get_object_or_404(Recommendation, pk=object_id)
+        statuses = allowed_transitions(recommendation.status)
+        form = TransitionForm(request.POST or None, statuses=statuses)
+        if request.method == "POST" and form.is_valid():
+            self._apply_transition(request, [recommendation], form.cleaned_data)
+            return HttpResponseRedirect(
+                reverse("admin:cooperation_recommendation_change", args=[recommendation.pk])
+            )
+        title = _("Change the status of “%(r)s” (now %(s)s)") % {
+            "r": recommendation,
+            "s": recommendation.get_status_display().lower(),
+        }
+        return self._transition_page(request, form, [recommendation], title)
+
+    @admin.action(
+        description=_("Change status of selected (with a note)…"), permissions=["transition"]
+    )
+    def change_status(self, request, queryset):
+        recommendations = list(queryset)
+        # Offer every status any selected recommendation may move to; the service refuses
+        # (and reports) those for which the move is not allowed.
+        statuses = sorted(
+            {s for r in recommendations for s in allowed_transitions(r.status)},
+            key=RecommendationStatus.values.index,
+        )
+        form = TransitionForm(request.POST if "apply" in request.POST else None, statuses=statuses)
+        if "apply" in request.POST and form.is_valid():
+            self._apply_transition(request, recommendations, form.cleaned_data)
+            return None
+        return self._transition_page(
+            request, form, recommendations, _("Change the status of the selected recommendations")
+        )
