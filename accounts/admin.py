@@ -4,13 +4,14 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Organisation, User
 from accounts.roles import ROLES, roles_of
-from accounts.services import user_set_roles
+from accounts.services import user_create, user_update, validate_roles
 
 ROLE_CHOICES = [(role, role.capitalize()) for role in ROLES]
 
@@ -20,14 +21,23 @@ class RolesMixin(forms.Form):
         choices=ROLE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
     )
 
+    def clean(self):
+        cleaned = super().clean()
+        organisation = cleaned.get("organisation", getattr(self.instance, "organisation", None))
+        try:
+            validate_roles(roles=cleaned.get("roles", []), organisation=organisation)
+        except ValidationError as exc:
+            self.add_error(None, exc)  # a dict of field errors lands on those fields
+        return cleaned
 
-class ContoursUserCreationForm(AdminUserCreationForm, RolesMixin):
+
+class ContoursUserCreationForm(RolesMixin, AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "full_name", "organisation")
 
 
-class ContoursUserChangeForm(UserChangeForm, RolesMixin):
+class ContoursUserChangeForm(RolesMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
@@ -78,9 +88,32 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     def role_list(self, user):
         return ", ".join(sorted(roles_of(user))) or "—"
 
+    def save_model(self, request, obj, form, change):
+        roles = form.cleaned_data.get("roles", [])
+        if change:
+            fields = {"email", "full_name", "organisation", "is_active", "is_superuser"}
+            data = {name: form.cleaned_data[name] for name in fields & set(form.changed_data)}
+            original = User.objects.get(pk=obj.pk)
+            saved = user_update(user=original, data=data, roles=roles)
+        else:
+            password = (
+                form.cleaned_data.get("password1")
+                if form.cleaned_data.get("set_usable_password", True)
+                else None
+            )
+            saved = user_create(
+                email=form.cleaned_data["email"],
+                password=password,
+                roles=roles,
+                full_name=form.cleaned_data.get("full_name", ""),
+                organisation=form.cleaned_data.get("organisation"),
+            )
+        obj.pk = saved.pk
+        obj._state.adding = False
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        user_set_roles(user=form.instance, roles=form.cleaned_data.get("roles", []))
+        # Roles (the only many-to-many the form edits) were set by the service.
+        return None
 
 
 @admin.register(Organisation)

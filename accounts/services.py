@@ -29,16 +29,21 @@ def organisation_create(
     return organisation
 
 
-@transaction.atomic
-def user_set_roles(*, user: User, roles: list[str]) -> User:
-    """Give `user` exactly these roles; staff access follows from them."""
+def validate_roles(*, roles: list[str], organisation: Organisation | None) -> None:
+    """The rules a set of roles must follow; forms call this too, to show a field error."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValidationError({"roles": f"Unknown role(s): {', '.join(sorted(unknown))}."})
     if PARTNER in roles and len(set(roles)) > 1:
         raise ValidationError({"roles": "A partner account cannot also hold an internal role."})
-    if PARTNER in roles and user.organisation_id is None:
+    if PARTNER in roles and organisation is None:
         raise ValidationError({"organisation": "A partner user must belong to an organisation."})
+
+
+@transaction.atomic
+def user_set_roles(*, user: User, roles: list[str]) -> User:
+    """Give `user` exactly these roles; staff access follows from them."""
+    validate_roles(roles=roles, organisation=user.organisation)
     user.groups.set(Group.objects.filter(name__in=roles))
     user.is_staff = bool(_STAFF_ROLES & set(roles)) or user.is_superuser
     user.save(update_fields=["is_staff"])
@@ -62,3 +67,19 @@ def user_create(
         email=email.strip(), password=password, full_name=full_name, organisation=organisation
     )
     return user_set_roles(user=user, roles=roles)
+
+
+@transaction.atomic
+def user_update(*, user: User, data: dict, roles: list[str] | None = None) -> User:
+    """Change a user's profile fields (not the password) and, if given, their roles."""
+    allowed = {"email", "full_name", "organisation", "is_active", "is_superuser"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError({name: "This field cannot be set here." for name in sorted(unknown)})
+    for name, value in data.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user.save()
+    if roles is not None:
+        user_set_roles(user=user, roles=roles)
+    return user
