@@ -21,6 +21,7 @@ from cooperation.services import (
     record_merge,
     record_publish,
     record_unpublish,
+    status_proposal_create,
 )
 from cooperation.services.common import describe_validation_error
 
@@ -355,21 +356,43 @@ class RecommendationAdmin(RecordAdmin):
             self.message_user(request, line, messages.ERROR)
 
     def transition_view(self, request, object_id):
-        if not self.has_transition_permission(request):
+        """Curators move the status; analysts get the same form to propose the move."""
+        may_move = self.has_transition_permission(request)
+        if not may_move and not request.user.has_perm("cooperation.add_statusproposal"):
             raise PermissionDenied
         recommendation = get_object_or_404(Recommendation, pk=object_id)
         statuses = allowed_transitions(recommendation.status)
         form = TransitionForm(request.POST or None, statuses=statuses)
         if request.method == "POST" and form.is_valid():
-            self._apply_transition(request, [recommendation], form.cleaned_data)
+            if may_move:
+                self._apply_transition(request, [recommendation], form.cleaned_data)
+            else:
+                self._propose(request, recommendation, form.cleaned_data)
             return HttpResponseRedirect(
                 reverse("admin:cooperation_recommendation_change", args=[recommendation.pk])
             )
-        title = _("Change the status of “%(r)s” (now %(s)s)") % {
-            "r": recommendation,
-            "s": recommendation.get_status_display().lower(),
-        }
+        template = (
+            _("Change the status of “%(r)s” (now %(s)s)")
+            if may_move
+            else _("Propose a status change for “%(r)s” (now %(s)s); a curator decides")
+        )
+        title = template % {"r": recommendation, "s": recommendation.get_status_display().lower()}
         return self._transition_page(request, form, [recommendation], title)
+
+    def _propose(self, request, recommendation, cleaned) -> None:
+        try:
+            status_proposal_create(
+                recommendation=recommendation,
+                to_status=cleaned["to_status"],
+                user=request.user,
+                note=cleaned["note"],
+                evidence_excerpt=cleaned.get("evidence_excerpt"),
+                evidence_url=cleaned.get("evidence_url") or "",
+            )
+        except ValidationError as exc:
+            self.message_user(request, describe_validation_error(exc), messages.ERROR)
+        else:
+            self.message_user(request, _("Proposed. A curator will decide."), messages.SUCCESS)
 
     @admin.action(
         description=_("Change status of selected (with a note)…"), permissions=["transition"]

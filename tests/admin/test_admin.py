@@ -111,13 +111,28 @@ def test_admin_requires_login(client, data):
     assert reverse("admin:login") in response["Location"]
 
 
-def test_admin_analyst_cannot_manage_users_or_move_status(client, analyst, data):
+def test_admin_analyst_cannot_manage_users(client, analyst, data):
     client.force_login(analyst)
     assert client.get(reverse("admin:accounts_user_changelist")).status_code == 403
-    assert (
-        client.get(_url(Recommendation, "transition", data[Recommendation].pk)).status_code == 403
-    )
     assert client.get(_url(Agreement, "changelist")).status_code == 200
+
+
+def test_admin_analyst_proposes_instead_of_moving_status(client, analyst, data):
+    recommendation = data[Recommendation]
+    client.force_login(analyst)
+    url = _url(Recommendation, "transition", recommendation.pk)
+    assert "Propose a status change" in client.get(url).content.decode()
+    response = client.post(url, {"to_status": "under_review", "note": "Ministry asked"})
+    assert response.status_code == 302
+    recommendation.refresh_from_db()
+    assert recommendation.status == "proposed"
+    assert not RecommendationStatusChange.objects.filter(recommendation=recommendation).exists()
+    proposal = StatusProposal.objects.get(recommendation=recommendation)
+    assert (proposal.to_status, proposal.proposed_by, proposal.state) == (
+        "under_review",
+        analyst,
+        "open",
+    )
 
 
 def test_admin_change_goes_through_service_with_one_history_row(client, curator, data):
