@@ -21,7 +21,7 @@ class AnnotationAdmin(ServiceAdmin):
         "target",
     )
     list_filter = ("motivation", "visibility", "resolved")
-    list_select_related = ("author", "content_type", "excerpt")
+    list_select_related = ("author", "content_type", "excerpt__source")
     search_fields = ("body", "author__email")
     readonly_fields = (
         "author",
