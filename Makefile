@@ -28,7 +28,7 @@ run: export DJANGO_DEBUG ?= 1
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py create_demo_users
+	$(PY) manage.py create_demo_users --only-if-debug
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

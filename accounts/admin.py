@@ -11,7 +11,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Organisation, User
 from accounts.roles import ROLES, roles_of
-from accounts.services import user_create, user_update, validate_roles
+from accounts.services import (
+    organisation_create,
+    organisation_update,
+    user_create,
+    user_update,
+    validate_roles,
+)
+from cooperation.admin.base import HistoryViewOnlyMixin
 
 ROLE_CHOICES = [(role, role.capitalize()) for role in ROLES]
 
@@ -50,7 +57,7 @@ class ContoursUserChangeForm(RolesMixin, UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(HistoryViewOnlyMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     form = ContoursUserChangeForm
     add_form = ContoursUserCreationForm
     ordering = ("email",)
@@ -84,6 +91,13 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     )
     readonly_fields = ("last_login", "date_joined")
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # Only a superuser makes or unmakes superusers (an admin-role user cannot self-promote).
+        if not request.user.is_superuser:
+            fields.append("is_superuser")
+        return fields
+
     @admin.display(description=_("roles"))
     def role_list(self, user):
         return ", ".join(sorted(roles_of(user))) or "—"
@@ -94,7 +108,7 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
             fields = {"email", "full_name", "organisation", "is_active", "is_superuser"}
             data = {name: form.cleaned_data[name] for name in fields & set(form.changed_data)}
             original = User.objects.get(pk=obj.pk)
-            saved = user_update(user=original, data=data, roles=roles)
+            saved = user_update(user=original, data=data, roles=roles, actor=request.user)
         else:
             password = (
                 form.cleaned_data.get("password1")
@@ -107,6 +121,7 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
                 roles=roles,
                 full_name=form.cleaned_data.get("full_name", ""),
                 organisation=form.cleaned_data.get("organisation"),
+                actor=request.user,
             )
         obj.pk = saved.pk
         obj._state.adding = False
@@ -117,7 +132,7 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(HistoryViewOnlyMixin, SimpleHistoryAdmin):
     list_display = ("name", "is_partner", "contact_email", "member_count")
     list_filter = ("is_partner",)
     search_fields = ("name", "contact_email")
@@ -125,6 +140,19 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        if change:
+            original = Organisation.objects.get(pk=obj.pk)
+            saved = organisation_update(organisation=original, data=data, actor=request.user)
+        else:
+            saved = organisation_create(actor=request.user, **form.cleaned_data)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # organisations stay; members and tokens refer to them
 
     @admin.display(description=_("members"), ordering="member_total")
     def member_count(self, organisation):

@@ -4,7 +4,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from cooperation.history import History
 
 
 class Organisation(models.Model):
@@ -17,7 +18,7 @@ class Organisation(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["name"]
@@ -72,12 +73,17 @@ class User(AbstractUser):
 
     objects = UserManager()
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    # Role groups are part of each history row: who granted a role is on record.
+    history = History(excluded_fields=["password", "last_login"], m2m_fields=["groups"])
 
     class Meta:
         ordering = ["email"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message="A user with this email address already exists.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,13 @@ DELETED = "-"
 class History(HistoricalRecords):
     """HistoricalRecords that leaves a handle on the model so services can write rows."""
 
+    def post_save(self, instance, created, using=None, **kwargs):
+        # A save that touches only untracked columns (a login's last_login) is not a change.
+        update_fields = kwargs.get("update_fields")
+        if update_fields and set(update_fields) <= set(self.excluded_fields):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
     def finalize(self, sender, **kwargs):
         super().finalize(sender, **kwargs)
         if sender is self.cls or (self.inherit and issubclass(sender, self.cls)):

@@ -6,10 +6,12 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from cooperation.choices import RecommendationStatus, Visibility
+from accounts.roles import INTERNAL_ROLES, is_internal
+from cooperation.choices import AnnotationVisibility, RecommendationStatus, Visibility
 from cooperation.models import (
     RECORD_MODELS,
     Actor,
@@ -57,6 +59,28 @@ def home_summary() -> dict:
         "topics": Topic.objects.count(),
         "annotations": Annotation.objects.count(),
     }
+
+
+def annotations_visible_to(user, queryset=None):
+    """The notes `user` may read: everything but other people's private notes.
+
+    Partners see only notes marked for partners (the API applies this for them).
+    """
+    queryset = Annotation.objects.all() if queryset is None else queryset
+    if not is_internal(user):
+        return queryset.filter(visibility=AnnotationVisibility.PARTNERS)
+    return queryset.exclude(~Q(author=user), visibility=AnnotationVisibility.PRIVATE)
+
+
+def internal_users():
+    """Active analysts, curators and admins: who may own a recommendation."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name__in=INTERNAL_ROLES) | Q(is_superuser=True))
+        .distinct()
+        .order_by("full_name", "email")
+    )
 
 
 def normalised_title(title: str) -> str:

@@ -23,7 +23,7 @@ _BLOCK = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
 # Where the text before a page break ends like this, or the text after it does not
 # start in lower case, the page break ended a paragraph too; otherwise the
 # sentence runs on across it.
-_PARAGRAPH_END = re.compile(r"""[.!?:;"”’)\]]$""")
+_PARAGRAPH_END = frozenset(""".!?:;"”’)]""")
 
 
 @dataclass(frozen=True)
@@ -114,33 +114,50 @@ class ReadingView:
         return self.text[self.to_reading(start) : self.to_reading(end)]
 
 
+def _furniture_zones(text: str, furniture: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Furniture spans widened over the blank space around them; touching zones merged.
+
+    A running header followed by a page number (usual in PDFs) is one page break, so
+    it becomes one zone and one joiner. Linear in the text: each span looks only at
+    the whitespace next to it.
+    """
+    zones: list[tuple[int, int]] = []
+    for fstart, fend in sorted(furniture):
+        start, end = fstart, fend
+        while start > 0 and text[start - 1].isspace():
+            start -= 1
+        while end < len(text) and text[end].isspace():
+            end += 1
+        if zones and start <= zones[-1][1]:
+            zones[-1] = (zones[-1][0], max(end, zones[-1][1]))
+        else:
+            zones.append((start, end))
+    return zones
+
+
+def _joiner(text: str, zone_start: int, zone_end: int) -> str:
+    """What stands in the reading text for a page break between two runs of text."""
+    if zone_start == 0 or zone_end >= len(text):
+        return ""
+    before, after = text[zone_start - 1], text[zone_end]
+    if before in _PARAGRAPH_END or not after.islower():
+        return "\n\n"
+    if before == "-":
+        return ""  # a word hyphenated across the page break
+    return " "
+
+
 def reading_view(text: str, furniture: list[tuple[int, int]]) -> ReadingView:
-    view = ReadingView(text="")
+    view = ReadingView(text="", zones=_furniture_zones(text, furniture))
     parts: list[str] = []
     cursor = 0  # next stored offset to copy
     reading_len = 0
-    for fstart, fend in sorted(furniture):
-        if fstart < cursor:
-            continue
-        # The zone is the furniture plus the blank space around it.
-        zone_start = len(text[:fstart].rstrip())
-        zone_end = fend + (len(text[fend:]) - len(text[fend:].lstrip()))
-        zone_start = max(zone_start, cursor)
+    for zone_start, zone_end in view.zones:
         copied = text[cursor:zone_start]
         view.pieces.append((reading_len, cursor, len(copied)))
-        parts.append(copied)
-        reading_len += len(copied)
-        if zone_start == 0 or zone_end >= len(text):
-            joiner = ""
-        elif _PARAGRAPH_END.search(text[:zone_start]) or not text[zone_end].islower():
-            joiner = "\n\n"
-        elif text[zone_start - 1] == "-":
-            joiner = ""  # a word hyphenated across the page break
-        else:
-            joiner = " "
-        parts.append(joiner)
-        reading_len += len(joiner)
-        view.zones.append((zone_start, zone_end))
+        joiner = _joiner(text, zone_start, zone_end)
+        parts += [copied, joiner]
+        reading_len += len(copied) + len(joiner)
         cursor = zone_end
     rest = text[cursor:]
     view.pieces.append((reading_len, cursor, len(rest)))

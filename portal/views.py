@@ -1,10 +1,11 @@
 import logging
 
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from accounts.decorators import internal_user_required
 from cooperation.selectors import home_summary
@@ -12,7 +13,7 @@ from cooperation.selectors import home_summary
 logger = logging.getLogger(__name__)
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request):
     """200 when the database answers, 503 when it does not; for load balancers and probes."""
@@ -44,5 +45,6 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    # No context processors or database here: the error may be the database itself.
-    return render(request, "errors/500.html", status=500)
+    # A plain template with no request context: the error may be the database itself,
+    # and context processors (the user, messages) could fail in turn.
+    return HttpResponseServerError(loader.get_template("errors/500.html").render())

@@ -4,13 +4,14 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.models import Annotation
+from cooperation.selectors import annotations_visible_to
 from cooperation.services import annotation_delete, annotation_resolve
 
-from .base import ServiceAdmin
+from .base import HistoryViewOnlyMixin, ServiceAdmin
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(ServiceAdmin):
+class AnnotationAdmin(HistoryViewOnlyMixin, ServiceAdmin):
     list_display = (
         "__str__",
         "author",
@@ -40,6 +41,9 @@ class AnnotationAdmin(ServiceAdmin):
     )
     fields = readonly_fields
     actions = ["resolve", "reopen", "hide"]
+
+    def get_queryset(self, request):
+        return annotations_visible_to(request.user, super().get_queryset(request))
 
     def has_add_permission(self, request):
         return False  # notes are written in context, on a record or an excerpt

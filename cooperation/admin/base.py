@@ -11,9 +11,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -37,8 +38,11 @@ class VersionedForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial["expected_version"] = self.instance.version
+        if self.instance.pk:
+            # An edit must say which version it started from, or it could overwrite blindly.
+            self.fields["expected_version"].required = True
+            if not self.is_bound:
+                self.initial["expected_version"] = self.instance.version
 
     def clean(self):
         cleaned = super().clean()
@@ -66,6 +70,22 @@ class VersionedForm(forms.ModelForm):
         return cleaned
 
 
+class HistoryViewOnlyMixin:
+    """History pages that show earlier versions but never write them back.
+
+    simple-history's revert saves the model directly; for models whose writes go
+    through services (or are workflow rows), that would bypass every rule.
+    """
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied("Earlier versions are shown here, not restored.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 class TrashFilter(admin.SimpleListFilter):
     title = _("trash")
     parameter_name = "trash"
@@ -83,16 +103,42 @@ class TrashFilter(admin.SimpleListFilter):
             }
 
     def queryset(self, request, queryset):
-        if self.value() == "deleted":
-            return queryset.filter(deleted_at__isnull=False)
-        return queryset.filter(deleted_at__isnull=True)
+        return queryset.deleted() if self.value() == "deleted" else queryset.live()
 
 
-class ServiceAdmin(SimpleHistoryAdmin):
+BOOKKEEPING_FIELDS = ("version", "created_at", "created_by", "updated_at", "updated_by")
+# Who and when, and the version the form was opened at (hidden), folded away on each page.
+RECORD_FIELDSET = (
+    _("Record"),
+    {"fields": ("expected_version", *BOOKKEEPING_FIELDS), "classes": ("collapse",)},
+)
+
+
+class RunEachMixin:
+    """Admin actions that call a service once per selected object and report each refusal."""
+
+    def _run_each(self, request, queryset, service, done_message):
+        done, failed = 0, []
+        for obj in queryset:
+            try:
+                service(obj)
+                done += 1
+            except (ValidationError, PermissionDenied) as exc:
+                text = (
+                    describe_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
+                )
+                failed.append(f"{obj}: {text}")
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+        for line in failed:
+            self.message_user(request, line, messages.ERROR)
+
+
+class ServiceAdmin(RunEachMixin, SimpleHistoryAdmin):
     """A ModelAdmin for Tracked models whose every write is a service call."""
 
     form = VersionedForm
-    readonly_fields = ("version", "created_at", "created_by", "updated_at", "updated_by")
+    readonly_fields = BOOKKEEPING_FIELDS
     actions = ["move_to_trash", "restore_from_trash"]
     history_list_display = ["history_change_reason"]
 
@@ -101,6 +147,13 @@ class ServiceAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request):
         # Include the trash; TrashFilter shows live rows unless asked otherwise.
         return self.model.all_objects.get_queryset()
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.path == reverse("admin:autocomplete"):
+            # Pickers offer live rows only; the changelist can show the trash.
+            queryset = queryset.live()
+        return queryset, may_have_duplicates
 
     def get_list_filter(self, request):
         return (*super().get_list_filter(request), TrashFilter)
@@ -185,10 +238,12 @@ class ServiceAdmin(SimpleHistoryAdmin):
         return not request.user.has_perm("cooperation.restore_record")
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not str(version_id).isdigit():
+            raise Http404("No such version.")
         if request.method != "POST":
             return super().history_form_view(request, object_id, version_id, extra_context)
-        obj = self.get_object(request, object_id)
-        if obj is None or self.revert_disabled(request, obj):
+        if self.revert_disabled(request, obj):
             raise PermissionDenied
         try:
             with transaction.atomic():
@@ -204,22 +259,6 @@ class ServiceAdmin(SimpleHistoryAdmin):
         )
 
     # -- actions -------------------------------------------------------------------------
-
-    def _run_each(self, request, queryset, service, done_message):
-        done, failed = 0, []
-        for obj in queryset:
-            try:
-                service(obj)
-                done += 1
-            except (ValidationError, PermissionDenied) as exc:
-                text = (
-                    describe_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
-                )
-                failed.append(f"{obj}: {text}")
-        if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-        for line in failed:
-            self.message_user(request, line, messages.ERROR)
 
     @admin.action(description=_("Move selected to the trash"), permissions=["delete"])
     def move_to_trash(self, request, queryset):
@@ -252,7 +291,7 @@ class ServiceInlineMixin:
         raise NotImplementedError
 
 
-class ReadOnlyInlineMixin:
+class ReadOnlyInlineMixin(ServiceInlineMixin):
     """An inline that only shows rows; they are written elsewhere (e.g. by a workflow)."""
 
     extra = 0
@@ -266,11 +305,6 @@ class ReadOnlyInlineMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.service_inline = self
-        return formset
 
     def save_formset_via_services(self, request, parent, formset) -> None:
         return None  # nothing can be added or changed here

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.models import (
@@ -15,6 +15,7 @@ from cooperation.models import (
     RecordEvidence,
     StatusProposal,
 )
+from cooperation.selectors import annotations_visible_to
 from cooperation.services import (
     annotation_create,
     evidence_attach,
@@ -23,7 +24,7 @@ from cooperation.services import (
     tracked_update,
 )
 
-from .base import ReadOnlyInlineMixin, ServiceInlineMixin
+from .base import ReadOnlyInlineMixin, ServiceInlineMixin, VersionedForm
 
 
 def _changed_forms(formset):
@@ -38,7 +39,8 @@ def _changed_forms(formset):
 
 class EvidenceInline(ServiceInlineMixin, GenericTabularInline):
     model = RecordEvidence
-    fields = ("excerpt", "quote", "note")
+    form = VersionedForm
+    fields = ("excerpt", "quote", "note", "expected_version")
     readonly_fields = ("quote",)
     autocomplete_fields = ("excerpt",)
     extra = 0
@@ -74,11 +76,24 @@ class EvidenceInline(ServiceInlineMixin, GenericTabularInline):
                     note=form.cleaned_data.get("note", ""),
                 )
                 formset.new_objects.append(created)
+            elif "excerpt" in form.changed_data:
+                # Pointing a link at another excerpt is a new link: the old one is detached.
+                original = RecordEvidence.objects.get(pk=link.pk)
+                formset.deleted_objects.append(evidence_detach(link=original, user=request.user))
+                created = evidence_attach(
+                    record=parent,
+                    excerpt=form.cleaned_data["excerpt"],
+                    user=request.user,
+                    note=form.cleaned_data.get("note", ""),
+                )
+                formset.new_objects.append(created)
             else:
-                # Pointing a link at another excerpt is a new link, not an edit of this one.
-                changed = {k: form.cleaned_data[k] for k in form.changed_data if k != "excerpt"}
+                changed = {k: form.cleaned_data[k] for k in form.changed_data if k == "note"}
                 updated = tracked_update(
-                    instance=link, user=request.user, data=changed, expected_version=None
+                    instance=RecordEvidence.objects.get(pk=link.pk),
+                    user=request.user,
+                    data=changed,
+                    expected_version=form.cleaned_data.get("expected_version"),
                 )
                 formset.changed_objects.append((updated, list(changed)))
 
@@ -95,7 +110,8 @@ class AnnotationInline(ServiceInlineMixin, GenericTabularInline):
     ct_fk_field = "object_id"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author")
+        queryset = super().get_queryset(request).select_related("author")
+        return annotations_visible_to(request.user, queryset)
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -133,7 +149,7 @@ class StatusChangeInline(ReadOnlyInlineMixin, admin.TabularInline):
             parts.append(str(change.evidence_excerpt))
         if change.evidence_url:
             parts.append(format_html('<a href="{0}" rel="noopener">{0}</a>', change.evidence_url))
-        return format_html(" ".join(["{}"] * len(parts)), *parts) if parts else "—"
+        return format_html_join(" ", "{}", ((part,) for part in parts)) if parts else "—"
 
 
 class StatusProposalInline(ReadOnlyInlineMixin, admin.TabularInline):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation.choices import RecommendationStatus, Visibility, allowed_transitions
 from cooperation.models import Agreement, Challenge, Deal, Excerpt, Recommendation
-from cooperation.selectors import duplicate_candidates
+from cooperation.selectors import duplicate_candidates, internal_users
 from cooperation.services import (
     recommendation_transition,
     record_merge,
@@ -25,7 +25,7 @@ from cooperation.services import (
 )
 from cooperation.services.common import describe_validation_error
 
-from .base import ServiceAdmin
+from .base import RECORD_FIELDSET, ServiceAdmin
 from .inlines import (
     AnnotationInline,
     EvidenceInline,
@@ -53,7 +53,9 @@ class RecordAdmin(ServiceAdmin):
             .get_queryset(request)
             .annotate(
                 evidence_count=Count(
-                    "evidence_links", filter=Q(evidence_links__deleted_at__isnull=True)
+                    "evidence_links",
+                    filter=Q(evidence_links__deleted_at__isnull=True),
+                    distinct=True,  # other annotations join other tables
                 )
             )
         )
@@ -96,7 +98,7 @@ class RecordAdmin(ServiceAdmin):
     # -- actions -------------------------------------------------------------------------
 
     def has_publish_permission(self, request):
-        return request.user.has_perm("cooperation.publish_record")
+        return request.user.has_perm(self.model.publish_permission)
 
     def has_merge_permission(self, request):
         return request.user.has_perm("cooperation.merge_record")
@@ -177,13 +179,7 @@ class AgreementAdmin(RecordAdmin):
         (None, {"fields": ("title", "slug", "summary", "kind", "status", "visibility")}),
         (_("Dates"), {"fields": ("signed_on", "signed_on_precision", "in_force_on")}),
         (_("Links"), {"fields": ("parties", "actors", "topics")}),
-        (
-            _("Record"),
-            {
-                "fields": ("expected_version", *ServiceAdmin.readonly_fields),
-                "classes": ("collapse",),
-            },
-        ),
+        RECORD_FIELDSET,
     )
 
 
@@ -208,13 +204,7 @@ class DealAdmin(RecordAdmin):
             {"fields": ("supplier", "recipient", "system", "period_start", "period_end")},
         ),
         (_("Links"), {"fields": ("governed_by", "actors", "topics")}),
-        (
-            _("Record"),
-            {
-                "fields": ("expected_version", *ServiceAdmin.readonly_fields),
-                "classes": ("collapse",),
-            },
-        ),
+        RECORD_FIELDSET,
     )
 
 
@@ -226,13 +216,7 @@ class ChallengeAdmin(RecordAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "summary", "category", "severity", "visibility")}),
         (_("Links"), {"fields": ("affects_deals", "affects_agreements", "actors", "topics")}),
-        (
-            _("Record"),
-            {
-                "fields": ("expected_version", *ServiceAdmin.readonly_fields),
-                "classes": ("collapse",),
-            },
-        ),
+        RECORD_FIELDSET,
     )
 
     def get_queryset(self, request):
@@ -283,7 +267,14 @@ class RecommendationAdmin(RecordAdmin):
     )
     list_filter = ("status", "priority", "target_date", *RecordAdmin.common_list_filter)
     list_select_related = ("owner",)
-    autocomplete_fields = ("actors", "topics", "addressed_to", "addresses", "owner")
+    autocomplete_fields = ("actors", "topics", "addressed_to", "addresses")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner":
+            # Owners are the research team; analysts need no access to the user admin for this.
+            kwargs["queryset"] = internal_users()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     inlines = [
         StatusChangeInline,
         StatusProposalInline,
@@ -296,13 +287,7 @@ class RecommendationAdmin(RecordAdmin):
         (None, {"fields": ("title", "slug", "summary", "status", "priority", "visibility")}),
         (_("Follow-up"), {"fields": ("addressed_to", "addresses", "owner", "target_date")}),
         (_("Links"), {"fields": ("actors", "topics")}),
-        (
-            _("Record"),
-            {
-                "fields": ("expected_version", *ServiceAdmin.readonly_fields),
-                "classes": ("collapse",),
-            },
-        ),
+        RECORD_FIELDSET,
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -336,31 +321,28 @@ class RecommendationAdmin(RecordAdmin):
         )
 
     def _apply_transition(self, request, recommendations, cleaned) -> None:
-        moved, failed = 0, []
-        for recommendation in recommendations:
-            try:
-                recommendation_transition(
-                    recommendation=recommendation,
-                    to_status=cleaned["to_status"],
-                    user=request.user,
-                    note=cleaned["note"],
-                    evidence_excerpt=cleaned.get("evidence_excerpt"),
-                    evidence_url=cleaned.get("evidence_url") or "",
-                )
-                moved += 1
-            except ValidationError as exc:
-                failed.append(f"{recommendation}: {describe_validation_error(exc)}")
-        if moved:
-            self.message_user(request, _("Changed the status of %(n)d.") % {"n": moved})
-        for line in failed:
-            self.message_user(request, line, messages.ERROR)
+        self._run_each(
+            request,
+            recommendations,
+            lambda recommendation: recommendation_transition(
+                recommendation=recommendation,
+                to_status=cleaned["to_status"],
+                user=request.user,
+                note=cleaned["note"],
+                evidence_excerpt=cleaned.get("evidence_excerpt"),
+                evidence_url=cleaned.get("evidence_url") or "",
+            ),
+            _("Changed the status of %(count)d."),
+        )
 
     def transition_view(self, request, object_id):
         """Curators move the status; analysts get the same form to propose the move."""
         may_move = self.has_transition_permission(request)
         if not may_move and not request.user.has_perm("cooperation.add_statusproposal"):
             raise PermissionDenied
-        recommendation = get_object_or_404(Recommendation, pk=object_id)
+        recommendation = self.get_object(request, unquote(object_id))
+        if recommendation is None:
+            raise Http404("No such recommendation.")
         statuses = allowed_transitions(recommendation.status)
         form = TransitionForm(request.POST or None, statuses=statuses)
         if request.method == "POST" and form.is_valid():

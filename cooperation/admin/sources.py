@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -14,11 +15,11 @@ from cooperation.services import (
     excerpt_create,
     excerpt_create_from_quote,
     source_import,
-    tracked_update,
 )
+from cooperation.services.sources import source_import_check
 from cooperation.text import anchor_quote, build_selectors
 
-from .base import ServiceAdmin, VersionedForm
+from .base import RECORD_FIELDSET, ServiceAdmin, VersionedForm
 from .inlines import ExcerptInline
 
 
@@ -36,27 +37,20 @@ class SourceImportForm(VersionedForm):
         self.fields["title"].required = False
         self.fields["title"].help_text = _("Leave empty to take it from the file.")
 
-    def clean(self):
-        cleaned = super().clean()
-        upload = cleaned.get("upload")
-        if upload is not None:
-            # Import now, inside validation, so a refused file is a form error; the
-            # admin's save then only hands back the source this created.
-            try:
-                self.imported = source_import(
-                    data=upload.read(),
-                    filename=upload.name,
-                    user=self.request_user,
-                    title=cleaned.get("title") or "",
-                    publisher=cleaned.get("publisher") or "",
-                    authors=cleaned.get("authors") or "",
-                    reference_code=cleaned.get("reference_code") or "",
-                    published_on=cleaned.get("published_on"),
-                    visibility=cleaned.get("visibility"),
-                )
-            except ValidationError as exc:
-                self.add_error("upload", exc.messages[0])
-        return cleaned
+    def clean_upload(self):
+        upload = self.cleaned_data["upload"]
+        limit = settings.CONTOURS_MAX_SOURCE_BYTES
+        if upload.size > limit:  # refuse before reading a huge file into memory
+            raise ValidationError(
+                _("The file is %(size)s bytes, over the %(limit)s-byte limit."),
+                params={"size": f"{upload.size:,}", "limit": f"{limit:,}"},
+            )
+        self.upload_data = upload.read()
+        try:
+            source_import_check(data=self.upload_data, filename=upload.name)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages[0]) from None
+        return upload
 
 
 @admin.register(Source)
@@ -99,13 +93,7 @@ class SourceAdmin(ServiceAdmin):
             _("Text as imported"),
             {"fields": ("reading_text", "furniture_summary", "sha256", "format", "original_file")},
         ),
-        (
-            _("Record"),
-            {
-                "fields": ("expected_version", *ServiceAdmin.readonly_fields),
-                "classes": ("collapse",),
-            },
-        ),
+        RECORD_FIELDSET,
     )
 
     def get_queryset(self, request):
@@ -121,8 +109,8 @@ class SourceAdmin(ServiceAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
-            # A subclass per request carries the importing user (never shared state).
-            return type("SourceImportForm", (SourceImportForm,), {"request_user": request.user})
+            kwargs["form"] = SourceImportForm
+            kwargs["fields"] = SourceImportForm.Meta.fields
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
@@ -152,7 +140,18 @@ class SourceAdmin(ServiceAdmin):
         return [] if obj is None else super().get_inlines(request, obj)
 
     def create_via_service(self, request, form):
-        return form.imported
+        data = form.cleaned_data
+        return source_import(
+            data=form.upload_data,
+            filename=data["upload"].name,
+            user=request.user,
+            title=data.get("title") or "",
+            publisher=data.get("publisher") or "",
+            authors=data.get("authors") or "",
+            reference_code=data.get("reference_code") or "",
+            published_on=data.get("published_on"),
+            visibility=data["visibility"],
+        )
 
     @admin.display(description=_("text (as a person reads it; running headers left out)"))
     def reading_text(self, source):
@@ -205,6 +204,9 @@ class ExcerptForm(VersionedForm):
         if source is None:
             return cleaned
         # Check here so a quote that is not in the source is a form error, not a failed save.
+        if quote and "\r" not in source.text:
+            # Browsers send a textarea's line breaks as CRLF; most sources store LF.
+            quote = cleaned["quote"] = quote.replace("\r\n", "\n")
         if quote:
             try:
                 anchor_quote(source.text, quote, cleaned.get("quote_prefix") or "")
@@ -277,21 +279,17 @@ class ExcerptAdmin(ServiceAdmin):
     def create_via_service(self, request, form):
         data = form.cleaned_data
         if data.get("quote"):
-            excerpt = excerpt_create_from_quote(
+            return excerpt_create_from_quote(
                 source=data["source"],
                 exact=data["quote"],
                 prefix=data.get("quote_prefix") or "",
                 user=request.user,
+                note=data.get("note") or "",
             )
-        else:
-            excerpt = excerpt_create(
-                source=data["source"], start=data["start"], end=data["end"], user=request.user
-            )
-        if data.get("note") and data["note"] != excerpt.note:
-            excerpt = tracked_update(
-                instance=excerpt,
-                user=request.user,
-                data={"note": data["note"]},
-                expected_version=None,
-            )
-        return excerpt
+        return excerpt_create(
+            source=data["source"],
+            start=data["start"],
+            end=data["end"],
+            user=request.user,
+            note=data.get("note") or "",
+        )

@@ -1,14 +1,14 @@
 """Admin for the recommendation workflow rows: proposals to decide, and the status log."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from cooperation.choices import ProposalState
 from cooperation.models import RecommendationStatusChange, StatusProposal
 from cooperation.services import status_proposal_decide
-from cooperation.services.common import describe_validation_error
+
+from .base import HistoryViewOnlyMixin, RunEachMixin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -34,7 +34,7 @@ class RecommendationStatusChangeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StatusProposal)
-class StatusProposalAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+class StatusProposalAdmin(HistoryViewOnlyMixin, RunEachMixin, ReadOnlyAdmin, SimpleHistoryAdmin):
     list_display = (
         "proposed_at",
         "recommendation",
@@ -52,17 +52,14 @@ class StatusProposalAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
         return request.user.has_perm("cooperation.decide_statusproposal")
 
     def _decide(self, request, queryset, approve: bool):
-        done = 0
-        for proposal in queryset.filter(state=ProposalState.OPEN):
-            try:
-                status_proposal_decide(proposal=proposal, user=request.user, approve=approve)
-                done += 1
-            except ValidationError as exc:
-                self.message_user(
-                    request, f"{proposal}: {describe_validation_error(exc)}", messages.ERROR
-                )
-        if done:
-            self.message_user(request, _("Decided %(n)d proposal(s).") % {"n": done})
+        self._run_each(
+            request,
+            queryset.filter(state=ProposalState.OPEN),
+            lambda proposal: status_proposal_decide(
+                proposal=proposal, user=request.user, approve=approve
+            ),
+            _("Decided %(count)d proposal(s)."),
+        )
 
     @admin.action(description=_("Approve selected (moves the status)"), permissions=["decide"])
     def approve(self, request, queryset):

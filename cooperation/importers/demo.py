@@ -15,20 +15,20 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from cooperation.choices import Visibility
+from cooperation.choices import RecommendationStatus, Visibility
 from cooperation.demo import cenjows_2024 as demo
 from cooperation.models import Actor, Agreement, Challenge, Deal, Recommendation, Source, Topic
 from cooperation.services import (
     evidence_attach,
     excerpt_create,
-    recommendation_record_initial_status,
     source_import,
     tracked_create,
 )
 from cooperation.services.common import describe_validation_error
-from cooperation.services.sources import text_sha256
+from cooperation.services.sources import extract_text, text_sha256
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+STAGES = ("Source", "Actors", "Topics", "Agreements", "Deals", "Challenges", "Recommendations")
 
 
 class DemoDataError(Exception):
@@ -95,13 +95,14 @@ class DemoLoader:
     def _stage(self, name: str) -> StageCount:
         return self.report.stages.setdefault(name, StageCount())
 
-    def _done(self, index: int, total: int, name: str) -> None:
+    def _done(self, name: str) -> None:
         stage = self._stage(name)
         self.progress(
-            f"[{index}/{total}] {name}: {stage.created} created, {stage.present} already present"
+            f"[{STAGES.index(name) + 1}/{len(STAGES)}] {name}: "
+            f"{stage.created} created, {stage.present} already present"
         )
 
-    def _get_or_create(self, model, stage: str, slug: str, data: dict):
+    def _get_or_create(self, model, stage: str, slug: str, data: dict, reason: str):
         # all_objects: a demo record an analyst moved to the trash stays there.
         existing = model.all_objects.filter(slug=slug).first()
         if existing is not None:
@@ -111,7 +112,7 @@ class DemoLoader:
             model=model,
             user=self.user,
             data={"slug": slug, **data},
-            reason="Loaded from demo brief",
+            reason=reason,
         )
         self._stage(stage).created += 1
         return instance, True
@@ -127,138 +128,146 @@ class DemoLoader:
     def load_source(self) -> Source:
         path = DEMO_DIR / demo.SOURCE["filename"]
         data = path.read_bytes()
-        existing = Source.all_objects.filter(sha256=text_sha256(data.decode("utf-8-sig"))).first()
+        digest = text_sha256(extract_text(data, path.name).text)
+        existing = Source.all_objects.filter(sha256=digest).first()
         if existing is not None:
             self._stage("Source").present += 1
-            return existing
-        self._stage("Source").created += 1
-        return source_import(
-            data=data,
-            filename=path.name,
-            user=self.user,
-            title=demo.SOURCE["title"],
-            publisher=demo.SOURCE["publisher"],
-            authors=demo.SOURCE["authors"],
-            reference_code=demo.SOURCE["reference_code"],
-            published_on=demo.SOURCE["published_on"],
-            visibility=Visibility.PUBLISHED,
-        )
+        else:
+            self._stage("Source").created += 1
+            existing = source_import(
+                data=data,
+                filename=path.name,
+                user=self.user,
+                title=demo.SOURCE["title"],
+                publisher=demo.SOURCE["publisher"],
+                authors=demo.SOURCE["authors"],
+                reference_code=demo.SOURCE["reference_code"],
+                published_on=demo.SOURCE["published_on"],
+                visibility=Visibility.PUBLISHED,
+            )
+        self._done("Source")
+        self.reason = f"Curated from {demo.SOURCE['reference_code']} (demo brief)"
+        return existing
 
     def load_taxonomy(self) -> None:
-        for item in demo.ACTORS:
-            data = {k: v for k, v in item.items() if k != "slug"}
-            self.actors[item["slug"]], _ = self._get_or_create(Actor, "Actors", item["slug"], data)
-        for item in demo.TOPICS:
-            data = {k: v for k, v in item.items() if k != "slug"}
-            self.topics[item["slug"]], _ = self._get_or_create(Topic, "Topics", item["slug"], data)
+        for model, stage, items, table in (
+            (Actor, "Actors", demo.ACTORS, self.actors),
+            (Topic, "Topics", demo.TOPICS, self.topics),
+        ):
+            for item in items:
+                data = {k: v for k, v in item.items() if k != "slug"}
+                table[item["slug"]], _ = self._get_or_create(
+                    model, stage, item["slug"], data, self.reason
+                )
+            self._done(stage)
 
-    def _record_data(self, item: dict, extra: dict) -> dict:
-        return {
-            "title": item["title"],
-            "summary": item["summary"],
-            "visibility": Visibility.PUBLISHED,
-            "actors": self._lookup(self.actors, item["actors"], "actor"),
-            "topics": self._lookup(self.topics, item["topics"], "topic"),
-            **extra,
-        }
-
-    def _attach_evidence(self, source: Source, record, specs: list[dict]) -> list:
+    def _attach_evidence(self, source: Source, record, specs: list[dict]) -> None:
         if not specs:
             raise DemoDataError(f"{record.slug} has no evidence")
-        excerpts = []
         for spec in specs:
             start, end = resolve_evidence(source.text, spec)
             excerpt = excerpt_create(source=source, start=start, end=end, user=self.user)
             evidence_attach(record=record, excerpt=excerpt, user=self.user)
-            excerpts.append(excerpt)
-        return excerpts
+            self._stage("Evidence links").created += 1
+
+    def _load_kind(self, source: Source, model, stage: str, items: list[dict], extra) -> dict:
+        """Create the records of one kind that are missing; existing ones are left alone.
+
+        Evidence is attached only to records created now, so evidence an analyst
+        detached from a demo record stays detached.
+        """
+        table = self.records.setdefault(model, {})
+        for item in items:
+            data = {
+                "title": item["title"],
+                "summary": item["summary"],
+                "visibility": Visibility.PUBLISHED,
+                "actors": self._lookup(self.actors, item["actors"], "actor"),
+                "topics": self._lookup(self.topics, item["topics"], "topic"),
+                **extra(item),
+            }
+            record, created = self._get_or_create(model, stage, item["slug"], data, self.reason)
+            if created:
+                self._attach_evidence(source, record, item["evidence"])
+            table[item["slug"]] = record
+        self._done(stage)
+        return table
 
     def load_records(self, source: Source) -> None:
-        agreements = self.records.setdefault(Agreement, {})
-        for item in demo.AGREEMENTS:
-            extra = {
+        actor = self.actors.get
+        agreements = self._load_kind(
+            source,
+            Agreement,
+            "Agreements",
+            demo.AGREEMENTS,
+            lambda item: {
                 "kind": item["kind"],
                 "status": item["status"],
                 "signed_on": item["signed_on"],
                 "signed_on_precision": item["signed_on_precision"],
                 "in_force_on": item["in_force_on"],
                 "parties": self._lookup(self.actors, item["parties"], "actor"),
-            }
-            record, _ = self._get_or_create(
-                Agreement, "Agreements", item["slug"], self._record_data(item, extra)
-            )
-            self._attach_evidence(source, record, item["evidence"])
-            agreements[item["slug"]] = record
-
-        deals = self.records.setdefault(Deal, {})
-        for item in demo.DEALS:
-            extra = {
+            },
+        )
+        deals = self._load_kind(
+            source,
+            Deal,
+            "Deals",
+            demo.DEALS,
+            lambda item: {
                 "kind": item["kind"],
                 "status": item["status"],
-                "supplier": self.actors.get(item["supplier"]) if item["supplier"] else None,
-                "recipient": self.actors.get(item["recipient"]) if item["recipient"] else None,
+                "supplier": actor(item["supplier"]) if item["supplier"] else None,
+                "recipient": actor(item["recipient"]) if item["recipient"] else None,
                 "system": item["system"],
                 "period_start": item["period_start"],
                 "period_end": item["period_end"],
                 "governed_by": self._lookup(agreements, item["governed_by"], "agreement"),
-            }
-            record, _ = self._get_or_create(
-                Deal, "Deals", item["slug"], self._record_data(item, extra)
-            )
-            self._attach_evidence(source, record, item["evidence"])
-            deals[item["slug"]] = record
-
-        challenges = self.records.setdefault(Challenge, {})
-        for item in demo.CHALLENGES:
-            extra = {
+            },
+        )
+        challenges = self._load_kind(
+            source,
+            Challenge,
+            "Challenges",
+            demo.CHALLENGES,
+            lambda item: {
                 "category": item["category"],
                 "severity": item["severity"],
                 "affects_deals": self._lookup(deals, item["affects_deals"], "deal"),
                 "affects_agreements": self._lookup(
                     agreements, item["affects_agreements"], "agreement"
                 ),
-            }
-            record, _ = self._get_or_create(
-                Challenge, "Challenges", item["slug"], self._record_data(item, extra)
-            )
-            self._attach_evidence(source, record, item["evidence"])
-            challenges[item["slug"]] = record
-
+            },
+        )
         for item in demo.RECOMMENDATIONS:
-            if item["status"] != "proposed":
+            if item["status"] != RecommendationStatus.PROPOSED:
                 raise DemoDataError(
                     f"{item['slug']}: a brief can only propose; later statuses need a transition"
                 )
-            extra = {
+        self._load_kind(
+            source,
+            Recommendation,
+            "Recommendations",
+            demo.RECOMMENDATIONS,
+            lambda item: {
                 "priority": item["priority"],
                 "addressed_to": self._lookup(self.actors, item["addressed_to"], "actor"),
                 "addresses": self._lookup(challenges, item["addresses"], "challenge"),
-            }
-            record, created = self._get_or_create(
-                Recommendation, "Recommendations", item["slug"], self._record_data(item, extra)
-            )
-            excerpts = self._attach_evidence(source, record, item["evidence"])
-            if created:
-                recommendation_record_initial_status(
-                    recommendation=record,
-                    user=self.user,
-                    note=f"Proposed in {source.reference_code or source.title}.",
-                    evidence_excerpt=excerpts[0],
-                )
+            },
+        )
 
     @transaction.atomic
     def run(self) -> DemoReport:
         """Load everything or nothing."""
         try:
             source = self.load_source()
-            self._done(1, 4, "Source")
             self.load_taxonomy()
-            self._done(2, 4, "Actors")
-            self._done(2, 4, "Topics")
             self.load_records(source)
-            for name in ("Agreements", "Deals", "Challenges", "Recommendations"):
-                self._done(3, 4, name)
-            self.progress(f"[4/4] Evidence: {source.excerpts.count()} excerpts of the brief")
         except ValidationError as exc:
             raise DemoDataError(describe_validation_error(exc)) from None
+        links = self._stage("Evidence links").created
+        self.progress(
+            f"Evidence: {links} new link{'s' if links != 1 else ''}; "
+            f"{source.excerpts.count()} excerpts of the brief in all"
+        )
         return self.report

@@ -49,6 +49,9 @@ class Annotation(Tracked):
 
     history = History()
 
+    # Only the author edits a note: the generic tracked_* services refuse annotations.
+    generic_services = False
+
     class Meta(Tracked.Meta):
         ordering = ["created_at", "id"]
         permissions = [("moderate_annotation", "Can resolve and hide others' annotations")]
@@ -57,6 +60,7 @@ class Annotation(Tracked):
                 condition=models.Q(excerpt__isnull=False)
                 | models.Q(content_type__isnull=False, object_id__isnull=False),
                 name="annotation_has_target",
+                violation_error_message="A note must be on a record or on an excerpt.",
             )
         ]
         indexes = [models.Index(fields=["content_type", "object_id"])]

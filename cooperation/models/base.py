@@ -71,6 +71,10 @@ class Tracked(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    def delete_blocker(self) -> str:
+        """Why this may not go to the trash now, or "" when it may."""
+        return ""
+
 
 class Record(Tracked):
     """What agreements, deals, challenges and recommendations have in common."""
@@ -117,4 +121,4 @@ class Record(Tracked):
         return self._meta.verbose_name.capitalize()
 
     def live_evidence_links(self):
-        return self.evidence_links.filter(deleted_at__isnull=True).select_related("excerpt")
+        return self.evidence_links.select_related("excerpt")

@@ -84,6 +84,7 @@ class Deal(Record):
                 | models.Q(period_start__isnull=True)
                 | models.Q(period_end__gte=models.F("period_start")),
                 name="deal_period_ordered",
+                violation_error_message="The period must end on or after its start.",
             )
         ]
 
@@ -181,6 +182,7 @@ class RecordEvidence(Tracked):
                 fields=["content_type", "object_id", "excerpt"],
                 condition=models.Q(deleted_at__isnull=True),
                 name="evidence_unique_live_link",
+                violation_error_message="This excerpt is already evidence for this record.",
             )
         ]
         indexes = [models.Index(fields=["content_type", "object_id"])]

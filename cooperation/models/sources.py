@@ -9,6 +9,9 @@ from cooperation.history import History
 from cooperation.models.base import Tracked
 from cooperation.text import ReadingView, reading_view
 
+_READING_CACHE: dict[str, ReadingView] = {}
+_READING_CACHE_SIZE = 64
+
 
 class Source(Tracked):
     """A brief, its text kept exactly as imported."""
@@ -46,7 +49,16 @@ class Source(Tracked):
 
     @cached_property
     def reading(self) -> ReadingView:
-        return reading_view(self.text, [tuple(span) for span in self.furniture])
+        # Text and furniture never change after import, so one view per text serves
+        # every instance (a list of excerpts loads a Source object per row).
+        view = _READING_CACHE.get(self.sha256) if self.sha256 else None
+        if view is None:
+            view = reading_view(self.text, [tuple(span) for span in self.furniture])
+            if len(_READING_CACHE) >= _READING_CACHE_SIZE:
+                _READING_CACHE.pop(next(iter(_READING_CACHE)))
+            if self.sha256:
+                _READING_CACHE[self.sha256] = view
+        return view
 
 
 class Excerpt(Tracked):
@@ -71,12 +83,15 @@ class Excerpt(Tracked):
         ordering = ["source", "start", "end"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(end__gt=models.F("start")), name="excerpt_end_after_start"
+                condition=models.Q(end__gt=models.F("start")),
+                name="excerpt_end_after_start",
+                violation_error_message="An excerpt must end after it starts.",
             ),
             models.UniqueConstraint(
                 fields=["source", "start", "end"],
                 condition=models.Q(deleted_at__isnull=True),
                 name="excerpt_unique_live_span",
+                violation_error_message="This span of the source is already an excerpt.",
             ),
         ]
         indexes = [models.Index(fields=["source", "start"])]
@@ -98,6 +113,15 @@ class Excerpt(Tracked):
             raise ValidationError(
                 {"exact": "The quote does not match the source text at that span."}
             )
+
+    def delete_blocker(self) -> str:
+        count = self.evidence_links.count()
+        if count:
+            return (
+                f"This excerpt is evidence for {count} record{'s' if count != 1 else ''}; "
+                "detach it from them first."
+            )
+        return ""
 
     @property
     def display_quote(self) -> str:

@@ -65,14 +65,21 @@ def excerpt_create(
 
 
 def excerpt_create_from_quote(
-    *, source: Source, exact: str, user, prefix: str = "", suffix: str = "", hint: int | None = None
+    *,
+    source: Source,
+    exact: str,
+    user,
+    prefix: str = "",
+    suffix: str = "",
+    hint: int | None = None,
+    note: str = "",
 ) -> Excerpt:
     """Anchor a TextQuoteSelector in the source and make (or reuse) that excerpt."""
     try:
         start, end = anchor_quote(source.text, exact, prefix, suffix, hint)
     except LookupError as exc:
         raise ValidationError({"exact": f"Cannot place this quote: {exc}."}) from None
-    return excerpt_create(source=source, start=start, end=end, user=user)
+    return excerpt_create(source=source, start=start, end=end, user=user, note=note)
 
 
 @transaction.atomic

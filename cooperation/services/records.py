@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from cooperation.choices import Visibility
 from cooperation.history import CHANGED, DELETED
-from cooperation.models import Annotation, Record, RecordEvidence
+from cooperation.models import Annotation, Record
 from cooperation.services.common import acting_user, authorize, save_with_history
-from cooperation.services.tracked import check_version, lock
+from cooperation.services.evidence import evidence_attach
+from cooperation.services.tracked import check_version, lock, tracked_update
 
 
 @transaction.atomic
@@ -19,12 +21,12 @@ def record_set_visibility(
 ) -> Record:
     if visibility not in Visibility.values:
         raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
-    # Moving into or out of "published" is what partners see change: curators only.
-    if visibility == Visibility.PUBLISHED or record.visibility == Visibility.PUBLISHED:
-        authorize(user, record.publish_permission)
-    else:
-        authorize(user, f"cooperation.change_{record._meta.model_name}")
     current = lock(record)
+    # Moving into or out of "published" is what partners see change: curators only.
+    if Visibility.PUBLISHED in (visibility, current.visibility):
+        authorize(user, current.publish_permission)
+    else:
+        authorize(user, f"cooperation.change_{current._meta.model_name}")
     check_version(current, expected_version)
     if current.is_deleted:
         raise ValidationError("A record in the trash cannot be published.")
@@ -50,12 +52,42 @@ def record_unpublish(*, record: Record, user) -> Record:
     return record_set_visibility(record=record, user=user, visibility=Visibility.INTERNAL)
 
 
+def _move_annotations(keep: Record, duplicate: Record, user) -> None:
+    """Notes on the duplicate now belong to the kept record, each with a history row."""
+    for note in Annotation.all_objects.filter(
+        content_type=ContentType.objects.get_for_model(duplicate), object_id=duplicate.pk
+    ):
+        note.object_id = keep.pk
+        note.version += 1
+        save_with_history(note, user=user, kind=CHANGED, reason=f"Moved with merge into #{keep.pk}")
+
+
+def _repoint_inbound_links(keep: Record, duplicate: Record, user) -> None:
+    """Records that link to the duplicate (a deal governed by it, say) link to `keep` instead."""
+    for relation in type(duplicate)._meta.related_objects:
+        if not relation.many_to_many:
+            continue
+        name = relation.field.name
+        for other in relation.related_model.objects.filter(**{name: duplicate}).distinct():
+            linked = set(getattr(other, name).values_list("pk", flat=True))
+            tracked_update(
+                instance=other,
+                user=user,
+                data={name: sorted((linked - {duplicate.pk}) | {keep.pk})},
+                expected_version=None,
+                reason=f"Link moved from merged duplicate #{duplicate.pk}",
+            )
+
+
 @transaction.atomic
 def record_merge(*, keep: Record, duplicate: Record, user) -> Record:
     """Fold `duplicate` into `keep`: its links, evidence and annotations move; it goes to the trash.
 
-    Nothing is lost: the duplicate stays in the trash with `merged_into` set, and
-    its summary is appended to the kept record's when they differ.
+    Links both ways move: the duplicate's own (actors, parties…) and other records'
+    links to it (a deal governed by it, a recommendation addressing it). Nothing is
+    lost: the duplicate stays in the trash with `merged_into` set, and its summary
+    is appended to the kept record's when they differ. A duplicate recommendation's
+    status timeline stays with it, in the trash, as the record of what happened to it.
     """
     authorize(user, "cooperation.merge_record")
     if type(keep) is not type(duplicate):
@@ -79,15 +111,10 @@ def record_merge(*, keep: Record, duplicate: Record, user) -> Record:
         keep, user=user, kind=CHANGED, reason=f"Merged duplicate #{duplicate.pk}", m2m=m2m
     )
 
-    from cooperation.services.evidence import evidence_attach  # avoid an import cycle
-
-    for link in RecordEvidence.objects.filter(
-        content_type__model=type(duplicate)._meta.model_name, object_id=duplicate.pk
-    ):
+    for link in duplicate.evidence_links.all():
         evidence_attach(record=keep, excerpt=link.excerpt, user=user, note=link.note)
-    Annotation.all_objects.filter(
-        content_type__model=type(duplicate)._meta.model_name, object_id=duplicate.pk
-    ).update(object_id=keep.pk)
+    _move_annotations(keep, duplicate, user)
+    _repoint_inbound_links(keep, duplicate, user)
 
     duplicate.merged_into = keep
     duplicate.deleted_at = timezone.now()

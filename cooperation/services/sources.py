@@ -68,9 +68,19 @@ def _pdf_text(data: bytes) -> ExtractedText:
         title = (reader.metadata.title or "") if reader.metadata else ""
     except SourceImportError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except PdfReadError as exc:
         raise SourceImportError(f"the PDF cannot be read ({exc}).") from None
-    return ExtractedText(text="\n\n".join(pages), format=SourceFormat.PDF, title_hint=str(title))
+    except Exception as exc:
+        # A damaged or exotic PDF must be a refusal, never a traceback; the log keeps detail.
+        logger.warning("PDF text extraction failed", exc_info=True)
+        raise SourceImportError(
+            f"the PDF cannot be read ({type(exc).__name__}); try exporting it again."
+        ) from None
+    text = "\n\n".join(pages)
+    if "\x00" in text:
+        # PostgreSQL cannot store NUL, and it means the text layer is garbled anyway.
+        raise SourceImportError("the PDF's text layer is garbled (it contains NUL characters).")
+    return ExtractedText(text=text, format=SourceFormat.PDF, title_hint=str(title))
 
 
 def extract_text(data: bytes, filename: str) -> ExtractedText:
@@ -110,6 +120,21 @@ def _title_from_text(text: str, filename: str) -> str:
     return Path(filename).stem[:300]
 
 
+def source_import_check(*, data: bytes, filename: str) -> ExtractedText:
+    """Every refusal `source_import` would make, without writing anything.
+
+    Forms call this while validating so a bad file is a form error.
+    """
+    extracted = extract_text(data, filename)
+    duplicate = Source.all_objects.filter(sha256=text_sha256(extracted.text)).first()
+    if duplicate is not None:
+        where = " (in the trash)" if duplicate.is_deleted else ""
+        raise SourceImportError(
+            f"this text is already imported as source #{duplicate.pk} “{duplicate.title}”{where}."
+        )
+    return extracted
+
+
 @transaction.atomic
 def source_import(
     *,
@@ -126,13 +151,12 @@ def source_import(
 ) -> Source:
     """Store a brief exactly as read. The same text twice is refused (same SHA-256)."""
     authorize(user, "cooperation.add_source")
-    extracted = extract_text(data, filename)
+    if visibility not in Visibility.values:
+        raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
+    if visibility == Visibility.PUBLISHED:
+        authorize(user, Source.publish_permission)
+    extracted = source_import_check(data=data, filename=filename)
     digest = text_sha256(extracted.text)
-    duplicate = Source.all_objects.filter(sha256=digest).first()
-    if duplicate is not None:
-        raise SourceImportError(
-            f"this text is already imported as source #{duplicate.pk} “{duplicate.title}”."
-        )
     source = Source(
         title=(title or extracted.title_hint or _title_from_text(extracted.text, filename)).strip(),
         publisher=publisher,

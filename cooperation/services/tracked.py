@@ -7,13 +7,13 @@ means one set of rules: validation, the version check, and one history row.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
 from cooperation.choices import Visibility
 from cooperation.history import CHANGED, CREATED, DELETED, history_m2m_values
-from cooperation.models import Tracked
+from cooperation.models import Recommendation, RecommendationStatusChange, Tracked
 from cooperation.services.common import ConflictError, acting_user, authorize, save_with_history
 
 
@@ -55,6 +55,14 @@ def _authorize_visibility(user, model, old: str | None, new: str | None) -> None
         authorize(user, model.publish_permission)
 
 
+def _ensure_generic(model) -> None:
+    # Annotations have author-only rules of their own (services/annotations.py).
+    if not getattr(model, "generic_services", True):
+        raise PermissionDenied(
+            f"{model._meta.verbose_name_plural} are changed by their own services."
+        )
+
+
 def lock(instance: Tracked) -> Tracked:
     """Re-read `instance` under a row lock so the version check and the write are one step."""
     return type(instance).all_objects.select_for_update().get(pk=instance.pk)
@@ -67,11 +75,21 @@ def check_version(current: Tracked, expected_version: int | None) -> None:
 
 @transaction.atomic
 def tracked_create(*, model: type[Tracked], user, data: dict, reason: str = "Created") -> Tracked:
+    _ensure_generic(model)
     authorize(user, _perm(model, "add"))
     fields, m2m = _split(model, data)
     _authorize_visibility(user, model, None, fields.get("visibility"))
     instance = model(**fields)
     save_with_history(instance, user=user, kind=CREATED, reason=reason, m2m=m2m)
+    if isinstance(instance, Recommendation):
+        # A recommendation's status timeline starts the moment it exists.
+        RecommendationStatusChange.objects.create(
+            recommendation=instance,
+            from_status="",
+            to_status=instance.status,
+            changed_by=acting_user(user),
+            note=reason,
+        )
     return instance
 
 
@@ -88,6 +106,7 @@ def tracked_update(
 
     A write that changes nothing is not a write: no version, no history row.
     """
+    _ensure_generic(type(instance))
     authorize(user, _perm(type(instance), "change"))
     current = lock(instance)
     if current.is_deleted:
@@ -128,6 +147,9 @@ def tracked_delete(
     check_version(current, expected_version)
     if current.is_deleted:
         return current
+    blocker = current.delete_blocker()
+    if blocker:
+        raise ValidationError(blocker)
     current.deleted_at = timezone.now()
     current.deleted_by = acting_user(user)
     current.version += 1
@@ -156,6 +178,7 @@ def tracked_restore_version(
 
     The restore is itself a change: the versions in between stay in history.
     """
+    _ensure_generic(type(instance))
     authorize(user, "cooperation.restore_record")
     authorize(user, _perm(type(instance), "change"))
     model = type(instance)

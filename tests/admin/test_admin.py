@@ -126,7 +126,8 @@ def test_admin_analyst_proposes_instead_of_moving_status(client, analyst, data):
     assert response.status_code == 302
     recommendation.refresh_from_db()
     assert recommendation.status == "proposed"
-    assert not RecommendationStatusChange.objects.filter(recommendation=recommendation).exists()
+    moves = RecommendationStatusChange.objects.filter(recommendation=recommendation)
+    assert list(moves.values_list("from_status", "to_status")) == [("", "proposed")]
     proposal = StatusProposal.objects.get(recommendation=recommendation)
     assert (proposal.to_status, proposal.proposed_by, proposal.state) == (
         "under_review",
@@ -245,7 +246,8 @@ def test_admin_transition_view_offers_only_allowed_moves(client, curator, data):
 
     refused = client.post(url, {"to_status": "implemented", "note": "Done already"})
     assert refused.status_code == 200
-    assert not RecommendationStatusChange.objects.filter(recommendation=recommendation).exists()
+    moves = RecommendationStatusChange.objects.filter(recommendation=recommendation)
+    assert moves.count() == 1  # only the initial "proposed" row
 
     missing_note = client.post(url, {"to_status": "under_review", "note": ""})
     assert missing_note.status_code == 200
@@ -258,7 +260,7 @@ def test_admin_transition_view_offers_only_allowed_moves(client, curator, data):
     assert response.status_code == 302
     recommendation.refresh_from_db()
     assert recommendation.status == RecommendationStatus.UNDER_REVIEW
-    change = RecommendationStatusChange.objects.get(recommendation=recommendation)
+    change = RecommendationStatusChange.objects.filter(recommendation=recommendation).latest()
     assert (change.from_status, change.to_status, change.changed_by) == (
         "proposed",
         "under_review",

@@ -2,11 +2,12 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cooperation.choices import Visibility
-from cooperation.services import SourceImportError, source_import
+from cooperation.services import source_import
+from cooperation.services.common import describe_validation_error
 
 
 def _iso_date(value: str) -> date:
@@ -60,10 +61,10 @@ class Command(BaseCommand):
                 published_on=published_on,
                 visibility=options["visibility"],
             )
-        except SourceImportError as exc:
-            raise CommandError(f"{path}: {exc.messages[0]}") from None
-        except ValidationError as exc:
-            raise CommandError(f"{path}: {'; '.join(exc.messages)}") from None
+        except ValidationError as exc:  # SourceImportError included
+            raise CommandError(f"{path}: {describe_validation_error(exc)}") from None
+        except PermissionDenied as exc:
+            raise CommandError(f"{path}: {exc}") from None
         furniture = len(source.furniture)
         self.stdout.write(
             self.style.SUCCESS(
