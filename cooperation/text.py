@@ -49,26 +49,33 @@ def _could_be_furniture(block: Block) -> bool:
     )
 
 
+def _furniture_key(block: Block) -> str:
+    """A block's text with page-number lines set aside ("REPORT\nPage 7" -> "report")."""
+    lines = [line for line in block.text.splitlines() if not _PAGE_NUMBER.match(line)]
+    return _normalise("\n".join(lines))
+
+
 def detect_furniture(text: str) -> list[tuple[int, int]]:
     """Spans of running headers/footers and page numbers, sorted and non-overlapping.
 
-    A running header is a short block (a few short lines) that recurs verbatim as
-    a block of its own; a page number is a block holding only a number
-    ("7", "Page 7", "7 of 12").
+    A running header is a short block (a few short lines) that recurs as a block
+    of its own, verbatim but for a line holding its page number; a page number
+    is a block holding only a number ("7", "Page 7", "7 of 12").
     """
     blocks = text_blocks(text)
     counts: dict[str, int] = {}
     for block in blocks:
         if _could_be_furniture(block):
-            key = _normalise(block.text)
+            key = _furniture_key(block)
             counts[key] = counts.get(key, 0) + 1
-    spans = []
-    for block in blocks:
-        if _PAGE_NUMBER.match(block.text) or (
-            _could_be_furniture(block) and counts.get(_normalise(block.text), 0) >= 2
-        ):
-            spans.append((block.start, block.end))
-    return spans
+
+    def is_furniture(block: Block) -> bool:
+        if _PAGE_NUMBER.match(block.text):
+            return True
+        key = _furniture_key(block) if _could_be_furniture(block) else ""
+        return bool(key) and counts[key] >= 2
+
+    return [(block.start, block.end) for block in blocks if is_furniture(block)]
 
 
 @dataclass

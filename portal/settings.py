@@ -96,6 +96,12 @@ except ValueError as exc:  # dj-database-url's UnknownSchemeError and malformed 
         f"DATABASE_URL is not a database URL Contours can use ({exc}); "
         "use sqlite:///path or postgres://user@host:port/name."
     ) from None
+_SUPPORTED_ENGINES = ("django.db.backends.sqlite3", "django.db.backends.postgresql")
+if DATABASES["default"]["ENGINE"] not in _SUPPORTED_ENGINES:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL names a {DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} database; "
+        "Contours runs on SQLite (sqlite:///path) or PostgreSQL (postgres://…)."
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from cooperation.choices import RecommendationStatus, Visibility, allowed_transi
 from cooperation.models import Agreement, Challenge, Deal, Excerpt, Recommendation
 from cooperation.selectors import duplicate_candidates, internal_users
 from cooperation.services import (
+    recommendation_create,
     recommendation_transition,
     record_merge,
     record_publish,
@@ -292,6 +293,9 @@ class RecommendationAdmin(RecordAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), "status")
+
+    def create_via_service(self, request, form):
+        return recommendation_create(user=request.user, data=self.service_data(form))
 
     def has_transition_permission(self, request):
         return request.user.has_perm("cooperation.transition_recommendation")

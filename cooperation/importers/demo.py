@@ -21,6 +21,7 @@ from cooperation.models import Actor, Agreement, Challenge, Deal, Recommendation
 from cooperation.services import (
     evidence_attach,
     excerpt_create,
+    recommendation_create,
     source_import,
     tracked_create,
 )
@@ -102,20 +103,24 @@ class DemoLoader:
             f"{stage.created} created, {stage.present} already present"
         )
 
-    def _get_or_create(self, model, stage: str, slug: str, data: dict, reason: str):
+    def _existing(self, model, stage: str, slug: str):
         # all_objects: a demo record an analyst moved to the trash stays there.
         existing = model.all_objects.filter(slug=slug).first()
         if existing is not None:
             self._stage(stage).present += 1
-            return existing, False
-        instance = tracked_create(
-            model=model,
-            user=self.user,
-            data={"slug": slug, **data},
-            reason=reason,
-        )
+        return existing
+
+    def _create(self, model, stage: str, data: dict, excerpts: list | None = None):
         self._stage(stage).created += 1
-        return instance, True
+        if model is Recommendation:
+            # The timeline's first row cites the words of the brief that propose it.
+            return recommendation_create(
+                user=self.user,
+                data=data,
+                reason=f"Proposed in {demo.SOURCE['reference_code']}",
+                evidence_excerpt=excerpts[0] if excerpts else None,
+            )
+        return tracked_create(model=model, user=self.user, data=data, reason=self.reason)
 
     def _lookup(self, table: dict, slugs: list[str], what: str) -> list:
         try:
@@ -155,20 +160,18 @@ class DemoLoader:
             (Topic, "Topics", demo.TOPICS, self.topics),
         ):
             for item in items:
-                data = {k: v for k, v in item.items() if k != "slug"}
-                table[item["slug"]], _ = self._get_or_create(
-                    model, stage, item["slug"], data, self.reason
+                table[item["slug"]] = self._existing(model, stage, item["slug"]) or self._create(
+                    model, stage, dict(item)
                 )
             self._done(stage)
 
-    def _attach_evidence(self, source: Source, record, specs: list[dict]) -> None:
+    def _excerpts(self, source: Source, slug: str, specs: list[dict]) -> list:
         if not specs:
-            raise DemoDataError(f"{record.slug} has no evidence")
-        for spec in specs:
-            start, end = resolve_evidence(source.text, spec)
-            excerpt = excerpt_create(source=source, start=start, end=end, user=self.user)
-            evidence_attach(record=record, excerpt=excerpt, user=self.user)
-            self._stage("Evidence links").created += 1
+            raise DemoDataError(f"{slug} has no evidence")
+        return [
+            excerpt_create(source=source, start=start, end=end, user=self.user)
+            for start, end in (resolve_evidence(source.text, spec) for spec in specs)
+        ]
 
     def _load_kind(self, source: Source, model, stage: str, items: list[dict], extra) -> dict:
         """Create the records of one kind that are missing; existing ones are left alone.
@@ -178,17 +181,22 @@ class DemoLoader:
         """
         table = self.records.setdefault(model, {})
         for item in items:
-            data = {
-                "title": item["title"],
-                "summary": item["summary"],
-                "visibility": Visibility.PUBLISHED,
-                "actors": self._lookup(self.actors, item["actors"], "actor"),
-                "topics": self._lookup(self.topics, item["topics"], "topic"),
-                **extra(item),
-            }
-            record, created = self._get_or_create(model, stage, item["slug"], data, self.reason)
-            if created:
-                self._attach_evidence(source, record, item["evidence"])
+            record = self._existing(model, stage, item["slug"])
+            if record is None:
+                excerpts = self._excerpts(source, item["slug"], item["evidence"])
+                data = {
+                    "slug": item["slug"],
+                    "title": item["title"],
+                    "summary": item["summary"],
+                    "visibility": Visibility.PUBLISHED,
+                    "actors": self._lookup(self.actors, item["actors"], "actor"),
+                    "topics": self._lookup(self.topics, item["topics"], "topic"),
+                    **extra(item),
+                }
+                record = self._create(model, stage, data, excerpts)
+                for excerpt in excerpts:
+                    evidence_attach(record=record, excerpt=excerpt, user=self.user)
+                    self._stage("Evidence links").created += 1
             table[item["slug"]] = record
         self._done(stage)
         return table

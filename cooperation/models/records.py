@@ -144,6 +144,9 @@ class Recommendation(Record):
     history_m2m_fields = ("actors", "topics", "addressed_to", "addresses")
     history = History(m2m_fields=history_m2m_fields)
 
+    # Created only by services.recommendation_create, which starts the status timeline.
+    create_service = "recommendation_create"
+
     class Meta(Record.Meta):
         permissions = [
             *Record.Meta.permissions,

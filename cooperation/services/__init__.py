@@ -19,7 +19,7 @@ from cooperation.services.evidence import (
     excerpt_create_from_quote,
 )
 from cooperation.services.recommendations import (
-    recommendation_record_initial_status,
+    recommendation_create,
     recommendation_response_record,
     recommendation_transition,
     status_proposal_create,
@@ -52,7 +52,7 @@ __all__ = [
     "excerpt_create",
     "excerpt_create_from_quote",
     "extract_text",
-    "recommendation_record_initial_status",
+    "recommendation_create",
     "recommendation_response_record",
     "recommendation_transition",
     "record_merge",

@@ -24,7 +24,7 @@ from cooperation.models import (
     StatusProposal,
 )
 from cooperation.services.common import acting_user, authorize, save_with_history
-from cooperation.services.tracked import check_version, lock
+from cooperation.services.tracked import check_version, create_tracked, lock
 
 
 def _validate_move(recommendation: Recommendation, to_status: str, note: str) -> None:
@@ -97,23 +97,25 @@ def recommendation_transition(
 
 
 @transaction.atomic
-def recommendation_record_initial_status(
-    *, recommendation: Recommendation, user, note: str, evidence_excerpt: Excerpt | None = None
-) -> RecommendationStatusChange:
-    """The first status row of a new recommendation, so its timeline starts at creation."""
-    if recommendation.status_changes.exists():
-        raise ValidationError("This recommendation already has a status timeline.")
-    change = RecommendationStatusChange(
+def recommendation_create(
+    *, user, data: dict, reason: str = "Created", evidence_excerpt: Excerpt | None = None
+) -> Recommendation:
+    """A new recommendation, its status timeline started at creation in the same transaction.
+
+    The first status row goes from nothing to `proposed`, citing `evidence_excerpt`
+    (e.g. the words of the brief that propose it) when given.
+    """
+    _validate_evidence(evidence_excerpt, "")
+    recommendation = create_tracked(model=Recommendation, user=user, data=data, reason=reason)
+    RecommendationStatusChange.objects.create(
         recommendation=recommendation,
         from_status="",
         to_status=recommendation.status,
         changed_by=acting_user(user),
-        note=note,
+        note=reason,
         evidence_excerpt=evidence_excerpt,
     )
-    change.full_clean()
-    change.save()
-    return change
+    return recommendation
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 
 from cooperation.choices import SourceFormat, Visibility
 from cooperation.history import CREATED
@@ -35,6 +36,11 @@ class ExtractedText:
     text: str
     format: str
     title_hint: str = ""
+
+
+def human_size(size: int) -> str:
+    """ "20.0 MB": filesizeformat with a plain space, for terminals and logs."""
+    return filesizeformat(size).replace("\xa0", " ")
 
 
 def _decode_text(data: bytes) -> str:
@@ -72,7 +78,7 @@ def _pdf_text(data: bytes) -> ExtractedText:
         raise SourceImportError(f"the PDF cannot be read ({exc}).") from None
     except Exception as exc:
         # A damaged or exotic PDF must be a refusal, never a traceback; the log keeps detail.
-        logger.warning("PDF text extraction failed", exc_info=True)
+        logger.debug("PDF text extraction failed", exc_info=True)
         raise SourceImportError(
             f"the PDF cannot be read ({type(exc).__name__}); try exporting it again."
         ) from None
@@ -89,8 +95,7 @@ def extract_text(data: bytes, filename: str) -> ExtractedText:
     limit = settings.CONTOURS_MAX_SOURCE_BYTES
     if len(data) > limit:
         raise SourceImportError(
-            f"the file is {len(data):,} bytes, over the {limit:,}-byte limit "
-            f"({limit // (1024 * 1024)} MB)."
+            f"the file is {len(data):,} bytes, over the {limit:,}-byte limit ({human_size(limit)})."
         )
     if not data.strip():
         raise SourceImportError("the file is empty.")

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cooperation.choices import Visibility
 from cooperation.history import CHANGED, CREATED, DELETED, history_m2m_values
-from cooperation.models import Recommendation, RecommendationStatusChange, Tracked
+from cooperation.models import Tracked
 from cooperation.services.common import ConflictError, acting_user, authorize, save_with_history
 
 
@@ -41,6 +41,31 @@ def _split(model, data: dict) -> tuple[dict, dict]:
     fields = {k: v for k, v in data.items() if k not in m2m_names}
     m2m = {k: list(v) for k, v in data.items() if k in m2m_names}
     return fields, m2m
+
+
+def _to_python(model, fields: dict) -> dict:
+    """Values as the model holds them ("2024-11-21" becomes a date), so equal means unchanged."""
+    converted, errors = {}, {}
+    for name, value in fields.items():
+        field = model._meta.get_field(name)
+        if field.is_relation:
+            if value is not None and not isinstance(value, models.Model):
+                # An id instead of an object: look it up, so a missing one is a field error.
+                value = field.related_model._base_manager.filter(pk=value).first()
+                if value is None:
+                    errors[name] = [
+                        f"There is no {field.related_model._meta.verbose_name} with that id."
+                    ]
+                    continue
+            converted[name] = value
+            continue
+        try:
+            converted[name] = field.to_python(value)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return converted
 
 
 def _pk_set(values) -> set:
@@ -73,24 +98,25 @@ def check_version(current: Tracked, expected_version: int | None) -> None:
         raise ConflictError(expected=int(expected_version), current=current.version)
 
 
-@transaction.atomic
-def tracked_create(*, model: type[Tracked], user, data: dict, reason: str = "Created") -> Tracked:
+def create_tracked(*, model: type[Tracked], user, data: dict, reason: str) -> Tracked:
+    """The shared create path; model-specific services (recommendation_create) build on it."""
     _ensure_generic(model)
     authorize(user, _perm(model, "add"))
     fields, m2m = _split(model, data)
+    fields = _to_python(model, fields)
     _authorize_visibility(user, model, None, fields.get("visibility"))
     instance = model(**fields)
     save_with_history(instance, user=user, kind=CREATED, reason=reason, m2m=m2m)
-    if isinstance(instance, Recommendation):
-        # A recommendation's status timeline starts the moment it exists.
-        RecommendationStatusChange.objects.create(
-            recommendation=instance,
-            from_status="",
-            to_status=instance.status,
-            changed_by=acting_user(user),
-            note=reason,
-        )
     return instance
+
+
+@transaction.atomic
+def tracked_create(*, model: type[Tracked], user, data: dict, reason: str = "Created") -> Tracked:
+    create_service = getattr(model, "create_service", "")
+    if create_service:
+        # e.g. a recommendation must start its status timeline as it is created.
+        raise TypeError(f"Create {model._meta.verbose_name_plural} with {create_service}().")
+    return create_tracked(model=model, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
@@ -113,6 +139,7 @@ def tracked_update(
         raise ValidationError("This item is in the trash; restore it before editing.")
     check_version(current, expected_version)
     fields, m2m = _split(type(current), data)
+    fields = _to_python(type(current), fields)
     _authorize_visibility(
         user, type(current), getattr(current, "visibility", None), fields.get("visibility")
     )

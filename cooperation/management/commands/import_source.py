@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from cooperation.choices import Visibility
 from cooperation.services import source_import
 from cooperation.services.common import describe_validation_error
+from cooperation.services.sources import human_size
 
 
 def _iso_date(value: str) -> date:
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         if size > limit:
             raise CommandError(
                 f"{path}: the file is {size:,} bytes, over the {limit:,}-byte limit "
-                f"({limit // (1024 * 1024)} MB)."
+                f"({human_size(limit)})."
             )
         try:
             data = path.read_bytes()
