@@ -48,12 +48,13 @@ class VersionedForm(forms.ModelForm):
         cleaned = super().clean()
         expected = cleaned.get("expected_version")
         if self.instance.pk and expected is not None:
-            current = (
-                type(self.instance)
-                .all_objects.filter(pk=self.instance.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
+            rows = type(self.instance).all_objects.filter(pk=self.instance.pk)
+            if transaction.get_connection().in_atomic_block:
+                # The admin validates and saves in one transaction: locking the row here
+                # means a concurrent save waits, then fails this check with the form (and
+                # everything typed into it) intact, instead of losing a race at save time.
+                rows = rows.select_for_update()
+            current = rows.values_list("version", flat=True).first()
             if current is not None and current != expected:
                 # Both versions stay visible: the form keeps what this person typed,
                 # and the message links to the history holding the other person's save.
