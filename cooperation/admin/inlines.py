@@ -98,14 +98,35 @@ class EvidenceInline(ServiceInlineMixin, GenericTabularInline):
                 formset.changed_objects.append((updated, list(changed)))
 
 
-class AnnotationInline(ServiceInlineMixin, GenericTabularInline):
+class AddOnlyInlineMixin(ServiceInlineMixin):
+    """Rows are shown read-only and new ones added through `create` (a service call)."""
+
+    extra = 0
+    can_delete = False
+    add_permission = ""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm(self.add_permission)
+
+    def create(self, request, parent, cleaned: dict):
+        raise NotImplementedError
+
+    def save_formset_via_services(self, request, parent, formset) -> None:
+        for form, _deleted in _changed_forms(formset):
+            if form.instance.pk is None:
+                formset.new_objects.append(self.create(request, parent, form.cleaned_data))
+
+
+class AnnotationInline(AddOnlyInlineMixin, GenericTabularInline):
     """Existing notes are shown read-only (only their author edits them); new ones can be added."""
 
     model = Annotation
     fields = ("body", "motivation", "visibility", "author", "created_at", "resolved")
     readonly_fields = ("author", "created_at", "resolved")
-    extra = 0
-    can_delete = False
+    add_permission = "cooperation.add_annotation"
     ct_field = "content_type"
     ct_fk_field = "object_id"
 
@@ -113,24 +134,14 @@ class AnnotationInline(ServiceInlineMixin, GenericTabularInline):
         queryset = super().get_queryset(request).select_related("author")
         return annotations_visible_to(request.user, queryset)
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request, obj=None):
-        return request.user.has_perm("cooperation.add_annotation")
-
-    def save_formset_via_services(self, request, parent, formset) -> None:
-        for form, _deleted in _changed_forms(formset):
-            if form.instance.pk is None:
-                formset.new_objects.append(
-                    annotation_create(
-                        author=request.user,
-                        record=parent,
-                        body=form.cleaned_data["body"],
-                        motivation=form.cleaned_data["motivation"],
-                        visibility=form.cleaned_data["visibility"],
-                    )
-                )
+    def create(self, request, parent, cleaned):
+        return annotation_create(
+            author=request.user,
+            record=parent,
+            body=cleaned["body"],
+            motivation=cleaned["motivation"],
+            visibility=cleaned["visibility"],
+        )
 
 
 class StatusChangeInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -160,31 +171,21 @@ class StatusProposalInline(ReadOnlyInlineMixin, admin.TabularInline):
     verbose_name_plural = _("status proposals by analysts")
 
 
-class ResponseInline(ServiceInlineMixin, admin.TabularInline):
+class ResponseInline(AddOnlyInlineMixin, admin.TabularInline):
     """The addressee's responses: recorded here through the service, never edited after."""
 
     model = RecommendationResponse
     fields = ("responded_on", "classification", "note", "evidence_excerpt", "evidence_url")
     autocomplete_fields = ("evidence_excerpt",)
-    extra = 0
-    can_delete = False
+    add_permission = "cooperation.add_recommendationresponse"
     verbose_name_plural = _("responses of the addressee (action-taken report terms)")
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request, obj=None):
-        return request.user.has_perm("cooperation.add_recommendationresponse")
-
-    def save_formset_via_services(self, request, parent, formset) -> None:
-        for form, _deleted in _changed_forms(formset):
-            if form.instance.pk is None:
-                response = recommendation_response_record(
-                    recommendation=parent,
-                    user=request.user,
-                    **{name: form.cleaned_data[name] for name in self.fields},
-                )
-                formset.new_objects.append(response)
+    def create(self, request, parent, cleaned):
+        return recommendation_response_record(
+            recommendation=parent,
+            user=request.user,
+            **{name: cleaned[name] for name in self.fields},
+        )
 
 
 class ExcerptInline(ReadOnlyInlineMixin, admin.TabularInline):

@@ -22,6 +22,9 @@ from cooperation.text import anchor_quote, build_selectors
 from .base import RECORD_FIELDSET, ServiceAdmin, VersionedForm
 from .inlines import ExcerptInline
 
+# What a person may say about a brief; its text, hash and format come from the file.
+SOURCE_METADATA = ("title", "publisher", "authors", "reference_code", "published_on", "visibility")
+
 
 class SourceImportForm(VersionedForm):
     upload = forms.FileField(
@@ -30,7 +33,7 @@ class SourceImportForm(VersionedForm):
 
     class Meta:
         model = Source
-        fields = ("title", "publisher", "authors", "reference_code", "published_on", "visibility")
+        fields = SOURCE_METADATA
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,16 +81,7 @@ class SourceAdmin(ServiceAdmin):
     fieldsets = (
         (
             None,
-            {
-                "fields": (
-                    "title",
-                    "publisher",
-                    "authors",
-                    "reference_code",
-                    "published_on",
-                    "visibility",
-                )
-            },
+            {"fields": SOURCE_METADATA},
         ),
         (
             _("Text as imported"),
@@ -118,17 +112,7 @@ class SourceAdmin(ServiceAdmin):
             return (
                 (
                     None,
-                    {
-                        "fields": (
-                            "upload",
-                            "title",
-                            "publisher",
-                            "authors",
-                            "reference_code",
-                            "published_on",
-                            "visibility",
-                        )
-                    },
+                    {"fields": ("upload", *SOURCE_METADATA)},
                 ),
             )
         return super().get_fieldsets(request, obj)

@@ -500,3 +500,26 @@ def test_admin_status_proposal_approval_moves_status(client, curator, analyst, d
     assert recommendation.status == "under_review"
     assert proposal.state == "approved"
     assert proposal.decided_by == curator
+
+
+def test_admin_response_inline_records_the_addressees_answer(client, analyst, data):
+    recommendation = data[Recommendation]
+    client.force_login(analyst)
+    page = client.get(_url(Recommendation, "change", recommendation.pk))
+    prefix = "responses"
+    form = admin_form_data(page)
+    total = int(form[f"{prefix}-TOTAL_FORMS"])
+    form[f"{prefix}-TOTAL_FORMS"] = total + 1
+    form[f"{prefix}-{total}-responded_on"] = "2025-02-03"
+    form[f"{prefix}-{total}-classification"] = "interim_reply"
+    form[f"{prefix}-{total}-note"] = "Ministry will reply after the budget"
+    form[f"{prefix}-{total}-evidence_url"] = "https://example.org/atr.pdf"
+    response = client.post(_url(Recommendation, "change", recommendation.pk), form)
+    assert response.status_code == 302
+    [answer] = recommendation.responses.all()
+    assert (answer.classification, str(answer.responded_on), answer.recorded_by) == (
+        "interim_reply",
+        "2025-02-03",
+        analyst,
+    )
+    assert answer.history.get().history_user == analyst
