@@ -2,7 +2,6 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 
 from cooperation.choices import SourceFormat, Visibility
 from cooperation.history import History
@@ -43,9 +42,6 @@ class Source(Tracked):
 
     def __str__(self) -> str:
         return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse("admin:cooperation_source_change", args=[self.pk])
 
     @cached_property
     def reading(self) -> ReadingView:
