@@ -193,6 +193,16 @@ def test_create_demo_users_refuses_when_debug_is_off(settings):
     assert (User.objects.count(), Organisation.objects.count()) == (0, 0)
 
 
+def test_create_demo_users_only_if_debug_skips_quietly_when_debug_is_off(settings):
+    settings.DEBUG = False
+    out = StringIO()
+
+    call_command("create_demo_users", "--only-if-debug", stdout=out)
+
+    assert out.getvalue() == "No demo users: DJANGO_DEBUG is off.\n"
+    assert (User.objects.count(), Organisation.objects.count()) == (0, 0)
+
+
 def test_create_demo_users_makes_one_user_per_role_once(settings):
     settings.DEBUG = True
 

@@ -21,8 +21,18 @@ class Command(BaseCommand):
         "Refuses to run with DJANGO_DEBUG off. Existing users are left alone."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--only-if-debug",
+            action="store_true",
+            help="With DJANGO_DEBUG off, say so and do nothing (exit 0) instead of refusing.",
+        )
+
     def handle(self, *args, **options):
         if not settings.DEBUG:
+            if options["only_if_debug"]:
+                self.stdout.write("No demo users: DJANGO_DEBUG is off.")
+                return
             raise CommandError(
                 "demo users have a published password; run only with DJANGO_DEBUG=1."
             )
