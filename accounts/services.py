@@ -78,6 +78,10 @@ def _apply_roles(user: User, roles: list[str]) -> None:
 
 def _save(user: User, *, roles: list[str] | None, kind: str, actor, reason: str) -> User:
     user.full_clean(exclude=["password"])
+    if roles is None and user.pk:
+        # A change of organisation must still fit the roles the user already holds.
+        current = list(user.groups.values_list("name", flat=True))
+        validate_roles(roles=[r for r in current if r in ROLES], organisation=user.organisation)
     with history_paused(user):
         user.save()
         if roles is not None:

@@ -75,6 +75,9 @@ class Excerpt(Tracked):
 
     history = History()
 
+    # The span and its selectors are the evidence: a different span is a new excerpt.
+    fixed_after_create = ("source", "start", "end", "exact", "prefix", "suffix")
+
     class Meta(Tracked.Meta):
         ordering = ["source", "start", "end"]
         constraints = [

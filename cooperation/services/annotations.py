@@ -10,10 +10,15 @@ from django.utils import timezone
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
 from cooperation.history import CHANGED, CREATED, DELETED
 from cooperation.models import Annotation, Excerpt, Record
-from cooperation.services.common import acting_user, authorize, save_with_history
+from cooperation.services.common import acting_user, authorize, ensure_live, save_with_history
 from cooperation.services.tracked import check_version, lock
 
 MAX_BODY_CHARS = 20_000
+_VISIBILITY_RANK = {
+    AnnotationVisibility.PRIVATE: 0,
+    AnnotationVisibility.TEAM: 1,
+    AnnotationVisibility.PARTNERS: 2,
+}
 
 
 def _clean_body(body: str) -> str:
@@ -38,6 +43,8 @@ def annotation_create(
 ) -> Annotation:
     """A note on a record, on an excerpt, or a reply in an existing thread."""
     authorize(author, "cooperation.add_annotation")
+    if visibility not in _VISIBILITY_RANK:
+        raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
     if sum(x is not None for x in (record, excerpt, parent)) != 1:
         raise ValidationError(
             "An annotation is on one record, one excerpt, or replies to one note."
@@ -51,14 +58,23 @@ def annotation_create(
     if parent is not None:
         if parent.is_deleted:
             raise ValidationError({"parent": "That note has been deleted."})
+        if parent.visibility == AnnotationVisibility.PRIVATE and parent.author_id != author.pk:
+            raise PermissionDenied("That note is private to its author.")
+        if _VISIBILITY_RANK[visibility] > _VISIBILITY_RANK[parent.visibility]:
+            # A reply must not show a private or team thread to a wider audience.
+            raise ValidationError(
+                {"visibility": "A reply cannot be seen more widely than the note it answers."}
+            )
         root = parent
         annotation.parent = parent
         annotation.content_type_id, annotation.object_id = root.content_type_id, root.object_id
         annotation.excerpt_id = root.excerpt_id
     elif record is not None:
+        ensure_live(record, "This record")
         annotation.content_type = ContentType.objects.get_for_model(record)
         annotation.object_id = record.pk
     else:
+        ensure_live(excerpt, "This excerpt")
         annotation.excerpt = excerpt
     save_with_history(annotation, user=author, kind=CREATED, reason="Created")
     return annotation
@@ -121,6 +137,8 @@ def annotation_delete(*, annotation: Annotation, user) -> Annotation:
 def annotation_resolve(*, annotation: Annotation, user, resolved: bool = True) -> Annotation:
     """Mark a thread resolved (or reopen it). Only the root of a thread is resolved."""
     current = lock(annotation)
+    if current.is_deleted:
+        raise ValidationError("This note has been deleted.")
     if current.parent_id is not None:
         raise ValidationError("Resolve the thread from its first note.")
     _ensure_author_or_moderator(current, user)

@@ -59,3 +59,10 @@ def describe_validation_error(exc: ValidationError) -> str:
             for name, messages in exc.message_dict.items()
         )
     return " ".join(exc.messages)
+
+
+def ensure_live(instance, what: str, field: str | None = None) -> None:
+    """Refuse to build on something in the trash (a note on a trashed record, say)."""
+    if instance is not None and instance.is_deleted:
+        message = f"{what} is in the trash; restore it first."
+        raise ValidationError({field: message} if field else message)

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from cooperation.history import CREATED
 from cooperation.models import Excerpt, Record, RecordEvidence, Source
-from cooperation.services.common import authorize, save_with_history
+from cooperation.services.common import authorize, ensure_live, save_with_history
 from cooperation.services.tracked import tracked_delete
 from cooperation.text import anchor_quote, build_selectors
 
@@ -86,6 +86,7 @@ def excerpt_create_from_quote(
 def evidence_attach(*, record: Record, excerpt: Excerpt, user, note: str = "") -> RecordEvidence:
     """Make `excerpt` evidence for `record`; attaching it twice changes nothing."""
     authorize(user, "cooperation.add_recordevidence")
+    ensure_live(record, "This record")
     if excerpt.is_deleted:
         raise ValidationError({"excerpt": "This excerpt is in the trash."})
     content_type = ContentType.objects.get_for_model(record)

@@ -23,7 +23,7 @@ from cooperation.models import (
     RecommendationStatusChange,
     StatusProposal,
 )
-from cooperation.services.common import acting_user, authorize, save_with_history
+from cooperation.services.common import acting_user, authorize, ensure_live, save_with_history
 from cooperation.services.tracked import check_version, create_tracked, lock
 
 
@@ -130,6 +130,7 @@ def status_proposal_create(
 ) -> StatusProposal:
     """An analyst asks a curator to move the status; nothing moves until a curator decides."""
     authorize(user, "cooperation.add_statusproposal")
+    ensure_live(recommendation, "This recommendation")
     _validate_move(recommendation, to_status, note)
     _validate_evidence(evidence_excerpt, evidence_url)
     proposal = StatusProposal(
@@ -192,6 +193,7 @@ def recommendation_response_record(
 ) -> RecommendationResponse:
     """Record how the addressee answered (action-taken report terms)."""
     authorize(user, "cooperation.add_recommendationresponse")
+    ensure_live(recommendation, "This recommendation")
     if classification not in ResponseClassification.values:
         raise ValidationError({"classification": f"Unknown classification {classification!r}."})
     _validate_evidence(evidence_excerpt, evidence_url)

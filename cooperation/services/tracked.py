@@ -138,6 +138,11 @@ def tracked_update(
     if current.is_deleted:
         raise ValidationError("This item is in the trash; restore it before editing.")
     check_version(current, expected_version)
+    fixed = set(data) & set(getattr(type(current), "fixed_after_create", ()))
+    if fixed:
+        raise ValidationError(
+            {name: "This cannot change after creation; make a new one instead." for name in fixed}
+        )
     fields, m2m = _split(type(current), data)
     fields = _to_python(type(current), fields)
     _authorize_visibility(

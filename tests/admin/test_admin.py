@@ -22,7 +22,7 @@ from cooperation.models import (
     StatusProposal,
     Topic,
 )
-from cooperation.services import status_proposal_create, tracked_update
+from cooperation.services import annotation_create, status_proposal_create, tracked_update
 from tests.factories import (
     ActorFactory,
     AdminFactory,
@@ -523,3 +523,37 @@ def test_admin_response_inline_records_the_addressees_answer(client, analyst, da
         analyst,
     )
     assert answer.history.get().history_user == analyst
+
+
+def test_admin_never_shows_someone_elses_private_note(client, curator, analyst, data):
+    agreement = data[Agreement]
+    annotation_create(
+        author=analyst, body="PRIVATE-REMINDER", record=agreement, visibility="private"
+    )
+    annotation_create(author=analyst, body="TEAM-NOTE", record=agreement, visibility="team")
+    client.force_login(curator)
+
+    listing = client.get(_url(Annotation, "changelist")).content.decode()
+    page = client.get(_url(Agreement, "change", agreement.pk)).content.decode()
+
+    for html in (listing, page):
+        assert "TEAM-NOTE" in html
+        assert "PRIVATE-REMINDER" not in html
+    client.force_login(analyst)  # the author still sees their own
+    assert "PRIVATE-REMINDER" in client.get(_url(Annotation, "changelist")).content.decode()
+
+
+def test_admin_edit_without_a_version_is_refused(client, curator, data):
+    agreement = data[Agreement]
+    client.force_login(curator)
+    page = client.get(_url(Agreement, "change", agreement.pk))
+    form = admin_form_data(page, title="Blind overwrite")
+    form.pop("expected_version")
+
+    response = client.post(_url(Agreement, "change", agreement.pk), form)
+
+    assert response.status_code == 200
+    assert "expected_version" in response.context["adminform"].form.errors
+    agreement.refresh_from_db()
+    assert agreement.title != "Blind overwrite"
+    assert agreement.version == 1
