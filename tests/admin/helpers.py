@@ -48,3 +48,11 @@ def admin_form_data(response, **changes) -> dict:
             data.update(_form_data(form))
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def add_inline_row(data: dict, prefix: str, **fields) -> None:
+    """Fill in one more row of an inline formset, as "Add another …" does in the browser."""
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = index + 1
+    for name, value in fields.items():
+        data[f"{prefix}-{index}-{name}"] = value

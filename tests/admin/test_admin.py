@@ -37,7 +37,7 @@ from tests.factories import (
     TopicFactory,
 )
 
-from .helpers import admin_form_data
+from .helpers import add_inline_row, admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -367,12 +367,13 @@ def test_admin_evidence_inline_attaches_through_service(client, curator, data):
     excerpt = data[Excerpt]
     client.force_login(curator)
     page = client.get(_url(Agreement, "change", agreement.pk))
-    prefix = "cooperation-recordevidence-content_type-object_id"
     form = admin_form_data(page)
-    total = int(form[f"{prefix}-TOTAL_FORMS"])
-    form[f"{prefix}-TOTAL_FORMS"] = total + 1
-    form[f"{prefix}-{total}-excerpt"] = excerpt.pk
-    form[f"{prefix}-{total}-note"] = "States the agreement"
+    add_inline_row(
+        form,
+        "cooperation-recordevidence-content_type-object_id",
+        excerpt=excerpt.pk,
+        note="States the agreement",
+    )
     response = client.post(_url(Agreement, "change", agreement.pk), form)
     assert response.status_code == 302
     link = RecordEvidence.objects.get(
@@ -388,13 +389,14 @@ def test_admin_annotation_inline_creates_note(client, analyst, data):
     deal = data[Deal]
     client.force_login(analyst)
     page = client.get(_url(Deal, "change", deal.pk))
-    prefix = "cooperation-annotation-content_type-object_id"
     form = admin_form_data(page)
-    total = int(form[f"{prefix}-TOTAL_FORMS"])
-    form[f"{prefix}-TOTAL_FORMS"] = total + 1
-    form[f"{prefix}-{total}-body"] = "Is this still *stalled*?"
-    form[f"{prefix}-{total}-motivation"] = "question"
-    form[f"{prefix}-{total}-visibility"] = "team"
+    add_inline_row(
+        form,
+        "cooperation-annotation-content_type-object_id",
+        body="Is this still *stalled*?",
+        motivation="question",
+        visibility="team",
+    )
     assert client.post(_url(Deal, "change", deal.pk), form).status_code == 302
     note = Annotation.objects.get(object_id=deal.pk)
     assert (note.author, note.body, note.motivation) == (
@@ -506,14 +508,15 @@ def test_admin_response_inline_records_the_addressees_answer(client, analyst, da
     recommendation = data[Recommendation]
     client.force_login(analyst)
     page = client.get(_url(Recommendation, "change", recommendation.pk))
-    prefix = "responses"
     form = admin_form_data(page)
-    total = int(form[f"{prefix}-TOTAL_FORMS"])
-    form[f"{prefix}-TOTAL_FORMS"] = total + 1
-    form[f"{prefix}-{total}-responded_on"] = "2025-02-03"
-    form[f"{prefix}-{total}-classification"] = "interim_reply"
-    form[f"{prefix}-{total}-note"] = "Ministry will reply after the budget"
-    form[f"{prefix}-{total}-evidence_url"] = "https://example.org/atr.pdf"
+    add_inline_row(
+        form,
+        "responses",
+        responded_on="2025-02-03",
+        classification="interim_reply",
+        note="Ministry will reply after the budget",
+        evidence_url="https://example.org/atr.pdf",
+    )
     response = client.post(_url(Recommendation, "change", recommendation.pk), form)
     assert response.status_code == 302
     [answer] = recommendation.responses.all()
