@@ -22,7 +22,12 @@ from cooperation.models import (
     StatusProposal,
     Topic,
 )
-from cooperation.services import annotation_create, status_proposal_create, tracked_update
+from cooperation.services import (
+    annotation_create,
+    status_proposal_create,
+    tracked_delete,
+    tracked_update,
+)
 from tests.factories import (
     ActorFactory,
     AdminFactory,
@@ -560,3 +565,43 @@ def test_admin_edit_without_a_version_is_refused(client, curator, data):
     agreement.refresh_from_db()
     assert agreement.title != "Blind overwrite"
     assert agreement.version == 1
+
+
+def test_admin_search_and_filters_narrow_the_record_lists(client, curator, data):
+    AgreementFactory(title="Tokyo Declaration on Partnership", kind="declaration")
+    client.force_login(curator)
+    changelist = _url(Agreement, "changelist")
+
+    found = client.get(changelist, {"q": "tokyo"}).context["cl"].result_list
+    assert [a.title for a in found] == ["Tokyo Declaration on Partnership"]
+
+    declarations = client.get(changelist, {"kind__exact": "declaration"}).context["cl"]
+    assert [a.title for a in declarations.result_list] == ["Tokyo Declaration on Partnership"]
+
+    by_actor = client.get(changelist, {"actors__id__exact": data[Actor].pk}).context["cl"]
+    assert list(by_actor.result_list) == [data[Agreement]]
+
+    tracked_delete(instance=data[Deal], user=curator)
+    live = client.get(_url(Deal, "changelist")).context["cl"].result_list
+    trash = client.get(_url(Deal, "changelist"), {"trash": "deleted"}).context["cl"].result_list
+    assert (list(live), list(trash)) == ([], [data[Deal]])
+
+
+def test_admin_autocomplete_offers_live_actors_only(client, curator, data):
+    gone = ActorFactory(name="Gone Actor")
+    tracked_delete(instance=gone, user=None)
+    ActorFactory(name="Goa Shipyard")
+    client.force_login(curator)
+
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "Go",
+            "app_label": "cooperation",
+            "model_name": "agreement",
+            "field_name": "actors",
+        },
+    )
+
+    assert response.status_code == 200
+    assert [item["text"] for item in response.json()["results"]] == ["Goa Shipyard"]

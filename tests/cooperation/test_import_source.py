@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -188,13 +189,30 @@ def test_import_source_refuses_a_text_already_imported(tmp_path):
     )
 
 
+def _never_read(self):
+    raise AssertionError(f"{self} was read")
+
+
 @pytest.mark.django_db
-def test_import_source_refuses_a_malformed_date_before_reading_anything(tmp_path):
+def test_import_source_refuses_a_malformed_date_before_reading_anything(tmp_path, monkeypatch):
     path = tmp_path / "brief.txt"
     path.write_bytes(b"Fine text.")
+    monkeypatch.setattr(Path, "read_bytes", _never_read)
 
     _assert_refused(
         [str(path), "--date=21/11/2024"], "--date must be YYYY-MM-DD, got '21/11/2024'."
+    )
+
+
+@pytest.mark.django_db
+@override_settings(CONTOURS_MAX_SOURCE_BYTES=1024)
+def test_import_source_refuses_an_oversized_file_without_reading_it(tmp_path, monkeypatch):
+    path = tmp_path / "huge.txt"
+    path.write_bytes(b"x" * 2048)
+    monkeypatch.setattr(Path, "read_bytes", _never_read)
+
+    _assert_refused(
+        [str(path)], f"{path}: the file is 2,048 bytes, over the 1,024-byte limit (1.0 KB)."
     )
 
 
