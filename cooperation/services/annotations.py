@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
-from cooperation.history import CHANGED, CREATED, DELETED
+from cooperation.history import CHANGED, CREATED
 from cooperation.models import Annotation, Excerpt, Record
 from cooperation.services.common import acting_user, authorize, ensure_live, save_with_history
-from cooperation.services.tracked import check_version, lock
+from cooperation.services.tracked import check_version, lock, move_to_trash
 
 MAX_BODY_CHARS = 20_000
 _VISIBILITY_RANK = {
@@ -126,11 +126,7 @@ def annotation_delete(*, annotation: Annotation, user) -> Annotation:
     _ensure_author_or_moderator(current, user)
     if current.is_deleted:
         return current
-    current.deleted_at = timezone.now()
-    current.deleted_by = acting_user(user)
-    current.version += 1
-    save_with_history(current, user=user, kind=DELETED, reason="Deleted")
-    return current
+    return move_to_trash(current, user=user, reason="Deleted")
 
 
 @transaction.atomic

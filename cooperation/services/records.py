@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from cooperation.choices import Visibility
-from cooperation.history import CHANGED, DELETED
+from cooperation.history import CHANGED
 from cooperation.models import Annotation, Record
-from cooperation.services.common import acting_user, authorize, save_with_history
+from cooperation.services.common import authorize, save_with_history
 from cooperation.services.evidence import evidence_attach
-from cooperation.services.tracked import check_version, lock, tracked_update
+from cooperation.services.tracked import check_version, lock, move_to_trash, tracked_update
 
 
 @transaction.atomic
@@ -117,8 +116,5 @@ def record_merge(*, keep: Record, duplicate: Record, user) -> Record:
     _repoint_inbound_links(keep, duplicate, user)
 
     duplicate.merged_into = keep
-    duplicate.deleted_at = timezone.now()
-    duplicate.deleted_by = acting_user(user)
-    duplicate.version += 1
-    save_with_history(duplicate, user=user, kind=DELETED, reason=f"Merged into #{keep.pk}")
+    move_to_trash(duplicate, user=user, reason=f"Merged into #{keep.pk}")
     return keep

@@ -93,6 +93,19 @@ def lock(instance: Tracked) -> Tracked:
     return type(instance).all_objects.select_for_update().get(pk=instance.pk)
 
 
+def move_to_trash(current: Tracked, *, user, reason: str) -> Tracked:
+    """Mark a locked, checked row deleted, as a new version with its history row.
+
+    Callers decide whether the trash is allowed (permission, blockers); this is
+    only the one way a row goes there.
+    """
+    current.deleted_at = timezone.now()
+    current.deleted_by = acting_user(user)
+    current.version += 1
+    save_with_history(current, user=user, kind=DELETED, reason=reason)
+    return current
+
+
 def check_version(current: Tracked, expected_version: int | None) -> None:
     if expected_version is not None and current.version != int(expected_version):
         raise ConflictError(expected=int(expected_version), current=current.version)
@@ -182,11 +195,7 @@ def tracked_delete(
     blocker = current.delete_blocker()
     if blocker:
         raise ValidationError(blocker)
-    current.deleted_at = timezone.now()
-    current.deleted_by = acting_user(user)
-    current.version += 1
-    save_with_history(current, user=user, kind=DELETED, reason=reason)
-    return current
+    return move_to_trash(current, user=user, reason=reason)
 
 
 @transaction.atomic
