@@ -44,7 +44,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "accounts",
     "cooperation",
 ]
@@ -60,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Attributes history rows written outside services (e.g. a plain save) to the request user.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised by authentication into a page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -115,6 +120,11 @@ DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it counts failed logins and refuses locked-out ones before the password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -150,6 +160,16 @@ STORAGES = {
 # Imported briefs larger than this are refused (issue: "a file over 20 MB").
 CONTOURS_MAX_SOURCE_BYTES = env_int("CONTOURS_MAX_SOURCE_BYTES", 20 * 1024 * 1024)
 
+# ---- Accounts and sessions (issue 3: login, lockout, inactivity timeout, email) ----
+AXES_FAILURE_LIMIT = env_int("CONTOURS_LOGIN_FAILURE_LIMIT", 5)
+# Per account *and* address: one attacker cannot lock a colleague out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = env_int("CONTOURS_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# ---- REST API (issue 4) ----
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,6 +1,5 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from portal import views
 
@@ -11,13 +10,10 @@ admin.site.index_title = "Curate records, sources and accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
+    path("api/", include("portal.api_urls")),
     path("admin/", admin.site.urls),
+    path("", include("cooperation.urls")),
 ]
 
 handler400 = "portal.views.bad_request"

@@ -6,6 +6,7 @@ from django.db import models
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
 from cooperation.history import History
 from cooperation.models.base import Tracked
+from cooperation.models.search import search_index
 
 
 class Annotation(Tracked):
@@ -63,7 +64,22 @@ class Annotation(Tracked):
                 violation_error_message="A note must be on a record or on an excerpt.",
             )
         ]
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            search_index("annotation", "annotation_fts"),
+        ]
+
+    search_key = "annotation"
+
+    @property
+    def target(self):
+        """What the thread is about: the record, or else the excerpt."""
+        return self.target_record if self.content_type_id else self.excerpt
+
+    def get_absolute_url(self) -> str:
+        target = self.target
+        base = target.get_absolute_url() if target is not None else ""
+        return f"{base.split('#')[0]}#annotation-{self.pk}"
 
     def __str__(self) -> str:
         first_line = self.body.strip().splitlines()[0] if self.body.strip() else ""

@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from cooperation.choices import Visibility
+from cooperation.models.search import search_index
 
 
 class LiveQuerySet(models.QuerySet):
@@ -100,6 +102,7 @@ class Record(Tracked):
     annotations = GenericRelation("cooperation.Annotation", related_query_name="%(class)s")
 
     publish_permission = "cooperation.publish_record"
+    search_key = "record"  # which vector in cooperation.models.search
 
     # Many-to-many fields each concrete record snapshots into its history.
     history_m2m_fields: tuple[str, ...] = ("actors", "topics")
@@ -112,9 +115,13 @@ class Record(Tracked):
             ("merge_record", "Can merge duplicate records"),
             ("restore_record", "Can restore earlier versions and deleted records"),
         ]
+        indexes = [search_index("record", "%(class)s_fts")]
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(f"cooperation:{self._meta.model_name}_detail", kwargs={"slug": self.slug})
 
     @property
     def kind_label(self) -> str:

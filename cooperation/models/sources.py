@@ -2,10 +2,12 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 
 from cooperation.choices import SourceFormat, Visibility
 from cooperation.history import History
 from cooperation.models.base import Tracked
+from cooperation.models.search import search_index
 from cooperation.text import ReadingView, reading_view
 
 _READING_CACHE: dict[str, ReadingView] = {}
@@ -39,9 +41,15 @@ class Source(Tracked):
     class Meta(Tracked.Meta):
         ordering = ["-published_on", "title"]
         permissions = [("publish_source", "Can publish and unpublish sources")]
+        indexes = [search_index("source", "source_fts")]
+
+    search_key = "source"
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("cooperation:source_detail", kwargs={"pk": self.pk})
 
     @cached_property
     def reading(self) -> ReadingView:
@@ -93,11 +101,17 @@ class Excerpt(Tracked):
                 violation_error_message="This span of the source is already an excerpt.",
             ),
         ]
-        indexes = [models.Index(fields=["source", "start"])]
+        indexes = [models.Index(fields=["source", "start"]), search_index("excerpt", "excerpt_fts")]
 
     def __str__(self) -> str:
         quote = self.display_quote
         return f"“{quote[:80]}…”" if len(quote) > 80 else f"“{quote}”"
+
+    search_key = "excerpt"
+
+    def get_absolute_url(self) -> str:
+        # The reader scrolls to and highlights the excerpt.
+        return f"{self.source.get_absolute_url()}#excerpt-{self.pk}"
 
     def clean(self) -> None:
         super().clean()

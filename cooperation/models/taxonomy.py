@@ -3,6 +3,7 @@ from django.db import models
 from cooperation.choices import ActorKind
 from cooperation.history import History
 from cooperation.models.base import Tracked
+from cooperation.models.search import search_index
 
 
 class Actor(Tracked):
@@ -15,8 +16,11 @@ class Actor(Tracked):
 
     history = History()
 
+    search_key = "actor"
+
     class Meta(Tracked.Meta):
         ordering = ["name"]
+        indexes = [search_index("actor", "actor_fts")]
 
     def __str__(self) -> str:
         return self.name
@@ -31,8 +35,11 @@ class Topic(Tracked):
 
     history = History()
 
+    search_key = "topic"
+
     class Meta(Tracked.Meta):
         ordering = ["name"]
+        indexes = [search_index("topic", "topic_fts")]
 
     def __str__(self) -> str:
         return self.name

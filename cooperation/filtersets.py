@@ -1,0 +1,287 @@
+"""One FilterSet per model: the web lists, the API and the CSV exports all use these.
+
+Every FilterSet takes `q` (full-text search, cooperation.search) and a whitelisted
+`ordering`. Without an ordering, a search is ordered by rank and a list by the
+model's default; every order ends on the primary key so pages are stable.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from cooperation.choices import (
+    CLOSED_RECOMMENDATION_STATUSES,
+    ActorKind,
+    AgreementKind,
+    AgreementStatus,
+    AnnotationMotivation,
+    AnnotationVisibility,
+    ChallengeCategory,
+    DealKind,
+    DealStatus,
+    Priority,
+    RecommendationStatus,
+    Severity,
+    SourceFormat,
+    Visibility,
+)
+from cooperation.models import (
+    Actor,
+    Agreement,
+    Annotation,
+    Challenge,
+    Deal,
+    Excerpt,
+    Recommendation,
+    Source,
+    Topic,
+)
+from cooperation.search import normalise_query, search
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """OrderingFilter that breaks ties on the primary key, in the direction of the first key."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value if param]
+        if not ordering:
+            return qs
+        tie_breaker = "-pk" if ordering[0].startswith("-") else "pk"
+        return qs.order_by(*ordering, tie_breaker)
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """Base: `q` full-text search; ordered by rank when searching and no order is asked for."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    created = django_filters.DateFromToRangeFilter(field_name="created_at", label="Created")
+    updated = django_filters.DateFromToRangeFilter(field_name="updated_at", label="Updated")
+
+    # Default order when neither `ordering` nor `q` is given; subclasses override.
+    default_ordering: tuple[str, ...] = ("-pk",)
+
+    def filter_q(self, queryset, name, value):
+        return search(queryset, value)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if data.get("ordering"):
+            return queryset
+        if normalise_query(data.get("q")):
+            return queryset.order_by("-search_rank", "-pk")
+        return queryset.order_by(*self.default_ordering)
+
+    @property
+    def searching(self) -> bool:
+        return self.is_bound and bool(normalise_query(self.data.get("q")))
+
+
+def _actors(request=None):
+    return Actor.objects.all()
+
+
+def _topics(request=None):
+    return Topic.objects.all()
+
+
+class RecordFilterSet(SearchFilterSet):
+    """What every record kind filters by: visibility, actor, topic and dates."""
+
+    visibility = django_filters.MultipleChoiceFilter(choices=Visibility.choices)
+    actor = django_filters.ModelMultipleChoiceFilter(
+        field_name="actors__slug", to_field_name="slug", queryset=_actors, label="Actor"
+    )
+    topic = django_filters.ModelMultipleChoiceFilter(
+        field_name="topics__slug", to_field_name="slug", queryset=_topics, label="Topic"
+    )
+
+    default_ordering = ("title", "pk")
+    ordering_fields = (
+        ("title", "title"),
+        ("created_at", "created"),
+        ("updated_at", "updated"),
+        ("visibility", "visibility"),
+    )
+
+    class Meta:
+        fields: list[str] = []
+
+
+def _ordering(*extra: tuple[str, str]) -> StableOrderingFilter:
+    return StableOrderingFilter(fields=(*RecordFilterSet.ordering_fields, *extra))
+
+
+class AgreementFilterSet(RecordFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=AgreementKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=AgreementStatus.choices)
+    party = django_filters.ModelMultipleChoiceFilter(
+        field_name="parties__slug", to_field_name="slug", queryset=_actors, label="Party"
+    )
+    signed = django_filters.DateFromToRangeFilter(field_name="signed_on", label="Signed")
+    in_force = django_filters.DateFromToRangeFilter(field_name="in_force_on", label="In force")
+    ordering = _ordering(("signed_on", "signed"), ("kind", "kind"), ("status", "status"))
+
+    class Meta:
+        model = Agreement
+        fields: list[str] = []
+
+
+class DealFilterSet(RecordFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=DealKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=DealStatus.choices)
+    supplier = django_filters.ModelMultipleChoiceFilter(
+        field_name="supplier__slug", to_field_name="slug", queryset=_actors
+    )
+    recipient = django_filters.ModelMultipleChoiceFilter(
+        field_name="recipient__slug", to_field_name="slug", queryset=_actors
+    )
+    governed_by = django_filters.ModelMultipleChoiceFilter(
+        field_name="governed_by__slug",
+        to_field_name="slug",
+        queryset=lambda request: Agreement.objects.all(),
+    )
+    period_start = django_filters.DateFromToRangeFilter(label="Period starts")
+    ordering = _ordering(("period_start", "period_start"), ("status", "status"), ("kind", "kind"))
+
+    class Meta:
+        model = Deal
+        fields: list[str] = []
+
+
+class ChallengeFilterSet(RecordFilterSet):
+    category = django_filters.MultipleChoiceFilter(choices=ChallengeCategory.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    affects_deal = django_filters.ModelMultipleChoiceFilter(
+        field_name="affects_deals__slug",
+        to_field_name="slug",
+        queryset=lambda r: Deal.objects.all(),
+    )
+    unaddressed = django_filters.BooleanFilter(
+        method="filter_unaddressed", label="No recommendation addresses it"
+    )
+    ordering = _ordering(("severity", "severity"), ("category", "category"))
+
+    class Meta:
+        model = Challenge
+        fields: list[str] = []
+
+    def filter_unaddressed(self, queryset, name, value):
+        live = Q(recommendations__deleted_at__isnull=True, recommendations__isnull=False)
+        addressed = Challenge.objects.filter(live).values("pk")
+        return queryset.exclude(pk__in=addressed) if value else queryset.filter(pk__in=addressed)
+
+
+class RecommendationFilterSet(RecordFilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=RecommendationStatus.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    addressed_to = django_filters.ModelMultipleChoiceFilter(
+        field_name="addressed_to__slug", to_field_name="slug", queryset=_actors
+    )
+    addresses = django_filters.ModelMultipleChoiceFilter(
+        field_name="addresses__slug",
+        to_field_name="slug",
+        queryset=lambda r: Challenge.objects.all(),
+        label="Challenge",
+    )
+    owner = django_filters.ModelMultipleChoiceFilter(
+        queryset=lambda request: get_user_model().objects.all()
+    )
+    target = django_filters.DateFromToRangeFilter(field_name="target_date", label="Target date")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
+    ordering = _ordering(
+        ("target_date", "target_date"), ("status", "status"), ("priority", "priority")
+    )
+
+    class Meta:
+        model = Recommendation
+        fields: list[str] = []
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(target_date__lt=timezone.localdate()) & ~Q(
+            status__in=CLOSED_RECOMMENDATION_STATUSES
+        )
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class SourceFilterSet(SearchFilterSet):
+    visibility = django_filters.MultipleChoiceFilter(choices=Visibility.choices)
+    format = django_filters.MultipleChoiceFilter(choices=SourceFormat.choices)
+    publisher = django_filters.CharFilter(lookup_expr="icontains")
+    published = django_filters.DateFromToRangeFilter(field_name="published_on", label="Published")
+    ordering = StableOrderingFilter(
+        fields=(("title", "title"), ("published_on", "published"), ("created_at", "created"))
+    )
+    default_ordering = ("-published_on", "title", "pk")
+
+    class Meta:
+        model = Source
+        fields: list[str] = []
+
+
+class ExcerptFilterSet(SearchFilterSet):
+    source = django_filters.ModelMultipleChoiceFilter(queryset=lambda r: Source.objects.all())
+    ordering = StableOrderingFilter(
+        fields=(("start", "start"), ("created_at", "created"), ("updated_at", "updated"))
+    )
+    default_ordering = ("source", "start", "end", "pk")
+
+    class Meta:
+        model = Excerpt
+        fields: list[str] = []
+
+
+class ActorFilterSet(SearchFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=ActorKind.choices)
+    ordering = StableOrderingFilter(fields=(("name", "name"), ("kind", "kind")))
+    default_ordering = ("name", "pk")
+
+    class Meta:
+        model = Actor
+        fields: list[str] = []
+
+
+class TopicFilterSet(SearchFilterSet):
+    ordering = StableOrderingFilter(fields=(("name", "name"),))
+    default_ordering = ("name", "pk")
+
+    class Meta:
+        model = Topic
+        fields: list[str] = []
+
+
+class AnnotationFilterSet(SearchFilterSet):
+    motivation = django_filters.MultipleChoiceFilter(choices=AnnotationMotivation.choices)
+    visibility = django_filters.MultipleChoiceFilter(choices=AnnotationVisibility.choices)
+    resolved = django_filters.BooleanFilter()
+    author = django_filters.ModelMultipleChoiceFilter(
+        queryset=lambda request: get_user_model().objects.all()
+    )
+    excerpt = django_filters.ModelMultipleChoiceFilter(queryset=lambda r: Excerpt.objects.all())
+    thread_starts = django_filters.BooleanFilter(
+        field_name="parent", lookup_expr="isnull", label="Thread starts only"
+    )
+    ordering = StableOrderingFilter(fields=(("created_at", "created"), ("updated_at", "updated")))
+    default_ordering = ("-created_at", "-pk")
+
+    class Meta:
+        model = Annotation
+        fields: list[str] = []
+
+
+FILTERSETS: dict[type, type[SearchFilterSet]] = {
+    Agreement: AgreementFilterSet,
+    Deal: DealFilterSet,
+    Challenge: ChallengeFilterSet,
+    Recommendation: RecommendationFilterSet,
+    Source: SourceFilterSet,
+    Excerpt: ExcerptFilterSet,
+    Actor: ActorFilterSet,
+    Topic: TopicFilterSet,
+    Annotation: AnnotationFilterSet,
+}

@@ -1,0 +1,1 @@
+"""Forms of the analyst workspace; every save goes through cooperation.services."""

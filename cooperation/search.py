@@ -1,0 +1,81 @@
+"""Full-text search: PostgreSQL's ranked search where available, a working fallback on SQLite.
+
+`search(queryset, q)` filters and annotates `search_rank`; callers order by it when
+the user has not asked for another order. On PostgreSQL the filter repeats the
+indexed expression (cooperation.models.search) so the GIN index answers it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connections
+from django.db.models import Case, F, FloatField, Q, Value, When
+from django.db.models.functions import Left
+
+from cooperation.models.search import SEARCH_CONFIG, SEARCH_WEIGHTS, weighted_vector
+
+# A query longer than this is cut: nobody types more, and it bounds the work per request.
+MAX_QUERY_LENGTH = 200
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def normalise_query(q: str | None) -> str:
+    return " ".join((q or "").split())[:MAX_QUERY_LENGTH]
+
+
+def uses_postgres(queryset) -> bool:
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def search(queryset, q: str | None):
+    """`queryset` narrowed to rows matching `q`, each annotated with `search_rank`."""
+    q = normalise_query(q)
+    if not q:
+        return queryset
+    key = queryset.model.search_key
+    if uses_postgres(queryset):
+        # websearch syntax: "quoted phrases", OR, -excluded; never a syntax error.
+        query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
+        vector = weighted_vector(key)
+        return queryset.annotate(
+            search_document=vector, search_rank=SearchRank(vector, query)
+        ).filter(search_document=query)
+    return _fallback(queryset, key, q)
+
+
+def _fallback(queryset, key: str, q: str):
+    """Every word must appear in some searched field; a match in the first field ranks higher."""
+    fields = [
+        field if isinstance(field, str) else _expression_name(field)
+        for field, _ in SEARCH_WEIGHTS[key]
+    ]
+    words = [w for w in _WORD.findall(q) if w] or [q]
+    extra = {}
+    if "text_head" in fields:
+        extra["text_head"] = Left("text", 100_000)
+        queryset = queryset.annotate(**extra)
+    condition = Q()
+    for word in words:
+        any_field = Q()
+        for field in fields:
+            any_field |= Q(**{f"{field}__icontains": word})
+        condition &= any_field
+    first = fields[0]
+    rank = Case(
+        When(**{f"{first}__icontains": q}, then=Value(1.0)),
+        default=Value(0.5),
+        output_field=FloatField(),
+    )
+    return queryset.filter(condition).annotate(search_rank=rank)
+
+
+def _expression_name(expression) -> str:
+    # The only expression searched is the head of a source's text.
+    assert isinstance(expression, Left), expression
+    return "text_head"
+
+
+def order_by_rank(queryset):
+    return queryset.order_by(F("search_rank").desc(nulls_last=True), "-pk")

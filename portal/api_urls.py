@@ -1,0 +1,3 @@
+"""/api/: v1 routes, the OpenAPI schema and its docs (issue 4)."""
+
+urlpatterns: list = []
