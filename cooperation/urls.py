@@ -1,4 +1,8 @@
-"""The analyst workspace's pages. Each block belongs to one views module."""
+"""The analyst workspace's pages. Each block belongs to one views module.
+
+Order matters: fixed paths (board, new, export.csv, import) come before the
+`<slug>`/`<pk>` patterns of the same prefix.
+"""
 
 from cooperation.views import (
     annotations,
@@ -12,29 +16,17 @@ from cooperation.views import (
 
 app_name = "cooperation"
 
-# Lists, CSV exports, the dashboard and the one search (views/lists.py, dashboard.py, search.py).
-list_patterns = [
+urlpatterns = [
+    # Recommendation tracking: transitions, proposals, responses and the board.
+    *recommendations.urlpatterns,
+    # Lists, CSV exports, the dashboard and the one search.
     *lists.urlpatterns,
     *dashboard.urlpatterns,
     *search.urlpatterns,
-]
-
-# Record pages, create/edit forms, history and restore (views/records.py).
-record_patterns = [*records.urlpatterns]
-
-# Recommendation transitions, proposals and the board (views/recommendations.py).
-recommendation_patterns = [*recommendations.urlpatterns]
-
-# Annotation threads (views/annotations.py).
-annotation_patterns = [*annotations.urlpatterns]
-
-# The source reader and evidence from a selection (views/reader.py).
-reader_patterns = [*reader.urlpatterns]
-
-urlpatterns = [
-    *list_patterns,
-    *record_patterns,
-    *recommendation_patterns,
-    *annotation_patterns,
-    *reader_patterns,
+    # Annotation threads.
+    *annotations.urlpatterns,
+    # The source reader and evidence from a selection.
+    *reader.urlpatterns,
+    # Record pages, create/edit, history and restore, trash, publishing.
+    *records.urlpatterns,
 ]

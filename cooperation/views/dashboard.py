@@ -1,3 +1,3 @@
-"""Placeholder until this area lands; see cooperation/urls.py."""
+"""The dashboard (served at / as "home", see portal/urls.py)."""
 
 urlpatterns: list = []

@@ -1,3 +1,9 @@
-"""Placeholder until this area lands; see cooperation/urls.py."""
+"""One search across records, sources and notes."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from cooperation.views.placeholder import not_built
+
+urlpatterns = [
+    path("search/", not_built, name="search"),
+]
