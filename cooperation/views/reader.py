@@ -1,13 +1,398 @@
-"""The source reader: the brief as a person reads it; selection to evidence or note."""
+"""The source reader: the brief as a person reads it; selection to evidence or note; import.
 
-from django.urls import path
+Pages:
+- source_detail: the text (cooperation/views/reader_markup.py), every excerpt highlighted
+  and listed with the records it is evidence for and its notes.
+- source_selection: verifies the selectors the page computed (JSON for the page's
+  script), or anchors a pasted quote (a page with the forms, the path without a mouse).
+- source_make_evidence / source_annotate: create (or reuse) the excerpt and attach it to
+  a record, or note on it; errors come back as the selection page with the input kept.
+- source_import: upload a brief.
 
-from cooperation.views.placeholder import not_built
+Every write goes through cooperation.services.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.decorators import internal_user_required
+from cooperation.choices import AnnotationVisibility
+from cooperation.forms.reader import (
+    RECORD_KINDS,
+    EvidenceForm,
+    PassageNoteForm,
+    QuoteForm,
+    SelectionForm,
+    SourceImportForm,
+)
+from cooperation.models import RECORD_MODELS, Excerpt, RecordEvidence, Source
+from cooperation.services import annotation_create, evidence_attach, excerpt_create
+from cooperation.services.sources import source_import as import_source_service
+from cooperation.views.reader_markup import Highlight, render_reading
+
+EVIDENCE_PERMS = ("cooperation.add_excerpt", "cooperation.add_recordevidence")
+NOTE_PERMS = ("cooperation.add_excerpt", "cooperation.add_annotation")
+# Characters of the text shown around a passage on the selection page.
+CONTEXT_SHOWN = 120
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+
+def _excerpts_with_links(source: Source, user) -> list[Excerpt]:
+    """Live excerpts of `source`, each with `.records` (live, in title order) and `.note_count`.
+
+    A fixed number of queries however many excerpts: one for the excerpts, one for the
+    links, one per record kind that is linked.
+    """
+    visible_notes = Q(annotations__deleted_at__isnull=True) & (
+        ~Q(annotations__visibility=AnnotationVisibility.PRIVATE) | Q(annotations__author=user)
+    )
+    excerpts = list(
+        Excerpt.objects.filter(source=source)
+        .annotate(note_count=Count("annotations", filter=visible_notes))
+        .order_by("start", "end", "pk")
+    )
+    for excerpt in excerpts:
+        excerpt.source = source  # display_quote reads the source's text: no query per row
+        excerpt.records = []
+    by_pk = {excerpt.pk: excerpt for excerpt in excerpts}
+    links = RecordEvidence.objects.filter(excerpt__source=source, excerpt__deleted_at__isnull=True)
+    wanted: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for excerpt_id, content_type_id, object_id in links.values_list(
+        "excerpt_id", "content_type_id", "object_id"
+    ):
+        wanted[content_type_id].append((excerpt_id, object_id))
+    for model in RECORD_MODELS:
+        pairs = wanted.get(ContentType.objects.get_for_model(model).pk)
+        if not pairs:
+            continue
+        records = model.objects.only("pk", "title", "slug").in_bulk({pk for _, pk in pairs})
+        for excerpt_id, object_id in pairs:
+            if object_id in records and excerpt_id in by_pk:
+                by_pk[excerpt_id].records.append(records[object_id])
+    for excerpt in excerpts:
+        excerpt.records.sort(key=lambda record: (record.kind_label, record.title.casefold()))
+    return excerpts
+
+
+def _record_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Live records grouped by kind, for the evidence form's record list (a query per kind)."""
+    groups = []
+    for name, model in RECORD_KINDS.items():
+        rows = model.objects.only("pk", "title").order_by("title", "pk")
+        groups.append(
+            (
+                model._meta.verbose_name_plural.capitalize(),
+                [(f"{name}:{record.pk}", record.title) for record in rows],
+            )
+        )
+    return groups
+
+
+def _can(user, perms: tuple[str, ...]) -> bool:
+    return user.has_perms(perms)
+
+
+def _highlights(excerpts: list[Excerpt]) -> list[Highlight]:
+    highlights = []
+    for number, excerpt in enumerate(excerpts, start=1):
+        count = len(excerpt.records)
+        described = f"Excerpt {number}: evidence for {count} record{'s' if count != 1 else ''}"
+        if excerpt.note_count:
+            described += f", {excerpt.note_count} note{'s' if excerpt.note_count != 1 else ''}"
+        excerpt.number = number
+        highlights.append(
+            Highlight(
+                pk=excerpt.pk,
+                start=excerpt.start,
+                end=excerpt.end,
+                label=str(number),
+                ref_href=f"#card-excerpt-{excerpt.pk}",
+                ref_description=described,
+            )
+        )
+    return highlights
+
+
+def _forms_context(request, source: Source, *, initial=None, **bound) -> dict:
+    """The quote, evidence and note forms for a page: those given, the others fresh.
+
+    `initial` (verified selectors) fills the fresh ones, so after an error in one form
+    the person can still use the other on the same passage.
+    """
+    can_evidence = _can(request.user, EVIDENCE_PERMS)
+    can_note = _can(request.user, NOTE_PERMS)
+    initial = initial or {}
+    context = {
+        "source": source,
+        "can_evidence": can_evidence,
+        "can_note": can_note,
+        "quote_form": bound.get("quote_form")
+        or QuoteForm(source=source, prefix="quote", initial={"exact": initial.get("exact", "")}),
+    }
+    if can_evidence:
+        context["evidence_form"] = bound.get("evidence_form") or EvidenceForm(
+            source=source, initial=initial, record_choices=_record_choices()
+        )
+    if can_note:
+        context["note_form"] = bound.get("note_form") or PassageNoteForm(
+            source=source, initial=initial
+        )
+    return context
+
+
+@internal_user_required
+def source_detail(request, pk: int):
+    source = get_object_or_404(Source.objects, pk=pk)
+    excerpts = _excerpts_with_links(source, request.user)
+    context = _forms_context(request, source)
+    context.update(
+        excerpts=excerpts,
+        reading_html=render_reading(source.text, source.reading, _highlights(excerpts)),
+        text_length=len(source.text),
+    )
+    return render(request, "cooperation/reader/source_detail.html", context)
+
+
+# -- selection --------------------------------------------------------------------------------
+
+
+def _existing_excerpt(source: Source, start: int, end: int) -> Excerpt | None:
+    return Excerpt.objects.filter(source=source, start=start, end=end).first()
+
+
+def _selection_json(source: Source, form: SelectionForm) -> dict:
+    s = form.selection.selectors
+    existing = _existing_excerpt(source, s.start, s.end)
+    payload = {
+        "start": s.start,
+        "end": s.end,
+        "exact": s.exact,
+        "prefix": s.prefix,
+        "suffix": s.suffix,
+        "display_quote": source.reading.quote(s.start, s.end),
+        "reanchored": form.selection.reanchored,
+        "excerpt": None,
+    }
+    if existing is not None:
+        records = []
+        for link in existing.evidence_links.all():
+            record = link.record
+            if record is not None and not record.is_deleted:
+                records.append(
+                    {
+                        "title": record.title,
+                        "url": record.get_absolute_url(),
+                        "kind": record.kind_label,
+                    }
+                )
+        payload["excerpt"] = {
+            "id": existing.pk,
+            "url": existing.get_absolute_url(),
+            "records": records,
+        }
+    return payload
+
+
+def _wants_json(request) -> bool:
+    return request.content_type == "application/json"
+
+
+@internal_user_required
+@require_POST
+def source_selection(request, pk: int):
+    """Verify selectors. JSON in, JSON out for the page's script; a pasted quote gets a page."""
+    source = get_object_or_404(Source.objects, pk=pk)
+    if _wants_json(request):
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            return JsonResponse({"detail": "The request body is not valid JSON."}, status=400)
+        if not isinstance(data, dict):
+            return JsonResponse({"detail": "Send a JSON object of selectors."}, status=400)
+        form = SelectionForm(data, source=source)
+        if not form.is_valid():
+            return JsonResponse(
+                {
+                    "detail": " ".join(form.non_field_errors()),
+                    "errors": form.errors.get_json_data(),
+                },
+                status=400,
+            )
+        return JsonResponse(_selection_json(source, form))
+    quote_form = QuoteForm(request.POST, source=source, prefix="quote")
+    if not quote_form.is_valid():
+        return _selection_page(request, source, quote_form, status=400)
+    return _selection_page(request, source, quote_form)
+
+
+def _selection_page(request, source: Source, form: SelectionForm, *, status: int = 200):
+    """The passage in context with the evidence and note forms: the page without script.
+
+    `form` is the form just submitted (quote, evidence or note), shown with its errors.
+    """
+    selection = form.selection
+    is_quote = isinstance(form, QuoteForm)
+    bound = {
+        "quote_form": form if is_quote else None,
+        "evidence_form": form if isinstance(form, EvidenceForm) else None,
+        "note_form": form if isinstance(form, PassageNoteForm) else None,
+    }
+    if selection is None and not is_quote:
+        # The passage could not be placed: the form comes back with its quote in a box to
+        # correct, and everything else the person typed.
+        form.show_quote_box()
+    context = _forms_context(request, source, initial=form.selection_initial(), **bound)
+    context.update(
+        submitted=form,
+        show_quote_form=is_quote or selection is not None,
+        show_evidence=selection is not None or bound["evidence_form"] is not None,
+        show_note=selection is not None or bound["note_form"] is not None,
+    )
+    if selection is not None:
+        s, reading = selection.selectors, source.reading
+        start, end = reading.to_reading(s.start), reading.to_reading(s.end)
+        context.update(
+            selection=selection,
+            display_quote=reading.text[start:end],
+            context_before=reading.text[max(0, start - CONTEXT_SHOWN) : start],
+            context_after=reading.text[end : end + CONTEXT_SHOWN],
+            existing_excerpt=_existing_excerpt(source, s.start, s.end),
+        )
+    return render(request, "cooperation/reader/selection.html", context, status=status)
+
+
+def _service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _require(user, perms: tuple[str, ...]) -> None:
+    if not _can(user, perms):
+        raise PermissionDenied("You may not do this.")
+
+
+def _reader_url(excerpt: Excerpt) -> str:
+    return reverse("cooperation:source_detail", kwargs={"pk": excerpt.source_id}) + (
+        f"#excerpt-{excerpt.pk}"
+    )
+
+
+@internal_user_required
+@require_POST
+def source_make_evidence(request, pk: int):
+    source = get_object_or_404(Source.objects, pk=pk)
+    _require(request.user, EVIDENCE_PERMS)
+    form = EvidenceForm(request.POST, source=source, record_choices=_record_choices())
+    if form.is_valid():
+        s = form.selection.selectors
+        try:
+            with transaction.atomic():
+                excerpt = excerpt_create(
+                    source=source, start=s.start, end=s.end, exact=s.exact, user=request.user
+                )
+                if form.cleaned_data["target"] == EvidenceForm.EXISTING:
+                    evidence_attach(
+                        record=form.record,
+                        excerpt=excerpt,
+                        user=request.user,
+                        note=form.cleaned_data["note"],
+                    )
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            if form.record is None:
+                kind = form.cleaned_data["kind"]
+                create_url = reverse(f"cooperation:{kind}_create")
+                return redirect(f"{create_url}?excerpt={excerpt.pk}")
+            messages.success(
+                request,
+                f"The passage is now evidence for {form.record.kind_label.lower()} "
+                f"“{form.record.title}”.",
+            )
+            return HttpResponseRedirect(_reader_url(excerpt))
+    return _selection_page(request, source, form, status=400)
+
+
+@internal_user_required
+@require_POST
+def source_annotate(request, pk: int):
+    source = get_object_or_404(Source.objects, pk=pk)
+    _require(request.user, NOTE_PERMS)
+    form = PassageNoteForm(request.POST, source=source)
+    if form.is_valid():
+        s = form.selection.selectors
+        try:
+            # One transaction: a refused note leaves no new excerpt behind.
+            with transaction.atomic():
+                excerpt = excerpt_create(
+                    source=source, start=s.start, end=s.end, exact=s.exact, user=request.user
+                )
+                annotation_create(
+                    author=request.user,
+                    excerpt=excerpt,
+                    body=form.cleaned_data["body"],
+                    motivation=form.cleaned_data["motivation"],
+                    visibility=form.cleaned_data["visibility"],
+                )
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, "Your note on the passage is saved.")
+            return HttpResponseRedirect(_reader_url(excerpt))
+    return _selection_page(request, source, form, status=400)
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+@internal_user_required
+@require_http_methods(["GET", "POST"])
+def source_import(request):
+    _require(request.user, ("cooperation.add_source",))
+    form = SourceImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            source = import_source_service(
+                data=form.data_bytes,
+                filename=data["file"].name,
+                user=request.user,
+                title=data["title"],
+                publisher=data["publisher"],
+                authors=data["authors"],
+                reference_code=data["reference_code"],
+                published_on=data["published_on"],
+            )
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, f"Imported “{source.title}”.")
+            return redirect(source)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cooperation/reader/source_import.html", {"form": form}, status=status)
+
 
 urlpatterns = [
-    path("sources/import/", not_built, name="source_import"),
-    path("sources/<int:pk>/", not_built, name="source_detail"),
-    path("sources/<int:pk>/selection/", not_built, name="source_selection"),
-    path("sources/<int:pk>/evidence/", not_built, name="source_make_evidence"),
-    path("sources/<int:pk>/annotate/", not_built, name="source_annotate"),
+    path("sources/import/", source_import, name="source_import"),
+    path("sources/<int:pk>/", source_detail, name="source_detail"),
+    path("sources/<int:pk>/selection/", source_selection, name="source_selection"),
+    path("sources/<int:pk>/evidence/", source_make_evidence, name="source_make_evidence"),
+    path("sources/<int:pk>/annotate/", source_annotate, name="source_annotate"),
 ]

@@ -1,0 +1,350 @@
+/* The source reader: a selection in the text becomes W3C selectors on the STORED text,
+   verified by the server, then evidence for a record or a note on the passage.
+
+   The page renders every character of the stored text exactly once, each run in an
+   element with `data-start` (its stored offset), in order and without gaps (see
+   cooperation/views/reader_markup.py). So a DOM position maps to a stored offset
+   exactly, even across running headers, and the quote and its context are rebuilt
+   from the page. No framework, no inline script: this file is loaded with `defer`.
+*/
+(function () {
+  "use strict";
+
+  var CONTEXT_CHARS = 32; // cooperation.text.CONTEXT_CHARS
+  var WHITESPACE = /\s/;
+
+  // -- the record picker (reader dialog and selection page) ------------------------------
+
+  function setUpRecordPicker(form) {
+    var kind = form.querySelector("select[name=kind]");
+    var record = form.querySelector("select[name=record]");
+    var searchField = form.querySelector("[data-role=record-search-field]");
+    var search = form.querySelector("[data-role=record-search]");
+    var count = form.querySelector("[data-role=record-count]");
+    var picker = form.querySelector("[data-role=record-picker]");
+    var submit = form.querySelector("button[type=submit]");
+    var noteField = form.querySelector("[name=note]");
+    if (!kind || !record || !search) return;
+    searchField.hidden = false;
+
+    function filter() {
+      var wanted = kind.value + ":";
+      var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      Array.prototype.forEach.call(record.querySelectorAll("optgroup"), function (group) {
+        var groupShown = 0;
+        Array.prototype.forEach.call(group.querySelectorAll("option"), function (option) {
+          var title = option.textContent.toLowerCase();
+          var visible = option.value.indexOf(wanted) === 0 && words.every(function (w) {
+            return title.indexOf(w) !== -1;
+          });
+          option.hidden = !visible;
+          option.disabled = !visible;
+          if (visible) groupShown += 1;
+        });
+        group.hidden = groupShown === 0;
+        shown += groupShown;
+      });
+      var selected = record.options[record.selectedIndex];
+      if (selected && selected.hidden) record.value = "";
+      count.textContent = shown === 1 ? "1 record matches." : shown + " records match.";
+    }
+
+    function showTarget() {
+      var target = form.querySelector("input[name=target]:checked");
+      var isNew = target && target.value === "new";
+      picker.hidden = isNew;
+      if (noteField) noteField.closest(".field").hidden = isNew;
+      submit.textContent = isNew ? "Continue to the new record" : "Save as evidence";
+    }
+
+    // Choosing a record from the full list sets the kind to match it.
+    record.addEventListener("change", function () {
+      var value = record.value;
+      if (value) kind.value = value.split(":")[0];
+    });
+    kind.addEventListener("change", filter);
+    search.addEventListener("input", filter);
+    Array.prototype.forEach.call(form.querySelectorAll("input[name=target]"), function (radio) {
+      radio.addEventListener("change", showTarget);
+    });
+    filter();
+    showTarget();
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-role=evidence-form]"), setUpRecordPicker);
+
+  // -- the reader ------------------------------------------------------------------------
+
+  var root = document.getElementById("reading-text");
+  if (!root) return;
+
+  var leaves = Array.prototype.slice.call(root.querySelectorAll("[data-start]"));
+  var leafIndex = new Map();
+  var starts = [];
+  var parts = [];
+  var furniture = []; // [start, end) of each furniture run
+  var expected = 0;
+  var consistent = true;
+  leaves.forEach(function (leaf, i) {
+    var start = Number(leaf.getAttribute("data-start"));
+    var text = leaf.textContent;
+    if (start !== expected) consistent = false;
+    expected = start + text.length;
+    leafIndex.set(leaf, i);
+    starts.push(start);
+    parts.push(text);
+    if (leaf.classList.contains("furniture")) furniture.push([start, expected]);
+  });
+  var fullText = parts.join("");
+  if (String(fullText.length) !== root.getAttribute("data-length")) consistent = false;
+
+  var toolbar = document.getElementById("selection-toolbar");
+  var statusLine = document.getElementById("selection-status");
+  var csrfToken = root.getAttribute("data-csrf-token");
+  var selectionUrl = root.getAttribute("data-selection-url");
+  var current = null; // {start, end, exact, prefix, suffix} of the last usable selection
+  var announced = "";
+
+  function say(message) {
+    if (statusLine) statusLine.textContent = message;
+  }
+
+  /* The stored offset of a DOM boundary point (node, offset). */
+  function storedOffset(node, offset) {
+    if (!root.contains(node)) {
+      // A selection that runs past the text is cut at its edges.
+      return root.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_PRECEDING ? 0 : fullText.length;
+    }
+    if (node.nodeType === Node.TEXT_NODE && leafIndex.has(node.parentNode)) {
+      return starts[leafIndex.get(node.parentNode)] + offset;
+    }
+    // Between elements (or inside a footnote link): where the first run at or after it starts.
+    var point = document.createRange();
+    point.setStart(node, offset);
+    point.collapse(true);
+    var lo = 0;
+    var hi = leaves.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (point.comparePoint(leaves[mid], 0) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < leaves.length ? starts[lo] : fullText.length;
+  }
+
+  /* Ends moved out of running headers and off blank space, as the server does. */
+  function tidy(start, end) {
+    for (var round = 0; round < furniture.length + 2; round += 1) {
+      var before = start + ":" + end;
+      furniture.forEach(function (zone) {
+        if (start >= zone[0] && start < zone[1]) start = zone[1];
+        if (end > zone[0] && end <= zone[1]) end = zone[0];
+      });
+      while (start < end && WHITESPACE.test(fullText.charAt(start))) start += 1;
+      while (end > start && WHITESPACE.test(fullText.charAt(end - 1))) end -= 1;
+      if (before === start + ":" + end) break;
+    }
+    return [start, end];
+  }
+
+  /* How [start, end) reads: running headers left out, spacing collapsed. */
+  function readingQuote(start, end) {
+    var out = "";
+    var cut = start;
+    furniture.forEach(function (zone) {
+      if (zone[1] <= cut || zone[0] >= end) return;
+      out += fullText.slice(cut, zone[0]) + " ";
+      cut = zone[1];
+    });
+    out += fullText.slice(cut, end);
+    return out.replace(/\s+/g, " ").trim();
+  }
+
+  function selectorsOfSelection() {
+    var selection = window.getSelection();
+    if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
+    var range = selection.getRangeAt(0);
+    if (!range.intersectsNode(root)) return null;
+    var span = tidy(
+      storedOffset(range.startContainer, range.startOffset),
+      storedOffset(range.endContainer, range.endOffset)
+    );
+    if (span[0] >= span[1]) return null;
+    return {
+      start: span[0],
+      end: span[1],
+      exact: fullText.slice(span[0], span[1]),
+      prefix: fullText.slice(Math.max(0, span[0] - CONTEXT_CHARS), span[0]),
+      suffix: fullText.slice(span[1], span[1] + CONTEXT_CHARS)
+    };
+  }
+
+  function describe(selectors) {
+    var quote = readingQuote(selectors.start, selectors.end);
+    var words = quote.split(" ").length;
+    var shown = quote.length > 70 ? quote.slice(0, 67) + "…" : quote;
+    return "“" + shown + "” (" + words + (words === 1 ? " word" : " words") + ")";
+  }
+
+  function anyDialogOpen() {
+    return Boolean(document.querySelector("dialog[open]"));
+  }
+
+  function updateFromSelection() {
+    if (!toolbar || anyDialogOpen()) return;
+    var selectors = consistent ? selectorsOfSelection() : null;
+    if (!selectors) {
+      current = null;
+      toolbar.hidden = true;
+      return;
+    }
+    current = selectors;
+    toolbar.querySelector("[data-role=summary]").textContent = "Selected: " + describe(selectors);
+    toolbar.hidden = false;
+    var key = selectors.start + ":" + selectors.end;
+    if (key !== announced) {
+      announced = key;
+      say("Passage selected. The toolbar after the text offers to make it evidence or annotate it.");
+    }
+  }
+
+  var pending = null;
+  document.addEventListener("selectionchange", function () {
+    clearTimeout(pending);
+    pending = setTimeout(updateFromSelection, 120);
+  });
+
+  function verify(selectors) {
+    return fetch(selectionUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": csrfToken
+      },
+      body: JSON.stringify(selectors)
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) throw new Error(body.detail || "The selection could not be checked.");
+        return body;
+      }, function () {
+        throw new Error("The server could not check the selection (" + response.status + ").");
+      });
+    });
+  }
+
+  function fillDialog(dialog, verified) {
+    var form = dialog.querySelector("form");
+    ["start", "end", "exact", "prefix", "suffix"].forEach(function (name) {
+      form.elements[name].value = verified[name];
+    });
+    dialog.querySelector("[data-role=quote]").textContent = verified.display_quote;
+    var existing = dialog.querySelector("[data-role=existing]");
+    existing.textContent = "";
+    existing.hidden = !verified.excerpt && !verified.reanchored;
+    if (verified.reanchored) {
+      existing.appendChild(document.createTextNode(
+        "The selection was placed by its words in the stored text. "
+      ));
+    }
+    if (verified.excerpt) {
+      var records = verified.excerpt.records;
+      existing.appendChild(document.createTextNode(
+        "This passage is already an excerpt" + (records.length ? ", evidence for: " : "; it will be reused.")
+      ));
+      records.forEach(function (record, i) {
+        var link = document.createElement("a");
+        link.href = record.url;
+        link.textContent = record.title;
+        if (i) existing.appendChild(document.createTextNode("; "));
+        existing.appendChild(link);
+      });
+    }
+  }
+
+  function openDialog(id) {
+    var dialog = document.getElementById(id);
+    if (!dialog || !current) return;
+    var selectors = current;
+    toolbar.setAttribute("aria-busy", "true");
+    verify(selectors).then(function (verified) {
+      fillDialog(dialog, verified);
+      dialog.showModal();
+      var first = dialog.querySelector("textarea, select, input:not([type=hidden])");
+      if (first) first.focus();
+    }).catch(function (error) {
+      toolbar.querySelector("[data-role=summary]").textContent = error.message;
+      say(error.message);
+    }).then(function () {
+      toolbar.removeAttribute("aria-busy");
+    });
+  }
+
+  if (toolbar) {
+    // Keep the selection when a toolbar button is pressed with the mouse.
+    toolbar.addEventListener("mousedown", function (event) {
+      if (event.target.closest("button")) event.preventDefault();
+    });
+    toolbar.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-action]");
+      if (!button) return;
+      var action = button.getAttribute("data-action");
+      if (action === "evidence") openDialog("evidence-dialog");
+      else if (action === "annotate") openDialog("note-dialog");
+      else {
+        window.getSelection().removeAllRanges();
+        current = null;
+        toolbar.hidden = true;
+      }
+    });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("dialog.reader-dialog"), function (dialog) {
+    Array.prototype.forEach.call(dialog.querySelectorAll("[data-action=close]"), function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        dialog.close();
+      });
+    });
+  });
+
+  // -- excerpts: from a highlight to its card, and the target of #excerpt-<id> -------------
+
+  function cardFor(pk) {
+    return document.getElementById("card-excerpt-" + pk);
+  }
+
+  function markTarget() {
+    Array.prototype.forEach.call(root.querySelectorAll("mark.is-target"), function (mark) {
+      mark.classList.remove("is-target");
+    });
+    var match = /^#excerpt-(\d+)$/.exec(window.location.hash);
+    if (!match) return;
+    Array.prototype.forEach.call(
+      root.querySelectorAll('mark[data-excerpt="' + match[1] + '"]'),
+      function (mark) { mark.classList.add("is-target"); }
+    );
+    activateCard(match[1], false);
+  }
+
+  function activateCard(pk, scroll) {
+    Array.prototype.forEach.call(document.querySelectorAll(".excerpt-card.is-active"), function (card) {
+      card.classList.remove("is-active");
+    });
+    var card = cardFor(pk);
+    if (!card) return;
+    card.classList.add("is-active");
+    if (scroll) card.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }
+
+  root.addEventListener("click", function (event) {
+    var mark = event.target.closest("mark.excerpt");
+    var selection = window.getSelection();
+    if (!mark || (selection && !selection.isCollapsed)) return;
+    activateCard(mark.getAttribute("data-excerpt"), true);
+  });
+  window.addEventListener("hashchange", markTarget);
+  markTarget();
+})();
