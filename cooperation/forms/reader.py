@@ -62,25 +62,48 @@ def _tidy_span(source: Source, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _anchor_in_reading(source: Source, exact: str, hint: int | None) -> tuple[int, int] | None:
-    """Find a quote as it reads (furniture left out, spacing loose) and map it to stored offsets."""
-    reading = source.reading
+def _lines(value: str) -> str:
+    # Browsers send every line break in a form field as CRLF; the stored text may use LF.
+    return value.replace("\r\n", "\n")
+
+
+def _loose_pattern(exact: str) -> re.Pattern | None:
+    """The quote's words separated by any run of white space (a quote from reflowed lines).
+
+    Literal words between white-space runs cannot backtrack far: the search stays linear.
+    """
+    words = exact.split()
+    return re.compile(r"\s+".join(re.escape(word) for word in words)) if words else None
+
+
+def _anchor(source: Source, exact: str, prefix: str, suffix: str, hint: int | None):
+    """Where the quote is in the stored text, or None: exactly, then as the page reads it."""
+    text, reading = source.text, source.reading
+    attempts = ((exact, prefix, suffix), (_lines(exact), _lines(prefix), _lines(suffix)))
+    for quote, before, after in attempts:
+        try:
+            return anchor_quote(text, quote, before, after, hint=hint)
+        except LookupError:
+            pass
+    # As it reads: running headers left out, so "high cost" is found across a header.
     reading_hint = None
-    if hint is not None and 0 <= hint <= len(source.text):
+    if hint is not None and 0 <= hint <= len(text):
         reading_hint = reading.to_reading(hint)
     try:
-        start, end = anchor_quote(reading.text, exact, hint=reading_hint)
+        start, end = anchor_quote(reading.text, _lines(exact), hint=reading_hint)
+        return reading.to_stored(start), reading.to_stored(end, is_end=True)
     except LookupError:
-        words = exact.split()
-        if not words:
-            return None
-        # Words separated by any run of white space: a quote copied from a page that
-        # reflowed its lines still matches. Literal words between \s+ never backtrack far.
-        match = re.search(r"\s+".join(re.escape(word) for word in words), reading.text)
-        if match is None:
-            return None
-        start, end = match.span()
-    return reading.to_stored(start), reading.to_stored(end, is_end=True)
+        pass
+    pattern = _loose_pattern(exact)
+    if pattern is None:
+        return None
+    match = pattern.search(text)
+    if match:
+        return match.span()
+    match = pattern.search(reading.text)
+    if match:
+        return reading.to_stored(match.start()), reading.to_stored(match.end(), is_end=True)
+    return None
 
 
 def resolve_selection(
@@ -101,19 +124,18 @@ def resolve_selection(
     if not exact or not exact.strip():
         raise ValidationError({"exact": "Select or paste a passage of the text."})
     span = None
-    reanchored = False
     if start is not None and end is not None and 0 <= start < end <= len(text):
         here = build_selectors(text, start, end)
-        quote_agrees = exact in (here.exact, source.reading.quote(start, end))
-        context_agrees = here.prefix.endswith(prefix) and here.suffix.startswith(suffix)
+        quote = _lines(exact)
+        quote_agrees = quote in (_lines(here.exact), _lines(source.reading.quote(start, end)))
+        context_agrees = _lines(here.prefix).endswith(_lines(prefix)) and _lines(
+            here.suffix
+        ).startswith(_lines(suffix))
         if quote_agrees and context_agrees:
             span = (start, end)
+    reanchored = span is None and start is not None
     if span is None:
-        reanchored = start is not None
-        try:
-            span = anchor_quote(text, exact, prefix, suffix, hint=start)
-        except LookupError:
-            span = _anchor_in_reading(source, exact, start)
+        span = _anchor(source, exact, prefix, suffix, start)
     if span is None:
         shown = exact if len(exact) <= 80 else exact[:77] + "…"
         raise ValidationError(
@@ -141,6 +163,7 @@ class SelectionForm(forms.Form):
     selection_error_field: str | None = None
 
     def __init__(self, *args, source: Source, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.source = source
         self.selection: ResolvedSelection | None = None
@@ -286,6 +309,10 @@ class SourceImportForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -370,6 +370,30 @@ def test_selection_accepts_the_quote_as_it_reads_without_the_header(client, anal
     assert (body["start"], body["end"], body["reanchored"]) == (start, end, False)
 
 
+def test_make_evidence_accepts_a_quote_whose_line_breaks_the_browser_sent_as_crlf(
+    client, analyst, seed_source
+):
+    # Browsers send line breaks in form fields as CRLF; the stored text has LF.
+    text = seed_source.text
+    start, end = high_cost_span(text)
+    sent = selectors(text, start, end)
+    sent = {
+        key: value.replace("\n", "\r\n") if isinstance(value, str) else value
+        for key, value in sent.items()
+    }
+    challenge = ChallengeFactory()
+    client.force_login(analyst)
+
+    response = client.post(
+        url("source_make_evidence", seed_source),
+        {**sent, "target": "existing", "kind": "challenge", "record": f"challenge:{challenge.pk}"},
+    )
+
+    assert response.status_code == 302
+    excerpt = Excerpt.objects.get()
+    assert (excerpt.start, excerpt.end) == (start, end)
+
+
 def test_selection_moves_ends_out_of_a_running_header_and_blank_space(client, analyst, seed_source):
     text = seed_source.text
     start, end = high_cost_span(text)

@@ -1,0 +1,92 @@
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live_server.
+
+One browser for the whole package (per xdist worker), a fresh context (cookies, storage)
+per test. Chromium is the system one (`apt-get install chromium`, as .ci/run does); it is
+never downloaded. A failing test leaves a full-page screenshot of each of its pages
+under var/browser-failures/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+CHROMIUM = Path(os.environ.get("CONTOURS_CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "browser-failures"
+TIMEOUT_MS = 10_000
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    # Keep each phase's report on the test, so the context fixture knows it failed.
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="package")
+def browser():
+    """Headless Chromium, started once for the package.
+
+    Playwright's sync API keeps an asyncio loop marked as running in this thread while
+    the browser is open, and Django refuses database calls from "async" code; the tests'
+    own data set-up is plain synchronous code, so the check is lifted while (and only
+    while) the browser is open.
+    """
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: `apt-get install chromium` "
+            "(or set CONTOURS_CHROMIUM to its path)."
+        )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+            yield chromium
+            chromium.close()
+
+
+@pytest.fixture
+def context(browser, live_server, request):
+    """A fresh browser context on the live server; screenshots its pages if the test fails."""
+    ctx = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    yield ctx
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        for number, page in enumerate(ctx.pages):
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{number}.png"), full_page=True)
+    ctx.close()
+
+
+class PageErrors(list):
+    """Uncaught script errors of a page: a test fails if its page threw."""
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    errors = PageErrors()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.script_errors = errors
+    yield page
+    assert not errors, f"the page raised script errors: {errors}"
+
+
+def log_in(context, live_server, user) -> None:
+    """Give the browser context a session for `user` (the login form has its own test)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
