@@ -268,11 +268,22 @@ def _selection_page(request, source: Source, form: SelectionForm, *, status: int
         context.update(
             selection=selection,
             display_quote=reading.text[start:end],
-            context_before=reading.text[max(0, start - CONTEXT_SHOWN) : start],
-            context_after=reading.text[end : end + CONTEXT_SHOWN],
+            context_before=_whole_words(
+                reading.text[max(0, start - CONTEXT_SHOWN) : start], "left"
+            ),
+            context_after=_whole_words(reading.text[end : end + CONTEXT_SHOWN], "right"),
             existing_excerpt=_existing_excerpt(source, s.start, s.end),
         )
     return render(request, "cooperation/reader/selection.html", context, status=status)
+
+
+def _whole_words(context: str, side: str) -> str:
+    """Context cut at a word boundary on its open side ("…hat must" reads badly)."""
+    if side == "left":
+        cut = context.find(" ")
+        return context[cut + 1 :] if cut != -1 else context
+    cut = context.rfind(" ")
+    return context[:cut] if cut != -1 else context
 
 
 def _service_errors(form, exc: ValidationError) -> None:

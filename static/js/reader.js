@@ -271,6 +271,7 @@
     toolbar.setAttribute("aria-busy", "true");
     verify(selectors).then(function (verified) {
       fillDialog(dialog, verified);
+      toolbar.hidden = true;
       dialog.showModal();
       var first = dialog.querySelector("textarea, select, input:not([type=hidden])");
       if (first) first.focus();
@@ -302,6 +303,8 @@
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("dialog.reader-dialog"), function (dialog) {
+    // Back from the dialog: the toolbar returns if the passage is still selected.
+    dialog.addEventListener("close", updateFromSelection);
     Array.prototype.forEach.call(dialog.querySelectorAll("[data-action=close]"), function (button) {
       button.hidden = false;
       button.addEventListener("click", function () {
