@@ -323,6 +323,8 @@
     Array.prototype.forEach.call(root.querySelectorAll("mark.is-target"), function (mark) {
       mark.classList.remove("is-target");
     });
+    var card = /^#card-excerpt-(\d+)$/.exec(window.location.hash);
+    if (card) activateCard(card[1], false);
     var match = /^#excerpt-(\d+)$/.exec(window.location.hash);
     if (!match) return;
     Array.prototype.forEach.call(

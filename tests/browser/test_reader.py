@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cooperation.models import Annotation, Excerpt, RecordEvidence
+from cooperation.services import excerpt_create
 from tests.browser.conftest import log_in
 from tests.browser.reading import drag_select
 from tests.factories import PASSWORD, AnalystFactory, ChallengeFactory
@@ -181,3 +182,21 @@ def test_reader_works_on_a_narrow_screen(page, context, live_server, seed_source
     assert width <= 360  # nothing scrolls sideways
     toolbar.get_by_role("button", name="Annotate this passage").click()
     expect(page.get_by_role("dialog", name="Annotate this passage")).to_be_in_viewport()
+
+
+def test_an_excerpts_link_lands_on_its_highlight(page, context, live_server, seed_source):
+    text = seed_source.text
+    start = text.index("Infrastructure gap")
+    analyst = AnalystFactory()
+    excerpt = excerpt_create(source=seed_source, start=start, end=start + 18, user=analyst)
+    log_in(context, live_server, analyst)
+
+    page.goto(excerpt.get_absolute_url())
+
+    mark = page.locator(f"mark#excerpt-{excerpt.pk}")
+    expect(mark).to_be_in_viewport()
+    expect(mark).to_have_class(re.compile(r"\bis-target\b"))
+    expect(page.locator(f"#card-excerpt-{excerpt.pk}")).to_have_class(re.compile(r"\bis-active\b"))
+    # Its footnote leads to its card, by keyboard as by mouse.
+    page.locator(f'#reading-text a.excerpt-ref[data-excerpt="{excerpt.pk}"]').press("Enter")
+    expect(page).to_have_url(re.compile(rf"#card-excerpt-{excerpt.pk}$"))
