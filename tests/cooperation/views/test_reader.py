@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -497,6 +498,24 @@ def test_selection_names_the_excerpt_and_records_a_span_already_has(client, anal
     assert body["excerpt"]["id"] == excerpt.pk
     assert body["excerpt"]["url"] == excerpt.get_absolute_url()
     assert [r["title"] for r in body["excerpt"]["records"]] == ["Tokyo 2014"]
+
+
+def test_selection_takes_the_csrf_token_the_reader_page_carries(analyst, seed_source):
+    text = seed_source.text
+    start = text.index("Tokyo Declaration")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(analyst)
+    page = client.get(reader_url(seed_source)).content.decode()
+    token = re.search(r'data-csrf-token="([^"]+)"', page).group(1)
+    address, sent = url("source_selection", seed_source), selectors(text, start, start + 17)
+
+    refused = client.post(address, json.dumps(sent), content_type="application/json")
+    accepted = client.post(
+        address, json.dumps(sent), content_type="application/json", headers={"X-CSRFToken": token}
+    )
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 200
 
 
 def test_selection_refuses_get(client, analyst, seed_source):
