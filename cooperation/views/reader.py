@@ -287,9 +287,11 @@ def _whole_words(context: str, side: str) -> str:
 
 
 def _service_errors(form, exc: ValidationError) -> None:
+    """A service's refusal as form errors; those on hidden fields (the selectors) go on top."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            shown = field in form.fields and not form[field].is_hidden
+            form.add_error(field if shown else None, errors)
     else:
         form.add_error(None, exc)
 
