@@ -144,6 +144,7 @@ def edited_annotation_ids(ids) -> set[int]:
     """Which of these notes were edited after they were written (one query on history)."""
     return set(
         Annotation.history.filter(id__in=list(ids), history_change_reason="Edited")
+        .order_by()
         .values_list("id", flat=True)
         .distinct()
     )
