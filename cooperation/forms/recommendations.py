@@ -62,6 +62,12 @@ class EvidenceForm(forms.Form):
         field = self.fields["evidence_excerpt"]
         field.queryset = excerpts if excerpts is not None else evidence_excerpts(recommendation)
 
+    def clean_evidence_url(self):
+        url = self.cleaned_data.get("evidence_url") or ""
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("Enter a web address starting with http:// or https://.")
+        return url
+
     def clean(self):
         data = super().clean()
         chosen = data.get("evidence_excerpt")

@@ -139,3 +139,11 @@ def annotation_thread(context, target, heading_level=2):
 @register.filter(is_safe=True)
 def markdown(text: str) -> str:
     return render_markdown(text)
+
+
+@register.filter
+def person(user, fallback: str = "someone") -> str:
+    """A user as pages name them: full name, else email; `fallback` when there is none."""
+    if user is None:
+        return fallback
+    return user.full_name or user.email
