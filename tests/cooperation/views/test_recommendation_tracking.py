@@ -87,9 +87,7 @@ def test_recommendation_tracking_offers_a_curator_only_the_allowed_transitions(
     assert reverse("cooperation:recommendation_transition", args=[recommendation.slug]) in html
 
 
-def test_recommendation_tracking_offers_an_analyst_a_proposal_instead(
-    rf, analyst, recommendation
-):
+def test_recommendation_tracking_offers_an_analyst_a_proposal_instead(rf, analyst, recommendation):
     html = render_tracking(rf, recommendation, analyst)
 
     assert "Propose a status change" in html
@@ -133,7 +131,7 @@ def test_recommendation_tracking_lists_open_proposals_with_decisions_for_curator
     for_analyst = render_tracking(rf, recommendation, analyst)
 
     for html in (for_curator, for_analyst):
-        assert "Open proposals <span class=\"muted\">(1)</span>" in html
+        assert 'Open proposals <span class="muted">(1)</span>' in html
         assert "Not this year" in html and "Aiko Analyst" in html
     assert decide_url in for_curator and 'value="approve"' in for_curator
     assert decide_url not in for_analyst
