@@ -150,11 +150,12 @@ def edited_annotation_ids(ids) -> set[int]:
     )
 
 
-def recommendation_board(params):
+def recommendation_board(params, *, limit: int | None = None):
     """The recommendations `params` filter to (RecommendationFilterSet), one column per status.
 
     Returns the filterset (for its form) and the columns in RecommendationStatus order,
-    each with its cards ordered high priority first, then by target date. One query.
+    each with its count and its first `limit` cards (all without a limit), high
+    priority first, then by target date. One query.
     """
     filterset = RecommendationFilterSet(
         params or None, queryset=Recommendation.objects.select_related("owner")
@@ -180,6 +181,12 @@ def recommendation_board(params):
             )
         )
     return filterset, [
-        {"status": value, "label": label, "cards": columns[value]}
+        {
+            "status": value,
+            "label": label,
+            "count": len(columns[value]),
+            "cards": columns[value][:limit],
+            "more": max(0, len(columns[value]) - limit) if limit is not None else 0,
+        }
         for value, label in RecommendationStatus.choices
     ]

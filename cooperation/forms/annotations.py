@@ -86,11 +86,24 @@ class AnnotationEditForm(AnnotationForm):
         super().__init__(*args, **kwargs)
 
     def clean_visibility(self):
-        # annotation_create keeps replies inside their thread's audience; an edit must too.
+        # annotation_create keeps replies inside their thread's audience; an edit must
+        # too, in both directions: a reply may not widen, a note with replies may not
+        # narrow below them (the replies would hang from a note their readers cannot see).
         visibility = self.cleaned_data["visibility"]
+        rank = visibility_rank(visibility)
         parent = self.annotation.parent
-        if parent is not None and visibility_rank(visibility) > visibility_rank(parent.visibility):
+        if parent is not None and rank > visibility_rank(parent.visibility):
             raise forms.ValidationError(
                 "A reply cannot be seen more widely than the note it answers."
+            )
+        reply_visibilities = set(
+            self.annotation.replies.filter(deleted_at__isnull=True).values_list(
+                "visibility", flat=True
+            )
+        )
+        if any(visibility_rank(v) > rank for v in reply_visibilities):
+            raise forms.ValidationError(
+                "Replies to this note are seen more widely than that; "
+                "it cannot be made more restricted than its replies."
             )
         return visibility

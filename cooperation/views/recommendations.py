@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import internal_user_required
@@ -193,14 +193,22 @@ def proposal_decide(request, pk: int):
 
 # The filters the board offers (status is what the columns show, so it is not one of them).
 BOARD_FILTERS = ("q", "actor", "topic", "priority", "owner", "overdue")
+# Cards per column; a longer column links to the filtered list instead.
+BOARD_COLUMN_LIMIT = 100
 
 
 @internal_user_required
 @require_http_methods(["GET"])
 def board(request):
     """One column per status, in workflow order, filtered with the RecommendationFilterSet."""
-    filterset, columns = recommendation_board(request.GET)
+    filterset, columns = recommendation_board(request.GET, limit=BOARD_COLUMN_LIMIT)
     perms = tracking_permissions(request.user)
+    for column in columns:
+        if column["more"]:
+            # The whole column, with the same filters, as the paginated list.
+            query = request.GET.copy()
+            query.setlist("status", [column["status"]])
+            column["list_url"] = f"{reverse('cooperation:recommendation_list')}?{query.urlencode()}"
     return render(
         request,
         "cooperation/recommendations/board.html",
@@ -209,7 +217,7 @@ def board(request):
             "filter_fields": [filterset.form[name] for name in BOARD_FILTERS],
             "filtered": any(request.GET.get(name) for name in BOARD_FILTERS),
             "columns": columns,
-            "total": sum(len(column["cards"]) for column in columns),
+            "total": sum(column["count"] for column in columns),
             "can_move": perms["can_transition"] or perms["can_propose"],
             "move_label": "Change status" if perms["can_transition"] else "Propose a move",
         },

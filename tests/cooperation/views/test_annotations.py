@@ -407,6 +407,21 @@ def test_annotation_edit_cannot_widen_a_reply_beyond_its_parent(client, curator,
     assert "cannot be seen more widely" in response.content.decode()
 
 
+def test_annotation_edit_cannot_narrow_a_note_below_its_replies(client, analyst, curator, note):
+    annotation_create(author=curator, parent=note, body="Team reply")
+    client.force_login(analyst)
+
+    response = client.post(
+        reverse("cooperation:annotation_edit", args=[note.pk]),
+        {"body": note.body, "motivation": "comment", "visibility": "private", "version": 1},
+    )
+
+    assert response.status_code == 200
+    note.refresh_from_db()
+    assert (note.visibility, note.version) == ("team", 1)
+    assert "cannot be made more restricted than its replies" in response.content.decode()
+
+
 # -- delete -------------------------------------------------------------------------------
 
 

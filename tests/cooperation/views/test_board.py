@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cooperation.choices import Priority, RecommendationStatus
 from cooperation.services import recommendation_transition
+from cooperation.views import recommendations as views
 from tests.factories import ActorFactory, RecommendationFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def test_board_has_a_column_per_status_in_workflow_order(client, analyst, curato
     assert titles_in(html, S.IN_PROGRESS) == ["Under way"]
     assert titles_in(html, S.REJECTED) == ["Turned down"]
     assert titles_in(html, S.IMPLEMENTED) == []
-    counts = [len(column["cards"]) for column in response.context["columns"]]
+    counts = [column["count"] for column in response.context["columns"]]
     assert counts == [1, 0, 0, 1, 0, 1, 0]
     assert '<span class="board-count">1<span class="visually-hidden"> recommendation</span>' in (
         column_html(html, S.PROPOSED)
@@ -179,3 +180,20 @@ def test_board_sends_anonymous_visitors_to_login_and_refuses_partners(client, pa
 
     client.force_login(partner)
     assert client.get(BOARD).status_code == 403
+
+
+def test_board_shows_a_long_column_in_part_with_a_link_to_the_full_list(
+    client, analyst, monkeypatch
+):
+    monkeypatch.setattr(views, "BOARD_COLUMN_LIMIT", 2)
+    for title in ("Alpha", "Beta", "Gamma"):
+        RecommendationFactory(title=title, priority=Priority.LOW)
+    client.force_login(analyst)
+
+    html = client.get(f"{BOARD}?priority=low").content.decode()
+
+    assert titles_in(html, S.PROPOSED) == ["Alpha", "Beta"]
+    proposed = column_html(html, S.PROPOSED)
+    assert '<span class="board-count">3<' in proposed
+    list_url = reverse("cooperation:recommendation_list")
+    assert f'<a href="{list_url}?priority=low&amp;status=proposed">1 more proposed' in proposed
