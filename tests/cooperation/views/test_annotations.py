@@ -555,3 +555,19 @@ def test_annotation_pages_refuse_partners(client, partner, note):
 
     for url in annotation_urls(note):
         assert client.get(url).status_code == 403, url
+
+
+def test_annotation_form_pages_work_on_their_own(client, analyst, note):
+    client.force_login(analyst)
+    create_url = reverse("cooperation:annotation_create")
+
+    create = client.get(f"{create_url}?target=agreement:{note.object_id}&next=/agreements/a/")
+    reply = client.get(reverse("cooperation:annotation_reply", args=[note.pk]))
+    edit = client.get(reverse("cooperation:annotation_edit", args=[note.pk]))
+
+    assert create.status_code == reply.status_code == edit.status_code == 200
+    assert 'name="next" value="/agreements/a/"' in create.content.decode()
+    assert "The note you are answering" in reply.content.decode()
+    edit_html = edit.content.decode()
+    assert "Is this the 2015 text?</textarea>" in edit_html
+    assert 'name="version" value="1"' in edit_html
