@@ -7,11 +7,20 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import INTERNAL_ROLES, is_internal
-from cooperation.choices import AnnotationVisibility, RecommendationStatus, Visibility
+from cooperation.choices import (
+    CLOSED_RECOMMENDATION_STATUSES,
+    AnnotationVisibility,
+    Priority,
+    RecommendationStatus,
+    Visibility,
+)
+from cooperation.filtersets import RecommendationFilterSet
 from cooperation.models import (
     RECORD_MODELS,
     Actor,
@@ -113,3 +122,71 @@ def duplicate_candidates(model: type[Record], *, threshold: float = DUPLICATE_SI
             if score >= threshold:
                 pairs.append(DuplicateCandidate(first, second, round(score, 3)))
     return sorted(pairs, key=lambda p: -p.similarity)
+
+
+def annotations_on(target, user):
+    """The live and deleted notes on a record or an excerpt that `user` may read, oldest first.
+
+    Deleted notes are included so a thread keeps its shape: a page shows them as
+    "deleted" where they still have replies, and leaves them out otherwise.
+    """
+    notes = Annotation.all_objects.select_related("author", "resolved_by")
+    if target._meta.model_name == "excerpt":
+        notes = notes.filter(excerpt=target, content_type__isnull=True)
+    else:
+        notes = notes.filter(
+            content_type=ContentType.objects.get_for_model(target), object_id=target.pk
+        )
+    return annotations_visible_to(user, notes).order_by("created_at", "pk")
+
+
+def edited_annotation_ids(ids) -> set[int]:
+    """Which of these notes were edited after they were written (one query on history)."""
+    return set(
+        Annotation.history.filter(id__in=list(ids), history_change_reason="Edited")
+        .order_by()
+        .values_list("id", flat=True)
+        .distinct()
+    )
+
+
+def recommendation_board(params, *, limit: int | None = None):
+    """The recommendations `params` filter to (RecommendationFilterSet), one column per status.
+
+    Returns the filterset (for its form) and the columns in RecommendationStatus order,
+    each with its count and its first `limit` cards (all without a limit), high
+    priority first, then by target date. One query.
+    """
+    filterset = RecommendationFilterSet(
+        params or None, queryset=Recommendation.objects.select_related("owner")
+    )
+    today = timezone.localdate()
+    priority_rank = {value: rank for rank, value in enumerate(reversed(Priority.values))}
+    columns = {value: [] for value in RecommendationStatus.values}
+    for recommendation in filterset.qs:
+        recommendation.is_overdue = (
+            recommendation.target_date is not None
+            and recommendation.target_date < today
+            and recommendation.status not in CLOSED_RECOMMENDATION_STATUSES
+        )
+        columns[recommendation.status].append(recommendation)
+    for cards in columns.values():
+        cards.sort(
+            key=lambda r: (
+                priority_rank.get(r.priority, len(priority_rank)),
+                r.target_date is None,
+                r.target_date or today,
+                r.title.casefold(),
+                r.pk,
+            )
+        )
+    return filterset, [
+        {
+            "status": value,
+            "label": label,
+            "count": len(columns[value]),
+            "cards": columns[value][:limit],
+            "more": max(0, len(columns[value]) - limit) if limit is not None else 0,
+        }
+        for value, label in RecommendationStatus.choices
+    ]

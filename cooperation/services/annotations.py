@@ -104,6 +104,8 @@ def annotation_update(
     if current.is_deleted:
         raise ValidationError("This note has been deleted.")
     check_version(current, expected_version)
+    if visibility is not None and visibility != current.visibility:
+        _check_visibility_within_thread(current, visibility)
     changed = False
     for name, value in (
         ("body", _clean_body(body) if body is not None else None),
@@ -117,6 +119,25 @@ def annotation_update(
         current.version += 1
         save_with_history(current, user=user, kind=CHANGED, reason="Edited")
     return current
+
+
+def _check_visibility_within_thread(note: Annotation, visibility: str) -> None:
+    """A note is never seen more widely than its parent, nor less widely than its replies."""
+    if visibility not in _VISIBILITY_RANK:
+        raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
+    rank = _VISIBILITY_RANK[visibility]
+    if note.parent_id is not None and rank > _VISIBILITY_RANK[note.parent.visibility]:
+        raise ValidationError(
+            {"visibility": "A reply cannot be seen more widely than the note it answers."}
+        )
+    widest_reply = max(
+        (_VISIBILITY_RANK[v] for v in note.replies.live().values_list("visibility", flat=True)),
+        default=-1,
+    )
+    if rank < widest_reply:
+        raise ValidationError(
+            {"visibility": "Replies to this note are seen more widely; narrow them first."}
+        )
 
 
 @transaction.atomic

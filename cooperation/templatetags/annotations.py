@@ -2,22 +2,148 @@
 
     {% load annotations %}
     {% annotation_thread target %}  {# a record or an Excerpt; user from context #}
+    {% annotation_thread excerpt heading_level=3 %}  {# under an h2 of its own #}
     {{ annotation.body|markdown }}   {# sanitised HTML #}
 
-Placeholder until the annotations area lands.
+A thread costs the same few queries whatever its length: the notes (with authors),
+which of them were edited (history), and the user's permissions.
 """
 
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
 from django import template
-from django.utils.html import linebreaks
+
+from cooperation.forms.annotations import (
+    AnnotationCreateForm,
+    AnnotationEditForm,
+    AnnotationReplyForm,
+    target_key,
+)
+from cooperation.markdown import render_markdown
+from cooperation.models import Annotation
+from cooperation.selectors import annotations_on, edited_annotation_ids
 
 register = template.Library()
 
 
+@dataclass
+class ThreadNode:
+    """One note as the page shows it, with what this user may do to it."""
+
+    note: Annotation
+    children: list[ThreadNode] = field(default_factory=list)
+    edited: bool = False
+    can_reply: bool = False
+    can_edit: bool = False
+    can_delete: bool = False
+    can_resolve: bool = False
+    reply_form: AnnotationReplyForm | None = None
+    edit_form: AnnotationEditForm | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.note.is_deleted
+
+    def has_live_descendant(self) -> bool:
+        return any(not c.deleted or c.has_live_descendant() for c in self.children)
+
+
+def build_thread(notes: list[Annotation], *, user, edited: set[int], next_url: str):
+    """Nest notes under their parents; drop deleted notes that no live reply hangs from.
+
+    A reply whose parent this user cannot see (a note made private later) is shown at
+    the top level rather than lost.
+    """
+    can_add = user.has_perm("cooperation.add_annotation")
+    can_change = user.has_perm("cooperation.change_annotation")
+    can_moderate = user.has_perm("cooperation.moderate_annotation")
+    nodes = {note.pk: ThreadNode(note=note, edited=note.pk in edited) for note in notes}
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node.note.parent_id)
+        (parent.children if parent is not None else roots).append(node)
+
+    def prune(siblings: list[ThreadNode]) -> list[ThreadNode]:
+        kept = [n for n in siblings if not n.deleted or n.has_live_descendant()]
+        for n in kept:
+            n.children = prune(n.children)
+        return kept
+
+    roots = prune(roots)
+    for node in nodes.values():
+        note = node.note
+        if note.is_deleted:
+            continue
+        own = note.author_id == user.pk
+        node.can_reply = can_add
+        node.can_edit = own and can_change
+        node.can_delete = own or can_moderate
+        node.can_resolve = note.parent_id is None and (own or can_moderate)
+        prefix = f"annotation-{note.pk}"
+        if node.can_reply:
+            node.reply_form = AnnotationReplyForm(
+                parent=note, auto_id=f"{prefix}-reply-%s", initial={"next": next_url}
+            )
+        if node.can_edit:
+            node.edit_form = AnnotationEditForm(
+                annotation=note, auto_id=f"{prefix}-edit-%s", initial={"next": next_url}
+            )
+    return roots
+
+
+def _mark_resolved_threads(notes: list[Annotation]) -> None:
+    """Give each note `resolved_thread`: whether the thread it belongs to is resolved."""
+    by_pk = {note.pk: note for note in notes}
+    for note in notes:
+        root = note
+        seen = set()
+        while root.parent_id in by_pk and root.pk not in seen:
+            seen.add(root.pk)
+            root = by_pk[root.parent_id]
+        note.resolved_thread = root.resolved
+
+
 @register.inclusion_tag("cooperation/includes/annotation_thread.html", takes_context=True)
-def annotation_thread(context, target):
-    return {"target": target, "request": context.get("request")}
+def annotation_thread(context, target, heading_level=2):
+    request = context.get("request")
+    user = context.get("user") or getattr(request, "user", None)
+    next_url = request.get_full_path() if request is not None else ""
+    notes = list(annotations_on(target, user)) if user is not None else []
+    edited = edited_annotation_ids(note.pk for note in notes) if notes else set()
+    _mark_resolved_threads(notes)
+    roots = build_thread(notes, user=user, edited=edited, next_url=next_url) if user else []
+    key = target_key(target).replace(":", "-")
+    can_add = user is not None and user.has_perm("cooperation.add_annotation")
+    return {
+        "target": target,
+        "request": request,
+        "user": user,
+        "roots": roots,
+        "count": sum(1 for note in notes if not note.is_deleted),
+        "key": key,
+        "heading_level": heading_level,
+        "next_url": next_url,
+        "create_form": (
+            AnnotationCreateForm(
+                auto_id=f"new-note-{key}-%s",
+                initial={"target": target_key(target), "next": next_url},
+            )
+            if can_add
+            else None
+        ),
+    }
+
+
+@register.filter(is_safe=True)
+def markdown(text: str) -> str:
+    return render_markdown(text)
 
 
 @register.filter
-def markdown(text: str) -> str:
-    return linebreaks(text, autoescape=True)
+def person(user, fallback: str = "someone") -> str:
+    """A user as pages name them: full name, else email; `fallback` when there is none."""
+    if user is None:
+        return fallback
+    return user.full_name or user.email

@@ -3,14 +3,113 @@
     {% load recommendations %}
     {% recommendation_tracking recommendation %}  {# status, allowed moves, timeline, proposals #}
 
-Placeholder until the recommendation-tracking area lands.
+What a user sees follows their permissions: curators get the status-change form
+(only the moves RECOMMENDATION_TRANSITIONS allows) and decide proposals; analysts
+get the same form as a proposal; both record the addressee's responses. The tag
+costs the same few queries however long the timeline is.
 """
 
+from __future__ import annotations
+
 from django import template
+from django.urls import reverse
+
+from cooperation.choices import ProposalState, allowed_transitions
+from cooperation.forms.recommendations import (
+    ProposalDecisionForm,
+    ResponseForm,
+    StatusChangeForm,
+    evidence_excerpts,
+)
 
 register = template.Library()
 
+EVIDENCE = "evidence_excerpt__source"
+
+
+def tracking_permissions(user) -> dict[str, bool]:
+    def has(perm: str) -> bool:
+        return user is not None and user.has_perm(perm)
+
+    return {
+        "can_transition": has("cooperation.transition_recommendation"),
+        "can_propose": has("cooperation.add_statusproposal"),
+        "can_decide": has("cooperation.decide_statusproposal"),
+        "can_respond": has("cooperation.add_recommendationresponse"),
+    }
+
+
+def status_change_form(recommendation, *, can_transition: bool, data=None, next_url=""):
+    """The one status form: a move for curators, a proposal for analysts."""
+    form = StatusChangeForm(
+        data,
+        recommendation=recommendation,
+        auto_id="status-change-%s",
+        initial={"next": next_url},
+    )
+    name = "recommendation_transition" if can_transition else "recommendation_propose"
+    form.action = reverse(f"cooperation:{name}", kwargs={"slug": recommendation.slug})
+    form.is_proposal = not can_transition
+    return form
+
 
 @register.inclusion_tag("cooperation/includes/recommendation_tracking.html", takes_context=True)
-def recommendation_tracking(context, recommendation):
-    return {"recommendation": recommendation, "request": context.get("request")}
+def recommendation_tracking(context, recommendation, heading_level=2):
+    request = context.get("request")
+    user = context.get("user") or getattr(request, "user", None)
+    next_url = request.get_full_path() if request is not None else ""
+    perms = tracking_permissions(user)
+    allowed = allowed_transitions(recommendation.status)
+    status_form = None
+    if allowed and (perms["can_transition"] or perms["can_propose"]):
+        status_form = status_change_form(
+            recommendation, can_transition=perms["can_transition"], next_url=next_url
+        )
+    response_form = None
+    if perms["can_respond"]:
+        response_form = ResponseForm(
+            recommendation=recommendation,
+            excerpts=evidence_excerpts(recommendation),
+            auto_id="response-%s",
+            initial={"next": next_url},
+        )
+    proposals = list(
+        recommendation.status_proposals.filter(state=ProposalState.OPEN)
+        .select_related("proposed_by", EVIDENCE)
+        .order_by("proposed_at", "pk")
+    )
+    for proposal in proposals:
+        proposal.is_stale = proposal.from_status != recommendation.status
+        if perms["can_decide"]:
+            proposal.decision_form = ProposalDecisionForm(
+                auto_id=f"proposal-{proposal.pk}-%s", initial={"next": next_url}
+            )
+    return {
+        "recommendation": recommendation,
+        "request": request,
+        "user": user,
+        "heading_level": heading_level,
+        "subheading_level": min(int(heading_level) + 1, 6),
+        "allowed": allowed,
+        "status_form": status_form,
+        "response_form": response_form,
+        "proposals": proposals,
+        "changes": list(
+            recommendation.status_changes.select_related("changed_by", EVIDENCE).order_by(
+                "-changed_at", "-pk"
+            )
+        ),
+        "responses": list(
+            recommendation.responses.select_related("recorded_by", EVIDENCE).order_by(
+                "-responded_on", "-pk"
+            )
+        ),
+        "next_url": next_url,
+        **perms,
+    }
+
+
+@register.inclusion_tag("cooperation/recommendations/_evidence.html")
+def tracking_evidence(row):
+    """A status change's, proposal's or response's evidence: an excerpt link and/or a web link."""
+    return {"excerpt": row.evidence_excerpt, "url": row.evidence_url}

@@ -1,12 +1,245 @@
-"""Recommendation tracking: status transitions, proposals, responses and the board."""
+"""Recommendation tracking: status transitions, proposals, responses and the board.
 
-from django.urls import path
+The recommendation page shows `{% recommendation_tracking %}`; its forms post here.
+Every write goes through cooperation.services; a refused move, a missing note or a
+stale version brings the form back on a page of its own with the input kept.
+"""
 
-from cooperation.views.placeholder import not_built
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.decorators import internal_user_required
+from cooperation.forms.common import add_service_errors
+from cooperation.forms.recommendations import ProposalDecisionForm, ResponseForm
+from cooperation.models import Recommendation, StatusProposal
+from cooperation.selectors import recommendation_board
+from cooperation.services import (
+    ConflictError,
+    recommendation_response_record,
+    recommendation_transition,
+    status_proposal_create,
+    status_proposal_decide,
+)
+from cooperation.templatetags.recommendations import status_change_form, tracking_permissions
+from cooperation.views.redirects import safe_next_url, with_fragment
+
+# The services name the target status `to`; the form calls it `to_status`.
+SERVICE_FIELDS = {"to": "to_status"}
+
+
+def _back(request, recommendation: Recommendation, fragment: str = "tracking"):
+    return redirect(
+        with_fragment(safe_next_url(request, recommendation.get_absolute_url()), fragment)
+    )
+
+
+def _status_page(request, recommendation, form, *, status=200, conflict=False):
+    return render(
+        request,
+        "cooperation/recommendations/status_change.html",
+        {"recommendation": recommendation, "form": form, "conflict": conflict},
+        status=status,
+    )
+
+
+def _require(user, permission: str) -> None:
+    if not user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _conflict_form(request, recommendation, *, can_transition: bool, exc: ValidationError):
+    """The user's input again, now against the current version, with the conflict said."""
+    recommendation.refresh_from_db()
+    data = request.POST.copy()
+    data["version"] = str(recommendation.version)
+    form = status_change_form(recommendation, can_transition=can_transition, data=data)
+    form.is_valid()
+    form.add_error(None, exc.messages)
+    return form
+
+
+@internal_user_required
+@require_http_methods(["GET", "POST"])
+def recommendation_transition_view(request, slug: str):
+    """GET: the status form on its own page (the board's "move" link). POST: move (curators)."""
+    recommendation = get_object_or_404(Recommendation.objects, slug=slug)
+    perms = tracking_permissions(request.user)
+    if request.method == "GET":
+        if not (perms["can_transition"] or perms["can_propose"]):
+            raise PermissionDenied
+        form = status_change_form(
+            recommendation,
+            can_transition=perms["can_transition"],
+            next_url=request.GET.get("next", ""),
+        )
+        return _status_page(request, recommendation, form)
+    _require(request.user, "cooperation.transition_recommendation")
+    form = status_change_form(recommendation, can_transition=True, data=request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = recommendation_transition(
+                recommendation=recommendation,
+                to_status=data["to_status"],
+                user=request.user,
+                note=data["note"],
+                expected_version=data["version"],
+                **form.evidence(),
+            )
+        except ConflictError as exc:
+            form = _conflict_form(request, recommendation, can_transition=True, exc=exc)
+            return _status_page(request, recommendation, form, status=409, conflict=True)
+        except ValidationError as exc:
+            add_service_errors(form, exc, SERVICE_FIELDS)
+        else:
+            messages.success(
+                request, f"Status changed to {change.get_to_status_display().lower()}."
+            )
+            return _back(request, recommendation)
+    return _status_page(request, recommendation, form)
+
+
+@internal_user_required
+@require_POST
+def recommendation_propose(request, slug: str):
+    """An analyst's proposal: the same form, nothing moves until a curator decides."""
+    recommendation = get_object_or_404(Recommendation.objects, slug=slug)
+    _require(request.user, "cooperation.add_statusproposal")
+    form = status_change_form(recommendation, can_transition=False, data=request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["version"] != recommendation.version:
+            # The proposal would be judged against a status the user has not seen.
+            exc = ConflictError(expected=data["version"], current=recommendation.version)
+            form = _conflict_form(request, recommendation, can_transition=False, exc=exc)
+            return _status_page(request, recommendation, form, status=409, conflict=True)
+        try:
+            status_proposal_create(
+                recommendation=recommendation,
+                to_status=data["to_status"],
+                user=request.user,
+                note=data["note"],
+                **form.evidence(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, SERVICE_FIELDS)
+        else:
+            messages.success(request, "Proposal sent; a curator will approve or decline it.")
+            return _back(request, recommendation)
+    return _status_page(request, recommendation, form)
+
+
+@internal_user_required
+@require_http_methods(["GET", "POST"])
+def recommendation_response(request, slug: str):
+    recommendation = get_object_or_404(Recommendation.objects, slug=slug)
+    _require(request.user, "cooperation.add_recommendationresponse")
+    form = ResponseForm(
+        request.POST or None,
+        recommendation=recommendation,
+        initial={"next": request.GET.get("next", "")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            recommendation_response_record(
+                recommendation=recommendation,
+                classification=data["classification"],
+                responded_on=data["responded_on"],
+                user=request.user,
+                note=data["note"],
+                **form.evidence(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Response recorded.")
+            return _back(request, recommendation)
+    return render(
+        request,
+        "cooperation/recommendations/response.html",
+        {"recommendation": recommendation, "form": form},
+    )
+
+
+@internal_user_required
+@require_POST
+def proposal_decide(request, pk: int):
+    proposal = get_object_or_404(StatusProposal.objects.select_related("recommendation"), pk=pk)
+    recommendation = proposal.recommendation
+    _require(request.user, "cooperation.decide_statusproposal")
+    form = ProposalDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose to approve or to decline the proposal.")
+        return _back(request, recommendation)
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        status_proposal_decide(
+            proposal=proposal, user=request.user, approve=approve, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, "Proposal approved; the status moved." if approve else "Proposal declined."
+        )
+    return _back(request, recommendation)
+
+
+# The filters the board offers (status is what the columns show, so it is not one of them).
+BOARD_FILTERS = ("q", "actor", "topic", "priority", "owner", "overdue")
+# Cards per column; a longer column links to the filtered list instead.
+BOARD_COLUMN_LIMIT = 100
+
+
+@internal_user_required
+@require_http_methods(["GET"])
+def board(request):
+    """One column per status, in workflow order, filtered with the RecommendationFilterSet."""
+    filterset, columns = recommendation_board(request.GET, limit=BOARD_COLUMN_LIMIT)
+    perms = tracking_permissions(request.user)
+    for column in columns:
+        if column["more"]:
+            # The whole column, with the same filters, as the paginated list.
+            query = request.GET.copy()
+            query.setlist("status", [column["status"]])
+            column["list_url"] = f"{reverse('cooperation:recommendation_list')}?{query.urlencode()}"
+    return render(
+        request,
+        "cooperation/recommendations/board.html",
+        {
+            "filterset": filterset,
+            "filter_fields": [filterset.form[name] for name in BOARD_FILTERS],
+            "filtered": any(request.GET.get(name) for name in BOARD_FILTERS),
+            "columns": columns,
+            "total": sum(column["count"] for column in columns),
+            "can_move": perms["can_transition"] or perms["can_propose"],
+            "move_label": "Change status" if perms["can_transition"] else "Propose a move",
+        },
+    )
+
 
 urlpatterns = [
-    path("recommendations/board/", not_built, name="recommendation_board"),
-    path("recommendations/<slug:slug>/transition/", not_built, name="recommendation_transition"),
-    path("recommendations/<slug:slug>/response/", not_built, name="recommendation_response"),
-    path("proposals/<int:pk>/decide/", not_built, name="proposal_decide"),
+    path("recommendations/board/", board, name="recommendation_board"),
+    path(
+        "recommendations/<slug:slug>/transition/",
+        recommendation_transition_view,
+        name="recommendation_transition",
+    ),
+    path(
+        "recommendations/<slug:slug>/propose/",
+        recommendation_propose,
+        name="recommendation_propose",
+    ),
+    path(
+        "recommendations/<slug:slug>/response/",
+        recommendation_response,
+        name="recommendation_response",
+    ),
+    path("proposals/<int:pk>/decide/", proposal_decide, name="proposal_decide"),
 ]

@@ -288,3 +288,28 @@ def test_annotation_resolve_refuses_another_analyst_but_a_curator_may(
     annotation_resolve(annotation=thread, user=curator)
 
     assert Annotation.objects.get(pk=thread.pk).resolved_by == curator
+
+
+def test_annotation_update_never_widens_a_reply_beyond_its_parent(analyst, agreement):
+    root = annotation_create(author=analyst, record=agreement, body="Root", visibility="team")
+    reply = annotation_create(author=analyst, parent=root, body="Reply", visibility="team")
+    with pytest.raises(ValidationError) as refused:
+        annotation_update(
+            annotation=reply, user=analyst, expected_version=reply.version, visibility="partners"
+        )
+    assert "more widely" in str(refused.value)
+    reply.refresh_from_db()
+    assert reply.visibility == AnnotationVisibility.TEAM and reply.version == 1
+
+
+def test_annotation_update_never_narrows_a_note_below_its_replies(analyst, agreement):
+    root = annotation_create(author=analyst, record=agreement, body="Root", visibility="team")
+    annotation_create(author=analyst, parent=root, body="Reply", visibility="team")
+    with pytest.raises(ValidationError):
+        annotation_update(
+            annotation=root, user=analyst, expected_version=root.version, visibility="private"
+        )
+    widened = annotation_update(
+        annotation=root, user=analyst, expected_version=root.version, visibility="partners"
+    )
+    assert widened.visibility == AnnotationVisibility.PARTNERS

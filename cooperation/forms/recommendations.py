@@ -1,0 +1,156 @@
+"""Recommendation tracking: status changes, proposals, decisions and the addressee's responses.
+
+Forms only collect and check input; cooperation.services.recommendation_* decide and write.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from cooperation.choices import RecommendationStatus, ResponseClassification, allowed_transitions
+from cooperation.forms.common import NextField
+from cooperation.models import Excerpt, Recommendation
+
+
+def evidence_excerpts(recommendation: Recommendation):
+    """The live excerpts that are evidence for `recommendation` (with their source, for quotes)."""
+    return (
+        Excerpt.objects.filter(
+            evidence_links__content_type=ContentType.objects.get_for_model(Recommendation),
+            evidence_links__object_id=recommendation.pk,
+            evidence_links__deleted_at__isnull=True,
+        )
+        .select_related("source")
+        .distinct()
+        .order_by("source", "start", "pk")
+    )
+
+
+class ExcerptChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"#{obj.pk} {obj}"
+
+
+class EvidenceForm(forms.Form):
+    """An optional excerpt (one of the recommendation's, or any by number) or a web address."""
+
+    evidence_excerpt = ExcerptChoiceField(
+        queryset=Excerpt.objects.none(),
+        required=False,
+        label="Evidence: one of this recommendation's excerpts",
+        empty_label="— none —",
+    )
+    evidence_excerpt_id = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="…or an excerpt's number",
+        help_text="Any excerpt of any source, by its number (#).",
+    )
+    evidence_url = forms.URLField(
+        required=False,
+        max_length=500,
+        label="…or a web address",
+        help_text="An http(s) link to a report, statement or article.",
+        assume_scheme="https",
+    )
+
+    def __init__(self, *args, recommendation: Recommendation, excerpts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.recommendation = recommendation
+        field = self.fields["evidence_excerpt"]
+        field.queryset = excerpts if excerpts is not None else evidence_excerpts(recommendation)
+
+    def clean_evidence_url(self):
+        url = self.cleaned_data.get("evidence_url") or ""
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("Enter a web address starting with http:// or https://.")
+        return url
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("evidence_excerpt")
+        number = data.get("evidence_excerpt_id")
+        if number is not None:
+            by_number = Excerpt.objects.filter(pk=number).first()
+            if by_number is None:
+                self.add_error("evidence_excerpt_id", f"There is no excerpt #{number}.")
+            elif chosen is not None and chosen.pk != by_number.pk:
+                self.add_error("evidence_excerpt_id", "Choose one excerpt, not two.")
+            else:
+                chosen = by_number
+        data["excerpt"] = chosen
+        return data
+
+    def evidence(self) -> dict:
+        """The evidence as the services take it."""
+        return {
+            "evidence_excerpt": self.cleaned_data.get("excerpt"),
+            "evidence_url": self.cleaned_data.get("evidence_url") or "",
+        }
+
+
+class StatusChangeForm(EvidenceForm):
+    """Move (curators) or propose to move (analysts) the status; only allowed moves are offered."""
+
+    to_status = forms.ChoiceField(label="New status")
+    note = forms.CharField(
+        label="Why",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the status changes."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    next = NextField()
+
+    field_order = ["to_status", "note", "evidence_excerpt", "evidence_excerpt_id", "evidence_url"]
+
+    def __init__(self, *args, recommendation: Recommendation, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("version", recommendation.version)
+        super().__init__(*args, recommendation=recommendation, **kwargs)
+        status = recommendation.status
+        allowed = allowed_transitions(status)
+        field = self.fields["to_status"]
+        field.choices = [(value, RecommendationStatus(value).label) for value in allowed]
+        labels = ", ".join(RecommendationStatus(value).label.lower() for value in allowed)
+        field.error_messages["invalid_choice"] = (
+            f"A recommendation that is {RecommendationStatus(status).label.lower()} cannot move "
+            f"to %(value)s. Allowed: {labels or 'none'}."
+        )
+
+
+class ProposalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")])
+    note = forms.CharField(label="Decision note (optional)", required=False)
+    next = NextField()
+
+
+class ResponseForm(EvidenceForm):
+    """The addressee's response, classified as in parliamentary action-taken reports."""
+
+    classification = forms.ChoiceField(label="Response", choices=ResponseClassification.choices)
+    responded_on = forms.DateField(
+        label="Date of the response",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    next = NextField()
+
+    field_order = [
+        "classification",
+        "responded_on",
+        "note",
+        "evidence_excerpt",
+        "evidence_excerpt_id",
+        "evidence_url",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("responded_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+
+    def clean_responded_on(self):
+        responded_on = self.cleaned_data["responded_on"]
+        if responded_on > timezone.localdate():
+            raise forms.ValidationError("A response cannot be dated in the future.")
+        return responded_on

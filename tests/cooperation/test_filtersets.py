@@ -1,0 +1,152 @@
+"""The one FilterSet per model that web lists, the API and CSV exports share."""
+
+import datetime
+
+import pytest
+from django.db import models
+
+from cooperation.choices import RecommendationStatus, Visibility
+from cooperation.filtersets import (
+    FILTERSETS,
+    AgreementFilterSet,
+    ChallengeFilterSet,
+    RecommendationFilterSet,
+)
+from cooperation.models import Agreement, Challenge, Recommendation
+from cooperation.services import recommendation_transition
+from tests.factories import (
+    ActorFactory,
+    AgreementFactory,
+    ChallengeFactory,
+    RecommendationFactory,
+    TopicFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Fields a person would never filter a list by, or that other filters cover.
+UNFILTERED = {
+    "id", "slug", "summary", "title", "version", "deleted_at", "deleted_by", "created_by",
+    "updated_by", "merged_into", "text", "sha256", "furniture", "original_file",
+    "original_filename", "authors", "reference_code", "description", "name", "exact",
+    "prefix", "suffix", "note", "start", "end", "body", "content_type", "object_id",
+    "parent", "resolved_by", "resolved_at", "signed_on_precision", "system", "period_end",
+    "created_at", "updated_at", "published_on", "signed_on", "in_force_on", "target_date",
+    "actors", "topics", "parties", "governed_by", "affects_deals", "affects_agreements",
+    "addresses", "addressed_to", "source",
+}  # fmt: skip
+# Field name → the filter that covers it under another name.
+COVERED_BY = {
+    "actors": "actor", "topics": "topic", "parties": "party", "affects_deals": "affects_deal",
+    "created_at": "created", "updated_at": "updated", "published_on": "published",
+    "signed_on": "signed", "in_force_on": "in_force", "target_date": "target",
+    "period_start": "period_start",
+}  # fmt: skip
+
+
+def slugs(filterset):
+    return sorted(row.slug for row in filterset.qs)
+
+
+@pytest.mark.parametrize("model", list(FILTERSETS), ids=lambda m: m.__name__)
+def test_every_choice_and_relation_field_has_a_filter(model):
+    filters = FILTERSETS[model].base_filters
+    missing = []
+    for field in model._meta.get_fields():
+        if field.auto_created and not field.concrete:
+            continue
+        covered = field.name in filters or COVERED_BY.get(field.name) in filters
+        wanted = bool(getattr(field, "choices", None)) or isinstance(
+            field, (models.ForeignKey, models.ManyToManyField)
+        )
+        if wanted and not covered and field.name not in UNFILTERED:
+            missing.append(field.name)
+    assert missing == [], f"{model.__name__} fields without a filter: {missing}"
+
+
+@pytest.mark.parametrize("model", list(FILTERSETS), ids=lambda m: m.__name__)
+def test_every_filterset_searches_and_orders(model):
+    filters = FILTERSETS[model].base_filters
+    assert "q" in filters
+    assert "ordering" in filters
+
+
+def test_record_filters_by_actor_and_topic_slugs():
+    india, japan = ActorFactory(slug="india"), ActorFactory(slug="japan")
+    space = TopicFactory(slug="space")
+    AgreementFactory(slug="both", actors=[india, japan], topics=[space])
+    AgreementFactory(slug="india-only", actors=[india])
+    AgreementFactory(slug="neither")
+
+    by_actor = AgreementFilterSet({"actor": ["india"]}, queryset=Agreement.objects.all())
+    either = AgreementFilterSet({"actor": ["india", "japan"]}, queryset=Agreement.objects.all())
+    by_topic = AgreementFilterSet({"topic": ["space"]}, queryset=Agreement.objects.all())
+
+    assert slugs(by_actor) == ["both", "india-only"]
+    assert slugs(either) == ["both", "india-only"]  # one row per record, not per match
+    assert slugs(by_topic) == ["both"]
+
+
+def test_unknown_choice_is_a_form_error_not_an_exception():
+    filterset = AgreementFilterSet(
+        {"actor": ["nobody"], "visibility": ["secret"]}, queryset=Agreement.objects.all()
+    )
+    assert not filterset.is_valid()
+    assert set(filterset.errors) == {"actor", "visibility"}
+
+
+def test_ordering_is_whitelisted_and_stable():
+    AgreementFactory(slug="b", title="Same")
+    AgreementFactory(slug="a", title="Same")
+    ordered = AgreementFilterSet({"ordering": "-title"}, queryset=Agreement.objects.all())
+    assert [row.slug for row in ordered.qs] == ["a", "b"]  # ties broken by newest pk first
+    assert not AgreementFilterSet(
+        {"ordering": "sha256"}, queryset=Agreement.objects.all()
+    ).is_valid()
+
+
+def test_default_order_is_by_title_and_search_orders_by_rank():
+    AgreementFactory(slug="z", title="Zeta space pact", summary="")
+    AgreementFactory(slug="a", title="Alpha accord", summary="Mentions space once.")
+    listing = AgreementFilterSet({}, queryset=Agreement.objects.all())
+    searching = AgreementFilterSet({"q": "space"}, queryset=Agreement.objects.all())
+    assert [row.slug for row in listing.qs] == ["a", "z"]
+    assert [row.slug for row in searching.qs] == ["z", "a"]
+    assert searching.searching and not listing.searching
+
+
+def test_visibility_and_dates(curator):
+    AgreementFactory(slug="draft", visibility=Visibility.DRAFT)
+    AgreementFactory(slug="internal", visibility=Visibility.INTERNAL)
+    today = datetime.date.today().isoformat()
+    drafts = AgreementFilterSet({"visibility": ["draft"]}, queryset=Agreement.objects.all())
+    created_today = AgreementFilterSet(
+        {"created_after": today, "created_before": today}, queryset=Agreement.objects.all()
+    )
+    assert slugs(drafts) == ["draft"]
+    assert slugs(created_today) == ["draft", "internal"]
+
+
+def test_challenge_unaddressed_ignores_trashed_recommendations():
+    addressed = ChallengeFactory(slug="addressed")
+    ChallengeFactory(slug="open")
+    RecommendationFactory(addresses=[addressed])
+    unaddressed = ChallengeFilterSet({"unaddressed": "true"}, queryset=Challenge.objects.all())
+    assert slugs(unaddressed) == ["open"]
+
+
+def test_recommendation_overdue_and_status(curator):
+    past = datetime.date.today() - datetime.timedelta(days=1)
+    RecommendationFactory(slug="late", target_date=past)
+    done = RecommendationFactory(slug="done", target_date=past)
+    RecommendationFactory(slug="future", target_date=datetime.date.today())
+    for status in (RecommendationStatus.UNDER_REVIEW, RecommendationStatus.REJECTED):
+        recommendation_transition(
+            recommendation=done, user=curator, to_status=status, note="Decided."
+        )
+    overdue = RecommendationFilterSet({"overdue": "true"}, queryset=Recommendation.objects.all())
+    rejected = RecommendationFilterSet(
+        {"status": ["rejected"]}, queryset=Recommendation.objects.all()
+    )
+    assert slugs(overdue) == ["late"]
+    assert slugs(rejected) == ["done"]
