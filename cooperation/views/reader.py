@@ -154,6 +154,22 @@ def _forms_context(request, source: Source, *, initial=None, **bound) -> dict:
     return context
 
 
+def _open_thread(request, excerpts: list[Excerpt]) -> Excerpt | None:
+    """The excerpt whose notes the page shows in full (`?notes=<excerpt id>`).
+
+    One thread at a time: a thread costs its own queries and forms, so showing every
+    excerpt's would make the page grow with the number of excerpts. The others show
+    how many notes they have and a link that opens theirs.
+    """
+    wanted = request.GET.get("notes", "")
+    if not wanted.isdigit():
+        return None
+    opened = next((e for e in excerpts if e.pk == int(wanted)), None)
+    if opened is not None:
+        opened.show_thread = True
+    return opened
+
+
 @internal_user_required
 def source_detail(request, pk: int):
     source = get_object_or_404(Source.objects, pk=pk)
@@ -161,6 +177,7 @@ def source_detail(request, pk: int):
     context = _forms_context(request, source)
     context.update(
         excerpts=excerpts,
+        open_excerpt=_open_thread(request, excerpts),
         reading_html=render_reading(source.text, source.reading, _highlights(excerpts)),
         text_length=len(source.text),
     )
@@ -301,10 +318,11 @@ def _require(user, perms: tuple[str, ...]) -> None:
         raise PermissionDenied("You may not do this.")
 
 
-def _reader_url(excerpt: Excerpt) -> str:
-    return reverse("cooperation:source_detail", kwargs={"pk": excerpt.source_id}) + (
-        f"#excerpt-{excerpt.pk}"
-    )
+def _reader_url(excerpt: Excerpt, *, with_notes: bool = False) -> str:
+    """The reader at the excerpt; `with_notes` opens its thread in the side list."""
+    address = reverse("cooperation:source_detail", kwargs={"pk": excerpt.source_id})
+    query = f"?notes={excerpt.pk}" if with_notes else ""
+    return f"{address}{query}#excerpt-{excerpt.pk}"
 
 
 @internal_user_required
@@ -368,7 +386,7 @@ def source_annotate(request, pk: int):
             _service_errors(form, exc)
         else:
             messages.success(request, "Your note on the passage is saved.")
-            return HttpResponseRedirect(_reader_url(excerpt))
+            return HttpResponseRedirect(_reader_url(excerpt, with_notes=True))
     return _selection_page(request, source, form, status=400)
 
 

@@ -91,8 +91,10 @@ def test_select_a_passage_with_the_mouse_and_annotate_it(page, context, live_ser
     )
     expect(page).to_have_url(re.compile(rf"#excerpt-{excerpt.pk}$"))
     expect(page.locator(f"mark#excerpt-{excerpt.pk}")).to_have_text("long procurement procedure")
+    # The excerpt's notes open beside the text, the new one in them.
     card = page.locator(f"#card-excerpt-{excerpt.pk}")
-    expect(card).to_contain_text("1 note")
+    expect(card.get_by_role("heading", name="Notes (1)")).to_be_visible()
+    expect(card).to_contain_text("How long, in months?")
 
 
 def test_select_a_passage_across_a_running_header_and_make_it_evidence(

@@ -301,12 +301,12 @@ def test_reader_lists_each_excerpt_with_its_records_and_note_count(
     assert "Tokyo Declaration of 2014" in card
     assert "Trust &amp; timing" in card
     assert "Deal in the trash" not in card
-    assert "1 note" in card  # the other analyst's private note is not counted
+    assert "1 note:" in card  # the other analyst's private note is not counted
 
 
-def _reader_queries(client, source) -> int:
+def _reader_queries(client, source, query: str = "") -> int:
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reader_url(source))
+        response = client.get(reader_url(source) + query)
     assert response.status_code == 200
     return len(queries)
 
@@ -315,9 +315,11 @@ def test_reader_runs_the_same_number_of_queries_for_one_excerpt_or_many(client, 
     words = " ".join(f"word{i}" for i in range(60))
     one, many = SourceFactory(text=words), SourceFactory(text=words + " again")
     records = [AgreementFactory(), DealFactory(), ChallengeFactory(), RecommendationFactory()]
+    first_excerpt = {}
     for source, count in ((one, 1), (many, 12)):
         for i in range(count):
             excerpt = excerpt_create(source=source, start=i * 7, end=i * 7 + 5, user=analyst)
+            first_excerpt.setdefault(source.pk, excerpt)
             for record in records:
                 evidence_attach(record=record, excerpt=excerpt, user=analyst)
             annotation_create(author=analyst, excerpt=excerpt, body=f"Note {i}")
@@ -325,6 +327,29 @@ def test_reader_runs_the_same_number_of_queries_for_one_excerpt_or_many(client, 
     _reader_queries(client, one)  # warm caches (content types, session)
 
     assert _reader_queries(client, one) == _reader_queries(client, many)
+    # With one excerpt's notes open as well.
+    assert _reader_queries(client, one, f"?notes={first_excerpt[one.pk].pk}") == _reader_queries(
+        client, many, f"?notes={first_excerpt[many.pk].pk}"
+    )
+
+
+def test_reader_opens_the_notes_of_the_excerpt_it_is_asked_for(client, analyst):
+    source = SourceFactory(text="Alpha beta gamma delta.")
+    first = excerpt_create(source=source, start=0, end=5, user=analyst)
+    second = excerpt_create(source=source, start=6, end=10, user=analyst)
+    annotation_create(author=analyst, excerpt=first, body="On *alpha*")
+    annotation_create(author=analyst, excerpt=second, body="On beta")
+    client.force_login(analyst)
+
+    closed = client.get(reader_url(source)).content.decode()
+    opened = client.get(f"{reader_url(source)}?notes={first.pk}").content.decode()
+    ignored = client.get(f"{reader_url(source)}?notes=nonsense").content.decode()
+
+    assert "On <em>alpha</em>" not in closed
+    assert f'href="?notes={first.pk}#card-excerpt-{first.pk}">1 note: read or reply' in closed
+    assert "On <em>alpha</em>" in opened
+    assert "On beta" not in opened
+    assert "On beta" not in ignored
 
 
 # -- verifying a selection (JSON) ---------------------------------------------------------------
@@ -718,8 +743,13 @@ def test_annotate_makes_the_excerpt_and_a_note_on_it(client, analyst, seed_sourc
     excerpt = Excerpt.objects.get(source=seed_source)
     note = Annotation.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == excerpt.get_absolute_url()
+    assert response["Location"] == (
+        f"{reader_url(seed_source)}?notes={excerpt.pk}#excerpt-{excerpt.pk}"
+    )
     assert (note.excerpt, note.author, note.body) == (excerpt, analyst, "Which costs?")
+    page = client.get(response["Location"]).content.decode()
+    assert "Your note on the passage is saved." in page
+    assert "Which costs?" in page.split(f'id="card-excerpt-{excerpt.pk}"', 1)[1]
     assert (note.motivation, note.visibility) == ("question", "private")
     assert note.content_type is None
 
