@@ -334,14 +334,27 @@
     activateCard(match[1], false);
   }
 
-  function activateCard(pk, scroll) {
+  var side = document.querySelector(".reader-side");
+
+  /* Bring a card into view. On a wide screen the side list scrolls on its own (the text
+     stays where it is); on a narrow one the page scrolls, and only when asked. */
+  function showCard(card, scrollPage) {
+    if (side && getComputedStyle(side).position === "sticky") {
+      var top = card.getBoundingClientRect().top - side.getBoundingClientRect().top;
+      side.scrollTop += top - 16;
+    } else if (scrollPage) {
+      card.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function activateCard(pk, scrollPage) {
     Array.prototype.forEach.call(document.querySelectorAll(".excerpt-card.is-active"), function (card) {
       card.classList.remove("is-active");
     });
     var card = cardFor(pk);
     if (!card) return;
     card.classList.add("is-active");
-    if (scroll) card.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    showCard(card, scrollPage);
   }
 
   root.addEventListener("click", function (event) {
