@@ -266,8 +266,9 @@
 
   function openDialog(id) {
     var dialog = document.getElementById(id);
-    if (!dialog || !current) return;
-    var selectors = current;
+    // The selection as it is now: the toolbar may have appeared mid-drag.
+    var selectors = (consistent && selectorsOfSelection()) || current;
+    if (!dialog || !selectors) return;
     toolbar.setAttribute("aria-busy", "true");
     verify(selectors).then(function (verified) {
       fillDialog(dialog, verified);

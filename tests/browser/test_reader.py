@@ -144,7 +144,9 @@ def test_make_evidence_for_a_new_record_goes_to_its_form_with_the_excerpt(
     page.goto(seed_source.get_absolute_url())
 
     drag_select(page, "Infrastructure gap")
-    page.get_by_role("button", name="Make evidence for a record").click()
+    toolbar = page.get_by_role("toolbar", name="Selected passage")
+    expect(toolbar).to_contain_text("“Infrastructure gap”")
+    toolbar.get_by_role("button", name="Make evidence for a record").click()
     dialog = page.get_by_role("dialog", name="Make evidence for a record")
     dialog.get_by_label("A new record").check()
     dialog.get_by_label("Kind of record").select_option(label="Challenge")
@@ -179,6 +181,7 @@ def test_reader_works_on_a_narrow_screen(page, context, live_server, seed_source
     drag_select(page, "Infrastructure gap")
 
     toolbar = page.get_by_role("toolbar", name="Selected passage")
+    expect(toolbar).to_contain_text("“Infrastructure gap”")
     expect(toolbar).to_be_in_viewport()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360  # nothing scrolls sideways
