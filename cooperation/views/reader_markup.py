@@ -94,7 +94,9 @@ def reading_tokens(text: str, reading: ReadingView) -> list[_Token]:
 
 
 def _leaf(tag: str, start: int, text: str, extra: str = "") -> str:
-    return f'<{tag} data-start="{start}"{extra}>{escape(text)}</{tag}>'
+    # A carriage return as a character reference: the HTML parser turns a literal CR (and
+    # CRLF) into LF, which would shift every offset after it; "&#13;" survives as CR.
+    return f'<{tag} data-start="{start}"{extra}>{escape(text).replace(chr(13), "&#13;")}</{tag}>'
 
 
 def render_reading(text: str, reading: ReadingView, highlights: list[Highlight]) -> SafeString:

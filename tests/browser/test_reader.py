@@ -11,7 +11,7 @@ from cooperation.models import Annotation, Excerpt, RecordEvidence
 from cooperation.services import excerpt_create
 from tests.browser.conftest import log_in
 from tests.browser.reading import drag_select
-from tests.factories import PASSWORD, AnalystFactory, ChallengeFactory
+from tests.factories import PASSWORD, AnalystFactory, ChallengeFactory, SourceFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -205,3 +205,24 @@ def test_an_excerpts_link_lands_on_its_highlight(page, context, live_server, see
     # Its footnote leads to its card, by keyboard as by mouse.
     page.locator(f'#reading-text a.excerpt-ref[data-excerpt="{excerpt.pk}"]').press("Enter")
     expect(page).to_have_url(re.compile(rf"#card-excerpt-{excerpt.pk}$"))
+
+
+def test_selection_offsets_hold_in_a_text_with_windows_line_breaks(page, context, live_server, db):
+    text = "Title line\r\n\r\nFirst paragraph,\r\nwrapped.\r\n\r\nSecond paragraph here."
+    source = SourceFactory(text=text)
+    log_in(context, live_server, AnalystFactory())
+    page.goto(source.get_absolute_url())
+
+    start, end = drag_select(page, "wrapped.\r\n\r\nSecond")
+
+    assert (start, end) == (text.index("wrapped."), text.index("Second") + len("Second"))
+    toolbar = page.get_by_role("toolbar", name="Selected passage")
+    expect(toolbar).to_contain_text("“wrapped. Second” (2 words)")
+    toolbar.get_by_role("button", name="Annotate this passage").click()
+    dialog = page.get_by_role("dialog", name="Annotate this passage")
+    dialog.get_by_label("Note", exact=True).fill("Across two paragraphs")
+    dialog.get_by_role("button", name="Save note").click()
+
+    expect(page.get_by_role("status").first).to_contain_text("Your note on the passage is saved.")
+    excerpt = Excerpt.objects.get(source=source)
+    assert (excerpt.start, excerpt.end) == (start, end)

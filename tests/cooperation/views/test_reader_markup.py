@@ -53,6 +53,17 @@ def test_render_reading_puts_a_page_number_at_a_paragraph_break_between_paragrap
     )
 
 
+def test_render_reading_keeps_carriage_returns_as_character_references():
+    # The HTML parser would turn a literal CRLF into LF and shift every offset after it.
+    text = "Line one\r\nline two.\r\n\r\nSecond paragraph."
+
+    markup = render(text)
+
+    assert "\r" not in markup
+    assert '<span data-start="0">Line one&#13;\nline two.</span>' in markup
+    assert "".join(run for _, run in leaves(markup)) == text
+
+
 def test_render_reading_anchors_an_excerpt_that_lies_wholly_inside_furniture():
     text = "Intro.\n\n7\n\nBody text."
 
