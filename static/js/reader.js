@@ -79,25 +79,40 @@
   var root = document.getElementById("reading-text");
   if (!root) return;
 
+  /* Offsets: the server counts characters (code points), JavaScript strings count UTF-16
+     units, which differ for characters beyond U+FFFF. Here everything works in UTF-16 on
+     the rebuilt text and converts to characters only when selectors are sent. */
+  var PAIRS = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
+
+  function characters(text) {
+    var pairs = text.match(PAIRS);
+    return text.length - (pairs ? pairs.length : 0);
+  }
+
   var leaves = Array.prototype.slice.call(root.querySelectorAll("[data-start]"));
   var leafIndex = new Map();
-  var starts = [];
+  var starts = []; // UTF-16 offset of each run in fullText
   var parts = [];
-  var furniture = []; // [start, end) of each furniture run
-  var expected = 0;
+  var furniture = []; // [start, end) of each furniture run, UTF-16
+  var expected = 0; // in characters, to check against data-start
+  var length16 = 0;
   var consistent = true;
   leaves.forEach(function (leaf, i) {
-    var start = Number(leaf.getAttribute("data-start"));
     var text = leaf.textContent;
-    if (start !== expected) consistent = false;
-    expected = start + text.length;
+    if (Number(leaf.getAttribute("data-start")) !== expected) consistent = false;
+    expected += characters(text);
     leafIndex.set(leaf, i);
-    starts.push(start);
+    starts.push(length16);
     parts.push(text);
-    if (leaf.classList.contains("furniture")) furniture.push([start, expected]);
+    if (leaf.classList.contains("furniture")) furniture.push([length16, length16 + text.length]);
+    length16 += text.length;
   });
   var fullText = parts.join("");
-  if (String(fullText.length) !== root.getAttribute("data-length")) consistent = false;
+  if (String(expected) !== root.getAttribute("data-length")) consistent = false;
+
+  function toCharacters(offset16) {
+    return characters(fullText.slice(0, offset16));
+  }
 
   var toolbar = document.getElementById("selection-toolbar");
   var statusLine = document.getElementById("selection-status");
@@ -172,16 +187,20 @@
     );
     if (span[0] >= span[1]) return null;
     return {
-      start: span[0],
-      end: span[1],
+      start: toCharacters(span[0]),
+      end: toCharacters(span[1]),
       exact: fullText.slice(span[0], span[1]),
-      prefix: fullText.slice(Math.max(0, span[0] - CONTEXT_CHARS), span[0]),
-      suffix: fullText.slice(span[1], span[1] + CONTEXT_CHARS)
+      // Context cut in UTF-16 units; never keep half of a surrogate pair.
+      prefix: fullText.slice(Math.max(0, span[0] - CONTEXT_CHARS), span[0]).replace(/^[\uDC00-\uDFFF]/, ""),
+      suffix: fullText.slice(span[1], span[1] + CONTEXT_CHARS).replace(/[\uD800-\uDBFF]$/, ""),
+      // For this page only (readingQuote), not sent.
+      from16: span[0],
+      to16: span[1]
     };
   }
 
   function describe(selectors) {
-    var quote = readingQuote(selectors.start, selectors.end);
+    var quote = readingQuote(selectors.from16, selectors.to16);
     var words = quote.split(" ").length;
     var shown = quote.length > 70 ? quote.slice(0, 67) + "…" : quote;
     return "“" + shown + "” (" + words + (words === 1 ? " word" : " words") + ")";
@@ -224,7 +243,13 @@
         Accept: "application/json",
         "X-CSRFToken": csrfToken
       },
-      body: JSON.stringify(selectors)
+      body: JSON.stringify({
+        start: selectors.start,
+        end: selectors.end,
+        exact: selectors.exact,
+        prefix: selectors.prefix,
+        suffix: selectors.suffix
+      })
     }).then(function (response) {
       return response.json().then(function (body) {
         if (!response.ok) throw new Error(body.detail || "The selection could not be checked.");

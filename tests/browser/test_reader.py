@@ -226,3 +226,34 @@ def test_selection_offsets_hold_in_a_text_with_windows_line_breaks(page, context
     expect(page.get_by_role("status").first).to_contain_text("Your note on the passage is saved.")
     excerpt = Excerpt.objects.get(source=source)
     assert (excerpt.start, excerpt.end) == (start, end)
+
+
+def test_selection_offsets_count_characters_beyond_the_basic_plane_once(
+    page, context, live_server, db
+):
+    # Python counts 𝔘 as one character, JavaScript as two UTF-16 units.
+    text = "Alpha 𝔘𝔫𝔦 and 😀 beta gamma delta.\n\nEnd."
+    source = SourceFactory(text=text)
+    log_in(context, live_server, AnalystFactory())
+    page.goto(source.get_absolute_url())
+
+    drag_select(page, "beta gamma")
+    toolbar = page.get_by_role("toolbar", name="Selected passage")
+    expect(toolbar).to_contain_text("“beta gamma”")
+    with page.expect_response(lambda r: r.url.endswith("/selection/")) as checked:
+        toolbar.get_by_role("button", name="Annotate this passage").click()
+    verified = checked.value.json()
+    assert verified["reanchored"] is False  # the page's offsets were right, not repaired
+    assert (verified["start"], verified["exact"]) == (text.index("beta"), "beta gamma")
+    dialog = page.get_by_role("dialog", name="Annotate this passage")
+    dialog.get_by_label("Note", exact=True).fill("After the emoji")
+    dialog.get_by_role("button", name="Save note").click()
+
+    expect(page.get_by_role("status").first).to_contain_text("Your note on the passage is saved.")
+    excerpt = Excerpt.objects.get(source=source)
+    assert (excerpt.start, excerpt.end, excerpt.exact) == (
+        text.index("beta"),
+        text.index("beta") + len("beta gamma"),
+        "beta gamma",
+    )
+    assert Annotation.objects.get().excerpt == excerpt
