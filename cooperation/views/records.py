@@ -502,12 +502,12 @@ def trash(request):
         raise PermissionDenied
     parts = [
         kind.model.all_objects.deleted()
-        .annotate(kind=Value(kind.name, output_field=CharField()), when=F("deleted_at"))
-        .values_list("kind", "pk", "when")
+        .annotate(record_kind=Value(kind.name, output_field=CharField()), when=F("deleted_at"))
+        .values_list("record_kind", "pk", "when")
         .order_by()
         for kind in kinds
     ]
-    combined = parts[0].union(*parts[1:], all=True).order_by("-when", "kind", "-pk")
+    combined = parts[0].union(*parts[1:], all=True).order_by("-when", "record_kind", "-pk")
     page = Paginator(combined, TRASH_PAGE_SIZE).get_page(request.GET.get("page"))
     wanted: dict[str, list[int]] = {}
     for name, pk, _when in page.object_list:
