@@ -224,6 +224,10 @@ class Version:
     changes: list[FieldChange]
     is_latest: bool = False
 
+    @property
+    def is_creation(self) -> bool:
+        return self.row.history_type == CREATED
+
 
 def timeline(record: Record) -> list[Version]:
     """Every version of `record`, newest first, each with what changed since the one before."""

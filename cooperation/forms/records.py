@@ -90,6 +90,7 @@ class RecordForm(forms.ModelForm):
             "topics": Checkboxes,
             "summary": forms.Textarea(attrs={"rows": 5}),
         }
+        labels = {"slug": "Address (slug)"}
         help_texts = {
             "slug": "Part of the page address. Left empty, it is made from the title.",
             "summary": "Markdown is allowed.",
@@ -208,6 +209,7 @@ class AgreementForm(RecordForm):
         )
         widgets = {**RecordForm.Meta.widgets, "parties": Checkboxes}
         help_texts = RecordForm.Meta.help_texts
+        labels = RecordForm.Meta.labels
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -229,6 +231,7 @@ class DealForm(RecordForm):
         )
         widgets = {**RecordForm.Meta.widgets, "governed_by": Checkboxes}
         help_texts = RecordForm.Meta.help_texts
+        labels = RecordForm.Meta.labels
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -247,6 +250,7 @@ class ChallengeForm(RecordForm):
             "affects_agreements": Checkboxes,
         }
         help_texts = RecordForm.Meta.help_texts
+        labels = RecordForm.Meta.labels
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -265,7 +269,7 @@ class RecommendationForm(RecordForm):
             "addressed_to": Checkboxes,
             "addresses": Checkboxes,
         }
-        labels = {"addresses": "Challenges it answers"}
+        labels = {**RecordForm.Meta.labels, "addresses": "Challenges it answers"}
         help_texts = RecordForm.Meta.help_texts
 
     def __init__(self, *args, **kwargs):
