@@ -127,6 +127,17 @@ def _perms(user, kind: Kind) -> dict[str, bool]:
     }
 
 
+def _posted_version(request) -> int | None:
+    """The version a button's page showed; None when not sent.
+
+    Anything but a number can never match a version, so it is refused as stale.
+    """
+    raw = request.POST.get("expected_version", "").strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() else -1
+
+
 def _safe_next(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
@@ -285,7 +296,11 @@ def _form_for_edit(kind: Kind, record: Record, user, **kwargs):
 def record_edit(request, kind: str, slug: str):
     kind = _kind(kind)
     _require(request.user, f"cooperation.change_{kind.name}")
-    record = get_object_or_404(kind.model.objects, slug=slug)
+    # A POST finds a record trashed meanwhile too, so the service can refuse it with the
+    # person's input still in the form; a GET of a trashed record is a 404.
+    record = get_object_or_404(
+        kind.model.all_objects if request.method == "POST" else kind.model.objects, slug=slug
+    )
     context = {"kind": kind, "record": record, "creating": False}
     if request.method != "POST":
         form = _form_for_edit(kind, record, request.user)
@@ -392,7 +407,7 @@ def record_restore(request, kind: str, slug: str, history_id: int):
                 instance=record,
                 history_id=history_id,
                 user=request.user,
-                expected_version=request.POST.get("expected_version") or None,
+                expected_version=_posted_version(request),
             )
         except ConflictError:
             messages.error(
@@ -420,8 +435,8 @@ def record_restore(request, kind: str, slug: str, history_id: int):
 # -- visibility, trash and evidence ----------------------------------------------------------
 
 
-@require_POST
 @internal_user_required
+@require_POST
 def record_visibility(request, kind: str, slug: str):
     kind = _kind(kind)
     record = get_object_or_404(kind.model.objects, slug=slug)
@@ -431,7 +446,7 @@ def record_visibility(request, kind: str, slug: str):
             record=record,
             user=request.user,
             visibility=visibility,
-            expected_version=request.POST.get("expected_version") or None,
+            expected_version=_posted_version(request),
         )
     except ConflictError:
         messages.error(request, "Someone changed this record meanwhile; check it and try again.")
@@ -452,7 +467,7 @@ def record_delete(request, kind: str, slug: str):
             tracked_delete(
                 instance=record,
                 user=request.user,
-                expected_version=request.POST.get("expected_version") or None,
+                expected_version=_posted_version(request),
             )
         except ConflictError:
             messages.error(request, "Someone changed this record meanwhile; check it first.")
@@ -469,8 +484,8 @@ def record_delete(request, kind: str, slug: str):
     return render(request, "cooperation/records/delete_confirm.html", context)
 
 
-@require_POST
 @internal_user_required
+@require_POST
 def record_evidence_detach(request, kind: str, slug: str, link_id: int):
     kind = _kind(kind)
     _require(request.user, "cooperation.delete_recordevidence")
@@ -520,8 +535,8 @@ def trash(request):
     return render(request, "cooperation/records/trash.html", {"page": page, "rows": rows})
 
 
-@require_POST
 @internal_user_required
+@require_POST
 def trash_restore(request, model: str, pk: int):
     kind = _kind(model)
     _require(request.user, f"cooperation.delete_{kind.name}")

@@ -464,3 +464,47 @@ def test_edit_without_a_version_is_refused(client, analyst):
 
     assert response.status_code == 200
     assert Agreement.objects.get(pk=record.pk).title == record.title
+
+
+def test_edit_of_a_record_trashed_meanwhile_keeps_the_input(client, analyst, curator):
+    record = AgreementFactory()
+    client.force_login(analyst)
+    data = form_data(client.get(_edit_url(record)).context["form"])
+    tracked_delete(instance=record, user=curator)
+
+    response = client.post(_edit_url(record), {**data, "summary": "Carefully typed"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "in the trash" in html and "Carefully typed" in html
+    assert client.get(_edit_url(record)).status_code == 404
+
+
+def test_edit_conflict_reapply_with_invalid_input_shows_the_conflict_again(
+    client, analyst, other_analyst
+):
+    record = AgreementFactory(title="Original")
+    client.force_login(analyst)
+    mine = form_data(client.get(_edit_url(record)).context["form"])
+    tracked_update(instance=record, user=other_analyst, data={"title": "T"}, expected_version=1)
+
+    response = client.post(
+        _edit_url(record), {**mine, "title": "", "summary": "Keep me", "reapply": "1"}
+    )
+
+    assert response.status_code == 200
+    assert "title" in response.context["form"].errors
+    assert "Keep me" in response.content.decode()
+    assert "Nothing you typed was saved" in response.content.decode()
+    assert Agreement.objects.get(pk=record.pk).title == "T"
+
+
+def test_edit_conflict_comparison_is_not_shown_for_an_unchanged_record(client, analyst):
+    record = AgreementFactory()
+    client.force_login(analyst)
+    data = form_data(client.get(_edit_url(record)).context["form"])
+
+    response = client.post(_edit_url(record), {**data, "title": "Mine"})
+
+    assert response.status_code == 302
+    assert Agreement.objects.get(pk=record.pk).title == "Mine"

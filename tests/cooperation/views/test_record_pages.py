@@ -278,3 +278,60 @@ def test_evidence_detach_only_detaches_links_of_this_record(client, curator, ana
 
     assert response.status_code == 404
     assert RecordEvidence.objects.filter(pk=link.pk).exists()
+
+
+def _every_url(record, link_id: int, history_id: int) -> list[str]:
+    name = record._meta.model_name
+    urls = [reverse(f"cooperation:{name}_create")]
+    for page in ("detail", "edit", "history", "delete", "visibility"):
+        urls.append(_url(record, page))
+    urls.append(
+        reverse(
+            f"cooperation:{name}_restore", kwargs={"slug": record.slug, "history_id": history_id}
+        )
+    )
+    urls.append(
+        reverse(
+            f"cooperation:{name}_evidence_detach", kwargs={"slug": record.slug, "link_id": link_id}
+        )
+    )
+    return urls
+
+
+@pytest.mark.parametrize("kind", FACTORIES)
+def test_every_record_page_redirects_anonymous_and_refuses_partners(client, partner, analyst, kind):
+    record = FACTORIES[kind]()
+    link = evidence_attach(record=record, excerpt=ExcerptFactory(), user=analyst)
+    history_id = record.history.first().history_id
+    urls = [
+        *_every_url(record, link.pk, history_id),
+        reverse("cooperation:trash"),
+        reverse("cooperation:trash_restore", kwargs={"model": kind, "pk": record.pk}),
+    ]
+
+    for url in urls:
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("login")), url
+    client.force_login(partner)
+    for url in urls:
+        for method in (client.get, client.post):
+            assert method(url).status_code in (403, 405), url
+    assert type(record).objects.get(pk=record.pk).version == 1
+    assert RecordEvidence.objects.filter(pk=link.pk).exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "-3"])
+def test_a_garbage_version_is_refused_as_stale_not_a_500(client, curator, value):
+    record = AgreementFactory()
+    client.force_login(curator)
+
+    response = client.post(
+        _url(record, "visibility"), {"visibility": Visibility.PUBLISHED, "expected_version": value}
+    )
+    delete = client.post(_url(record, "delete"), {"expected_version": value})
+
+    assert response.status_code == 302 and delete.status_code == 302
+    stored = Agreement.objects.get(pk=record.pk)
+    assert (stored.visibility, stored.is_deleted) == (Visibility.INTERNAL, False)
