@@ -76,6 +76,10 @@ class RecordForm(forms.ModelForm):
         queryset=Excerpt.objects.select_related("source"),
         widget=forms.HiddenInput,
         required=False,
+        error_messages={
+            "invalid_choice": "The passage to attach is no longer available (it may be in the "
+            "trash). Start again from the source, or create the record without it."
+        },
     )
     evidence_note = forms.CharField(
         label="What the passage shows",

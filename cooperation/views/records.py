@@ -276,7 +276,7 @@ def record_create(request, kind: str):
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
-                messages.success(request, f"{kind.model._meta.verbose_name.capitalize()} created.")
+                messages.success(request, f"{kind.label} created.")
                 return redirect(record.get_absolute_url())
         excerpt = form.cleaned_data.get("excerpt") if hasattr(form, "cleaned_data") else excerpt
     else:

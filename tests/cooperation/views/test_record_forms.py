@@ -292,6 +292,7 @@ def test_create_with_a_trashed_excerpt_creates_nothing(client, analyst, curator)
     )
 
     assert response.status_code == 200
+    assert "no longer available" in response.content.decode()
     assert Challenge.objects.count() == 0
 
 
