@@ -272,6 +272,10 @@ class Conflict:
     merged: dict  # form initial: latest values with this person's own changes on top
     reapplied: list[str]  # labels of the fields this person changed
 
+    @property
+    def differing(self) -> list[str]:
+        return [row.label for row in self.rows if row.differs]
+
 
 def conflict(
     current: Record, cleaned_data: dict, names: list[str], opened_version: int | None

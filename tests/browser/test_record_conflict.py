@@ -12,6 +12,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from cooperation.models import Agreement
@@ -34,8 +35,13 @@ def chromium(monkeypatch):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # ORM calls made while Playwright's loop runs get connections of their own
+            # (asgiref contexts); close them, or PostgreSQL cannot drop the test database.
+            connections.close_all()
 
 
 def _signed_in_page(browser, live_server, user):

@@ -396,6 +396,7 @@ def test_edit_conflict_shows_both_versions_and_overwrites_nothing(client, analys
     assert rows["summary"].you_changed and rows["summary"].differs
     assert (rows["actors"].theirs, rows["actors"].yours) == ("India", "—")
     assert "≠ Differs" in html  # marked by a word, not colour alone
+    assert "Fields that differ: <strong>Title, Summary, Actors</strong>" in html
     # The person's input is still in the form.
     assert "My summary" in html
     assert response.context["form"]["summary"].value() == "My summary"

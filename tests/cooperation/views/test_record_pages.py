@@ -335,3 +335,18 @@ def test_a_garbage_version_is_refused_as_stale_not_a_500(client, curator, value)
     assert response.status_code == 302 and delete.status_code == 302
     stored = Agreement.objects.get(pk=record.pk)
     assert (stored.visibility, stored.is_deleted) == (Visibility.INTERNAL, False)
+
+
+def test_record_detail_leaves_out_linked_records_in_the_trash(client, analyst, curator):
+    from cooperation.services import tracked_delete
+
+    agreement = AgreementFactory()
+    kept = DealFactory(title="Kept deal", governed_by=[agreement])
+    gone = DealFactory(title="Trashed deal", governed_by=[agreement])
+    tracked_delete(instance=gone, user=curator)
+    client.force_login(analyst)
+
+    html = client.get(agreement.get_absolute_url()).content.decode()
+
+    assert kept.title in html
+    assert gone.title not in html
