@@ -233,7 +233,14 @@ def is_overdue(recommendation: Recommendation) -> bool:
 @internal_user_required
 def record_detail(request, kind: str, slug: str):
     kind = _kind(kind)
-    record = get_object_or_404(_detail_queryset(kind), slug=slug)
+    record = _detail_queryset(kind).filter(slug=slug).first()
+    if record is None:
+        # A duplicate merged away keeps its address: old links lead to the record kept.
+        merged = kind.model.all_objects.filter(slug=slug, merged_into__isnull=False).first()
+        if merged is not None and not merged.merged_into.is_deleted:
+            messages.info(request, f"“{merged.title}” was merged into this {kind.label.lower()}.")
+            return redirect(merged.merged_into.get_absolute_url())
+        raise Http404("No such record.")
     context = {
         "kind": kind,
         "record": record,

@@ -317,6 +317,7 @@ def test_edit_each_kind_as_an_analyst(client, analyst, factory):
     client.force_login(analyst)
     page = client.get(_edit_url(record))
     data = {**form_data(page.context["form"]), "title": "Renamed", "topics": [topic.pk]}
+    assert "This form is now at version" not in page.content.decode()
 
     response = client.post(_edit_url(record), data)
 
@@ -429,6 +430,7 @@ def test_edit_conflict_reapply_gives_a_fresh_form_with_only_my_changes_on_top(
     assert values["actors"] == [str(india.pk)]
     assert values["summary"] == "My summary"  # mine on top
     assert reapplied.context["reapplied"] == ["Summary"]
+    assert "Your changes to <strong>Summary</strong> are filled in" in reapplied.content.decode()
     assert Agreement.objects.get(pk=record.pk).version == 2  # still nothing saved
 
     saved_response = client.post(_edit_url(record), values)

@@ -350,3 +350,17 @@ def test_record_detail_leaves_out_linked_records_in_the_trash(client, analyst, c
 
     assert kept.title in html
     assert gone.title not in html
+
+
+def test_a_merged_duplicates_address_leads_to_the_record_kept(client, analyst, curator):
+    from cooperation.services import record_merge
+
+    keep = AgreementFactory(title="Transfer Agreement")
+    duplicate = AgreementFactory(title="Transfer agreement (again)")
+    record_merge(keep=keep, duplicate=duplicate, user=curator)
+    client.force_login(analyst)
+
+    response = client.get(duplicate.get_absolute_url(), follow=True)
+
+    assert response.redirect_chain == [(keep.get_absolute_url(), 302)]
+    assert "was merged into this agreement" in response.content.decode()
