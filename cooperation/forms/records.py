@@ -55,10 +55,11 @@ def unique_slug(model: type[Record], title: str, *, exclude_pk: int | None = Non
 
 
 class Checkboxes(forms.CheckboxSelectMultiple):
-    """A labelled group of checkboxes: works without JavaScript, read as a fieldset."""
+    """A labelled group of checkboxes: works without JavaScript, read as a fieldset.
 
-    def __init__(self, attrs=None, choices=()):
-        super().__init__({"class": "checkbox-list", **(attrs or {})}, choices)
+    Styled through the `.field-choices` wrapper (records.css): attributes given here
+    would land on every checkbox too.
+    """
 
 
 class DateInput(forms.DateInput):
