@@ -198,3 +198,26 @@ def test_history_query_count_does_not_grow_with_versions(client, analyst):
 
     assert len(response.context["versions"]) == 13
     assert counts[0] == counts[1]
+
+
+def test_history_names_foreign_keys_and_dates_not_ids(client, analyst):
+    from tests.factories import DealFactory
+
+    japan, france = ActorFactory(name="Japan"), ActorFactory(name="France")
+    deal = DealFactory(supplier=japan)
+    tracked_update(
+        instance=deal,
+        user=analyst,
+        data={"supplier": france, "period_start": "2015-03-01", "status": "stalled"},
+        expected_version=1,
+    )
+    client.force_login(analyst)
+
+    latest = client.get(_history_url(deal)).context["versions"][0]
+
+    changes = {c.name: (c.before, c.after) for c in latest.changes}
+    assert changes == {
+        "supplier": ("Japan", "France"),
+        "period_start": ("—", "1 March 2015"),
+        "status": ("Proposed", "Stalled"),
+    }

@@ -364,3 +364,15 @@ def test_a_merged_duplicates_address_leads_to_the_record_kept(client, analyst, c
 
     assert response.redirect_chain == [(keep.get_absolute_url(), 302)]
     assert "was merged into this agreement" in response.content.decode()
+
+
+def test_agreement_signing_date_is_shown_only_as_precisely_as_known(client, analyst):
+    by_year = AgreementFactory(signed_on="2014-01-01", signed_on_precision="year")
+    by_day = AgreementFactory(signed_on="2014-09-01", signed_on_precision="day")
+    client.force_login(analyst)
+
+    year_html = client.get(by_year.get_absolute_url()).content.decode()
+    day_html = client.get(by_day.get_absolute_url()).content.decode()
+
+    assert "<dt>Signed</dt><dd>2014 <span" in year_html and "1 January 2014" not in year_html
+    assert "<dt>Signed</dt><dd>1 September 2014</dd>" in day_html
