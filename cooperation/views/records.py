@@ -1,68 +1,591 @@
-"""Record pages: detail, create, edit, history and restore, trash, publishing."""
+"""Record pages: detail, create, edit (with conflicts), history and restore, trash, publishing.
 
-from django.urls import path
+One set of views serves the four record kinds; each URL passes its `kind`. Every
+write is a service call; a refusal from a service becomes a form error, a
+message, or the 403 page, never a 500.
+"""
 
-from cooperation.views.placeholder import not_built
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import CharField, F, Prefetch, Value
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import internal_user_required
+from cooperation import record_versions
+from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES, DatePrecision, Visibility
+from cooperation.forms.records import RECORD_FORMS
+from cooperation.models import (
+    Agreement,
+    Challenge,
+    Deal,
+    Excerpt,
+    Recommendation,
+    Record,
+    RecordEvidence,
+)
+from cooperation.services import (
+    ConflictError,
+    evidence_detach,
+    record_set_visibility,
+    tracked_delete,
+    tracked_restore_version,
+    tracked_undelete,
+)
+from cooperation.services.common import describe_validation_error
+
+# Reading text shown on either side of an excerpt, at most, within its paragraph.
+CONTEXT_CHARS = 240
+TRASH_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One record kind as the pages see it: its model, URL prefix and what to load with it."""
+
+    model: type[Record]
+    prefix: str  # URL path segment and list name ("agreements")
+    select: tuple[str, ...] = ()
+    prefetch: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.model._meta.model_name
+
+    def url(self, page: str, **kwargs) -> str:
+        return reverse(f"cooperation:{self.name}_{page}", kwargs=kwargs)
+
+    def list_url(self) -> str:
+        return reverse(f"cooperation:{self.name}_list")
+
+    @property
+    def label(self) -> str:
+        return str(self.model._meta.verbose_name).capitalize()
+
+    @property
+    def plural(self) -> str:
+        return str(self.model._meta.verbose_name_plural).capitalize()
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind(Agreement, "agreements", prefetch=("parties", "governed_deals", "challenges")),
+        Kind(
+            Deal,
+            "deals",
+            select=("supplier", "recipient"),
+            prefetch=("governed_by", "challenges"),
+        ),
+        Kind(
+            Challenge,
+            "challenges",
+            prefetch=("affects_deals", "affects_agreements", "recommendations"),
+        ),
+        Kind(
+            Recommendation,
+            "recommendations",
+            select=("owner",),
+            prefetch=("addressed_to", "addresses"),
+        ),
+    )
+}
+
+
+def _kind(kind: str) -> Kind:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise Http404("No such kind of record.") from None
+
+
+def _require(user, permission: str) -> None:
+    if not user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _perms(user, kind: Kind) -> dict[str, bool]:
+    name = kind.name
+    return {
+        "can_add": user.has_perm(f"cooperation.add_{name}"),
+        "can_edit": user.has_perm(f"cooperation.change_{name}"),
+        "can_delete": user.has_perm(f"cooperation.delete_{name}"),
+        "can_publish": user.has_perm(kind.model.publish_permission),
+        "can_restore": user.has_perm("cooperation.restore_record")
+        and user.has_perm(f"cooperation.change_{name}"),
+        "can_detach": user.has_perm("cooperation.delete_recordevidence"),
+    }
+
+
+def _posted_version(request) -> int | None:
+    """The version a button's page showed; None when not sent.
+
+    Anything but a number can never match a version, so it is refused as stale.
+    """
+    raw = request.POST.get("expected_version", "").strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() else -1
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return fallback
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def _detail_queryset(kind: Kind):
+    evidence = RecordEvidence.objects.select_related("excerpt", "created_by").prefetch_related(
+        "excerpt__source"
+    )
+    records = kind.model.objects.select_related("created_by", "updated_by", *kind.select)
+    return records.prefetch_related(
+        "actors",
+        "topics",
+        *kind.prefetch,
+        Prefetch("evidence_links", queryset=evidence.order_by("excerpt__start", "pk")),
+    )
+
+
+def _paragraph_context(text: str, start: int, end: int) -> tuple[str, str, bool, bool]:
+    """Up to CONTEXT_CHARS of reading text either side of [start, end), kept in its paragraph."""
+    before = text[max(0, start - CONTEXT_CHARS) : start]
+    cut_before = start - CONTEXT_CHARS > 0
+    if "\n\n" in before:
+        before, cut_before = before.rsplit("\n\n", 1)[1], False
+    elif cut_before and " " in before:
+        before = before.split(" ", 1)[1]
+    after = text[end : end + CONTEXT_CHARS]
+    cut_after = end + CONTEXT_CHARS < len(text)
+    if "\n\n" in after:
+        after, cut_after = after.split("\n\n", 1)[0], False
+    elif cut_after and " " in after:
+        after = after.rsplit(" ", 1)[0]
+    return before, after, cut_before, cut_after
+
+
+@dataclass
+class EvidenceItem:
+    link: RecordEvidence
+    excerpt: Excerpt
+    quote: str
+    before: str
+    after: str
+    cut_before: bool
+    cut_after: bool
+
+
+def evidence_items(record: Record) -> list[EvidenceItem]:
+    """Each evidence excerpt as a person reads it, with some of the brief around it."""
+    items = []
+    for link in record.evidence_links.all():
+        excerpt = link.excerpt
+        reading = excerpt.source.reading
+        start, end = reading.to_reading(excerpt.start), reading.to_reading(excerpt.end)
+        before, after, cut_before, cut_after = _paragraph_context(reading.text, start, end)
+        items.append(
+            EvidenceItem(
+                link=link,
+                excerpt=excerpt,
+                quote=reading.text[start:end],
+                before=before,
+                after=after,
+                cut_before=cut_before,
+                cut_after=cut_after,
+            )
+        )
+    return items
+
+
+def _precise_date(value, precision: str) -> str:
+    """A date shown only as precisely as the evidence gives it (often only a year)."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return formats.date_format(value, "Y")
+    if precision == DatePrecision.MONTH:
+        return formats.date_format(value, "F Y")
+    return formats.date_format(value, "j F Y")
+
+
+def is_overdue(recommendation: Recommendation) -> bool:
+    return (
+        recommendation.target_date is not None
+        and recommendation.target_date < timezone.localdate()
+        and recommendation.status not in CLOSED_RECOMMENDATION_STATUSES
+    )
+
+
+@internal_user_required
+def record_detail(request, kind: str, slug: str):
+    kind = _kind(kind)
+    record = _detail_queryset(kind).filter(slug=slug).first()
+    if record is None:
+        # A duplicate merged away keeps its address: old links lead to the record kept.
+        merged = kind.model.all_objects.filter(slug=slug, merged_into__isnull=False).first()
+        if merged is not None and not merged.merged_into.is_deleted:
+            messages.info(request, f"“{merged.title}” was merged into this {kind.label.lower()}.")
+            return redirect(merged.merged_into.get_absolute_url())
+        raise Http404("No such record.")
+    context = {
+        "kind": kind,
+        "record": record,
+        "list_url": kind.list_url(),
+        "evidence": evidence_items(record),
+        "overdue": isinstance(record, Recommendation) and is_overdue(record),
+        "signed_on_display": _precise_date(
+            getattr(record, "signed_on", None), getattr(record, "signed_on_precision", "")
+        ),
+        "publish_to": Visibility.PUBLISHED,
+        "unpublish_to": Visibility.INTERNAL,
+        **_perms(request.user, kind),
+    }
+    return render(request, "cooperation/records/detail.html", context)
+
+
+# -- create and edit -------------------------------------------------------------------------
+
+
+def _excerpt_from_query(request):
+    raw = request.GET.get("excerpt", "")
+    if not raw.isdigit():
+        return None
+    return Excerpt.objects.select_related("source").filter(pk=int(raw)).first()
+
+
+@internal_user_required
+def record_create(request, kind: str):
+    kind = _kind(kind)
+    _require(request.user, f"cooperation.add_{kind.name}")
+    form_class = RECORD_FORMS[kind.model]
+    excerpt = _excerpt_from_query(request)
+    if request.GET.get("excerpt") and excerpt is None:
+        messages.warning(request, "That excerpt no longer exists; nothing will be attached.")
+    if request.method == "POST":
+        form = form_class(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                record = form.save()
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, f"{kind.label} created.")
+                return redirect(record.get_absolute_url())
+        excerpt = form.cleaned_data.get("excerpt") if hasattr(form, "cleaned_data") else excerpt
+    else:
+        form = form_class(user=request.user, initial={"excerpt": excerpt})
+    return render(
+        request,
+        "cooperation/records/form.html",
+        {"kind": kind, "form": form, "excerpt": excerpt, "creating": True},
+    )
+
+
+def _form_for_edit(kind: Kind, record: Record, user, **kwargs):
+    return RECORD_FORMS[kind.model](instance=record, user=user, **kwargs)
+
+
+@internal_user_required
+def record_edit(request, kind: str, slug: str):
+    kind = _kind(kind)
+    _require(request.user, f"cooperation.change_{kind.name}")
+    # A POST finds a record trashed meanwhile too, so the service can refuse it with the
+    # person's input still in the form; a GET of a trashed record is a 404.
+    record = get_object_or_404(
+        kind.model.all_objects if request.method == "POST" else kind.model.objects, slug=slug
+    )
+    context = {"kind": kind, "record": record, "creating": False}
+    if request.method != "POST":
+        form = _form_for_edit(kind, record, request.user)
+        return render(request, "cooperation/records/form.html", {**context, "form": form})
+
+    form = _form_for_edit(kind, record, request.user, data=request.POST)
+    if not form.is_valid():
+        if "reapply" in request.POST:
+            # Their input, edited on the conflict page, needs fixing before it can be re-applied.
+            return _conflict_page(request, kind, form, status=200)
+        return render(request, "cooperation/records/form.html", {**context, "form": form})
+    if "reapply" in request.POST:
+        return _reapplied_form(request, kind, form)
+    try:
+        saved = form.save()
+    except ConflictError:
+        return _conflict_page(request, kind, form, status=409)
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return render(request, "cooperation/records/form.html", {**context, "form": form})
+    if saved.version == form.cleaned_data["expected_version"]:
+        messages.info(request, "Nothing changed, so nothing was saved.")
+    else:
+        messages.success(request, f"Saved as version {saved.version}.")
+    return redirect(saved.get_absolute_url())
+
+
+def _fresh(kind: Kind, record: Record) -> Record:
+    """The record as saved now, links loaded, for comparing with what a person typed."""
+    fields = [f.name for f in kind.model._meta.many_to_many]
+    return kind.model.all_objects.prefetch_related(*fields).get(pk=record.pk)
+
+
+def _conflict_page(request, kind: Kind, form, *, status: int):
+    """Someone saved since this form was opened: nothing was saved; show both versions."""
+    current = _fresh(kind, form.instance)
+    names = [name for name in form._meta.fields if name in form.fields]
+    comparison = record_versions.conflict(
+        current, form.cleaned_data, names, form.cleaned_data.get("expected_version")
+    )
+    context = {
+        "kind": kind,
+        "record": current,
+        "form": form,
+        "comparison": comparison,
+        "opened_version": form.cleaned_data.get("expected_version"),
+        "current": current,
+    }
+    return render(request, "cooperation/records/conflict.html", context, status=status)
+
+
+def _reapplied_form(request, kind: Kind, form):
+    """A fresh form at the latest version, holding the latest values with this person's on top."""
+    current = _fresh(kind, form.instance)
+    names = [name for name in form._meta.fields if name in form.fields]
+    comparison = record_versions.conflict(
+        current, form.cleaned_data, names, form.cleaned_data.get("expected_version")
+    )
+    fresh = _form_for_edit(
+        kind,
+        current,
+        request.user,
+        initial={**comparison.merged, "expected_version": current.version},
+    )
+    context = {
+        "kind": kind,
+        "record": current,
+        "form": fresh,
+        "creating": False,
+        "reapplied": comparison.reapplied,
+    }
+    return render(request, "cooperation/records/form.html", context)
+
+
+# -- history and restore ---------------------------------------------------------------------
+
+
+@internal_user_required
+def record_history(request, kind: str, slug: str):
+    kind = _kind(kind)
+    record = get_object_or_404(kind.model.all_objects, slug=slug)
+    context = {
+        "kind": kind,
+        "record": record,
+        "versions": record_versions.timeline(record),
+        **_perms(request.user, kind),
+    }
+    return render(request, "cooperation/records/history.html", context)
+
+
+@internal_user_required
+def record_restore(request, kind: str, slug: str, history_id: int):
+    kind = _kind(kind)
+    _require(request.user, "cooperation.restore_record")
+    _require(request.user, f"cooperation.change_{kind.name}")
+    record = get_object_or_404(kind.model.objects, slug=slug)
+    rows = record_versions.history_rows(kind.model, record.pk, history_ids=[history_id])
+    if not rows:
+        raise Http404("No such version of this record.")
+    past = rows[0]
+    if request.method == "POST":
+        try:
+            restored = tracked_restore_version(
+                instance=record,
+                history_id=history_id,
+                user=request.user,
+                expected_version=_posted_version(request),
+            )
+        except ConflictError:
+            messages.error(
+                request,
+                "The record changed while you were looking at this version; check again.",
+            )
+            return redirect(request.path)
+        except ValidationError as exc:
+            messages.error(request, describe_validation_error(exc))
+            return redirect(kind.url("history", slug=record.slug))
+        messages.success(request, f"Version {past.version} restored as version {restored.version}.")
+        return redirect(restored.get_absolute_url())
+    current = _fresh(kind, record)
+    names = record_versions.compared_fields(kind.model)
+    now = record_versions.live_snapshot(current, names)
+    labeller = record_versions.Labeller(kind.model, names, [now, past.snapshot])
+    changes = record_versions.diff(labeller, now, past.snapshot)
+    if isinstance(record, Recommendation):
+        # Restoring never moves a status: that goes through the transition service.
+        changes = [c for c in changes if c.name != "status"]
+    context = {"kind": kind, "record": record, "past": past, "changes": changes}
+    return render(request, "cooperation/records/restore_confirm.html", context)
+
+
+# -- visibility, trash and evidence ----------------------------------------------------------
+
+
+@internal_user_required
+@require_POST
+def record_visibility(request, kind: str, slug: str):
+    kind = _kind(kind)
+    record = get_object_or_404(kind.model.objects, slug=slug)
+    visibility = request.POST.get("visibility", "")
+    try:
+        saved = record_set_visibility(
+            record=record,
+            user=request.user,
+            visibility=visibility,
+            expected_version=_posted_version(request),
+        )
+    except ConflictError:
+        messages.error(request, "Someone changed this record meanwhile; check it and try again.")
+    except ValidationError as exc:
+        messages.error(request, describe_validation_error(exc))
+    else:
+        messages.success(request, f"Visibility is now {saved.get_visibility_display().lower()}.")
+    return redirect(record.get_absolute_url())
+
+
+@internal_user_required
+def record_delete(request, kind: str, slug: str):
+    kind = _kind(kind)
+    _require(request.user, f"cooperation.delete_{kind.name}")
+    record = get_object_or_404(kind.model.objects, slug=slug)
+    if request.method == "POST":
+        try:
+            tracked_delete(
+                instance=record,
+                user=request.user,
+                expected_version=_posted_version(request),
+            )
+        except ConflictError:
+            messages.error(request, "Someone changed this record meanwhile; check it first.")
+            return redirect(record.get_absolute_url())
+        except ValidationError as exc:
+            messages.error(request, describe_validation_error(exc))
+            return redirect(record.get_absolute_url())
+        messages.success(
+            request,
+            f"“{record.title}” is in the trash. It can be restored from the trash page.",
+        )
+        return redirect(kind.list_url())
+    context = {"kind": kind, "record": record, "blocker": record.delete_blocker()}
+    return render(request, "cooperation/records/delete_confirm.html", context)
+
+
+@internal_user_required
+@require_POST
+def record_evidence_detach(request, kind: str, slug: str, link_id: int):
+    kind = _kind(kind)
+    _require(request.user, "cooperation.delete_recordevidence")
+    record = get_object_or_404(kind.model.objects, slug=slug)
+    link = get_object_or_404(
+        RecordEvidence.objects.select_related("excerpt"),
+        pk=link_id,
+        content_type=ContentType.objects.get_for_model(kind.model),
+        object_id=record.pk,
+    )
+    try:
+        evidence_detach(link=link, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, describe_validation_error(exc))
+    else:
+        messages.success(request, f"Detached {link.excerpt} (kept in history).")
+    return redirect(record.get_absolute_url())
+
+
+def _trash_kinds(user) -> list[Kind]:
+    return [kind for kind in KINDS.values() if user.has_perm(f"cooperation.delete_{kind.name}")]
+
+
+@internal_user_required
+def trash(request):
+    """Every kind's trashed records, newest first, one page at a time."""
+    kinds = _trash_kinds(request.user)
+    if not kinds:
+        raise PermissionDenied
+    parts = [
+        kind.model.all_objects.deleted()
+        .annotate(record_kind=Value(kind.name, output_field=CharField()), when=F("deleted_at"))
+        .values_list("record_kind", "pk", "when")
+        .order_by()
+        for kind in kinds
+    ]
+    combined = parts[0].union(*parts[1:], all=True).order_by("-when", "record_kind", "-pk")
+    page = Paginator(combined, TRASH_PAGE_SIZE).get_page(request.GET.get("page"))
+    wanted: dict[str, list[int]] = {}
+    for name, pk, _when in page.object_list:
+        wanted.setdefault(name, []).append(pk)
+    loaded = {
+        name: KINDS[name].model.all_objects.select_related("deleted_by", "merged_into").in_bulk(pks)
+        for name, pks in wanted.items()
+    }
+    rows = [(KINDS[name], loaded[name][pk]) for name, pk, _when in page.object_list]
+    return render(request, "cooperation/records/trash.html", {"page": page, "rows": rows})
+
+
+@internal_user_required
+@require_POST
+def trash_restore(request, model: str, pk: int):
+    kind = _kind(model)
+    _require(request.user, f"cooperation.delete_{kind.name}")
+    record = get_object_or_404(kind.model.all_objects, pk=pk)
+    try:
+        restored = tracked_undelete(instance=record, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, describe_validation_error(exc))
+    else:
+        messages.success(request, f"Restored “{restored.title}” from the trash.")
+    return redirect(_safe_next(request, reverse("cooperation:trash")))
+
+
+# -- URLs ------------------------------------------------------------------------------------
+
+
+def _kind_urls(kind: Kind) -> list:
+    p, n, k = kind.prefix, kind.name, {"kind": kind.name}
+    return [
+        path(f"{p}/new/", record_create, k, name=f"{n}_create"),
+        path(f"{p}/<slug:slug>/", record_detail, k, name=f"{n}_detail"),
+        path(f"{p}/<slug:slug>/edit/", record_edit, k, name=f"{n}_edit"),
+        path(f"{p}/<slug:slug>/history/", record_history, k, name=f"{n}_history"),
+        path(
+            f"{p}/<slug:slug>/history/<int:history_id>/restore/",
+            record_restore,
+            k,
+            name=f"{n}_restore",
+        ),
+        path(f"{p}/<slug:slug>/delete/", record_delete, k, name=f"{n}_delete"),
+        path(f"{p}/<slug:slug>/visibility/", record_visibility, k, name=f"{n}_visibility"),
+        path(
+            f"{p}/<slug:slug>/evidence/<int:link_id>/detach/",
+            record_evidence_detach,
+            k,
+            name=f"{n}_evidence_detach",
+        ),
+    ]
+
 
 urlpatterns = [
-    path("agreements/new/", not_built, name="agreement_create"),
-    path("agreements/<slug:slug>/", not_built, name="agreement_detail"),
-    path("agreements/<slug:slug>/edit/", not_built, name="agreement_edit"),
-    path("agreements/<slug:slug>/history/", not_built, name="agreement_history"),
-    path(
-        "agreements/<slug:slug>/history/<int:history_id>/restore/",
-        not_built,
-        name="agreement_restore",
-    ),
-    path("agreements/<slug:slug>/delete/", not_built, name="agreement_delete"),
-    path("agreements/<slug:slug>/visibility/", not_built, name="agreement_visibility"),
-    path(
-        "agreements/<slug:slug>/evidence/<int:link_id>/detach/",
-        not_built,
-        name="agreement_evidence_detach",
-    ),
-    path("deals/new/", not_built, name="deal_create"),
-    path("deals/<slug:slug>/", not_built, name="deal_detail"),
-    path("deals/<slug:slug>/edit/", not_built, name="deal_edit"),
-    path("deals/<slug:slug>/history/", not_built, name="deal_history"),
-    path("deals/<slug:slug>/history/<int:history_id>/restore/", not_built, name="deal_restore"),
-    path("deals/<slug:slug>/delete/", not_built, name="deal_delete"),
-    path("deals/<slug:slug>/visibility/", not_built, name="deal_visibility"),
-    path(
-        "deals/<slug:slug>/evidence/<int:link_id>/detach/", not_built, name="deal_evidence_detach"
-    ),
-    path("challenges/new/", not_built, name="challenge_create"),
-    path("challenges/<slug:slug>/", not_built, name="challenge_detail"),
-    path("challenges/<slug:slug>/edit/", not_built, name="challenge_edit"),
-    path("challenges/<slug:slug>/history/", not_built, name="challenge_history"),
-    path(
-        "challenges/<slug:slug>/history/<int:history_id>/restore/",
-        not_built,
-        name="challenge_restore",
-    ),
-    path("challenges/<slug:slug>/delete/", not_built, name="challenge_delete"),
-    path("challenges/<slug:slug>/visibility/", not_built, name="challenge_visibility"),
-    path(
-        "challenges/<slug:slug>/evidence/<int:link_id>/detach/",
-        not_built,
-        name="challenge_evidence_detach",
-    ),
-    path("recommendations/new/", not_built, name="recommendation_create"),
-    path("recommendations/<slug:slug>/", not_built, name="recommendation_detail"),
-    path("recommendations/<slug:slug>/edit/", not_built, name="recommendation_edit"),
-    path("recommendations/<slug:slug>/history/", not_built, name="recommendation_history"),
-    path(
-        "recommendations/<slug:slug>/history/<int:history_id>/restore/",
-        not_built,
-        name="recommendation_restore",
-    ),
-    path("recommendations/<slug:slug>/delete/", not_built, name="recommendation_delete"),
-    path("recommendations/<slug:slug>/visibility/", not_built, name="recommendation_visibility"),
-    path(
-        "recommendations/<slug:slug>/evidence/<int:link_id>/detach/",
-        not_built,
-        name="recommendation_evidence_detach",
-    ),
-    path("trash/", not_built, name="trash"),
-    path("trash/<str:model>/<int:pk>/restore/", not_built, name="trash_restore"),
+    *(pattern for kind in KINDS.values() for pattern in _kind_urls(kind)),
+    path("trash/", trash, name="trash"),
+    path("trash/<str:model>/<int:pk>/restore/", trash_restore, name="trash_restore"),
 ]

@@ -1,0 +1,299 @@
+"""Create and edit forms for the four record kinds.
+
+The forms validate and present; `save()` hands the cleaned values to the services
+(`tracked_create`/`tracked_update`, `recommendation_create`), which check
+permissions and the version under a row lock. An edit carries the version it was
+opened at, so a stale save raises `ConflictError` instead of overwriting.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from cooperation.choices import Visibility
+from cooperation.models import (
+    Actor,
+    Agreement,
+    Challenge,
+    Deal,
+    Excerpt,
+    Recommendation,
+    Record,
+    Topic,
+)
+from cooperation.selectors import internal_users
+from cooperation.services import (
+    evidence_attach,
+    recommendation_create,
+    tracked_create,
+    tracked_update,
+)
+
+RECORD_FIELDS = ("title", "slug", "summary", "visibility", "actors", "topics")
+SLUG_MAX = Record._meta.get_field("slug").max_length
+
+
+def unique_slug(model: type[Record], title: str, *, exclude_pk: int | None = None) -> str:
+    """A slug from `title`, unique among every record of the kind, trash included.
+
+    The trash keeps its slugs (a restored record keeps its address), so a new record
+    cannot take one.
+    """
+    base = slugify(title)[: SLUG_MAX - 6].strip("-") or model._meta.model_name
+    taken = set(
+        model.all_objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+class Checkboxes(forms.CheckboxSelectMultiple):
+    """A labelled group of checkboxes: works without JavaScript, read as a fieldset.
+
+    Styled through the `.field-choices` wrapper (records.css): attributes given here
+    would land on every checkbox too.
+    """
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class RecordForm(forms.ModelForm):
+    """What every record kind's form shares: version, slug, visibility, evidence on create."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    excerpt = forms.ModelChoiceField(
+        queryset=Excerpt.objects.select_related("source"),
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={
+            "invalid_choice": "The passage to attach is no longer available (it may be in the "
+            "trash). Start again from the source, or create the record without it."
+        },
+    )
+    evidence_note = forms.CharField(
+        label="What the passage shows",
+        max_length=500,
+        required=False,
+        help_text="Optional: saved with the evidence link.",
+    )
+
+    class Meta:
+        widgets = {
+            "actors": Checkboxes,
+            "topics": Checkboxes,
+            "summary": forms.Textarea(attrs={"rows": 5}),
+        }
+        labels = {"slug": "Address (slug)"}
+        help_texts = {
+            "slug": "Part of the page address. Left empty, it is made from the title.",
+            "summary": "Markdown is allowed.",
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["slug"].required = False
+        self.fields["actors"].queryset = Actor.objects.order_by("name")
+        self.fields["topics"].queryset = Topic.objects.order_by("name")
+        for name, f in self.fields.items():
+            if isinstance(f.widget, forms.CheckboxSelectMultiple):
+                f.help_text = f.help_text or "Tick every one that applies."
+            if name.endswith(("_on", "_date", "_start", "_end")):
+                f.widget = DateInput()
+        self._limit_visibility()
+        if self.is_editing:
+            self.fields["expected_version"].required = True
+            del self.fields["excerpt"], self.fields["evidence_note"]
+            if not self.is_bound:
+                self.initial.setdefault("expected_version", self.instance.version)
+
+    @property
+    def is_editing(self) -> bool:
+        return self.instance.pk is not None
+
+    def _limit_visibility(self) -> None:
+        """Publishing is a curator's act; an analyst picks between draft and internal."""
+        if self.user.has_perm(self._meta.model.publish_permission):
+            return
+        current = self.instance.visibility if self.is_editing else None
+        if current == Visibility.PUBLISHED:
+            # Unpublishing is a curator's act too: the field stays as it is.
+            del self.fields["visibility"]
+            return
+        self.fields["visibility"].choices = [
+            (value, label) for value, label in Visibility.choices if value != Visibility.PUBLISHED
+        ]
+        self.fields["visibility"].help_text = "A curator publishes records for partners."
+
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug", "")
+        model = self._meta.model
+        if not slug:
+            return slug  # made from the title in clean(), once the title is known
+        clash = model.all_objects.filter(slug=slug).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(
+                "Another %(kind)s (perhaps in the trash) has this address; choose another.",
+                params={"kind": model._meta.verbose_name},
+            )
+        return slug
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("slug") and cleaned.get("title") and "slug" not in self.errors:
+            cleaned["slug"] = unique_slug(
+                self._meta.model, cleaned["title"], exclude_pk=self.instance.pk
+            )
+        return cleaned
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
+
+    # -- saving through the services --------------------------------------------------------
+
+    def save(self, commit=True):
+        """Create or update through the services; raises ConflictError on a stale edit."""
+        try:
+            if self.is_editing:
+                return tracked_update(
+                    instance=self.instance,
+                    user=self.user,
+                    data=self.service_data(),
+                    expected_version=self.cleaned_data["expected_version"],
+                )
+            with transaction.atomic():
+                record = self.create_record()
+                excerpt = self.cleaned_data.get("excerpt")
+                if excerpt is not None:
+                    evidence_attach(
+                        record=record,
+                        excerpt=excerpt,
+                        user=self.user,
+                        note=self.cleaned_data.get("evidence_note", ""),
+                    )
+                return record
+        except IntegrityError:
+            # Two people created the same address at the same moment: the later one retries.
+            raise ValidationError(
+                {"slug": "This address was just taken; choose another or leave it empty."}
+            ) from None
+
+    def create_record(self) -> Record:
+        return tracked_create(model=self._meta.model, user=self.user, data=self.service_data())
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Show a service's refusal beside the fields it names (or above the form)."""
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, exc)
+
+
+def _fields(*extra: str) -> list[str]:
+    return [*RECORD_FIELDS[:4], *extra, *RECORD_FIELDS[4:]]
+
+
+class AgreementForm(RecordForm):
+    class Meta(RecordForm.Meta):
+        model = Agreement
+        fields = _fields(
+            "kind", "status", "signed_on", "signed_on_precision", "in_force_on", "parties"
+        )
+        widgets = {**RecordForm.Meta.widgets, "parties": Checkboxes}
+        help_texts = RecordForm.Meta.help_texts
+        labels = RecordForm.Meta.labels
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parties"].queryset = Actor.objects.order_by("name")
+
+
+class DealForm(RecordForm):
+    class Meta(RecordForm.Meta):
+        model = Deal
+        fields = _fields(
+            "kind",
+            "status",
+            "supplier",
+            "recipient",
+            "system",
+            "period_start",
+            "period_end",
+            "governed_by",
+        )
+        widgets = {**RecordForm.Meta.widgets, "governed_by": Checkboxes}
+        help_texts = RecordForm.Meta.help_texts
+        labels = RecordForm.Meta.labels
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("supplier", "recipient"):
+            self.fields[name].queryset = Actor.objects.order_by("name")
+        self.fields["governed_by"].queryset = Agreement.objects.order_by("title")
+
+
+class ChallengeForm(RecordForm):
+    class Meta(RecordForm.Meta):
+        model = Challenge
+        fields = _fields("category", "severity", "affects_deals", "affects_agreements")
+        widgets = {
+            **RecordForm.Meta.widgets,
+            "affects_deals": Checkboxes,
+            "affects_agreements": Checkboxes,
+        }
+        help_texts = RecordForm.Meta.help_texts
+        labels = RecordForm.Meta.labels
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["affects_deals"].queryset = Deal.objects.order_by("title")
+        self.fields["affects_agreements"].queryset = Agreement.objects.order_by("title")
+
+
+class RecommendationForm(RecordForm):
+    """The status is never a form field: it moves only through the transition service."""
+
+    class Meta(RecordForm.Meta):
+        model = Recommendation
+        fields = _fields("priority", "owner", "target_date", "addressed_to", "addresses")
+        widgets = {
+            **RecordForm.Meta.widgets,
+            "addressed_to": Checkboxes,
+            "addresses": Checkboxes,
+        }
+        labels = {**RecordForm.Meta.labels, "addresses": "Challenges it answers"}
+        help_texts = RecordForm.Meta.help_texts
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = internal_users()
+        self.fields["addressed_to"].queryset = Actor.objects.order_by("name")
+        self.fields["addresses"].queryset = Challenge.objects.order_by("title")
+
+    def create_record(self) -> Record:
+        return recommendation_create(
+            user=self.user,
+            data=self.service_data(),
+            evidence_excerpt=self.cleaned_data.get("excerpt"),
+        )
+
+
+RECORD_FORMS: dict[type[Record], type[RecordForm]] = {
+    Agreement: AgreementForm,
+    Deal: DealForm,
+    Challenge: ChallengeForm,
+    Recommendation: RecommendationForm,
+}
