@@ -136,6 +136,15 @@ def test_select_a_passage_across_a_running_header_and_make_it_evidence(
     # The highlight is on the words, not on the header between them.
     expect(page.locator(f'#reading-text mark[data-excerpt="{excerpt.pk}"]')).to_have_count(2)
 
+    # And the record shows the passage as evidence, as it reads, with a way back to the text.
+    card.get_by_role("link", name=challenge.title).click()
+    evidence = page.get_by_role("article", name=f"Evidence from {seed_source.title}")
+    expect(evidence.locator("mark")).to_contain_text("high cost")
+    expect(evidence).to_contain_text("Cost comes first")
+    evidence.get_by_role("link", name="Read it in the brief").click()
+    expect(page).to_have_url(re.compile(rf"#excerpt-{excerpt.pk}$"))
+    expect(page.locator(f"mark#excerpt-{excerpt.pk}")).to_be_in_viewport()
+
 
 def test_make_evidence_for_a_new_record_goes_to_its_form_with_the_excerpt(
     page, context, live_server, seed_source
@@ -153,9 +162,18 @@ def test_make_evidence_for_a_new_record_goes_to_its_form_with_the_excerpt(
     expect(dialog.get_by_label("Record", exact=True)).to_be_hidden()
     dialog.get_by_role("button", name="Continue to the new record").click()
 
+    expect(page).to_have_url(re.compile(r"/challenges/new/\?excerpt=\d+$"))
     excerpt = Excerpt.objects.get(source=seed_source)
     assert excerpt.exact == "Infrastructure gap"
-    expect(page).to_have_url(re.compile(rf"/challenges/new/\?excerpt={excerpt.pk}$"))
+    assert page.url.endswith(f"?excerpt={excerpt.pk}")
+
+    # The new record's form carries the excerpt; saving it attaches the passage.
+    page.get_by_label("Title").fill("Infrastructure gap")
+    page.get_by_label("Category").select_option(label="Infrastructure")
+    page.get_by_role("button", name=re.compile(r"^(Create|Save)")).click()
+    evidence = page.get_by_role("article", name=f"Evidence from {seed_source.title}")
+    expect(evidence.locator("mark")).to_have_text(re.compile(r"Infrastructure gap"))
+    assert RecordEvidence.objects.get(excerpt=excerpt).record.title == "Infrastructure gap"
 
 
 def test_a_passage_can_be_quoted_without_a_mouse(page, context, live_server, seed_source):

@@ -16,8 +16,6 @@ from cooperation.models import Challenge, RecommendationStatusChange, StatusProp
 from tests.browser.conftest import log_in
 from tests.factories import AnalystFactory, ChallengeFactory, CuratorFactory, RecommendationFactory
 
-NEEDS_PAGES = pytest.mark.skip(reason="needs the records pages (edit form); enabled at merge")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -70,7 +68,6 @@ def test_analyst_can_only_propose_a_status_change(page, context, live_server):
     assert (proposal.to_status, proposal.proposed_by) == ("under_review", analyst)
 
 
-@NEEDS_PAGES
 def test_second_editor_of_a_record_sees_a_conflict_not_a_silent_overwrite(
     browser, live_server, transactional_db
 ):
