@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 CHROMIUM = Path(os.environ.get("CONTOURS_CHROMIUM", "/usr/bin/chromium"))
@@ -51,6 +52,9 @@ def browser():
             chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
             yield chromium
             chromium.close()
+    # ORM calls made while Playwright's loop ran may hold connections of their own;
+    # close them, or PostgreSQL cannot drop the test database at the end.
+    connections.close_all()
 
 
 @pytest.fixture

@@ -1,72 +1,44 @@
 """Browser: two people edit the same record; the second sees a conflict and re-applies.
 
-Drives Debian's Chromium (/usr/bin/chromium) through Playwright against the live
-server. Each person is signed in by a session cookie (logging in through the form
+Drives Debian's Chromium through Playwright against the live server (tests/browser/
+conftest.py). Each person is signed in by a session cookie (logging in through the form
 is another test's subject), so this test is only about the edit conflict.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
-from django.conf import settings
-from django.db import connections
-from django.test import Client
 
 from cooperation.models import Agreement
+from tests.browser.conftest import log_in
 from tests.factories import AgreementFactory, AnalystFactory, CuratorFactory
 
-CHROMIUM = os.environ.get("CONTOURS_CHROMIUM", "/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def chromium(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
-    # makes around it (factories, assertions) are plain synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+def signed_in(browser, live_server):
+    """Pages signed in as given users, each in a context of its own; closed after the test."""
+    contexts = []
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # ORM calls made while Playwright's loop runs get connections of their own
-            # (asgiref contexts); close them, or PostgreSQL cannot drop the test database.
-            connections.close_all()
+    def open_page(user):
+        context = browser.new_context()
+        contexts.append(context)
+        log_in(context, live_server, user)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
-def _signed_in_page(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context()
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context.new_page()
-
-
-def test_second_editor_sees_both_versions_and_reapplies_on_top(chromium, live_server):
+def test_second_editor_sees_both_versions_and_reapplies_on_top(signed_in, live_server):
     curator = CuratorFactory(full_name="Chandra Curator")
     analyst = AnalystFactory(full_name="Aiko Analyst")
     record = AgreementFactory(title="Original title", summary="Original summary")
     edit_url = f"{live_server.url}/agreements/{record.slug}/edit/"
-    first = _signed_in_page(chromium, live_server, curator)
-    second = _signed_in_page(chromium, live_server, analyst)
+    first = signed_in(curator)
+    second = signed_in(analyst)
 
     # Both open the form at version 1.
     first.goto(edit_url)

@@ -1,8 +1,7 @@
-"""In the browser: a curator moves a recommendation's status; two people edit one record.
+"""In the browser: a curator moves a recommendation's status; an analyst only proposes.
 
-Written against the URL contract (cooperation/urls.py): the transition form posts to
-`/recommendations/<slug>/transition/`, a record's edit form is `/<kind>/<slug>/edit/`.
-The forms are found by their action and field names, not by their wording.
+The status form on its own page (`/recommendations/<slug>/transition/`), as the board's
+"move" link opens it. The edit conflict has its own module (test_record_conflict.py).
 """
 
 from __future__ import annotations
@@ -12,9 +11,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from cooperation.models import Challenge, RecommendationStatusChange, StatusProposal
+from cooperation.models import RecommendationStatusChange, StatusProposal
 from tests.browser.conftest import log_in
-from tests.factories import AnalystFactory, ChallengeFactory, CuratorFactory, RecommendationFactory
+from tests.factories import AnalystFactory, CuratorFactory, RecommendationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,37 +65,3 @@ def test_analyst_can_only_propose_a_status_change(page, context, live_server):
     assert recommendation.status == "proposed"  # nothing moves until a curator decides
     proposal = StatusProposal.objects.get(recommendation=recommendation)
     assert (proposal.to_status, proposal.proposed_by) == ("under_review", analyst)
-
-
-def test_second_editor_of_a_record_sees_a_conflict_not_a_silent_overwrite(
-    browser, live_server, transactional_db
-):
-    challenge = ChallengeFactory(title="High cost", summary="As the brief says.")
-    edit_url = f"{live_server.url}/challenges/{challenge.slug}/edit/"
-    first, second = (browser.new_context() for _ in range(2))
-    try:
-        log_in(first, live_server, AnalystFactory())
-        log_in(second, live_server, AnalystFactory())
-        first_page, second_page = first.new_page(), second.new_page()
-        first_page.goto(edit_url)
-        second_page.goto(edit_url)  # both forms now hold version 1
-
-        first_page.locator("input[name=title]").fill("High cost of equipment")
-        first_page.locator("main form button[type=submit]").first.click()
-        expect(first_page).not_to_have_url(re.compile(r"/edit/$"))
-
-        second_page.locator("textarea[name=summary]").fill("My own summary, typed with care.")
-        second_page.locator("main form button[type=submit]").first.click()
-
-        expect(second_page.locator("main")).to_contain_text(
-            re.compile(r"conflict|changed by someone else", re.IGNORECASE)
-        )
-        # Nothing the second person typed is lost, and nothing was overwritten.
-        expect(second_page.locator("textarea[name=summary]").first).to_have_value(
-            "My own summary, typed with care."
-        )
-        stored = Challenge.objects.get(pk=challenge.pk)
-        assert (stored.title, stored.summary) == ("High cost of equipment", "As the brief says.")
-    finally:
-        first.close()
-        second.close()
