@@ -348,6 +348,7 @@ def test_reader_opens_the_notes_of_the_excerpt_it_is_asked_for(client, analyst):
     assert "On <em>alpha</em>" not in closed
     assert f'href="?notes={first.pk}#card-excerpt-{first.pk}">1 note: read or reply' in closed
     assert "On <em>alpha</em>" in opened
+    assert f'href="{reader_url(source)}#card-excerpt-{first.pk}">Close the notes' in opened
     assert "On beta" not in opened
     assert "On beta" not in ignored
 
