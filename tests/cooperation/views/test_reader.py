@@ -26,7 +26,7 @@ from tests.factories import (
     RecommendationFactory,
     SourceFactory,
 )
-from tests.utils import model_counts, normalise_space
+from tests.utils import make_pdf, model_counts, normalise_space
 
 pytestmark = pytest.mark.django_db
 
@@ -918,6 +918,18 @@ def test_import_shows_a_refused_file_as_a_form_error(client, analyst, name, data
     assert html.escape(message[0].upper() + message[1:]) in page
     assert 'value="Kept title"' in page
     assert not Source.objects.exists()
+
+
+def test_import_takes_a_pdf_and_its_title(client, analyst):
+    client.force_login(analyst)
+    pdf = make_pdf([["India and Japan", "agree on space."]], title="A PDF brief")
+
+    response = client.post(IMPORT_URL, {"file": SimpleUploadedFile("brief.pdf", pdf)})
+
+    source = Source.objects.get()
+    assert response.status_code == 302
+    assert (source.title, source.format) == ("A PDF brief", "pdf")
+    assert "agree on space." in source.text
 
 
 def test_import_refuses_a_text_already_imported(client, analyst, seed_source, seed_bytes):
