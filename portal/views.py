@@ -7,7 +7,6 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-
 logger = logging.getLogger(__name__)
 
 
