@@ -343,10 +343,17 @@ def _sort_headers(spec: ListSpec, filterset: SearchFilterSet, params) -> list[di
     return headers
 
 
-def _prepare_form(form, spec: ListSpec) -> None:
-    """Accessible widgets: a search box for `q`, date pickers with a label on each end."""
+def _prepare_form(form, spec: ListSpec) -> list[str]:
+    """Accessible widgets: a search box for `q`, date pickers with a label on each end.
+
+    Returns the errors of the values the form does not show (ordering, hidden filters).
+    """
+    hidden_errors = []
     for name in ("ordering", *spec.hidden_filters):
-        form.fields.pop(name, None)
+        if form.fields.pop(name, None) is not None and name in form.errors:
+            hidden_errors += [
+                f"{name.replace('_', ' ').capitalize()}: {e}" for e in form.errors[name]
+            ]
     for name, form_field in form.fields.items():
         widget = form_field.widget
         if name == "q":
@@ -361,6 +368,7 @@ def _prepare_form(form, spec: ListSpec) -> None:
                 if isinstance(sub, TextInput):
                     sub.input_type = "date"
                 sub.attrs["aria-label"] = f"{label} {end}"
+    return hidden_errors
 
 
 def _active_filters(filterset: SearchFilterSet) -> bool:
@@ -382,7 +390,7 @@ def list_view(request, *, key: str):
     filterset = filtered(spec, request)
     form = filterset.form
     rows = filterset.qs  # validates the form; invalid fields are left out and shown as errors
-    _prepare_form(form, spec)
+    hidden_errors = _prepare_form(form, spec)
     per_page = page_size(request)
     page = Paginator(rows, per_page).get_page(request.GET.get("page"))
     params = request.GET.copy()
@@ -399,6 +407,7 @@ def list_view(request, *, key: str):
         "search_field": form["q"],
         "other_fields": [form[name] for name in form.fields if name != "q"],
         "filters_active": _active_filters(filterset),
+        "hidden_errors": hidden_errors,
         "page_obj": page,
         "rows": page.object_list,
         "headers": _sort_headers(spec, filterset, params),
