@@ -1,6 +1,7 @@
 """Password forms whose save goes through accounts.services, so every change is on record."""
 
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.utils.functional import SimpleLazyObject
 
 from accounts.services import user_set_password
 
@@ -8,10 +9,22 @@ PASSWORD_CHANGED = "Password changed"
 PASSWORD_RESET = "Password reset by email link"
 
 
+def _concrete(user):
+    """request.user is a lazy wrapper; the service and its history need the User itself.
+
+    The same instance must be changed, so the view's update_session_auth_hash sees the
+    new password hash and keeps this session logged in.
+    """
+    if isinstance(user, SimpleLazyObject):
+        user.pk  # noqa: B018  (forces the wrapped user to load)
+        return user._wrapped
+    return user
+
+
 class PasswordChangeThroughServiceForm(PasswordChangeForm):
     def save(self, commit=True):
         return user_set_password(
-            user=self.user,
+            user=_concrete(self.user),
             password=self.cleaned_data["new_password1"],
             actor=self.user,
             reason=PASSWORD_CHANGED,
@@ -23,7 +36,7 @@ class PasswordResetThroughServiceForm(SetPasswordForm):
 
     def save(self, commit=True):
         return user_set_password(
-            user=self.user,
+            user=_concrete(self.user),
             password=self.cleaned_data["new_password1"],
             actor=self.user,
             reason=PASSWORD_RESET,

@@ -23,3 +23,11 @@ password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
     form_class=PasswordResetThroughServiceForm
 )
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view()
+
+
+def lockout_username(request, credentials) -> str | None:
+    """The name django-axes counts failures under: the email as typed, trimmed and lower-cased."""
+    raw = (credentials or {}).get("username")
+    if raw is None and request is not None:
+        raw = request.POST.get("username")
+    return raw.strip().lower() if raw else None

@@ -170,6 +170,10 @@ AXES_COOLOFF_TIME = env_int("CONTOURS_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The login form's field is "username" (it holds the email); failures count per address
+# whatever its case, so Ann@… and ann@… share one counter.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.views.lockout_username"
 
 # Inactivity timeout: a session ends this many minutes after its last request
 # (accounts/middleware.py refreshes the expiry at most every SESSION_IDLE_REFRESH_SECONDS).
