@@ -18,10 +18,12 @@ print(json.dumps({"MAILERS": settings.MAILERS, "FROM": settings.DEFAULT_FROM_EMA
 def _mail_settings(tmp_path, **env):
     env = clean_env(
         tmp_path,
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        DJANGO_SECRET_KEY="x" * 50,
-        EMAIL_HOST=None,
-        **env,
+        **{
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DJANGO_SECRET_KEY": "x" * 50,
+            "EMAIL_HOST": None,
+            **env,
+        },
     )
     return run_python(["-c", PRINT_MAIL], env)
 
