@@ -6,6 +6,7 @@ so who granted a role, and when, is on record.
 
 from __future__ import annotations
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -134,3 +135,18 @@ def user_update(*, user: User, data: dict, roles: list[str] | None = None, actor
     for name, value in data.items():
         setattr(user, name, value)
     return _save(user, roles=roles, kind=CHANGED, actor=actor, reason="Changed")
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str, actor=None, reason: str = "") -> User:
+    """Give `user` a new password, checked against the password validators.
+
+    The history row leaves the password hash out (User.history excludes it) but
+    records that a change happened, who made it, and how (changed or reset).
+    """
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    with history_paused(user):
+        user.save(update_fields=["password"])
+    write_history(user, kind=CHANGED, user=actor, reason=reason or "Password changed")
+    return user
