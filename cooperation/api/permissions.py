@@ -36,8 +36,8 @@ class ApiAccess(BasePermission):
             return False
         if is_internal(user):
             return True
-        if PARTNER in roles and getattr(view, "partner_may_create", False):
-            if view.action == "create":
-                return True
+        partner_note = getattr(view, "partner_may_create", False) and view.action == "create"
+        if PARTNER in roles and partner_note:
+            return True
         self.message = "Partners may only read, and post notes with a write-enabled token."
         return False

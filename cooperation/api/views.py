@@ -130,9 +130,9 @@ class ApiViewSet(viewsets.GenericViewSet):
         data = serializer_class(obj, context=self.get_serializer_context()).data
         etag = etag_for(obj, data)
         headers = {"ETag": etag, **(headers or {})}
-        if status_code == status.HTTP_200_OK and self.request.method in ("GET", "HEAD"):
-            if not_modified(self.request, etag):
-                return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        reading = status_code == status.HTTP_200_OK and self.request.method in ("GET", "HEAD")
+        if reading and not_modified(self.request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
         return Response(data, status=status_code, headers=headers)
 
     def list(self, request, *args, **kwargs):
