@@ -113,6 +113,17 @@ class ApiViewSet(viewsets.GenericViewSet):
         self.check_object_permissions(self.request, obj)
         return obj
 
+    def check_permissions(self, request):
+        # Throttle first: DRF checks permissions before throttles, so a client without
+        # credentials would get unlimited 401s. Anonymous clients count against their rate too.
+        self.check_throttles(request)
+        self._throttles_checked = True
+        super().check_permissions(request)
+
+    def check_throttles(self, request):
+        if not getattr(self, "_throttles_checked", False):
+            super().check_throttles(request)
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ("Authorization",))
