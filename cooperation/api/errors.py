@@ -14,7 +14,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -80,6 +80,11 @@ def api_exception_handler(exc, context):
         exc = exceptions.PermissionDenied(detail=str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, (OverflowError, DataError)):
+        # An id or number beyond what the database stores (e.g. ?author=10**30): bad input.
+        exc = exceptions.ValidationError(
+            {"non_field_errors": ["A number in the request is out of range."]}
+        )
     elif isinstance(exc, IntegrityError):
         # A uniqueness race the validators could not see (e.g. a slug taken meanwhile).
         logger.warning("Integrity error answered with 409: %s", exc)

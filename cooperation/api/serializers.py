@@ -332,8 +332,14 @@ class ChallengeSerializer(RecordSerializer):
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):
+    from_status = serializers.CharField(
+        read_only=True, help_text="Empty on the first row, when the recommendation was made."
+    )
     changed_by = serializers.SerializerMethodField()
-    evidence_excerpt = serializers.IntegerField(source="evidence_excerpt_id", read_only=True)
+    evidence_excerpt = serializers.IntegerField(
+        source="evidence_excerpt_id", read_only=True, allow_null=True
+    )
+    evidence_url = serializers.CharField(read_only=True, help_text="A URL, or empty.")
 
     class Meta:
         model = RecommendationStatusChange
@@ -355,7 +361,10 @@ class StatusChangeSerializer(serializers.ModelSerializer):
 
 class StatusProposalSerializer(serializers.ModelSerializer):
     proposed_by = serializers.SerializerMethodField()
-    evidence_excerpt = serializers.IntegerField(source="evidence_excerpt_id", read_only=True)
+    evidence_excerpt = serializers.IntegerField(
+        source="evidence_excerpt_id", read_only=True, allow_null=True
+    )
+    evidence_url = serializers.CharField(read_only=True, help_text="A URL, or empty.")
 
     class Meta:
         model = StatusProposal

@@ -91,7 +91,8 @@ class ApiViewSet(viewsets.GenericViewSet):
     model = None
     pagination_class = KeysetCursorPagination
     filter_backends = [DjangoFilterBackend]
-    lookup_value_regex = r"[0-9]+"
+    # Ids the database can hold (a longer one is simply not found, as JSON).
+    lookup_value_regex = r"[0-9]{1,18}"
     renderer_classes = [JSONRenderer]
 
     @property
