@@ -16,7 +16,8 @@ from functools import reduce
 from operator import or_
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import F, Q
+from django.db.models import F, FloatField, Q
+from django.db.models.functions import Cast
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -123,6 +124,14 @@ class KeysetCursorPagination(BasePagination):
         self.request = request
         size = self.get_page_size(request)
         keys = order_keys(queryset)
+        for index, key in enumerate(keys):
+            annotation = queryset.query.annotations.get(key.name)
+            if annotation is not None and isinstance(annotation.output_field, FloatField):
+                # PostgreSQL ranks are `real`; read back as a double the value compares equal
+                # to itself, so the cursor's "same rank" branch finds the row it came from.
+                alias = f"cursor_key_{index}"
+                queryset = queryset.annotate(**{alias: Cast(key.name, FloatField())})
+                key.name = alias
         queryset = queryset.order_by(*(key.order() for key in keys))
         values = self._decode(request, keys)
         if values is not None:
