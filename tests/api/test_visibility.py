@@ -134,3 +134,16 @@ def test_trashed_records_are_404_for_everyone(world, curator):
     agreement = world.records["agreements"]["internal"]
     tracked_delete(instance=agreement, user=curator)
     assert client_for(curator).get(f"/api/v1/agreements/{agreement.pk}/").status_code == 404
+
+
+def test_filters_never_reveal_what_a_partner_cannot_see(world, partner, analyst):
+    hidden = world.records["agreements"]["internal"]
+    shown = world.records["agreements"]["published"]
+    partner_client, analyst_client = client_for(partner), client_for(analyst)
+    for slug, partner_status in ((hidden.slug, 400), ("never-existed", 400), (shown.slug, 200)):
+        response = partner_client.get("/api/v1/deals/", {"governed_by": slug})
+        assert response.status_code == partner_status, slug
+    assert analyst_client.get("/api/v1/deals/", {"governed_by": hidden.slug}).status_code == 200
+    internal_source = world.internal_source.pk
+    assert partner_client.get("/api/v1/excerpts/", {"source": internal_source}).status_code == 400
+    assert analyst_client.get("/api/v1/excerpts/", {"source": internal_source}).status_code == 200
