@@ -213,6 +213,7 @@ def document(
     list_serializer=None,
 ):
     """@extend_schema_view for a resource: summaries, headers and the error responses."""
+    a_noun = f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
     views = {
         "list": extend_schema(
             summary=f"List {plural}",
@@ -222,6 +223,7 @@ def document(
         ),
         "retrieve": extend_schema(
             summary=f"Read one {noun}",
+            description="A strong ETag comes with it; send it back in If-None-Match for a 304.",
             parameters=[IF_NONE_MATCH],
             responses={200: serializer, 304: NOT_MODIFIED, **READ_ERRORS},
         ),
@@ -235,24 +237,29 @@ def document(
     if writable:
         views.update(
             create=extend_schema(
-                summary=f"Create a {noun}",
+                summary=f"Create {a_noun}",
+                description="Staff only (partners: notes only, with a write-enabled token).",
                 request=request or serializer,
                 responses={201: serializer, **WRITE_ERRORS},
             ),
             update=extend_schema(
-                summary=f"Replace a {noun}",
+                summary=f"Replace {a_noun}",
+                description="Needs If-Match with the current ETag: 428 without, 412 if stale.",
                 parameters=[IF_MATCH],
                 request=update_request or serializer,
                 responses={200: serializer, **CONDITIONAL_ERRORS},
             ),
             partial_update=extend_schema(
-                summary=f"Change a {noun}",
+                summary=f"Change {a_noun}",
+                description="Only the fields sent change. Needs If-Match: 428 without, 412 if "
+                "stale.",
                 parameters=[IF_MATCH],
                 request=update_request or serializer,
                 responses={200: serializer, **CONDITIONAL_ERRORS},
             ),
             destroy=extend_schema(
-                summary=f"Move a {noun} to the trash",
+                summary=f"Move {a_noun} to the trash",
+                description="Nothing is hard-deleted; curators can restore it. Needs If-Match.",
                 parameters=[IF_MATCH],
                 responses={204: None, **CONDITIONAL_ERRORS},
             ),
@@ -486,6 +493,8 @@ class RecommendationViewSet(RecordViewSet):
 
     @extend_schema(
         summary="A recommendation's status timeline and saved versions",
+        description="Every status change (all readers) and every saved version (staff only: "
+        "earlier versions may hold unpublished drafts).",
         responses={200: s.RecommendationHistorySerializer, **READ_ERRORS},
     )
     @action(detail=True, methods=["get"])
