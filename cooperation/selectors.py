@@ -27,8 +27,10 @@ from cooperation.models import (
     Actor,
     Annotation,
     Challenge,
+    Excerpt,
     Recommendation,
     Record,
+    RecordEvidence,
     Source,
     StatusProposal,
     Topic,
@@ -328,3 +330,60 @@ def open_items_for(user, *, limit: int = DASHBOARD_LIMIT) -> dict:
     if user.has_perm("cooperation.decide_statusproposal"):
         items["to_decide"] = list(open_proposals.order_by("proposed_at", "pk")[:limit])
     return items
+
+
+# ---- What each user may read (the API applies these; partners see published things only) ----
+
+
+def records_visible_to(user, model: type[Record]):
+    """Live records of `model` the user may read: everything internal, or published only."""
+    queryset = model.objects.all()
+    if is_internal(user):
+        return queryset
+    return queryset.filter(visibility=Visibility.PUBLISHED)
+
+
+def sources_visible_to(user):
+    """Partners read published sources only; a source's full text is never shown by accident."""
+    if is_internal(user):
+        return Source.objects.all()
+    return Source.objects.filter(visibility=Visibility.PUBLISHED)
+
+
+def _evidence_for_published_records():
+    """Live evidence links whose record is live and published, across the four kinds."""
+    condition = Q()
+    for model in RECORD_MODELS:
+        condition |= Q(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=model.objects.filter(visibility=Visibility.PUBLISHED).values("pk"),
+        )
+    return RecordEvidence.objects.filter(condition)
+
+
+def excerpts_visible_to(user):
+    """Partners read an excerpt when its source is published or it backs a published record.
+
+    The quote a published record cites is part of that record; the rest of an
+    unpublished brief is not.
+    """
+    if is_internal(user):
+        return Excerpt.objects.all()
+    return Excerpt.objects.filter(
+        Q(source__visibility=Visibility.PUBLISHED, source__deleted_at__isnull=True)
+        | Q(pk__in=_evidence_for_published_records().values("excerpt_id"))
+    )
+
+
+def api_annotations_visible_to(user, queryset=None):
+    """`annotations_visible_to`, and for partners only notes on things they can see."""
+    queryset = annotations_visible_to(user, queryset)
+    if is_internal(user):
+        return queryset
+    on_visible = Q(excerpt__in=excerpts_visible_to(user).values("pk"))
+    for model in RECORD_MODELS:
+        on_visible |= Q(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=records_visible_to(user, model).values("pk"),
+        )
+    return queryset.filter(on_visible)
