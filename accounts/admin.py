@@ -1,7 +1,7 @@
 """Admin for users and partner organisations. Role changes go through accounts.services."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
@@ -9,13 +9,17 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import Organisation, User
+from accounts.models import ApiToken, Organisation, User
 from accounts.roles import ROLES, roles_of
 from accounts.services import (
+    MAX_TOKEN_DAYS,
+    api_token_create,
+    api_token_revoke,
     organisation_create,
     organisation_update,
     user_create,
     user_update,
+    validate_api_token,
     validate_roles,
 )
 from cooperation.admin.base import HistoryViewOnlyMixin
@@ -157,3 +161,113 @@ class OrganisationAdmin(HistoryViewOnlyMixin, SimpleHistoryAdmin):
     @admin.display(description=_("members"), ordering="member_total")
     def member_count(self, organisation):
         return organisation.member_total
+
+
+class ApiTokenCreationForm(forms.ModelForm):
+    expires_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_TOKEN_DAYS,
+        help_text=_("Leave empty for a token that does not expire."),
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name", "can_write")
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            validate_api_token(
+                user=cleaned.get("user"),
+                name=cleaned.get("name", ""),
+                expires_days=cleaned.get("expires_days"),
+            )
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        return cleaned
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(HistoryViewOnlyMixin, SimpleHistoryAdmin):
+    """Tokens are made here (the plaintext is shown once, in a message) and revoked one by one.
+
+    The stored hash is never shown; an existing token cannot be edited, only revoked.
+    """
+
+    list_display = (
+        "name",
+        "prefix",
+        "user",
+        "organisation",
+        "can_write",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("can_write", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("name", "prefix", "user__email")
+    list_select_related = ("user__organisation",)
+    autocomplete_fields = ("user",)
+    actions = ["revoke_selected"]
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "can_write",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+
+    @admin.display(description=_("organisation"))
+    def organisation(self, token):
+        return token.user.organisation or "—"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenCreationForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("user", "name", "can_write", "expires_days")
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing about a token changes except by revoking it
+        token, plaintext = api_token_create(
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            can_write=form.cleaned_data.get("can_write", False),
+            expires_days=form.cleaned_data.get("expires_days"),
+            actor=request.user,
+        )
+        obj.pk = token.pk
+        obj._state.adding = False
+        self.message_user(
+            request,
+            _("Token created. Copy it now, it will not be shown again: %(token)s")
+            % {"token": plaintext},
+            messages.WARNING,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        return None
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the row records who had access until when
+
+    @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token, actor=request.user)
+            count += 1
+        self.message_user(request, _("%(count)d token(s) revoked.") % {"count": count})

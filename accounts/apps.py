@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        import accounts.middleware  # noqa: F401  (connects the login signal receiver)
         from accounts.roles import sync_role_groups
 
         # Permissions exist only after every app has migrated, so roles are synced then.

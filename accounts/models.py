@@ -104,3 +104,40 @@ class User(AbstractUser):
         from accounts.roles import roles_of
 
         return roles_of(self)
+
+
+class ApiToken(models.Model):
+    """A named API credential for one user. Only a SHA-256 hash of the secret is stored.
+
+    The plaintext (`ctr_<prefix>_<secret>`) is shown once, when the token is made;
+    the prefix finds the row, the hash proves the secret. Revoked and expired tokens
+    stay as rows, so who had access, and until when, is on record.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text=_("What the token is for, e.g. a script."))
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    can_write = models.BooleanField(
+        default=False,
+        help_text=_("Partners: may post partner-visible notes. Staff: may write as their role."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Use is bookkeeping, not a change: last_used_at never makes a history row.
+    history = History(excluded_fields=["key_hash", "last_used_at"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_active_at(self, moment) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > moment

@@ -51,6 +51,10 @@ _ADMIN_PERMS = _CURATOR_PERMS | {
     "accounts.view_organisation",
     "accounts.add_organisation",
     "accounts.change_organisation",
+    # API tokens: made and revoked in the admin (the plaintext is shown once).
+    "accounts.view_apitoken",
+    "accounts.add_apitoken",
+    "accounts.change_apitoken",
 }
 # Partners have no model permissions: what they may read is decided by visibility
 # (published records, partner-visible annotations), not by the permission table.

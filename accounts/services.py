@@ -1,18 +1,26 @@
 """Writes to accounts: users, their roles and organisations.
 
 Each action writes one history row holding the user's fields and role groups,
-so who granted a role, and when, is on record.
+so who granted a role, and when, is on record. API tokens are made and revoked here too.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Organisation, User
-from accounts.roles import ADMIN, ANALYST, CURATOR, PARTNER, ROLES
+from accounts.models import ApiToken, Organisation, User
+from accounts.roles import ADMIN, ANALYST, CURATOR, PARTNER, ROLES, roles_of
 from cooperation.history import CHANGED, CREATED, history_paused, write_history
 
 # Roles that work in the Django admin (curators curate there; analysts may read and edit).
@@ -134,3 +142,131 @@ def user_update(*, user: User, data: dict, roles: list[str] | None = None, actor
     for name, value in data.items():
         setattr(user, name, value)
     return _save(user, roles=roles, kind=CHANGED, actor=actor, reason="Changed")
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str, actor=None, reason: str = "") -> User:
+    """Give `user` a new password, checked against the password validators.
+
+    The history row leaves the password hash out (User.history excludes it) but
+    records that a change happened, who made it, and how (changed or reset).
+    """
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    with history_paused(user):
+        user.save(update_fields=["password"])
+    write_history(user, kind=CHANGED, user=actor, reason=reason or "Password changed")
+    return user
+
+
+# ---- API tokens ----------------------------------------------------------------------------
+
+TOKEN_PREFIX = "ctr_"
+MAX_TOKEN_DAYS = 3650
+
+
+def _token_hash(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+def split_token(plaintext: str) -> tuple[str, str] | None:
+    """(prefix, plaintext) of a well-formed token, or None: a cheap check before any query."""
+    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
+        return None
+    prefix, sep, secret = plaintext[len(TOKEN_PREFIX) :].partition("_")
+    if not sep or not prefix or len(secret) < 20:
+        return None
+    return prefix, plaintext
+
+
+def api_token_find(plaintext: str):
+    """The ApiToken this plaintext proves, or None (unknown, malformed, or wrong secret)."""
+    parts = split_token(plaintext or "")
+    if parts is None:
+        return None
+    token = ApiToken.objects.select_related("user").filter(prefix=parts[0]).first()
+    if token is None or not hmac.compare_digest(token.key_hash, _token_hash(plaintext)):
+        return None
+    return token
+
+
+def validate_api_token(*, user: User | None, name: str, expires_days: int | None) -> str:
+    """The rules a new token follows (forms call this too); returns the cleaned name."""
+    errors = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = "Give the token a name (what it is for)."
+    elif len(name) > 100:
+        errors["name"] = "Keep the name under 100 characters."
+    if expires_days is not None and not 1 <= expires_days <= MAX_TOKEN_DAYS:
+        errors["expires_days"] = f"Expiry must be between 1 and {MAX_TOKEN_DAYS} days."
+    if user is None:
+        errors["user"] = "Choose a user."
+    elif not user.is_active:
+        errors["user"] = "This user is inactive."
+    else:
+        roles = roles_of(user)
+        if not roles:
+            errors["user"] = "This user has no role; give them one before making a token."
+        elif PARTNER in roles and user.organisation_id is None:
+            errors["user"] = "A partner user must belong to an organisation."
+    if errors:
+        raise ValidationError(errors)
+    return name
+
+
+@transaction.atomic
+def api_token_create(
+    *,
+    user: User,
+    name: str,
+    can_write: bool = False,
+    expires_days: int | None = None,
+    actor=None,
+) -> tuple[ApiToken, str]:
+    """Make a token for `user`; returns it and its plaintext, which is never available again."""
+    name = validate_api_token(user=user, name=name, expires_days=expires_days)
+    prefix = secrets.token_hex(5)
+    plaintext = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken(
+        user=user,
+        name=name,
+        prefix=prefix,
+        key_hash=_token_hash(plaintext),
+        can_write=can_write,
+        expires_at=timezone.now() + timedelta(days=expires_days) if expires_days else None,
+    )
+    token.full_clean()
+    with history_paused(token):
+        token.save()
+    write_history(token, kind=CREATED, user=actor, reason="Created")
+    return token, plaintext
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor=None) -> ApiToken:
+    """Revoke one token from now on; revoking twice changes nothing."""
+    current = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if current.revoked_at is not None:
+        return current
+    current.revoked_at = timezone.now()
+    with history_paused(current):
+        current.save(update_fields=["revoked_at"])
+    write_history(current, kind=CHANGED, user=actor, reason="Revoked")
+    token.revoked_at = current.revoked_at
+    return current
+
+
+def api_token_touch(token: ApiToken, *, every_seconds: int = 60) -> None:
+    """Note that the token was used, at most once a minute: one conditional UPDATE, no history."""
+    now = timezone.now()
+    if (
+        token.last_used_at is not None
+        and (now - token.last_used_at).total_seconds() < every_seconds
+    ):
+        return
+    stale = Q(last_used_at__isnull=True) | Q(
+        last_used_at__lt=now - timedelta(seconds=every_seconds)
+    )
+    ApiToken.objects.filter(Q(pk=token.pk) & stale).update(last_used_at=now)
+    token.last_used_at = now

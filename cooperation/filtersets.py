@@ -90,6 +90,28 @@ def _topics(request=None):
     return Topic.objects.all()
 
 
+def _readable(model):
+    """Choices for a filter naming records, sources or excerpts: only those the reader can see.
+
+    A partner who names an unpublished record gets the same "not a valid choice" as for
+    one that does not exist, so a filter never reveals what a 404 hides.
+    """
+
+    def queryset(request=None):
+        from cooperation import selectors
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return model.objects.all()
+        if model is Source:
+            return selectors.sources_visible_to(user)
+        if model is Excerpt:
+            return selectors.excerpts_visible_to(user)
+        return selectors.records_visible_to(user, model)
+
+    return queryset
+
+
 class RecordFilterSet(SearchFilterSet):
     """What every record kind filters by: visibility, actor, topic and dates."""
 
@@ -144,7 +166,7 @@ class DealFilterSet(RecordFilterSet):
     governed_by = django_filters.ModelMultipleChoiceFilter(
         field_name="governed_by__slug",
         to_field_name="slug",
-        queryset=lambda request: Agreement.objects.all(),
+        queryset=_readable(Agreement),
     )
     period_start = django_filters.DateFromToRangeFilter(label="Period starts")
     ordering = _ordering(("period_start", "period_start"), ("status", "status"), ("kind", "kind"))
@@ -160,7 +182,7 @@ class ChallengeFilterSet(RecordFilterSet):
     affects_deal = django_filters.ModelMultipleChoiceFilter(
         field_name="affects_deals__slug",
         to_field_name="slug",
-        queryset=lambda r: Deal.objects.all(),
+        queryset=_readable(Deal),
     )
     unaddressed = django_filters.BooleanFilter(
         method="filter_unaddressed", label="No recommendation addresses it"
@@ -186,7 +208,7 @@ class RecommendationFilterSet(RecordFilterSet):
     addresses = django_filters.ModelMultipleChoiceFilter(
         field_name="addresses__slug",
         to_field_name="slug",
-        queryset=lambda r: Challenge.objects.all(),
+        queryset=_readable(Challenge),
         label="Challenge",
     )
     owner = django_filters.ModelMultipleChoiceFilter(
@@ -225,7 +247,7 @@ class SourceFilterSet(SearchFilterSet):
 
 
 class ExcerptFilterSet(SearchFilterSet):
-    source = django_filters.ModelMultipleChoiceFilter(queryset=lambda r: Source.objects.all())
+    source = django_filters.ModelMultipleChoiceFilter(queryset=_readable(Source))
     ordering = StableOrderingFilter(
         fields=(("start", "start"), ("created_at", "created"), ("updated_at", "updated"))
     )
@@ -262,7 +284,7 @@ class AnnotationFilterSet(SearchFilterSet):
     author = django_filters.ModelMultipleChoiceFilter(
         queryset=lambda request: get_user_model().objects.all()
     )
-    excerpt = django_filters.ModelMultipleChoiceFilter(queryset=lambda r: Excerpt.objects.all())
+    excerpt = django_filters.ModelMultipleChoiceFilter(queryset=_readable(Excerpt))
     thread_starts = django_filters.BooleanFilter(
         field_name="parent", lookup_expr="isnull", label="Thread starts only"
     )

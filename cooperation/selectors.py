@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from cooperation.choices import (
     CLOSED_RECOMMENDATION_STATUSES,
     AnnotationVisibility,
     Priority,
+    ProposalState,
     RecommendationStatus,
     Visibility,
 )
@@ -25,9 +26,13 @@ from cooperation.models import (
     RECORD_MODELS,
     Actor,
     Annotation,
+    Challenge,
+    Excerpt,
     Recommendation,
     Record,
+    RecordEvidence,
     Source,
+    StatusProposal,
     Topic,
 )
 
@@ -190,3 +195,195 @@ def recommendation_board(params, *, limit: int | None = None):
         }
         for value, label in RecommendationStatus.choices
     ]
+
+
+# -- dashboard (cooperation/views/dashboard.py) ----------------------------------------------
+# Each function costs a fixed number of queries, whatever the amount of data.
+
+DASHBOARD_LIMIT = 10
+_SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
+
+def _breakdown_field(model) -> str:
+    """The field a kind's card breaks its count down by: status, or severity for challenges."""
+    return "status" if any(f.name == "status" for f in model._meta.fields) else "severity"
+
+
+def record_counts() -> list[dict]:
+    """Per record kind: the total, the count per visibility and per status (one query a kind)."""
+    kinds = []
+    for model in RECORD_MODELS:
+        by = _breakdown_field(model)
+        rows = model.objects.values_list("visibility", by).annotate(n=Count("pk")).order_by()
+        per_visibility: dict[str, int] = {}
+        per_status: dict[str, int] = {}
+        for visibility, value, n in rows:
+            per_visibility[visibility] = per_visibility.get(visibility, 0) + n
+            per_status[value] = per_status.get(value, 0) + n
+        choices = model._meta.get_field(by).choices
+        kinds.append(
+            {
+                "key": model._meta.model_name,
+                "label": model._meta.verbose_name_plural.capitalize(),
+                "total": sum(per_visibility.values()),
+                "by": by,
+                "visibility": [
+                    {"value": value, "label": label, "count": per_visibility.get(value, 0)}
+                    for value, label in Visibility.choices
+                ],
+                "statuses": [
+                    {"value": value, "label": label, "count": per_status.get(value, 0)}
+                    for value, label in choices
+                ],
+            }
+        )
+    return kinds
+
+
+def _live_addressed_challenges():
+    return Recommendation.addresses.through.objects.filter(
+        recommendation__deleted_at__isnull=True
+    ).values("challenge_id")
+
+
+def unaddressed_challenges(*, limit: int = DASHBOARD_LIMIT) -> tuple[int, list]:
+    """Live challenges no live recommendation answers, most severe first: (count, first few)."""
+    qs = Challenge.objects.exclude(pk__in=_live_addressed_challenges())
+    severity = Case(
+        *(When(severity=value, then=Value(rank)) for value, rank in _SEVERITY_RANK.items()),
+        default=Value(len(_SEVERITY_RANK)),
+        output_field=IntegerField(),
+    )
+    return qs.count(), list(qs.order_by(severity, "title", "pk")[:limit])
+
+
+def overdue_recommendations(*, limit: int = DASHBOARD_LIMIT) -> tuple[int, list]:
+    """Open recommendations whose target date has passed, oldest target first."""
+    qs = Recommendation.objects.filter(target_date__lt=timezone.localdate()).exclude(
+        status__in=CLOSED_RECOMMENDATION_STATUSES
+    )
+    rows = qs.select_related("owner").order_by("target_date", "title", "pk")[:limit]
+    return qs.count(), list(rows)
+
+
+def _person(user) -> str:
+    return "The system" if user is None else (user.full_name or user.email)
+
+
+_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+@dataclass(frozen=True)
+class Activity:
+    when: object
+    who: str
+    action: str
+    reason: str
+    kind: str
+    title: str
+    url: str
+
+
+def recent_activity(*, limit: int = 15) -> list[Activity]:
+    """The latest history rows across the record kinds, newest first (one query a kind)."""
+    rows = []
+    for model in RECORD_MODELS:
+        meta = model._meta
+        for row in model.history.select_related("history_user").order_by(
+            "-history_date", "-history_id"
+        )[:limit]:
+            rows.append(
+                Activity(
+                    when=row.history_date,
+                    who=_person(row.history_user),
+                    action=_ACTIONS.get(row.history_type, "changed"),
+                    reason=row.history_change_reason or "",
+                    kind=meta.verbose_name,
+                    title=row.title,
+                    url=reverse(f"cooperation:{meta.model_name}_detail", kwargs={"slug": row.slug}),
+                )
+            )
+    rows.sort(key=lambda activity: activity.when, reverse=True)
+    return rows[:limit]
+
+
+def open_items_for(user, *, limit: int = DASHBOARD_LIMIT) -> dict:
+    """What waits on `user`: recommendations they own that are open, their unresolved threads,
+    their open status proposals, and (for those who decide them) every open proposal."""
+    owned = (
+        Recommendation.objects.filter(owner=user)
+        .exclude(status__in=CLOSED_RECOMMENDATION_STATUSES)
+        .order_by(F("target_date").asc(nulls_last=True), "title", "pk")
+    )
+    threads = Annotation.objects.filter(author=user, parent__isnull=True, resolved=False).order_by(
+        "-created_at", "-pk"
+    )
+    open_proposals = StatusProposal.objects.filter(
+        state=ProposalState.OPEN, recommendation__deleted_at__isnull=True
+    ).select_related("recommendation", "proposed_by")
+    items = {
+        "recommendations": list(owned[:limit]),
+        "threads": list(threads[:limit]),
+        "proposals": list(open_proposals.filter(proposed_by=user)[:limit]),
+        "to_decide": [],
+    }
+    if user.has_perm("cooperation.decide_statusproposal"):
+        items["to_decide"] = list(open_proposals.order_by("proposed_at", "pk")[:limit])
+    return items
+
+
+# ---- What each user may read (the API applies these; partners see published things only) ----
+
+
+def records_visible_to(user, model: type[Record]):
+    """Live records of `model` the user may read: everything internal, or published only."""
+    queryset = model.objects.all()
+    if is_internal(user):
+        return queryset
+    return queryset.filter(visibility=Visibility.PUBLISHED)
+
+
+def sources_visible_to(user):
+    """Partners read published sources only; a source's full text is never shown by accident."""
+    if is_internal(user):
+        return Source.objects.all()
+    return Source.objects.filter(visibility=Visibility.PUBLISHED)
+
+
+def _evidence_for_published_records():
+    """Live evidence links whose record is live and published, across the four kinds."""
+    condition = Q()
+    for model in RECORD_MODELS:
+        condition |= Q(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=model.objects.filter(visibility=Visibility.PUBLISHED).values("pk"),
+        )
+    return RecordEvidence.objects.filter(condition)
+
+
+def excerpts_visible_to(user):
+    """Partners read an excerpt when its source is published or it backs a published record.
+
+    The quote a published record cites is part of that record; the rest of an
+    unpublished brief is not.
+    """
+    if is_internal(user):
+        return Excerpt.objects.all()
+    return Excerpt.objects.filter(
+        Q(source__visibility=Visibility.PUBLISHED, source__deleted_at__isnull=True)
+        | Q(pk__in=_evidence_for_published_records().values("excerpt_id"))
+    )
+
+
+def api_annotations_visible_to(user, queryset=None):
+    """`annotations_visible_to`, and for partners only notes on things they can see."""
+    queryset = annotations_visible_to(user, queryset)
+    if is_internal(user):
+        return queryset
+    on_visible = Q(excerpt__in=excerpts_visible_to(user).values("pk"))
+    for model in RECORD_MODELS:
+        on_visible |= Q(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=records_visible_to(user, model).values("pk"),
+        )
+    return queryset.filter(on_visible)

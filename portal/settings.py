@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pushes a logged-in session's expiry forward now and then (inactivity timeout).
+    "accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Attributes history rows written outside services (e.g. a plain save) to the request user.
@@ -168,11 +170,94 @@ AXES_COOLOFF_TIME = env_int("CONTOURS_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The login form's field is "username" (it holds the email); failures count per address
+# whatever its case, so Ann@… and ann@… share one counter.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.views.lockout_username"
+
+# Inactivity timeout: a session ends this many minutes after its last request
+# (accounts/middleware.py refreshes the expiry at most every SESSION_IDLE_REFRESH_SECONDS).
+SESSION_IDLE_MINUTES = env_int("CONTOURS_SESSION_IDLE_MINUTES", 60)
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("CONTOURS_SESSION_IDLE_MINUTES must be at least 1.")
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_IDLE_REFRESH_SECONDS = min(300, SESSION_COOKIE_AGE // 10)
+# A password reset link works for this long.
+PASSWORD_RESET_TIMEOUT = env_int("CONTOURS_PASSWORD_RESET_HOURS", 24) * 3600
+
+# Email: printed to the console unless EMAIL_HOST names an SMTP server (Django 6.1 MAILERS).
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Contours <contours@localhost>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+if os.environ.get("EMAIL_HOST"):
+    _smtp = {
+        "host": os.environ["EMAIL_HOST"],
+        "port": env_int("EMAIL_PORT", 587),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", default=True),
+        "use_ssl": env_bool("EMAIL_USE_SSL", default=False),
+        "timeout": env_int("EMAIL_TIMEOUT", 10),
+    }
+    if _smtp["use_tls"] and _smtp["use_ssl"]:
+        raise ImproperlyConfigured(
+            "EMAIL_USE_TLS and EMAIL_USE_SSL are both on; choose one (STARTTLS or SSL)."
+        )
+    MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": _smtp}
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
 # ---- REST API (issue 4) ----
+# Bearer tokens first: its 401 names the scheme. Logged-in analysts use their session (with CSRF).
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["cooperation.api.permissions.ApiAccess"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "cooperation.api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "cooperation.api.throttling.ClientRateThrottle",
+        "cooperation.api.throttling.AnonymousRateThrottle",
+    ],
+    # Per token (or logged-in user) and per address for anonymous clients; "N/second|minute|…".
+    "DEFAULT_THROTTLE_RATES": {
+        "client": os.environ.get("CONTOURS_API_RATE", "1200/minute"),
+        "anon": os.environ.get("CONTOURS_API_ANON_RATE", "120/minute"),
+    },
+    # `format` is a source filter (text, markdown, pdf); CSV comes from each list's export/.
+    "URL_FORMAT_OVERRIDE": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Contours API",
+    "DESCRIPTION": (
+        "Published records of the Contours research portal for partner organisations, and "
+        "the same API for analysts. Authenticate with `Authorization: Bearer <token>`. "
+        'Errors are JSON: `{"detail": …, "code": …}` plus `errors` (per field) on 400.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "VisibilityEnum": "cooperation.choices.Visibility",
+        "AnnotationVisibilityEnum": "cooperation.choices.AnnotationVisibility",
+        "RecommendationStatusEnum": "cooperation.choices.RecommendationStatus",
+        "AgreementStatusEnum": "cooperation.choices.AgreementStatus",
+        "DealStatusEnum": "cooperation.choices.DealStatus",
+        "AnnotationTargetTypeEnum": "cooperation.api.serializers.TARGET_TYPES",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -9,6 +9,10 @@ import shutil
 import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-any-real-deployment")
+# API rate limits high enough that the suite (schemathesis included) never trips them;
+# tests/api/test_throttling.py lowers them to prove throttling works.
+os.environ.setdefault("CONTOURS_API_RATE", "100000/minute")
+os.environ.setdefault("CONTOURS_API_ANON_RATE", "100000/minute")
 
 from portal.settings import *  # noqa: F403
 

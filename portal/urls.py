@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cooperation.views.dashboard import dashboard
 from portal import views
 
 admin.site.site_header = "Contours administration"
@@ -8,7 +9,7 @@ admin.site.site_title = "Contours admin"
 admin.site.index_title = "Curate records, sources and accounts"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("api/", include("portal.api_urls")),

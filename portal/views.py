@@ -7,9 +7,6 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from accounts.decorators import internal_user_required
-from cooperation.selectors import home_summary
-
 logger = logging.getLogger(__name__)
 
 
@@ -25,11 +22,6 @@ def healthz(request):
         logger.exception("health check: database unavailable")
         return JsonResponse({"status": "unavailable", "database": "error"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
-
-
-@internal_user_required
-def home(request):
-    return render(request, "home.html", {"summary": home_summary()})
 
 
 def bad_request(request, exception=None):

@@ -1,3 +1,72 @@
-"""The dashboard (served at / as "home", see portal/urls.py)."""
+"""The dashboard (served at / as "home", see portal/urls.py): where things stand at a glance."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from accounts.decorators import internal_user_required
+from cooperation import selectors
 
 urlpatterns: list = []
+
+# Geometry of the status chart, in SVG user units (the picture scales to its box).
+CHART_LABEL_WIDTH = 150
+CHART_BAR_SPACE = 380
+CHART_ROW_HEIGHT = 34
+CHART_BAR_HEIGHT = 22
+CHART_PADDING = 8
+
+
+def status_chart(statuses: list[dict]) -> dict:
+    """Bars for a horizontal bar chart of recommendation statuses, laid out on the server.
+
+    Each bar carries its label and count as text, so the chart reads without colour,
+    and links to the list filtered by that status.
+    """
+    peak = max((row["count"] for row in statuses), default=0)
+    list_url = reverse("cooperation:recommendation_list")
+    bars = []
+    for index, row in enumerate(statuses):
+        width = round(CHART_BAR_SPACE * row["count"] / peak) if peak else 0
+        y = CHART_PADDING + index * CHART_ROW_HEIGHT
+        bars.append(
+            {
+                **row,
+                "y": y,
+                "text_y": y + CHART_BAR_HEIGHT / 2 + 5,
+                "width": max(width, 2 if row["count"] else 0),
+                "count_x": CHART_LABEL_WIDTH + 10 + max(width, 0) + 6,
+                "url": f"{list_url}?status={row['value']}",
+            }
+        )
+    return {
+        "bars": bars,
+        "total": sum(row["count"] for row in statuses),
+        "width": CHART_LABEL_WIDTH + 10 + CHART_BAR_SPACE + 50,
+        "height": CHART_PADDING * 2 + len(statuses) * CHART_ROW_HEIGHT,
+        "bar_x": CHART_LABEL_WIDTH + 10,
+        "label_x": CHART_LABEL_WIDTH,
+        "bar_height": CHART_BAR_HEIGHT,
+    }
+
+
+@require_safe
+@internal_user_required
+def dashboard(request):
+    kinds = selectors.record_counts()
+    recommendations = next(kind for kind in kinds if kind["key"] == "recommendation")
+    unaddressed_count, unaddressed = selectors.unaddressed_challenges()
+    overdue_count, overdue = selectors.overdue_recommendations()
+    context = {
+        "kinds": kinds,
+        "chart": status_chart(recommendations["statuses"]),
+        "unaddressed": unaddressed,
+        "unaddressed_count": unaddressed_count,
+        "overdue": overdue,
+        "overdue_count": overdue_count,
+        "activity": selectors.recent_activity(),
+        "mine": selectors.open_items_for(request.user),
+    }
+    return render(request, "cooperation/dashboard/dashboard.html", context)

@@ -59,24 +59,17 @@ def test_home_redirects_an_anonymous_visitor_to_the_login_page(client):
     assert response["Location"] == f"{reverse('login')}?next=/"
 
 
-def test_home_shows_an_analyst_the_record_counts(client, analyst):
+def test_home_shows_an_analyst_the_dashboard(client, analyst):
     AgreementFactory(visibility=Visibility.PUBLISHED)
-    AgreementFactory(visibility=Visibility.INTERNAL)
     RecommendationFactory()
     client.force_login(analyst)
 
     response = client.get("/")
 
     assert response.status_code == 200
-    rows = {
-        row["label"]: (row["total"], row["published"])
-        for row in response.context["summary"]["records"]
-    }
-    assert rows["Agreements"] == (2, 1)
-    assert rows["Recommendations"] == (1, 0)
-    html = response.content.decode()
-    assert '<th scope="row">Agreements</th><td>2</td><td>1</td>' in html
-    assert '<th scope="row">Recommendations</th><td>1</td><td>0</td>' in html
+    kinds = {kind["key"]: kind["total"] for kind in response.context["kinds"]}
+    assert kinds["agreement"] == 1
+    assert kinds["recommendation"] == 1
 
 
 def test_home_refuses_a_partner(client, partner):
@@ -85,7 +78,7 @@ def test_home_refuses_a_partner(client, partner):
     response = client.get("/")
 
     assert response.status_code == 403
-    assert "summary" not in response.context
+    assert "kinds" not in response.context
 
 
 # -- login ----------------------------------------------------------------------------------

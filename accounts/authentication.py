@@ -1,0 +1,48 @@
+"""`Authorization: Bearer <token>` for the REST API.
+
+A missing header leaves the request anonymous (session authentication may still
+apply); a Bearer header with an unknown, malformed, expired or revoked token is
+refused with 401, never silently treated as anonymous.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from accounts.services import api_token_find, api_token_touch
+
+KEYWORD = "Bearer"
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """Authenticates with an ApiToken; `request.auth` is the token (its write flag matters)."""
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != KEYWORD.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Invalid Authorization header: use 'Bearer <token>'."
+            )
+        try:
+            plaintext = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        token = api_token_find(plaintext)
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        now = timezone.now()
+        if token.revoked_at is not None:
+            raise exceptions.AuthenticationFailed("This token has been revoked.")
+        if token.expires_at is not None and token.expires_at <= now:
+            raise exceptions.AuthenticationFailed("This token has expired.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("This account is inactive.")
+        api_token_touch(token)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        # Makes DRF answer 401 (not 403) to unauthenticated requests, naming the scheme.
+        return f'{KEYWORD} realm="api"'

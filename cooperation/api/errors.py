@@ -1,0 +1,118 @@
+"""One JSON error format for every API response that is not a success.
+
+    {"detail": "<what went wrong>", "code": "<machine-readable>", "errors": {field: [..]}}
+
+`errors` appears only on validation errors (400). Django's ValidationError and
+PermissionDenied (what the services raise), Http404, ConflictError (a stale
+version: 412) and DRF's own exceptions all land here; anything unexpected is
+logged and answered with a plain 500, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from cooperation.services import ConflictError
+
+logger = logging.getLogger("cooperation.api")
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = "This request must carry an If-Match header with the ETag you last read."
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource has changed since you read it; fetch it again."
+    default_code = "precondition_failed"
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The shape of every error response (documented in the OpenAPI schema)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Validation errors only: messages per field ('non_field_errors' for the rest).",
+    )
+
+
+def _field_errors(detail) -> dict:
+    if isinstance(detail, dict):
+        errors = {}
+        for name, messages in detail.items():
+            key = "non_field_errors" if name == "__all__" else str(name)
+            if isinstance(messages, dict):
+                # A nested object's errors: flatten to "field.subfield".
+                for sub, sub_messages in _field_errors(messages).items():
+                    errors[f"{key}.{sub}"] = sub_messages
+            else:
+                items = messages if isinstance(messages, list) else [messages]
+                errors[key] = [str(m) for m in items]
+        return errors
+    items = detail if isinstance(detail, list) else [detail]
+    return {"non_field_errors": [str(m) for m in items]}
+
+
+def _code(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else exc.default_code
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ConflictError):
+        exc = PreconditionFailed(detail=" ".join(exc.messages))
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, (OverflowError, DataError)):
+        # An id or number beyond what the database stores (e.g. ?author=10**30): bad input.
+        exc = exceptions.ValidationError(
+            {"non_field_errors": ["A number in the request is out of range."]}
+        )
+    elif isinstance(exc, IntegrityError):
+        # A uniqueness race the validators could not see (e.g. a slug taken meanwhile).
+        logger.warning("Integrity error answered with 409: %s", exc)
+        exc = exceptions.APIException(detail="This conflicts with existing data.")
+        exc.status_code = status.HTTP_409_CONFLICT
+        exc.default_code = "conflict"
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled error in the API", exc_info=exc)
+        return Response(
+            {"detail": "Server error.", "code": "server_error"},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {
+            "detail": "Invalid input.",
+            "code": "invalid",
+            "errors": _field_errors(exc.detail),
+        }
+    else:
+        response.data = {"detail": str(exc.detail), "code": _code(exc)}
+    return response
+
+
+def api_not_found(request, *args, **kwargs):
+    """Any /api/ path that names nothing: the same JSON error, not the HTML 404 page."""
+    detail = "Not found."
+    if not request.path.endswith("/"):
+        detail = "Not found. API paths end with a slash."
+    return JsonResponse({"detail": detail, "code": "not_found"}, status=404)

@@ -1,0 +1,193 @@
+"""Cursor (keyset) pagination over any order the FilterSets produce, with no COUNT query.
+
+The cursor holds the ordering keys of the last row of a page; the next page is
+the rows strictly after it in that order (lexicographically over every key, the
+primary key last), so a deep page costs what the first one does and rows added
+meanwhile never shift a page. NULLs sort first ascending and last descending
+on every database, so SQLite and PostgreSQL page alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from functools import reduce
+from operator import or_
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import F, FloatField, Q
+from django.db.models.functions import Cast
+from rest_framework import exceptions
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class OrderKey:
+    def __init__(self, queryset, term: str):
+        self.descending = term.startswith("-")
+        name = term.lstrip("-")
+        model = queryset.model
+        self.nullable = False
+        if name == "pk":
+            name = model._meta.pk.attname
+        elif name not in queryset.query.annotations:
+            field = model._meta.get_field(name)
+            if field.is_relation:
+                name = field.attname  # order by the id, not the related model's ordering
+            self.nullable = field.null
+        self.name = name
+
+    def order(self):
+        expression = F(self.name)
+        if self.descending:
+            return expression.desc(nulls_last=True)
+        return expression.asc(nulls_first=True)
+
+    def value(self, row):
+        return getattr(row, self.name)
+
+    def after(self, value) -> Q | None:
+        """Rows after `value` in this key's order, or None when none can be."""
+        if self.descending:
+            if value is None:
+                return None
+            after = Q(**{f"{self.name}__lt": value})
+            return after | Q(**{f"{self.name}__isnull": True}) if self.nullable else after
+        if value is None:
+            return Q(**{f"{self.name}__isnull": False})
+        return Q(**{f"{self.name}__gt": value})
+
+    def equal(self, value) -> Q:
+        return Q(**{f"{self.name}__isnull": True}) if value is None else Q(**{self.name: value})
+
+
+def order_keys(queryset) -> list[OrderKey]:
+    terms = [t for t in queryset.query.order_by if isinstance(t, str)]
+    if not terms:
+        terms = list(queryset.model._meta.ordering or [])
+    terms = [t for t in terms if isinstance(t, str) and t != "?"]
+    keys = [OrderKey(queryset, term) for term in terms]
+    pk = queryset.model._meta.pk.attname
+    if not any(key.name == pk for key in keys):
+        descending = bool(keys) and keys[0].descending
+        keys.append(OrderKey(queryset, "-pk" if descending else "pk"))
+    # Keys after the primary key can never break a tie.
+    cut = next(i for i, key in enumerate(keys) if key.name == pk)
+    return keys[: cut + 1]
+
+
+class KeysetCursorPagination(BasePagination):
+    cursor_query_param = "cursor"
+    page_size_query_param = "page_size"
+
+    def get_page_size(self, request) -> int:
+        try:
+            size = int(request.query_params.get(self.page_size_query_param, DEFAULT_PAGE_SIZE))
+        except (TypeError, ValueError):
+            return DEFAULT_PAGE_SIZE
+        return min(max(size, 1), MAX_PAGE_SIZE)
+
+    def _signature(self, keys) -> str:
+        return ",".join(("-" if k.descending else "") + k.name for k in keys)
+
+    def _decode(self, request, keys) -> list | None:
+        raw = request.query_params.get(self.cursor_query_param)
+        if not raw:
+            return None
+        invalid = exceptions.ValidationError({"cursor": ["Invalid cursor."]})
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(raw.encode("ascii") + b"=="))
+        except (ValueError, UnicodeError, binascii.Error):
+            raise invalid from None
+        if not isinstance(payload, dict) or payload.get("o") != self._signature(keys):
+            raise invalid
+        values = payload.get("v")
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise invalid
+        if not all(isinstance(v, _SCALARS) for v in values):
+            raise invalid
+        return values
+
+    def _encode(self, keys, values) -> str:
+        payload = json.dumps(
+            {"o": self._signature(keys), "v": values}, cls=DjangoJSONEncoder, separators=(",", ":")
+        )
+        return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.get_page_size(request)
+        keys = order_keys(queryset)
+        for index, key in enumerate(keys):
+            annotation = queryset.query.annotations.get(key.name)
+            if annotation is not None and isinstance(annotation.output_field, FloatField):
+                # PostgreSQL ranks are `real`; read back as a double the value compares equal
+                # to itself, so the cursor's "same rank" branch finds the row it came from.
+                alias = f"cursor_key_{index}"
+                queryset = queryset.annotate(**{alias: Cast(key.name, FloatField())})
+                key.name = alias
+        queryset = queryset.order_by(*(key.order() for key in keys))
+        values = self._decode(request, keys)
+        if values is not None:
+            branches, equal = [], Q()
+            for key, value in zip(keys, values, strict=True):
+                after = key.after(value)
+                if after is not None:
+                    branches.append(equal & after)
+                equal &= key.equal(value)
+            queryset = queryset.filter(reduce(or_, branches)) if branches else queryset.none()
+        rows = list(queryset[: size + 1])
+        self.next_cursor = None
+        if len(rows) > size:
+            rows = rows[:size]
+            self.next_cursor = self._encode(keys, [key.value(rows[-1]) for key in keys])
+        return rows
+
+    def get_next_link(self) -> str | None:
+        if self.next_cursor is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, self.next_cursor)
+
+    def get_paginated_response(self, data):
+        return Response({"next": self.get_next_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["next", "results"],
+            "properties": {
+                "next": {
+                    "type": "string",
+                    "format": "uri",
+                    "nullable": True,
+                    "description": "The next page, or null on the last page.",
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Opaque cursor from a previous page's `next` link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Rows per page (default {DEFAULT_PAGE_SIZE}, at most "
+                f"{MAX_PAGE_SIZE}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            },
+        ]

@@ -1,0 +1,43 @@
+"""Who may call what. Reads: any user with a role (visibility narrows what they see).
+
+Writes: internal users (the services then check each action's permission);
+partners only through a write-enabled token, and only to post a note. A
+read-only token never writes, whoever holds it.
+"""
+
+from __future__ import annotations
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from accounts.models import ApiToken
+from accounts.roles import PARTNER, is_internal, roles_of
+
+
+def request_token(request) -> ApiToken | None:
+    return request.auth if isinstance(request.auth, ApiToken) else None
+
+
+class ApiAccess(BasePermission):
+    message = "You do not have permission to do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        roles = roles_of(user)
+        if not roles:
+            self.message = "Your account has no role; ask an administrator for one."
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        token = request_token(request)
+        if token is not None and not token.can_write:
+            self.message = "This token is read-only."
+            return False
+        if is_internal(user):
+            return True
+        partner_note = getattr(view, "partner_may_create", False) and view.action == "create"
+        if PARTNER in roles and partner_note:
+            return True
+        self.message = "Partners may only read, and post notes with a write-enabled token."
+        return False

@@ -1,0 +1,531 @@
+"""How each resource reads and what a write may send.
+
+Links to other resources are typed: `{"id", "slug", "name", "url"}` when read,
+the slug when written. Serializers only validate and shape data; the viewsets
+hand validated data to the services.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from cooperation.choices import (
+    AnnotationMotivation,
+    AnnotationVisibility,
+    RecommendationStatus,
+    allowed_transitions,
+)
+from cooperation.models import (
+    Actor,
+    Agreement,
+    Annotation,
+    Challenge,
+    Deal,
+    Excerpt,
+    Recommendation,
+    RecommendationStatusChange,
+    RecordEvidence,
+    Source,
+    StatusProposal,
+    Topic,
+)
+from cooperation.selectors import internal_users
+
+
+def display_name(user) -> str | None:
+    """A person's name as the API shows it: never their email address."""
+    if user is None:
+        return None
+    return user.full_name or f"User {user.pk}"
+
+
+def api_url(request, basename: str, pk) -> str:
+    return reverse(f"api:{basename}-detail", kwargs={"pk": pk}, request=request)
+
+
+class LinkField(serializers.SlugRelatedField):
+    """A typed link: read as {id, slug, name, url}, written as the slug."""
+
+    def __init__(self, basename: str, **kwargs):
+        self.basename = basename
+        kwargs.setdefault("slug_field", "slug")
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj):
+        return {
+            "id": obj.pk,
+            "slug": obj.slug,
+            "name": str(obj),
+            "url": api_url(self.context.get("request"), self.basename, obj.pk),
+        }
+
+
+def _links(basename: str, queryset, **kwargs):
+    return LinkField(basename, many=True, queryset=queryset, required=False, **kwargs)
+
+
+class TrackedSerializer(serializers.ModelSerializer):
+    """id, API url, version and timestamps, on every tracked resource."""
+
+    version = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    tracked_fields = ["id", "url", "version", "created_at", "updated_at"]
+
+    def validate_slug(self, value):
+        # The slug is unique across the trash too (a trashed record can be restored).
+        model = self.Meta.model
+        taken = model.all_objects.filter(slug=value)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise serializers.ValidationError("This slug is already taken.")
+        return value
+
+
+class WebUrlMixin(serializers.Serializer):
+    web_url = serializers.SerializerMethodField(help_text="The record's page in the portal.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_web_url(self, obj) -> str:
+        request = self.context.get("request")
+        path = obj.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+
+# ---- taxonomy ------------------------------------------------------------------------------
+
+
+class ActorSerializer(TrackedSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:actor-detail")
+
+    class Meta:
+        model = Actor
+        fields = [*TrackedSerializer.tracked_fields, "slug", "name", "kind", "description"]
+
+
+class TopicSerializer(TrackedSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:topic-detail")
+
+    class Meta:
+        model = Topic
+        fields = [*TrackedSerializer.tracked_fields, "slug", "name", "description"]
+
+
+# ---- sources and excerpts ------------------------------------------------------------------
+
+
+class SourceSerializer(WebUrlMixin, TrackedSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:source-detail")
+    length = serializers.SerializerMethodField(help_text="Characters in the stored text.")
+
+    class Meta:
+        model = Source
+        fields = [
+            *TrackedSerializer.tracked_fields,
+            "web_url",
+            "title",
+            "publisher",
+            "authors",
+            "reference_code",
+            "published_on",
+            "format",
+            "sha256",
+            "visibility",
+            "original_filename",
+            "length",
+        ]
+        read_only_fields = fields
+
+    def get_length(self, source) -> int:
+        # Lists annotate the length in SQL and leave the (large) text unread.
+        length = getattr(source, "text_length", None)
+        return length if length is not None else len(source.text)
+
+
+class SourceDetailSerializer(SourceSerializer):
+    """A source with its full text and the page-furniture spans found in it."""
+
+    furniture = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        read_only=True,
+        help_text="[start, end) spans of running headers and page numbers in `text`.",
+    )
+
+    class Meta(SourceSerializer.Meta):
+        fields = [*SourceSerializer.Meta.fields, "text", "furniture"]
+        read_only_fields = fields
+
+
+class SourceLinkSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:source-detail")
+
+    class Meta:
+        model = Source
+        fields = ["id", "url", "title", "reference_code"]
+        read_only_fields = fields
+
+
+class ExcerptSerializer(WebUrlMixin, TrackedSerializer):
+    """W3C Web Annotation selectors: position (start, end) and quote (exact, prefix, suffix)."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:excerpt-detail")
+    source = SourceLinkSerializer(read_only=True)
+    quote = serializers.CharField(
+        source="display_quote", read_only=True, help_text="The quote as a person reads it."
+    )
+    fragment = serializers.CharField(source="url_fragment", read_only=True)
+
+    class Meta:
+        model = Excerpt
+        fields = [
+            *TrackedSerializer.tracked_fields,
+            "web_url",
+            "source",
+            "start",
+            "end",
+            "exact",
+            "prefix",
+            "suffix",
+            "quote",
+            "fragment",
+            "note",
+        ]
+        read_only_fields = ["start", "end", "exact", "prefix", "suffix"]
+
+
+class ExcerptCreateSerializer(serializers.Serializer):
+    """Either a position (start, end) or a quote (exact, with prefix/suffix to disambiguate)."""
+
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
+    start = serializers.IntegerField(min_value=0, required=False)
+    end = serializers.IntegerField(min_value=1, required=False)
+    exact = serializers.CharField(required=False, trim_whitespace=False, max_length=100_000)
+    prefix = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    suffix = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        has_position = "start" in attrs or "end" in attrs
+        if has_position and not ("start" in attrs and "end" in attrs):
+            raise serializers.ValidationError({"end": ["Give both start and end."]})
+        if not has_position and not attrs.get("exact"):
+            raise serializers.ValidationError(
+                {"exact": ["Give start and end, or the exact quote to find."]}
+            )
+        return attrs
+
+
+class ExcerptUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Excerpt
+        fields = ["note"]
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    """One excerpt that supports a record, with where it is and how it reads."""
+
+    excerpt = serializers.IntegerField(source="excerpt_id", read_only=True)
+    url = serializers.SerializerMethodField()
+    source = serializers.IntegerField(source="excerpt.source_id", read_only=True)
+    start = serializers.IntegerField(source="excerpt.start", read_only=True)
+    end = serializers.IntegerField(source="excerpt.end", read_only=True)
+    exact = serializers.CharField(source="excerpt.exact", read_only=True)
+    quote = serializers.CharField(source="excerpt.display_quote", read_only=True)
+
+    class Meta:
+        model = RecordEvidence
+        fields = ["excerpt", "url", "source", "start", "end", "exact", "quote", "note"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, link) -> str:
+        return api_url(self.context.get("request"), "excerpt", link.excerpt_id)
+
+
+# ---- records -------------------------------------------------------------------------------
+
+
+class RecordSerializer(WebUrlMixin, TrackedSerializer):
+    actors = _links("actor", Actor.objects.all())
+    topics = _links("topic", Topic.objects.all())
+    evidence = EvidenceSerializer(source="evidence_links", many=True, read_only=True)
+
+    record_fields = [
+        *TrackedSerializer.tracked_fields,
+        "web_url",
+        "slug",
+        "title",
+        "summary",
+        "visibility",
+        "actors",
+        "topics",
+        "evidence",
+    ]
+
+
+class AgreementSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:agreement-detail")
+    parties = _links("actor", Actor.objects.all())
+
+    class Meta:
+        model = Agreement
+        fields = [
+            *RecordSerializer.record_fields,
+            "kind",
+            "status",
+            "parties",
+            "signed_on",
+            "signed_on_precision",
+            "in_force_on",
+        ]
+
+
+class DealSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:deal-detail")
+    supplier = LinkField("actor", queryset=Actor.objects.all(), required=False, allow_null=True)
+    recipient = LinkField("actor", queryset=Actor.objects.all(), required=False, allow_null=True)
+    governed_by = _links("agreement", Agreement.objects.all())
+
+    class Meta:
+        model = Deal
+        fields = [
+            *RecordSerializer.record_fields,
+            "kind",
+            "status",
+            "supplier",
+            "recipient",
+            "system",
+            "period_start",
+            "period_end",
+            "governed_by",
+        ]
+
+    def validate(self, attrs):
+        start = attrs.get("period_start", getattr(self.instance, "period_start", None))
+        end = attrs.get("period_end", getattr(self.instance, "period_end", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"period_end": ["The period must end on or after its start."]}
+            )
+        return attrs
+
+
+class ChallengeSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:challenge-detail")
+    affects_deals = _links("deal", Deal.objects.all())
+    affects_agreements = _links("agreement", Agreement.objects.all())
+
+    class Meta:
+        model = Challenge
+        fields = [
+            *RecordSerializer.record_fields,
+            "category",
+            "severity",
+            "affects_deals",
+            "affects_agreements",
+        ]
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    from_status = serializers.CharField(
+        read_only=True, help_text="Empty on the first row, when the recommendation was made."
+    )
+    changed_by = serializers.SerializerMethodField()
+    evidence_excerpt = serializers.IntegerField(
+        source="evidence_excerpt_id", read_only=True, allow_null=True
+    )
+    evidence_url = serializers.CharField(read_only=True, help_text="A URL, or empty.")
+
+    class Meta:
+        model = RecommendationStatusChange
+        fields = [
+            "id",
+            "from_status",
+            "to_status",
+            "changed_at",
+            "changed_by",
+            "note",
+            "evidence_excerpt",
+            "evidence_url",
+        ]
+        read_only_fields = fields
+
+    def get_changed_by(self, change) -> str | None:
+        return display_name(change.changed_by)
+
+
+class StatusProposalSerializer(serializers.ModelSerializer):
+    proposed_by = serializers.SerializerMethodField()
+    evidence_excerpt = serializers.IntegerField(
+        source="evidence_excerpt_id", read_only=True, allow_null=True
+    )
+    evidence_url = serializers.CharField(read_only=True, help_text="A URL, or empty.")
+
+    class Meta:
+        model = StatusProposal
+        fields = [
+            "id",
+            "from_status",
+            "to_status",
+            "note",
+            "evidence_excerpt",
+            "evidence_url",
+            "proposed_by",
+            "proposed_at",
+            "state",
+        ]
+        read_only_fields = fields
+
+    def get_proposed_by(self, proposal) -> str | None:
+        return display_name(proposal.proposed_by)
+
+
+class RecommendationSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:recommendation-detail")
+    addressed_to = _links("actor", Actor.objects.all())
+    addresses = _links("challenge", Challenge.objects.all(), help_text="Challenges it answers.")
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=internal_users(), required=False, allow_null=True
+    )
+    owner_name = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=RecommendationStatus.choices, read_only=True)
+    allowed_transitions = serializers.SerializerMethodField()
+    status_history = StatusChangeSerializer(source="status_changes", many=True, read_only=True)
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            *RecordSerializer.record_fields,
+            "priority",
+            "addressed_to",
+            "addresses",
+            "owner",
+            "owner_name",
+            "target_date",
+            "status",
+            "allowed_transitions",
+            "status_history",
+        ]
+
+    def get_owner_name(self, recommendation) -> str | None:
+        return display_name(recommendation.owner)
+
+    def get_allowed_transitions(self, recommendation) -> list[str]:
+        return allowed_transitions(recommendation.status)
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=RecommendationStatus.choices)
+    note = serializers.CharField(max_length=10_000)
+    evidence_excerpt = serializers.PrimaryKeyRelatedField(
+        queryset=Excerpt.objects.all(), required=False, allow_null=True
+    )
+    evidence_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    history_id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    history_date = serializers.DateTimeField()
+    history_type = serializers.ChoiceField(
+        choices=[("+", "created"), ("~", "changed"), ("-", "deleted")]
+    )
+    history_user = serializers.SerializerMethodField()
+    history_change_reason = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+    visibility = serializers.CharField()
+
+    def get_history_user(self, row) -> str | None:
+        return display_name(row.history_user)
+
+
+class RecommendationHistorySerializer(serializers.Serializer):
+    status_changes = StatusChangeSerializer(many=True)
+    versions = HistoryEntrySerializer(
+        many=True, help_text="Every saved version (internal users only; empty for partners)."
+    )
+
+
+# ---- annotations ---------------------------------------------------------------------------
+
+TARGET_TYPES = ["agreement", "deal", "challenge", "recommendation", "excerpt"]
+
+
+class AnnotationTargetSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=TARGET_TYPES)
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+
+
+class AnnotationSerializer(TrackedSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:annotation-detail")
+    target = serializers.SerializerMethodField()
+    author = serializers.SerializerMethodField()
+    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Annotation
+        fields = [
+            *TrackedSerializer.tracked_fields,
+            "target",
+            "parent",
+            "author",
+            "body",
+            "motivation",
+            "visibility",
+            "resolved",
+            "resolved_at",
+        ]
+        read_only_fields = ["resolved_at"]
+
+    @extend_schema_field(AnnotationTargetSerializer)
+    def get_target(self, note) -> dict:
+        if note.content_type_id:
+            kind, pk = note.content_type.model, note.object_id
+        else:
+            kind, pk = "excerpt", note.excerpt_id
+        return {"type": kind, "id": pk, "url": api_url(self.context.get("request"), kind, pk)}
+
+    def get_author(self, note) -> str | None:
+        return display_name(note.author)
+
+
+class AnnotationCreateSerializer(serializers.Serializer):
+    """A new note: on a record or excerpt (target_type + target_id), or a reply (parent)."""
+
+    target_type = serializers.ChoiceField(choices=TARGET_TYPES, required=False)
+    target_id = serializers.IntegerField(min_value=1, required=False)
+    parent = serializers.IntegerField(min_value=1, required=False)
+    body = serializers.CharField(max_length=20_000)
+    motivation = serializers.ChoiceField(
+        choices=AnnotationMotivation.choices, default=AnnotationMotivation.COMMENT
+    )
+    visibility = serializers.ChoiceField(
+        choices=AnnotationVisibility.choices,
+        required=False,
+        help_text="Default: team for staff; partners' notes are always 'partners'.",
+    )
+
+    def validate(self, attrs):
+        targeted = "target_type" in attrs or "target_id" in attrs
+        if targeted and not ("target_type" in attrs and "target_id" in attrs):
+            raise serializers.ValidationError(
+                {"target_id": ["Give target_type and target_id together."]}
+            )
+        if targeted == ("parent" in attrs):
+            raise serializers.ValidationError(
+                {"parent": ["Give either a target (target_type, target_id) or a parent note."]}
+            )
+        return attrs
+
+
+class AnnotationUpdateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=20_000, required=False)
+    motivation = serializers.ChoiceField(choices=AnnotationMotivation.choices, required=False)
+    visibility = serializers.ChoiceField(choices=AnnotationVisibility.choices, required=False)
+    resolved = serializers.BooleanField(required=False, help_text="Resolve or reopen the thread.")

@@ -1,0 +1,606 @@
+"""Viewsets for /api/v1/. Reads use the visibility selectors; writes call the services.
+
+Every detail response carries a strong ETag; PUT, PATCH and DELETE need If-Match
+(428 without it, 412 when stale), and the version it names is checked by the
+service under a row lock, inside the service's transaction.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.db.models.functions import Length
+from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from accounts.roles import is_internal
+from cooperation.api import serializers as s
+from cooperation.api.conditional import etag_for, expected_version, not_modified
+from cooperation.api.csv_export import CSVRenderer, stream_csv
+from cooperation.api.pagination import KeysetCursorPagination
+from cooperation.api.schema import CONDITIONAL_ERRORS, READ_ERRORS, WRITE_ERRORS
+from cooperation.choices import AnnotationVisibility
+from cooperation.filtersets import FILTERSETS
+from cooperation.models import (
+    Actor,
+    Agreement,
+    Annotation,
+    Challenge,
+    Deal,
+    Excerpt,
+    Recommendation,
+    RecommendationStatusChange,
+    RecordEvidence,
+    Source,
+    Topic,
+)
+from cooperation.selectors import (
+    api_annotations_visible_to,
+    excerpts_visible_to,
+    records_visible_to,
+    sources_visible_to,
+)
+from cooperation.services import (
+    annotation_create,
+    annotation_delete,
+    annotation_resolve,
+    annotation_update,
+    excerpt_create,
+    excerpt_create_from_quote,
+    recommendation_create,
+    recommendation_transition,
+    status_proposal_create,
+    tracked_create,
+    tracked_delete,
+    tracked_update,
+)
+from cooperation.services.partner_notes import partner_annotation_create
+from cooperation.services.tracked import check_version, lock
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag you last read; the write is refused (412) if it is stale.",
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="An ETag you hold; 304 with no body if it is still current.",
+)
+NOT_MODIFIED = OpenApiResponse(description="Not modified: your copy (ETag) is current.")
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    """Lists (FilterSet, cursor pages), details with ETags, and CSV export of any list."""
+
+    model = None
+    pagination_class = KeysetCursorPagination
+    filter_backends = [DjangoFilterBackend]
+    # Ids the database can hold (a longer one is simply not found, as JSON).
+    lookup_value_regex = r"[0-9]{1,18}"
+    renderer_classes = [JSONRenderer]
+
+    @property
+    def filterset_class(self):
+        return FILTERSETS[self.model]
+
+    def visible(self):
+        """What the requesting user may read (live rows only)."""
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return self.model.objects.none()
+        return self.visible()
+
+    def get_object(self):
+        # Filters and ordering apply to lists only; a detail is found by id among the visible.
+        obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def check_permissions(self, request):
+        # Throttle first: DRF checks permissions before throttles, so a client without
+        # credentials would get unlimited 401s. Anonymous clients count against their rate too.
+        self.check_throttles(request)
+        self._throttles_checked = True
+        super().check_permissions(request)
+
+    def check_throttles(self, request):
+        if not getattr(self, "_throttles_checked", False):
+            super().check_throttles(request)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ("Authorization",))
+        return response
+
+    def reload(self, obj):
+        """The object as a reader sees it after a write (links prefetched, fresh version)."""
+        return get_object_or_404(self.get_queryset(), pk=obj.pk)
+
+    read_serializer_class = None
+
+    def detail_response(self, obj, *, status_code=status.HTTP_200_OK, headers=None):
+        # Writes answer with the full resource, whichever serializer validated the input.
+        serializer_class = self.read_serializer_class or self.get_serializer_class()
+        data = serializer_class(obj, context=self.get_serializer_context()).data
+        etag = etag_for(obj, data)
+        headers = {"ETag": etag, **(headers or {})}
+        reading = status_code == status.HTTP_200_OK and self.request.method in ("GET", "HEAD")
+        if reading and not_modified(self.request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(data, status=status_code, headers=headers)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.detail_response(self.get_object())
+
+    @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
+    def export(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        name = self.model._meta.verbose_name_plural.replace(" ", "-")
+        return stream_csv(
+            queryset, self.get_serializer_class(), self.get_serializer_context(), f"{name}.csv"
+        )
+
+
+class TrackedWriteMixin:
+    """Create, update and move to the trash through the tracked services."""
+
+    def service_create(self, data: dict):
+        return tracked_create(model=self.model, user=self.request.user, data=data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = self.reload(self.service_create(dict(serializer.validated_data)))
+        location = s.api_url(request, self.basename, obj.pk)
+        return self.detail_response(
+            obj, status_code=status.HTTP_201_CREATED, headers={"Location": location}
+        )
+
+    def update(self, request, *args, partial=False, **kwargs):
+        instance = self.get_object()
+        version = expected_version(request)
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        updated = tracked_update(
+            instance=instance,
+            user=request.user,
+            data=dict(serializer.validated_data),
+            expected_version=version,
+        )
+        return self.detail_response(self.reload(updated))
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        version = expected_version(request)
+        tracked_delete(instance=instance, user=request.user, expected_version=version)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def document(
+    noun: str,
+    plural: str,
+    serializer,
+    *,
+    writable=True,
+    request=None,
+    update_request=None,
+    list_serializer=None,
+):
+    """@extend_schema_view for a resource: summaries, headers and the error responses."""
+    a_noun = f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+    views = {
+        "list": extend_schema(
+            summary=f"List {plural}",
+            description=f"Cursor-paged {plural} you may read, filtered, searched (`q`) and "
+            "ordered (`ordering`).",
+            responses={200: (list_serializer or serializer)(many=True), **READ_ERRORS},
+        ),
+        "retrieve": extend_schema(
+            summary=f"Read one {noun}",
+            description="A strong ETag comes with it; send it back in If-None-Match for a 304.",
+            parameters=[IF_NONE_MATCH],
+            responses={200: serializer, 304: NOT_MODIFIED, **READ_ERRORS},
+        ),
+        "export": extend_schema(
+            summary=f"Export {plural} as CSV",
+            description="The same filters, search and order as the list, all rows, streamed.",
+            filters=True,
+            responses={(200, "text/csv"): OpenApiTypes.STR, **READ_ERRORS},
+        ),
+    }
+    if writable:
+        views.update(
+            create=extend_schema(
+                summary=f"Create {a_noun}",
+                description="Staff only (partners: notes only, with a write-enabled token).",
+                request=request or serializer,
+                responses={201: serializer, **WRITE_ERRORS},
+            ),
+            update=extend_schema(
+                summary=f"Replace {a_noun}",
+                description="Needs If-Match with the current ETag: 428 without, 412 if stale.",
+                parameters=[IF_MATCH],
+                request=update_request or serializer,
+                responses={200: serializer, **CONDITIONAL_ERRORS},
+            ),
+            partial_update=extend_schema(
+                summary=f"Change {a_noun}",
+                description="Only the fields sent change. Needs If-Match: 428 without, 412 if "
+                "stale.",
+                parameters=[IF_MATCH],
+                request=update_request or serializer,
+                responses={200: serializer, **CONDITIONAL_ERRORS},
+            ),
+            destroy=extend_schema(
+                summary=f"Move {a_noun} to the trash",
+                description="Nothing is hard-deleted; curators can restore it. Needs If-Match.",
+                parameters=[IF_MATCH],
+                responses={204: None, **CONDITIONAL_ERRORS},
+            ),
+        )
+    return extend_schema_view(**views)
+
+
+WRITE_METHODS = ["get", "post", "put", "patch", "delete", "head"]
+READ_METHODS = ["get", "head"]
+
+
+# ---- actors and topics ---------------------------------------------------------------------
+
+
+@document("actor", "actors", s.ActorSerializer)
+class ActorViewSet(TrackedWriteMixin, ApiViewSet):
+    model = Actor
+    serializer_class = s.ActorSerializer
+    http_method_names = WRITE_METHODS
+
+    def visible(self):
+        return Actor.objects.all()
+
+
+@document("topic", "topics", s.TopicSerializer)
+class TopicViewSet(TrackedWriteMixin, ApiViewSet):
+    model = Topic
+    serializer_class = s.TopicSerializer
+    http_method_names = WRITE_METHODS
+
+    def visible(self):
+        return Topic.objects.all()
+
+
+# ---- sources and excerpts ------------------------------------------------------------------
+
+
+@document(
+    "source",
+    "sources",
+    s.SourceDetailSerializer,
+    writable=False,
+    list_serializer=s.SourceSerializer,
+)
+class SourceViewSet(ApiViewSet):
+    """Sources are read-only here: briefs are imported with `manage.py import_source`."""
+
+    model = Source
+    http_method_names = READ_METHODS
+
+    def get_serializer_class(self):
+        return s.SourceDetailSerializer if self.action == "retrieve" else s.SourceSerializer
+
+    def visible(self):
+        queryset = sources_visible_to(self.request.user).annotate(text_length=Length("text"))
+        return queryset if self.action == "retrieve" else queryset.defer("text", "furniture")
+
+
+@document(
+    "excerpt",
+    "excerpts",
+    s.ExcerptSerializer,
+    request=s.ExcerptCreateSerializer,
+    update_request=s.ExcerptUpdateSerializer,
+)
+class ExcerptViewSet(TrackedWriteMixin, ApiViewSet):
+    model = Excerpt
+    read_serializer_class = s.ExcerptSerializer
+    http_method_names = WRITE_METHODS
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return s.ExcerptCreateSerializer
+        if self.action in ("update", "partial_update"):
+            return s.ExcerptUpdateSerializer
+        return s.ExcerptSerializer
+
+    def visible(self):
+        return excerpts_visible_to(self.request.user).prefetch_related("source")
+
+    def service_create(self, data: dict):
+        source = data["source"]
+        if not sources_visible_to(self.request.user).filter(pk=source.pk).exists():
+            raise s.serializers.ValidationError({"source": ["No such source."]})
+        common = {"source": source, "user": self.request.user, "note": data.get("note", "")}
+        if "start" in data:
+            return excerpt_create(
+                start=data["start"],
+                end=data["end"],
+                exact=data.get("exact"),
+                prefix=data.get("prefix"),
+                suffix=data.get("suffix"),
+                **common,
+            )
+        return excerpt_create_from_quote(
+            exact=data["exact"],
+            prefix=data.get("prefix", ""),
+            suffix=data.get("suffix", ""),
+            **common,
+        )
+
+
+# ---- records -------------------------------------------------------------------------------
+
+
+def _evidence():
+    return Prefetch(
+        "evidence_links",
+        queryset=RecordEvidence.objects.select_related("excerpt").prefetch_related(
+            "excerpt__source"
+        ),
+    )
+
+
+class RecordViewSet(TrackedWriteMixin, ApiViewSet):
+    http_method_names = WRITE_METHODS
+    # Links to other records are narrowed to what the reader may see.
+    record_links: dict[str, type] = {}
+    select: tuple[str, ...] = ()
+
+    def visible(self):
+        user = self.request.user
+        prefetches = [
+            "actors",
+            "topics",
+            _evidence(),
+            *(
+                Prefetch(name, queryset=records_visible_to(user, model))
+                for name, model in self.record_links.items()
+            ),
+            *self.extra_prefetches(),
+        ]
+        queryset = records_visible_to(user, self.model).prefetch_related(*prefetches)
+        return queryset.select_related(*self.select) if self.select else queryset
+
+    def extra_prefetches(self):
+        return []
+
+
+@document("agreement", "agreements", s.AgreementSerializer)
+class AgreementViewSet(RecordViewSet):
+    model = Agreement
+    serializer_class = s.AgreementSerializer
+
+    def extra_prefetches(self):
+        return ["parties"]
+
+
+@document("deal", "deals", s.DealSerializer)
+class DealViewSet(RecordViewSet):
+    model = Deal
+    serializer_class = s.DealSerializer
+    record_links = {"governed_by": Agreement}
+    select = ("supplier", "recipient")
+
+
+@document("challenge", "challenges", s.ChallengeSerializer)
+class ChallengeViewSet(RecordViewSet):
+    model = Challenge
+    serializer_class = s.ChallengeSerializer
+    record_links = {"affects_deals": Deal, "affects_agreements": Agreement}
+
+
+@document("recommendation", "recommendations", s.RecommendationSerializer)
+class RecommendationViewSet(RecordViewSet):
+    model = Recommendation
+    serializer_class = s.RecommendationSerializer
+    record_links = {"addresses": Challenge}
+    select = ("owner",)
+
+    def extra_prefetches(self):
+        return [
+            "addressed_to",
+            Prefetch(
+                "status_changes",
+                queryset=RecommendationStatusChange.objects.select_related("changed_by").order_by(
+                    "changed_at", "id"
+                ),
+            ),
+        ]
+
+    def service_create(self, data: dict):
+        return recommendation_create(user=self.request.user, data=data)
+
+    @extend_schema(
+        summary="Move a recommendation's status (curators) or propose the move (analysts)",
+        description=(
+            "Curators move the status along the allowed transitions (201, the new timeline "
+            "row). Analysts, who may not move it, get a proposal for a curator to decide "
+            "(202). Partners are refused (403). An optional If-Match is checked like an edit."
+        ),
+        request=s.TransitionSerializer,
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Optional: refuse (412) unless the recommendation is still at "
+                "this version.",
+            )
+        ],
+        responses={
+            201: s.StatusChangeSerializer,
+            202: s.StatusProposalSerializer,
+            **{k: v for k, v in CONDITIONAL_ERRORS.items() if k != 428},
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, *args, **kwargs):
+        recommendation = self.get_object()
+        version = expected_version(request, required=False)
+        serializer = s.TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        move = {
+            "recommendation": recommendation,
+            "to_status": data["to"],
+            "user": request.user,
+            "note": data["note"],
+            "evidence_excerpt": data.get("evidence_excerpt"),
+            "evidence_url": data.get("evidence_url", ""),
+        }
+        if request.user.has_perm("cooperation.transition_recommendation"):
+            change = recommendation_transition(**move, expected_version=version)
+            return Response(s.StatusChangeSerializer(change).data, status=status.HTTP_201_CREATED)
+        with transaction.atomic():
+            if version is not None:
+                check_version(lock(recommendation), version)
+            proposal = status_proposal_create(**move)
+        return Response(s.StatusProposalSerializer(proposal).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="A recommendation's status timeline and saved versions",
+        description="Every status change (all readers) and every saved version (staff only: "
+        "earlier versions may hold unpublished drafts).",
+        responses={200: s.RecommendationHistorySerializer, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, *args, **kwargs):
+        recommendation = self.get_object()
+        changes = recommendation.status_changes.select_related("changed_by").order_by(
+            "changed_at", "id"
+        )
+        versions = []
+        if is_internal(request.user):
+            # Earlier versions may hold unpublished drafts: internal readers only.
+            versions = recommendation.history.select_related("history_user").order_by("-history_id")
+        data = {
+            "status_changes": s.StatusChangeSerializer(changes, many=True).data,
+            "versions": s.HistoryEntrySerializer(versions, many=True).data,
+        }
+        return Response(data)
+
+
+# ---- annotations ---------------------------------------------------------------------------
+
+_TARGET_MODELS = {
+    "agreement": Agreement,
+    "deal": Deal,
+    "challenge": Challenge,
+    "recommendation": Recommendation,
+}
+
+
+@document(
+    "note",
+    "notes (annotations)",
+    s.AnnotationSerializer,
+    request=s.AnnotationCreateSerializer,
+    update_request=s.AnnotationUpdateSerializer,
+)
+class AnnotationViewSet(ApiViewSet):
+    """Notes. Partners read notes marked for partners on what they can see, and with a
+    write-enabled token post such notes; staff read all but others' private notes."""
+
+    model = Annotation
+    serializer_class = s.AnnotationSerializer
+    http_method_names = WRITE_METHODS
+    partner_may_create = True
+
+    def visible(self):
+        queryset = Annotation.objects.select_related("author", "content_type")
+        return api_annotations_visible_to(self.request.user, queryset)
+
+    def _target(self, data):
+        user = self.request.user
+        if "parent" in data:
+            return {
+                "parent": get_object_or_404(api_annotations_visible_to(user), pk=data["parent"])
+            }
+        kind, pk = data["target_type"], data["target_id"]
+        if kind == "excerpt":
+            return {"excerpt": get_object_or_404(excerpts_visible_to(user), pk=pk)}
+        return {"record": get_object_or_404(records_visible_to(user, _TARGET_MODELS[kind]), pk=pk)}
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.AnnotationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        note = {"author": request.user, "body": data["body"], "motivation": data["motivation"]}
+        note.update(self._target(data))
+        if is_internal(request.user):
+            visibility = data.get("visibility", AnnotationVisibility.TEAM)
+            created = annotation_create(**note, visibility=visibility)
+        else:
+            visibility = data.get("visibility", AnnotationVisibility.PARTNERS)
+            created = partner_annotation_create(**note, visibility=visibility)
+        obj = self.reload(created)
+        return self.detail_response(
+            obj,
+            status_code=status.HTTP_201_CREATED,
+            headers={"Location": s.api_url(request, "annotation", obj.pk)},
+        )
+
+    @transaction.atomic
+    def update(self, request, *args, partial=False, **kwargs):
+        note = self.get_object()
+        version = expected_version(request)
+        serializer = s.AnnotationUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if not partial and "body" not in data:
+            raise s.serializers.ValidationError({"body": ["This field is required."]})
+        resolved = data.pop("resolved", None)
+        # One transaction: the row lock taken here holds until both services have run.
+        check_version(lock(note), version)
+        if data:
+            note = annotation_update(
+                annotation=note, user=request.user, expected_version=version, **data
+            )
+        if resolved is not None:
+            note = annotation_resolve(annotation=note, user=request.user, resolved=resolved)
+        return self.detail_response(self.reload(note))
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @transaction.atomic
+    def destroy(self, request, *args, **kwargs):
+        note = self.get_object()
+        version = expected_version(request)
+        check_version(lock(note), version)
+        annotation_delete(annotation=note, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

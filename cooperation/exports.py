@@ -1,0 +1,206 @@
+"""CSV exports: the columns of each list, defined once, and a streaming writer.
+
+A column is a header and a function of one row. Choice fields give two columns,
+the label a person reads and the code a program filters on. Every cell that a
+spreadsheet would read as a formula (= + - @, or a leading tab/CR) is prefixed
+with a quote, so an exported note or title can never run as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES
+
+# Characters that make Excel, LibreOffice or Google Sheets treat a cell as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = "; "
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Callable[[Any], Any]
+
+
+def safe_cell(value: Any) -> str:
+    """The text written for one cell: dates in ISO form, booleans as yes/no, formulas defused."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def field(name: str, header: str | None = None) -> Column:
+    return Column(header or name, lambda obj: getattr(obj, name))
+
+
+def choice(name: str, header: str | None = None) -> list[Column]:
+    """Two columns for a choice field: its label, and its code as `<name>_code`."""
+    label = header or name
+    return [
+        Column(label, lambda obj: getattr(obj, f"get_{name}_display")()),
+        Column(f"{name}_code", lambda obj: getattr(obj, name)),
+    ]
+
+
+def names(relation: str, attribute: str = "name") -> Callable[[Any], str]:
+    """The prefetched related objects' names joined into one cell (`relation.all()` is cached)."""
+
+    def value(obj) -> str:
+        return LIST_SEPARATOR.join(getattr(o, attribute) for o in getattr(obj, relation).all())
+
+    return value
+
+
+def user_label(user) -> str:
+    return "" if user is None else (user.full_name or user.email)
+
+
+def _record_head() -> list[Column]:
+    return [field("id"), field("title"), field("slug")]
+
+
+def _record_tail() -> list[Column]:
+    return [
+        Column("actors", names("actors")),
+        Column("topics", names("topics")),
+        field("summary"),
+        *choice("visibility"),
+        field("version"),
+        field("created_at", "created"),
+        field("updated_at", "updated"),
+    ]
+
+
+def _overdue(rec) -> bool:
+    return bool(
+        rec.target_date
+        and rec.target_date < timezone.localdate()
+        and rec.status not in CLOSED_RECOMMENDATION_STATUSES
+    )
+
+
+AGREEMENT_COLUMNS = [
+    *_record_head(),
+    *choice("kind"),
+    *choice("status"),
+    Column("parties", names("parties")),
+    field("signed_on", "signed"),
+    *choice("signed_on_precision", "signed_precision"),
+    field("in_force_on", "in_force"),
+    *_record_tail(),
+]
+
+DEAL_COLUMNS = [
+    *_record_head(),
+    *choice("kind"),
+    *choice("status"),
+    Column("supplier", lambda d: d.supplier.name if d.supplier else ""),
+    Column("recipient", lambda d: d.recipient.name if d.recipient else ""),
+    field("system"),
+    field("period_start"),
+    field("period_end"),
+    Column("governed_by", names("governed_by", "title")),
+    *_record_tail(),
+]
+
+CHALLENGE_COLUMNS = [
+    *_record_head(),
+    *choice("category"),
+    *choice("severity"),
+    Column("affects_deals", names("affects_deals", "title")),
+    Column("affects_agreements", names("affects_agreements", "title")),
+    *_record_tail(),
+]
+
+RECOMMENDATION_COLUMNS = [
+    *_record_head(),
+    *choice("status"),
+    *choice("priority"),
+    Column("owner", lambda r: user_label(r.owner)),
+    Column("owner_email", lambda r: r.owner.email if r.owner else ""),
+    field("target_date"),
+    Column("overdue", _overdue),
+    Column("addressed_to", names("addressed_to")),
+    Column("addresses_challenges", names("addresses", "title")),
+    *_record_tail(),
+]
+
+SOURCE_COLUMNS = [
+    field("id"),
+    field("title"),
+    field("publisher"),
+    field("authors"),
+    field("reference_code"),
+    field("published_on", "published"),
+    *choice("format"),
+    Column("excerpts", lambda s: s.excerpt_count),
+    field("sha256"),
+    *choice("visibility"),
+    field("version"),
+    field("created_at", "created"),
+    field("updated_at", "updated"),
+]
+
+
+def _annotation_target(note) -> str:
+    target = note.target
+    if target is None:
+        return ""
+    if note.excerpt_id and not note.content_type_id:
+        return f"Excerpt in {note.excerpt.source.title}: {note.excerpt.exact[:200]}"
+    return f"{target.kind_label}: {target.title}"
+
+
+ANNOTATION_COLUMNS = [
+    field("id"),
+    Column("author", lambda n: user_label(n.author)),
+    Column("author_email", lambda n: n.author.email),
+    Column("on", _annotation_target),
+    Column("reply_to", lambda n: n.parent_id),
+    *choice("motivation"),
+    *choice("visibility"),
+    field("resolved"),
+    field("body"),
+    field("created_at", "created"),
+    field("updated_at", "updated"),
+]
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can feed a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_rows(columns: list[Column], rows: Iterable[Any]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    # A BOM so spreadsheet programs read UTF-8 (titles carry en dashes and accents).
+    yield "\ufeff" + writer.writerow([c.header for c in columns])
+    for row in rows:
+        yield writer.writerow([safe_cell(c.value(row)) for c in columns])
+
+
+def csv_response(columns: list[Column], rows: Iterable[Any], filename: str):
+    response = StreamingHttpResponse(
+        csv_rows(columns, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
