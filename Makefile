@@ -8,6 +8,8 @@ PY := $(VENV)/bin/python
 BOOTSTRAP_PYTHON ?= $(shell pyenv which python$(PYTHON_VERSION) 2>/dev/null || command -v python$(PYTHON_VERSION) || command -v python3)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist: one worker per core. PYTEST_ARGS= runs serially.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: install run test lint format migrate demo clean help
 
