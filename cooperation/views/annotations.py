@@ -53,6 +53,28 @@ def _back_to(request, note: Annotation):
     return redirect(with_fragment(safe_next_url(request, fallback), f"annotation-{note.pk}"))
 
 
+def _create_note(request, form, success: str, **where):
+    """Save a new note or reply from a valid form: the redirect to it, or None.
+
+    `where` is what the note hangs on (record=, excerpt= or parent=). A refusal from the
+    service lands on the form as errors and None comes back, so the caller shows it again.
+    """
+    data = form.cleaned_data
+    try:
+        note = annotation_create(
+            author=request.user,
+            body=data["body"],
+            motivation=data["motivation"],
+            visibility=data["visibility"],
+            **where,
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+    messages.success(request, success)
+    return _back_to(request, note)
+
+
 def _form_page(request, *, title: str, form, action: str, target, note=None, status=200, **extra):
     context = {
         "title": title,
@@ -75,21 +97,10 @@ def annotation_create_view(request):
     initial = {"target": target_key(target), "next": request.GET.get("next", "")}
     form = AnnotationCreateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         where = {"excerpt": target} if isinstance(target, Excerpt) else {"record": target}
-        try:
-            note = annotation_create(
-                author=request.user,
-                body=data["body"],
-                motivation=data["motivation"],
-                visibility=data["visibility"],
-                **where,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Note added.")
-            return _back_to(request, note)
+        response = _create_note(request, form, "Note added.", **where)
+        if response is not None:
+            return response
     return _form_page(
         request,
         title="Add a note",
@@ -113,20 +124,9 @@ def annotation_reply(request, pk: int):
     initial = {"next": request.GET.get("next", "")}
     form = AnnotationReplyForm(request.POST or None, parent=parent, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            note = annotation_create(
-                author=request.user,
-                parent=parent,
-                body=data["body"],
-                motivation=data["motivation"],
-                visibility=data["visibility"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Reply added.")
-            return _back_to(request, note)
+        response = _create_note(request, form, "Reply added.", parent=parent)
+        if response is not None:
+            return response
     return _form_page(
         request,
         title="Reply to a note",
