@@ -158,88 +158,89 @@ def _annotations(request) -> QuerySet:
 
 _RECORD_HEADERS_END = (Header("Visibility", "visibility"), Header("Updated", "updated"))
 
+
+def _record_spec(
+    key: str,
+    plural: str,
+    filterset_class: type[SearchFilterSet],
+    queryset: Callable[[object], QuerySet],
+    headers: tuple[Header, ...],
+    export_columns: list[exports.Column],
+) -> ListSpec:
+    """A record kind's list: its path, nouns, title and create link all follow from its name."""
+    return ListSpec(
+        key=key,
+        path=plural,
+        filterset_class=filterset_class,
+        queryset=queryset,
+        headers=(*headers, *_RECORD_HEADERS_END),
+        export_columns=export_columns,
+        noun=key,
+        noun_plural=plural,
+        title=plural.capitalize(),
+        create_url_name=f"cooperation:{key}_create",
+        create_permission=f"cooperation.add_{key}",
+    )
+
+
 SPECS: dict[str, ListSpec] = {
     spec.key: spec
     for spec in (
-        ListSpec(
-            key="agreement",
-            path="agreements",
-            filterset_class=AgreementFilterSet,
-            queryset=_agreements,
-            headers=(
+        _record_spec(
+            "agreement",
+            "agreements",
+            AgreementFilterSet,
+            _agreements,
+            (
                 Header("Title", "title"),
                 Header("Kind", "kind"),
                 Header("Status", "status"),
                 Header("Parties"),
                 Header("Signed", "signed"),
-                *_RECORD_HEADERS_END,
             ),
-            export_columns=exports.AGREEMENT_COLUMNS,
-            noun="agreement",
-            noun_plural="agreements",
-            title="Agreements",
-            create_url_name="cooperation:agreement_create",
-            create_permission="cooperation.add_agreement",
+            exports.AGREEMENT_COLUMNS,
         ),
-        ListSpec(
-            key="deal",
-            path="deals",
-            filterset_class=DealFilterSet,
-            queryset=_deals,
-            headers=(
+        _record_spec(
+            "deal",
+            "deals",
+            DealFilterSet,
+            _deals,
+            (
                 Header("Title", "title"),
                 Header("Kind", "kind"),
                 Header("Status", "status"),
                 Header("Supplier → recipient"),
                 Header("Period starts", "period_start"),
-                *_RECORD_HEADERS_END,
             ),
-            export_columns=exports.DEAL_COLUMNS,
-            noun="deal",
-            noun_plural="deals",
-            title="Deals",
-            create_url_name="cooperation:deal_create",
-            create_permission="cooperation.add_deal",
+            exports.DEAL_COLUMNS,
         ),
-        ListSpec(
-            key="challenge",
-            path="challenges",
-            filterset_class=ChallengeFilterSet,
-            queryset=_challenges,
-            headers=(
+        _record_spec(
+            "challenge",
+            "challenges",
+            ChallengeFilterSet,
+            _challenges,
+            (
                 Header("Title", "title"),
                 Header("Category", "category"),
                 Header("Severity", "severity"),
                 Header("Recommendations", numeric=True),
-                *_RECORD_HEADERS_END,
             ),
-            export_columns=exports.CHALLENGE_COLUMNS,
-            noun="challenge",
-            noun_plural="challenges",
-            title="Challenges",
-            create_url_name="cooperation:challenge_create",
-            create_permission="cooperation.add_challenge",
+            exports.CHALLENGE_COLUMNS,
         ),
-        ListSpec(
-            key="recommendation",
-            path="recommendations",
-            filterset_class=RecommendationFilterSet,
-            queryset=_recommendations,
-            headers=(
+        _record_spec(
+            "recommendation",
+            "recommendations",
+            RecommendationFilterSet,
+            _recommendations,
+            (
                 Header("Title", "title"),
                 Header("Status", "status"),
                 Header("Priority", "priority"),
                 Header("Owner"),
                 Header("Target date", "target_date"),
                 Header("Addressed to"),
-                *_RECORD_HEADERS_END,
             ),
-            export_columns=exports.RECOMMENDATION_COLUMNS,
-            noun="recommendation",
-            noun_plural="recommendations",
-            title="Recommendations",
-            create_url_name="cooperation:recommendation_create",
-            create_permission="cooperation.add_recommendation",
+            exports.RECOMMENDATION_COLUMNS,
         ),
         ListSpec(
             key="source",
