@@ -331,15 +331,21 @@ class ChallengeSerializer(RecordSerializer):
         ]
 
 
-class StatusChangeSerializer(serializers.ModelSerializer):
-    from_status = serializers.CharField(
-        read_only=True, help_text="Empty on the first row, when the recommendation was made."
-    )
-    changed_by = serializers.SerializerMethodField()
+# The evidence a status change, or a proposal for one, cites: an excerpt id or a URL.
+# (A comment, not a docstring: drf-spectacular would inherit a docstring into the
+# subclasses' schema descriptions.)
+class _StatusEvidenceSerializer(serializers.ModelSerializer):
     evidence_excerpt = serializers.IntegerField(
         source="evidence_excerpt_id", read_only=True, allow_null=True
     )
     evidence_url = serializers.CharField(read_only=True, help_text="A URL, or empty.")
+
+
+class StatusChangeSerializer(_StatusEvidenceSerializer):
+    from_status = serializers.CharField(
+        read_only=True, help_text="Empty on the first row, when the recommendation was made."
+    )
+    changed_by = serializers.SerializerMethodField()
 
     class Meta:
         model = RecommendationStatusChange
@@ -359,12 +365,8 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         return display_name(change.changed_by)
 
 
-class StatusProposalSerializer(serializers.ModelSerializer):
+class StatusProposalSerializer(_StatusEvidenceSerializer):
     proposed_by = serializers.SerializerMethodField()
-    evidence_excerpt = serializers.IntegerField(
-        source="evidence_excerpt_id", read_only=True, allow_null=True
-    )
-    evidence_url = serializers.CharField(read_only=True, help_text="A URL, or empty.")
 
     class Meta:
         model = StatusProposal
