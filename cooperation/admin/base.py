@@ -240,7 +240,7 @@ class ServiceAdmin(RunEachMixin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
-        if obj is None or not str(version_id).isdigit():
+        if obj is None or not str(version_id).isdecimal():
             raise Http404("No such version.")
         if request.method != "POST":
             return super().history_form_view(request, object_id, version_id, extra_context)

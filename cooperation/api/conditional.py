@@ -62,7 +62,7 @@ def expected_version(request, *, required: bool = True) -> int | None:
     versions = set()
     for weak, tag in _tags(header):
         version, _, _ = tag.partition("-")
-        if not weak and version.isdigit():  # If-Match uses the strong comparison
+        if not weak and version.isdecimal():  # If-Match uses the strong comparison
             versions.add(int(version))
     if len(versions) != 1:
         raise PreconditionFailed(

@@ -31,7 +31,7 @@ def resolve_target(value: str | None):
     """The live record or excerpt a `target` value names, or None."""
     model_name, _, pk = (value or "").partition(":")
     model = TARGET_MODELS.get(model_name)
-    if model is None or not pk.isdigit():
+    if model is None or not pk.isdecimal():
         return None
     return model.objects.filter(pk=int(pk)).first()
 

@@ -258,7 +258,7 @@ class EvidenceForm(SelectionForm):
         model = RECORD_KINDS.get(kind)
         if not value:
             self.add_error("record", "Choose the record this passage is evidence for.")
-        elif model is None or not pk.isdigit():
+        elif model is None or not pk.isdecimal():
             self.add_error("record", "Choose a record from the list.")
         else:
             self.record = model.objects.filter(pk=int(pk)).first()

@@ -162,7 +162,7 @@ def _open_thread(request, excerpts: list[Excerpt]) -> Excerpt | None:
     how many notes they have and a link that opens theirs.
     """
     wanted = request.GET.get("notes", "")
-    if not wanted.isdigit():
+    if not wanted.isdecimal():
         return None
     opened = next((e for e in excerpts if e.pk == int(wanted)), None)
     if opened is not None:

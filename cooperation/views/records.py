@@ -135,7 +135,7 @@ def _posted_version(request) -> int | None:
     raw = request.POST.get("expected_version", "").strip()
     if not raw:
         return None
-    return int(raw) if raw.isdigit() else -1
+    return int(raw) if raw.isdecimal() else -1
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -262,7 +262,7 @@ def record_detail(request, kind: str, slug: str):
 
 def _excerpt_from_query(request):
     raw = request.GET.get("excerpt", "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         return None
     return Excerpt.objects.select_related("source").filter(pk=int(raw)).first()
 

@@ -290,6 +290,19 @@ def test_annotation_create_for_an_unknown_target_is_404(client, analyst):
     assert response.status_code == 404
 
 
+def test_annotation_create_for_a_target_with_a_non_ascii_digit_is_404(client, analyst):
+    # "²".isdigit() is true but int("²") fails: such input must not become a 500.
+    client.force_login(analyst)
+
+    response = client.post(
+        reverse("cooperation:annotation_create"),
+        {"target": "agreement:²", "body": "x", "motivation": "comment", "visibility": "team"},
+    )
+
+    assert response.status_code == 404
+    assert not Annotation.objects.exists()
+
+
 # -- reply --------------------------------------------------------------------------------
 
 

@@ -353,6 +353,19 @@ def test_reader_opens_the_notes_of_the_excerpt_it_is_asked_for(client, analyst):
     assert "On beta" not in ignored
 
 
+def test_reader_ignores_a_notes_value_with_a_non_ascii_digit(client, analyst):
+    # "²".isdigit() is true but int("²") fails: such input opens no thread, never a 500.
+    source = SourceFactory(text="Alpha beta gamma delta.")
+    excerpt = excerpt_create(source=source, start=0, end=5, user=analyst)
+    annotation_create(author=analyst, excerpt=excerpt, body="On alpha")
+    client.force_login(analyst)
+
+    response = client.get(f"{reader_url(source)}?notes=²")
+
+    assert response.status_code == 200
+    assert "On alpha" not in response.content.decode()
+
+
 # -- verifying a selection (JSON) ---------------------------------------------------------------
 
 

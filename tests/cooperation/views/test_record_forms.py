@@ -261,6 +261,17 @@ def test_create_with_an_excerpt_shows_the_quote_and_attaches_it(client, analyst)
     assert (link.excerpt, link.note, link.created_by) == (excerpt, "It says so.", analyst)
 
 
+def test_create_with_a_non_ascii_digit_excerpt_shows_the_plain_form(client, analyst):
+    # "²".isdigit() is true but int("²") fails: such input attaches nothing, never a 500.
+    client.force_login(analyst)
+
+    page = client.get(f"{_create_url('challenge')}?excerpt=²")
+
+    assert page.status_code == 200
+    assert page.context["excerpt"] is None
+    assert "That excerpt no longer exists" in page.content.decode()
+
+
 def test_create_recommendation_with_an_excerpt_cites_it_in_the_status_timeline(client, analyst):
     excerpt = ExcerptFactory()
     client.force_login(analyst)
