@@ -215,6 +215,13 @@ def validate_api_token(*, user: User | None, name: str, expires_days: int | None
     return name
 
 
+def _ensure_may_manage_tokens(actor, permission: str) -> None:
+    # actor=None is the system (create_api_token on the server's shell); people need the
+    # admin role's token permission, whichever way they reach this service.
+    if actor is not None and not actor.has_perm(permission):
+        raise PermissionDenied("Only an admin may issue or revoke API tokens.")
+
+
 @transaction.atomic
 def api_token_create(
     *,
@@ -225,6 +232,7 @@ def api_token_create(
     actor=None,
 ) -> tuple[ApiToken, str]:
     """Make a token for `user`; returns it and its plaintext, which is never available again."""
+    _ensure_may_manage_tokens(actor, "accounts.add_apitoken")
     name = validate_api_token(user=user, name=name, expires_days=expires_days)
     prefix = secrets.token_hex(5)
     plaintext = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -246,6 +254,7 @@ def api_token_create(
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, actor=None) -> ApiToken:
     """Revoke one token from now on; revoking twice changes nothing."""
+    _ensure_may_manage_tokens(actor, "accounts.change_apitoken")
     current = ApiToken.objects.select_for_update().get(pk=token.pk)
     if current.revoked_at is not None:
         return current

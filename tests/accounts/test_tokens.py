@@ -7,7 +7,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -195,3 +195,16 @@ def test_token_admin_revokes_selected_tokens(admin_client, partner):
     second.refresh_from_db()
     assert first.revoked_at is not None
     assert second.revoked_at is None
+
+
+def test_api_token_services_refuse_people_without_the_admin_role(partner, analyst, curator):
+    for person in (partner, analyst, curator):
+        with pytest.raises(PermissionDenied):
+            api_token_create(user=partner, name="Mine", actor=person)
+    token, _ = api_token_create(user=partner, name="Issued by the system")
+    for person in (partner, analyst, curator):
+        with pytest.raises(PermissionDenied):
+            api_token_revoke(token=token, actor=person)
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert ApiToken.objects.count() == 1
