@@ -18,7 +18,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import internal_user_required
@@ -43,6 +42,7 @@ from cooperation.services import (
     tracked_undelete,
 )
 from cooperation.services.common import describe_validation_error
+from cooperation.views.redirects import safe_next_url
 
 # Reading text shown on either side of an excerpt, at most, within its paragraph.
 CONTEXT_CHARS = 240
@@ -136,13 +136,6 @@ def _posted_version(request) -> int | None:
     if not raw:
         return None
     return int(raw) if raw.isdecimal() else -1
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return fallback
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -554,7 +547,7 @@ def trash_restore(request, model: str, pk: int):
         messages.error(request, describe_validation_error(exc))
     else:
         messages.success(request, f"Restored “{restored.title}” from the trash.")
-    return redirect(_safe_next(request, reverse("cooperation:trash")))
+    return redirect(safe_next_url(request, reverse("cooperation:trash")))
 
 
 # -- URLs ------------------------------------------------------------------------------------
