@@ -8,7 +8,9 @@ model's default; every order ends on the primary key so pages are stable.
 from __future__ import annotations
 
 import django_filters
+import django_filters.fields
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -40,6 +42,29 @@ from cooperation.models import (
     Topic,
 )
 from cooperation.search import normalise_query, search
+
+# The largest primary key a bigint column holds; a bigger number is bad input, not a query.
+MAX_ID = 2**63 - 1
+
+
+class IdSafeModelMultipleChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    """Refuses ids the database can't compare (e.g. 10**30) as an invalid choice, not a 500."""
+
+    def _check_values(self, value):
+        if self.to_field_name is None:
+            for pk in value:
+                text = str(pk).strip()
+                if not text.isdecimal() or not 0 < int(text) <= MAX_ID:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super()._check_values(value)
+
+
+class IdSafeModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = IdSafeModelMultipleChoiceField
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -116,10 +141,10 @@ class RecordFilterSet(SearchFilterSet):
     """What every record kind filters by: visibility, actor, topic and dates."""
 
     visibility = django_filters.MultipleChoiceFilter(choices=Visibility.choices)
-    actor = django_filters.ModelMultipleChoiceFilter(
+    actor = IdSafeModelMultipleChoiceFilter(
         field_name="actors__slug", to_field_name="slug", queryset=_actors, label="Actor"
     )
-    topic = django_filters.ModelMultipleChoiceFilter(
+    topic = IdSafeModelMultipleChoiceFilter(
         field_name="topics__slug", to_field_name="slug", queryset=_topics, label="Topic"
     )
 
@@ -142,7 +167,7 @@ def _ordering(*extra: tuple[str, str]) -> StableOrderingFilter:
 class AgreementFilterSet(RecordFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=AgreementKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=AgreementStatus.choices)
-    party = django_filters.ModelMultipleChoiceFilter(
+    party = IdSafeModelMultipleChoiceFilter(
         field_name="parties__slug", to_field_name="slug", queryset=_actors, label="Party"
     )
     signed = django_filters.DateFromToRangeFilter(field_name="signed_on", label="Signed")
@@ -157,13 +182,13 @@ class AgreementFilterSet(RecordFilterSet):
 class DealFilterSet(RecordFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=DealKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=DealStatus.choices)
-    supplier = django_filters.ModelMultipleChoiceFilter(
+    supplier = IdSafeModelMultipleChoiceFilter(
         field_name="supplier__slug", to_field_name="slug", queryset=_actors
     )
-    recipient = django_filters.ModelMultipleChoiceFilter(
+    recipient = IdSafeModelMultipleChoiceFilter(
         field_name="recipient__slug", to_field_name="slug", queryset=_actors
     )
-    governed_by = django_filters.ModelMultipleChoiceFilter(
+    governed_by = IdSafeModelMultipleChoiceFilter(
         field_name="governed_by__slug",
         to_field_name="slug",
         queryset=_readable(Agreement),
@@ -179,7 +204,7 @@ class DealFilterSet(RecordFilterSet):
 class ChallengeFilterSet(RecordFilterSet):
     category = django_filters.MultipleChoiceFilter(choices=ChallengeCategory.choices)
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
-    affects_deal = django_filters.ModelMultipleChoiceFilter(
+    affects_deal = IdSafeModelMultipleChoiceFilter(
         field_name="affects_deals__slug",
         to_field_name="slug",
         queryset=_readable(Deal),
@@ -202,18 +227,16 @@ class ChallengeFilterSet(RecordFilterSet):
 class RecommendationFilterSet(RecordFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=RecommendationStatus.choices)
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
-    addressed_to = django_filters.ModelMultipleChoiceFilter(
+    addressed_to = IdSafeModelMultipleChoiceFilter(
         field_name="addressed_to__slug", to_field_name="slug", queryset=_actors
     )
-    addresses = django_filters.ModelMultipleChoiceFilter(
+    addresses = IdSafeModelMultipleChoiceFilter(
         field_name="addresses__slug",
         to_field_name="slug",
         queryset=_readable(Challenge),
         label="Challenge",
     )
-    owner = django_filters.ModelMultipleChoiceFilter(
-        queryset=lambda request: get_user_model().objects.all()
-    )
+    owner = IdSafeModelMultipleChoiceFilter(queryset=lambda request: get_user_model().objects.all())
     target = django_filters.DateFromToRangeFilter(field_name="target_date", label="Target date")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
     ordering = _ordering(
@@ -247,7 +270,7 @@ class SourceFilterSet(SearchFilterSet):
 
 
 class ExcerptFilterSet(SearchFilterSet):
-    source = django_filters.ModelMultipleChoiceFilter(queryset=_readable(Source))
+    source = IdSafeModelMultipleChoiceFilter(queryset=_readable(Source))
     ordering = StableOrderingFilter(
         fields=(("start", "start"), ("created_at", "created"), ("updated_at", "updated"))
     )
@@ -281,10 +304,10 @@ class AnnotationFilterSet(SearchFilterSet):
     motivation = django_filters.MultipleChoiceFilter(choices=AnnotationMotivation.choices)
     visibility = django_filters.MultipleChoiceFilter(choices=AnnotationVisibility.choices)
     resolved = django_filters.BooleanFilter()
-    author = django_filters.ModelMultipleChoiceFilter(
+    author = IdSafeModelMultipleChoiceFilter(
         queryset=lambda request: get_user_model().objects.all()
     )
-    excerpt = django_filters.ModelMultipleChoiceFilter(queryset=_readable(Excerpt))
+    excerpt = IdSafeModelMultipleChoiceFilter(queryset=_readable(Excerpt))
     thread_starts = django_filters.BooleanFilter(
         field_name="parent", lookup_expr="isnull", label="Thread starts only"
     )

@@ -150,3 +150,11 @@ def test_recommendation_overdue_and_status(curator):
     )
     assert slugs(overdue) == ["late"]
     assert slugs(rejected) == ["done"]
+
+
+@pytest.mark.parametrize("value", [str(10**30), "-1", "0", "²", "abc", "1e3"])
+def test_an_id_filter_refuses_ids_the_database_cannot_hold(value):
+    filterset = RecommendationFilterSet({"owner": [value]}, queryset=Recommendation.objects.all())
+    assert not filterset.is_valid()
+    assert "owner" in filterset.errors
+    assert list(filterset.qs) == []  # an invalid form filters to nothing, and never raises
