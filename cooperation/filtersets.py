@@ -11,7 +11,7 @@ import django_filters
 import django_filters.fields
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from cooperation.choices import (
@@ -70,14 +70,33 @@ class IdSafeModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
 class StableOrderingFilter(django_filters.OrderingFilter):
     """OrderingFilter that breaks ties on the primary key, in the direction of the first key."""
 
+    # Choices whose order means something: sorted low → high, not alphabetically.
+    RANKED = {"priority": Priority, "severity": Severity}
+
     def filter(self, qs, value):
         if not value:
             return qs
         ordering = [self.get_ordering_value(param) for param in value if param]
         if not ordering:
             return qs
-        tie_breaker = "-pk" if ordering[0].startswith("-") else "pk"
-        return qs.order_by(*ordering, tie_breaker)
+        ranked = []
+        for term in ordering:
+            name = term.lstrip("-")
+            if name in self.RANKED:
+                # An annotation, so the API's keyset cursor can page over it like a column.
+                qs = qs.annotate(**{f"{name}_rank": _choice_rank(name, self.RANKED[name])})
+                term = term.replace(name, f"{name}_rank")
+            ranked.append(term)
+        tie_breaker = "-pk" if ranked[0].startswith("-") else "pk"
+        return qs.order_by(*ranked, tie_breaker)
+
+
+def _choice_rank(field: str, choices) -> Case:
+    return Case(
+        *(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(choices.values)),
+        default=Value(len(choices.values)),
+        output_field=IntegerField(),
+    )
 
 
 class SearchFilterSet(django_filters.FilterSet):

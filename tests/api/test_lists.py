@@ -95,6 +95,17 @@ def test_cursor_pages_visit_every_row_once_in_order(analyst, ordering):
     assert len({r["id"] for r in paged}) == 7
 
 
+@pytest.mark.parametrize("ordering", ["priority", "-priority"])
+def test_cursor_pages_follow_priority_rank(analyst, ordering):
+    for n in range(7):
+        RecommendationFactory(priority=("low", "medium", "high")[n % 3])
+    client = client_for(analyst)
+    paged = _walk(client, "/api/v1/recommendations/", {"ordering": ordering, "page_size": 2})
+    ranks = [("low", "medium", "high").index(r["priority"]) for r in paged]
+    assert len({r["id"] for r in paged}) == 7
+    assert ranks == sorted(ranks, reverse=ordering.startswith("-"))
+
+
 def test_cursor_pages_follow_search_rank(analyst):
     for n in range(5):
         AgreementFactory(title=f"Maritime pact {n}", summary="maritime " * (n + 1))

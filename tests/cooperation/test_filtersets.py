@@ -158,3 +158,12 @@ def test_an_id_filter_refuses_ids_the_database_cannot_hold(value):
     assert not filterset.is_valid()
     assert "owner" in filterset.errors
     assert list(filterset.qs) == []  # an invalid form filters to nothing, and never raises
+
+
+def test_priority_orders_by_rank_not_alphabet():
+    for slug, priority in (("m", "medium"), ("h", "high"), ("l", "low")):
+        RecommendationFactory(slug=slug, priority=priority)
+    up = RecommendationFilterSet({"ordering": "priority"}, queryset=Recommendation.objects.all())
+    down = RecommendationFilterSet({"ordering": "-priority"}, queryset=Recommendation.objects.all())
+    assert [row.slug for row in up.qs] == ["l", "m", "h"]
+    assert [row.slug for row in down.qs] == ["h", "m", "l"]
