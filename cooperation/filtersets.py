@@ -126,6 +126,17 @@ class SearchFilterSet(django_filters.FilterSet):
         return self.is_bound and bool(normalise_query(self.data.get("q")))
 
 
+def _by_slug(field: str, queryset, **kwargs) -> IdSafeModelMultipleChoiceFilter:
+    """Filter on a relation by the related rows' slugs (`?actor=india&actor=japan`).
+
+    The lookup must name `<field>__slug`: with the bare field, django-filter would
+    compare the slug to the primary key.
+    """
+    return IdSafeModelMultipleChoiceFilter(
+        field_name=f"{field}__slug", to_field_name="slug", queryset=queryset, **kwargs
+    )
+
+
 def _actors(request=None):
     return Actor.objects.all()
 
@@ -160,12 +171,8 @@ class RecordFilterSet(SearchFilterSet):
     """What every record kind filters by: visibility, actor, topic and dates."""
 
     visibility = django_filters.MultipleChoiceFilter(choices=Visibility.choices)
-    actor = IdSafeModelMultipleChoiceFilter(
-        field_name="actors__slug", to_field_name="slug", queryset=_actors, label="Actor"
-    )
-    topic = IdSafeModelMultipleChoiceFilter(
-        field_name="topics__slug", to_field_name="slug", queryset=_topics, label="Topic"
-    )
+    actor = _by_slug("actors", _actors, label="Actor")
+    topic = _by_slug("topics", _topics, label="Topic")
 
     default_ordering = ("title", "pk")
     ordering_fields = (
@@ -186,9 +193,7 @@ def _ordering(*extra: tuple[str, str]) -> StableOrderingFilter:
 class AgreementFilterSet(RecordFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=AgreementKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=AgreementStatus.choices)
-    party = IdSafeModelMultipleChoiceFilter(
-        field_name="parties__slug", to_field_name="slug", queryset=_actors, label="Party"
-    )
+    party = _by_slug("parties", _actors, label="Party")
     signed = django_filters.DateFromToRangeFilter(field_name="signed_on", label="Signed")
     in_force = django_filters.DateFromToRangeFilter(field_name="in_force_on", label="In force")
     ordering = _ordering(("signed_on", "signed"), ("kind", "kind"), ("status", "status"))
@@ -201,17 +206,9 @@ class AgreementFilterSet(RecordFilterSet):
 class DealFilterSet(RecordFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=DealKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=DealStatus.choices)
-    supplier = IdSafeModelMultipleChoiceFilter(
-        field_name="supplier__slug", to_field_name="slug", queryset=_actors
-    )
-    recipient = IdSafeModelMultipleChoiceFilter(
-        field_name="recipient__slug", to_field_name="slug", queryset=_actors
-    )
-    governed_by = IdSafeModelMultipleChoiceFilter(
-        field_name="governed_by__slug",
-        to_field_name="slug",
-        queryset=_readable(Agreement),
-    )
+    supplier = _by_slug("supplier", _actors)
+    recipient = _by_slug("recipient", _actors)
+    governed_by = _by_slug("governed_by", _readable(Agreement))
     period_start = django_filters.DateFromToRangeFilter(label="Period starts")
     ordering = _ordering(("period_start", "period_start"), ("status", "status"), ("kind", "kind"))
 
@@ -223,11 +220,7 @@ class DealFilterSet(RecordFilterSet):
 class ChallengeFilterSet(RecordFilterSet):
     category = django_filters.MultipleChoiceFilter(choices=ChallengeCategory.choices)
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
-    affects_deal = IdSafeModelMultipleChoiceFilter(
-        field_name="affects_deals__slug",
-        to_field_name="slug",
-        queryset=_readable(Deal),
-    )
+    affects_deal = _by_slug("affects_deals", _readable(Deal))
     unaddressed = django_filters.BooleanFilter(
         method="filter_unaddressed", label="No recommendation addresses it"
     )
@@ -246,15 +239,8 @@ class ChallengeFilterSet(RecordFilterSet):
 class RecommendationFilterSet(RecordFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=RecommendationStatus.choices)
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
-    addressed_to = IdSafeModelMultipleChoiceFilter(
-        field_name="addressed_to__slug", to_field_name="slug", queryset=_actors
-    )
-    addresses = IdSafeModelMultipleChoiceFilter(
-        field_name="addresses__slug",
-        to_field_name="slug",
-        queryset=_readable(Challenge),
-        label="Challenge",
-    )
+    addressed_to = _by_slug("addressed_to", _actors)
+    addresses = _by_slug("addresses", _readable(Challenge), label="Challenge")
     owner = IdSafeModelMultipleChoiceFilter(queryset=lambda request: get_user_model().objects.all())
     target = django_filters.DateFromToRangeFilter(field_name="target_date", label="Target date")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
