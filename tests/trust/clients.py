@@ -80,10 +80,13 @@ def form_fields(html: str, *, css_class: str | None = None, has: str = "csrfmidd
     raise AssertionError(f"No form with {has!r} on the page.")
 
 
-def replace(fields: list[tuple[str, str]], **values: str) -> list[tuple[str, str]]:
-    """`fields` with each named field's value(s) replaced by the one given."""
+def replace(fields: list[tuple[str, str]], **values) -> list[tuple[str, str]]:
+    """`fields` with each named field's value(s) replaced: a string, or a list for checkboxes."""
     kept = [(name, value) for name, value in fields if name not in values]
-    return kept + list(values.items())
+    for name, value in values.items():
+        many = isinstance(value, list | tuple)
+        kept += [(name, str(v)) for v in value] if many else [(name, value)]
+    return kept
 
 
 @dataclass
