@@ -71,7 +71,9 @@ def log_event(event: str, request=None, *, user=None, level=logging.INFO, **deta
         fields["method"] = request.method
         fields["path"] = request.path
     fields.update(details)
-    text = " ".join(f"{key}={_value(value)}" for key, value in fields.items() if value is not None)
+    text = " ".join(
+        f"{key}={_value(value)}" for key, value in fields.items() if value not in (None, "")
+    )
     logger.log(level, "event=%s %s", event, text, extra={"event": event, **fields})
 
 
