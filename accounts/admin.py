@@ -1,9 +1,15 @@
 """Admin for users and partner organisations. Role changes go through accounts.services."""
 
+from contextvars import ContextVar
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    UserChangeForm,
+)
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +24,7 @@ from accounts.services import (
     organisation_create,
     organisation_update,
     user_create,
+    user_set_password,
     user_update,
     validate_api_token,
     validate_roles,
@@ -48,6 +55,25 @@ class ContoursUserCreationForm(RolesMixin, AdminUserCreationForm):
         fields = ("email", "full_name", "organisation")
 
 
+PASSWORD_SET_BY_ADMIN = "Password set by an administrator"
+# Django's admin builds the password form without the request; UserAdmin.user_change_password
+# puts the acting admin here for the form's save (a ContextVar: per request, thread-safe).
+_password_actor: ContextVar = ContextVar("contours_password_actor", default=None)
+
+
+class PasswordSetThroughServiceForm(AdminPasswordChangeForm):
+    """The admin's "Change password" form; the service saves it and writes the history row."""
+
+    def save(self, commit=True):
+        usable = self.cleaned_data.get("set_usable_password", True)
+        return user_set_password(
+            user=self.user,
+            password=self.cleaned_data["password1"] if usable else None,
+            actor=_password_actor.get(),
+            reason=PASSWORD_SET_BY_ADMIN,
+        )
+
+
 class ContoursUserChangeForm(RolesMixin, UserChangeForm):
     class Meta:
         model = User
@@ -64,6 +90,7 @@ class ContoursUserChangeForm(RolesMixin, UserChangeForm):
 class UserAdmin(HistoryViewOnlyMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     form = ContoursUserChangeForm
     add_form = ContoursUserCreationForm
+    change_password_form = PasswordSetThroughServiceForm
     ordering = ("email",)
     list_display = ("email", "full_name", "organisation", "role_list", "is_active", "last_login")
     list_filter = ("is_active", "is_superuser", "groups", "organisation")
@@ -105,6 +132,13 @@ class UserAdmin(HistoryViewOnlyMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     @admin.display(description=_("roles"))
     def role_list(self, user):
         return ", ".join(sorted(roles_of(user))) or "—"
+
+    def user_change_password(self, request, id, form_url=""):
+        token = _password_actor.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_actor.reset(token)
 
     def save_model(self, request, obj, form, change):
         roles = form.cleaned_data.get("roles", [])

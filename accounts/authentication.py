@@ -7,9 +7,12 @@ refused with 401, never silently treated as anonymous.
 
 from __future__ import annotations
 
+import logging
+
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from accounts.security import log_event, mark_logged
 from accounts.services import api_token_find, api_token_touch
 
 KEYWORD = "Bearer"
@@ -19,9 +22,21 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
     """Authenticates with an ApiToken; `request.auth` is the token (its write flag matters)."""
 
     def authenticate(self, request):
+        try:
+            user, token = self._authenticate(request)
+        except exceptions.AuthenticationFailed as refusal:
+            # The reason, never the token itself; the 401 is then not logged twice.
+            log_event("token_refused", request, level=logging.WARNING, reason=refusal.detail)
+            mark_logged(request)
+            raise
+        if token is not None:
+            log_event("token_used", request, user=user, token=token.pk)
+        return (user, token) if user is not None else None
+
+    def _authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != KEYWORD.lower().encode():
-            return None
+            return None, None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
                 "Invalid Authorization header: use 'Bearer <token>'."

@@ -145,14 +145,19 @@ def user_update(*, user: User, data: dict, roles: list[str] | None = None, actor
 
 
 @transaction.atomic
-def user_set_password(*, user: User, password: str, actor=None, reason: str = "") -> User:
+def user_set_password(*, user: User, password: str | None, actor=None, reason: str = "") -> User:
     """Give `user` a new password, checked against the password validators.
 
-    The history row leaves the password hash out (User.history excludes it) but
-    records that a change happened, who made it, and how (changed or reset).
+    None leaves the account without a usable password (an admin's "Disabled"). The
+    history row leaves the password hash out (User.history excludes it) but records that
+    a change happened, who made it, and how (changed, reset, set by an admin). Any other
+    session of the user ends: Django checks each session's copy of the password hash.
     """
-    password_validation.validate_password(password, user)
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        password_validation.validate_password(password, user)
+        user.set_password(password)
     with history_paused(user):
         user.save(update_fields=["password"])
     write_history(user, kind=CHANGED, user=actor, reason=reason or "Password changed")

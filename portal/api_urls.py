@@ -3,7 +3,10 @@
 Any other path under /api/ answers the API's JSON 404, not the HTML page.
 """
 
+from django.conf import settings
 from django.urls import include, path, re_path
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -13,6 +16,16 @@ from drf_spectacular.views import (
 from cooperation.api.errors import api_not_found
 
 app_name = "api"
+
+# Redoc draws itself with styled-components, which writes <style> elements it cannot give a
+# nonce to, and builds its search index in a worker made from a blob: URL (which only a
+# script already running on the page can create). This page alone allows both; scripts
+# from elsewhere or inline stay refused, as everywhere.
+REDOC_CSP = {
+    **settings.SECURE_CSP,
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "worker-src": [CSP.SELF, "blob:"],
+}
 
 urlpatterns = [
     path("v1/", include("cooperation.api.urls")),
@@ -26,7 +39,9 @@ urlpatterns = [
     ),
     path(
         "docs/redoc/",
-        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+        csp_override(REDOC_CSP)(
+            SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html")
+        ),
         name="redoc",
     ),
     re_path(r"^.*$", api_not_found),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from portal.env import env_bool, env_int, env_list
 
@@ -54,6 +55,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost after the HTTPS redirect: it sees the final status of every response,
+    # CSRF failures and lockouts included, and logs refused access to "contours.security".
+    "accounts.security.RefusedAccessLogMiddleware",
+    # Before whitenoise, so static files carry the policy too (it costs a header, no query).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -83,6 +89,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # {{ csp_nonce }} for the few inline scripts or styles (see SECURE_CSP).
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -174,6 +182,8 @@ AXES_VERBOSE = False
 # whatever its case, so Ann@… and ann@… share one counter.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.views.lockout_username"
+# The client's address behind trusted proxies (CONTOURS_TRUSTED_PROXY_COUNT), not the proxy's.
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 
 # Inactivity timeout: a session ends this many minutes after its last request
 # (accounts/middleware.py refreshes the expiry at most every SESSION_IDLE_REFRESH_SECONDS).
@@ -260,15 +270,54 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
 
+# ---- Transport and browser security (issue 5, "Trust") ----
+# `manage.py check --deploy --fail-level WARNING` passes with debug off
+# (tests/portal/test_security_headers.py).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Not HttpOnly: Swagger UI's "Try it out" with a session reads it (Django: no real gain either).
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# TLS ends at a reverse proxy (README, "Deployment"), which must set X-Forwarded-Proto and
+# overwrite any value a client sent; an empty DJANGO_SECURE_PROXY_SSL_HEADER turns it off.
+_proxy_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# Behind a proxy that appends to X-Forwarded-For, the number of such proxies: the client's
+# address (login lockouts, security log) is then that many hops from the end of the list.
+CONTOURS_TRUSTED_PROXY_COUNT = env_int("CONTOURS_TRUSTED_PROXY_COUNT", 0)
 if not DEBUG:
+    # "Served over HTTPS": secure cookies, the redirect to https and HSTS follow one switch
+    # (DJANGO_SECURE_COOKIES=0 for docker-compose on plain http://localhost).
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=SESSION_COOKIE_SECURE)
+    # Probes (the image's HEALTHCHECK) call the container over plain http.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Browsers honour HSTS only on https responses, so plain-http set-ups are unaffected.
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+
+# Content-Security-Policy on every response: only this origin, scripts from static files or
+# carrying the request's nonce, never inline event handlers, never framed.
+# The Redoc page relaxes styles only (portal/api_docs.py); tests/browser/test_csp.py proves
+# every kind of page runs under it.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    # Swagger UI's and the admin's stylesheets draw icons as data: SVGs.
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 LOGGING = {
     "version": 1,
@@ -280,5 +329,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # pypdf warns about every quirk of a damaged file; the import reports one clear line.
         "pypdf": {"level": "ERROR"},
+        # Logins, logouts, failures, lockouts, token use and refused requests
+        # (accounts/security.py), kept at INFO whatever the root level: this is the audit trail.
+        "contours.security": {"level": os.environ.get("CONTOURS_SECURITY_LOG_LEVEL", "INFO")},
     },
 }

@@ -7,6 +7,8 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from accounts.security import log_event, mark_logged
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,19 +26,59 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+# Error pages with debug off: a generic page for people, the API's JSON error under /api/
+# (the same {"detail", "code"} shape as cooperation/api/errors.py). Never a stack trace.
+
+_ERRORS = {
+    400: ("Bad request.", "bad_request"),
+    403: ("You do not have permission to perform this action.", "permission_denied"),
+    404: ("Not found.", "not_found"),
+    500: ("Server error.", "server_error"),
+}
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json_error(status: int) -> JsonResponse:
+    detail, code = _ERRORS[status]
+    return JsonResponse({"detail": detail, "code": code}, status=status)
+
+
 def bad_request(request, exception=None):
+    if _wants_json(request):
+        return _json_error(400)
     return render(request, "errors/400.html", status=400)
 
 
 def permission_denied(request, exception=None):
+    if _wants_json(request):
+        return _json_error(403)
     return render(request, "errors/403.html", status=403)
 
 
 def not_found(request, exception=None):
+    if _wants_json(request):
+        return _json_error(404)
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request):
+    if _wants_json(request):
+        return _json_error(500)
     # A plain template with no request context: the error may be the database itself,
     # and context processors (the user, messages) could fail in turn.
     return HttpResponseServerError(loader.get_template("errors/500.html").render())
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: Django's reason goes to the security log, not to the page."""
+    log_event("csrf_failure", request, level=logging.WARNING, reason=reason)
+    mark_logged(request)
+    if _wants_json(request):
+        return JsonResponse(
+            {"detail": "CSRF check failed; reload the page and try again.", "code": "csrf_failed"},
+            status=403,
+        )
+    return render(request, "errors/403_csrf.html", status=403)
