@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from cooperation.choices import (
     CLOSED_RECOMMENDATION_STATUSES,
@@ -130,8 +131,10 @@ def _by_slug(field: str, queryset, **kwargs) -> IdSafeModelMultipleChoiceFilter:
     """Filter on a relation by the related rows' slugs (`?actor=india&actor=japan`).
 
     The lookup must name `<field>__slug`: with the bare field, django-filter would
-    compare the slug to the primary key.
+    compare the slug to the primary key. The label is the relation's, or django-filter
+    would derive "Supplier slug" from the lookup and show it on the web lists.
     """
+    kwargs.setdefault("label", capfirst(field.replace("_", " ")))
     return IdSafeModelMultipleChoiceFilter(
         field_name=f"{field}__slug", to_field_name="slug", queryset=queryset, **kwargs
     )

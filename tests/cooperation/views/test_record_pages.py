@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -376,3 +378,15 @@ def test_agreement_signing_date_is_shown_only_as_precisely_as_known(client, anal
 
     assert "<dt>Signed</dt><dd>2014 <span" in year_html and "1 January 2014" not in year_html
     assert "<dt>Signed</dt><dd>1 September 2014</dd>" in day_html
+
+
+@pytest.mark.parametrize("kind", FACTORIES)
+def test_record_detail_has_no_duplicate_ids(client, curator, kind):
+    # aria-labelledby and label[for] name one element; a repeated id breaks both.
+    record = FACTORIES[kind]()
+    client.force_login(curator)
+
+    html = client.get(record.get_absolute_url()).content.decode()
+
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
