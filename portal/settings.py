@@ -100,8 +100,9 @@ TEMPLATES = [
 # DATABASE_URL=postgres://… switches to PostgreSQL through psycopg 3.
 try:
     DATABASES = {
-        "default": dj_database_url.config(
-            default=f"sqlite:///{VAR_DIR / 'contours.sqlite3'}",
+        # An empty DATABASE_URL counts as unset, like every other empty variable here.
+        "default": dj_database_url.parse(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'contours.sqlite3'}",
             conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
             conn_health_checks=True,
         )
@@ -216,7 +217,7 @@ if os.environ.get("EMAIL_HOST"):
         "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": _smtp}
     }
 else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    MAILERS = {"default": {"BACKEND": "accounts.mail.ReadableConsoleEmailBackend"}}
 
 # ---- REST API (issue 4) ----
 # Bearer tokens first: its 401 names the scheme. Logged-in analysts use their session (with CSRF).

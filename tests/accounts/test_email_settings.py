@@ -33,7 +33,7 @@ def test_email_goes_to_the_console_by_default(tmp_path):
 
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["MAILERS"]["default"]["BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert data["MAILERS"]["default"]["BACKEND"] == "accounts.mail.ReadableConsoleEmailBackend"
 
 
 def test_email_uses_smtp_when_the_environment_names_a_host(tmp_path):
@@ -79,3 +79,26 @@ def test_email_refuses_tls_and_ssl_together(tmp_path):
 
     assert result.returncode != 0
     assert "EMAIL_USE_TLS and EMAIL_USE_SSL" in result.stderr
+
+
+def test_console_mailer_prints_a_long_link_whole_on_one_line():
+    import io
+
+    from django.core.mail import EmailMessage
+
+    from accounts.mail import ReadableConsoleEmailBackend
+
+    link = "http://127.0.0.1:8000/accounts/reset/MQ/" + "c" * 6 + "-" + "f" * 64 + "/"
+    stream = io.StringIO()
+    backend = ReadableConsoleEmailBackend(stream=stream)
+
+    sent = backend.send_messages(
+        [EmailMessage("Reset your password — Contours", f"Open:\n\n{link}\n", to=["a@b.org"])]
+    )
+
+    printed = stream.getvalue()
+    assert sent == 1
+    assert f"\n{link}\n" in printed
+    assert "Subject: Reset your password — Contours" in printed
+    assert "To: a@b.org" in printed
+    assert "=\n" not in printed
