@@ -133,6 +133,13 @@ def test_without_database_url_sqlite_lives_under_the_var_directory(tmp_path):
     assert (tmp_path / "var").is_dir()
 
 
+def test_an_empty_database_url_counts_as_unset(tmp_path):
+    values = _settings(tmp_path, DJANGO_DEBUG="1", DATABASE_URL="")
+
+    assert values["ENGINE"] == "django.db.backends.sqlite3"
+    assert values["NAME"] == str(tmp_path / "var" / "contours.sqlite3")
+
+
 def test_debug_on_allows_local_hosts_and_production_reads_the_host_list(tmp_path):
     development = _settings(tmp_path, DJANGO_DEBUG="yes")
     production = _settings(
