@@ -138,3 +138,15 @@ def test_unknown_address_gets_the_404_page(client):
     assert response.status_code == 404
     assert "errors/404.html" in [t.name for t in response.templates]
     assert "Traceback" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/admin/login/", "/api/docs/", "/api/docs/redoc/"]
+)
+def test_pages_name_a_favicon_the_portal_serves(client, path):
+    from django.contrib.staticfiles import finders
+
+    html = client.get(path).content.decode()
+
+    assert '<link rel="icon" href="/static/img/favicon.svg"' in html
+    assert finders.find("img/favicon.svg")
