@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 import zipfile
 from datetime import date
 from io import StringIO
@@ -23,7 +24,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.management.sql import emit_post_migrate_signal
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -251,7 +252,8 @@ def _import(path: Path) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_backup_round_trip_restores_every_row_of_every_table(tmp_path, client):
+def test_backup_round_trip_restores_every_row_of_every_table(tmp_path, client, settings):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     built = _build_portal()
     before = _snapshot()
     media_before = _media_files()
@@ -524,18 +526,34 @@ ARCHIVE_REFUSALS = {
 }
 
 
-@pytest.fixture
-def backup_of_a_small_portal(db, tmp_path):
-    """A backup of a portal with a user, a source with its file, an excerpt and a note;
-    the database is then emptied and the media removed, ready for an import."""
-    analyst = AnalystFactory()
-    source = SourceFactory(keep_original=True)
-    annotation_create(author=analyst, body="A note.", excerpt=ExcerptFactory(source=source))
-    path = tmp_path / "small.zip"
-    _export(path)
-    default_storage.delete(source.original_file.name)
-    _shifted_empty_portal()
+@pytest.fixture(scope="module")
+def small_backup(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A backup of a portal with a user, a source with its file, an excerpt and a note.
+
+    Made once: the rows are built and exported inside a transaction that is rolled back,
+    and the file removed, so the database and media are empty again for every import.
+    """
+    path = tmp_path_factory.mktemp("backup") / "small.zip"
+    with django_db_blocker.unblock(), transaction.atomic():
+        analyst = AnalystFactory()
+        source = SourceFactory(keep_original=True)
+        annotation_create(author=analyst, body="A note.", excerpt=ExcerptFactory(source=source))
+        _export(path)
+        default_storage.delete(source.original_file.name)
+        transaction.set_rollback(True)
     return path, source.original_file.name
+
+
+@pytest.fixture
+def backup_of_a_small_portal(db, small_backup, tmp_path, settings):
+    """A copy of the small backup (tests damage it), the media file it brings, and an
+    empty media folder of the test's own."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    path, media_name = small_backup
+    copy = tmp_path / path.name
+    shutil.copyfile(path, copy)
+    assert not User.objects.exists()
+    return copy, media_name
 
 
 @pytest.mark.parametrize("case", ARCHIVE_REFUSALS, ids=list(ARCHIVE_REFUSALS))
@@ -613,6 +631,7 @@ def test_backup_import_refuses_a_missing_file(tmp_path):
 # -- as real processes: exit status and one stderr line -------------------------------------
 
 
+# Transactional: on SQLite a test's open transaction would lock the processes out.
 @pytest.mark.django_db(transaction=True)
 def test_backup_commands_refuse_in_one_stderr_line_as_processes(tmp_path):
     env = clean_env(
