@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.core.files.storage import default_storage
 from django.core.management.color import no_style
 from django.core.serializers import base as serializer_base
@@ -41,6 +41,7 @@ class ImportReport:
     tables: int
     rows: int
     media: int
+    missing_media: list[str]
 
 
 def _refuse_unless_empty(path: Path) -> None:
@@ -155,6 +156,8 @@ def portal_import(*, path: Path) -> ImportReport:
         except (
             serializer_base.DeserializationError,
             DatabaseError,
+            FieldDoesNotExist,
+            AttributeError,
             ObjectDoesNotExist,
             ValidationError,
             ValueError,
@@ -170,7 +173,13 @@ def portal_import(*, path: Path) -> ImportReport:
         except BaseException:
             _remove(written)
             raise
-    report = ImportReport(path=path, tables=len(backup.tables), rows=rows, media=len(media))
+    report = ImportReport(
+        path=path,
+        tables=len(backup.tables),
+        rows=rows,
+        media=len(media),
+        missing_media=[str(name) for name in backup.manifest.get("media_missing") or []],
+    )
     logger.info("imported %s rows and %s media files from %s", rows, len(media), path)
     return report
 

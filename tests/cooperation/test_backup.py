@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import shutil
+import threading
 import zipfile
 from datetime import date
 from io import StringIO
@@ -350,6 +351,49 @@ def test_backup_from_sqlite_imports_into_postgresql(tmp_path):
     assert ActorFactory().pk > 0
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_backup_export_reads_postgresql_in_one_repeatable_read_snapshot(tmp_path, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL as the test database")
+    ActorFactory()
+    real = backup_module.serialise_table
+    seen = set()
+
+    def spy(model, natural_keys):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('transaction_isolation'), "
+                "current_setting('transaction_read_only'), now()"
+            )
+            seen.add(cursor.fetchone())
+        if model is Actor and len(seen) == 1:
+            # Someone saves while the export runs; the snapshot must not see it.
+            thread = threading.Thread(target=_create_actor_elsewhere)
+            thread.start()
+            thread.join()
+        return real(model, natural_keys)
+
+    monkeypatch.setattr(backup_module, "serialise_table", spy)
+
+    _export(tmp_path / "a.zip")
+
+    assert len(seen) == 1  # now() is the transaction's start: one transaction throughout
+    isolation, read_only, _ = seen.pop()
+    assert (isolation, read_only) == ("repeatable read", "on")
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        actors = json.loads(archive.read("tables/cooperation.actor.json"))
+    assert len(actors) == 1
+    assert Actor.objects.count() == 2
+
+
+def _create_actor_elsewhere():
+    try:
+        ActorFactory()
+    finally:
+        connection.close()
+
+
 # -- export refusals ------------------------------------------------------------------------
 
 
@@ -376,6 +420,23 @@ def test_backup_export_failing_half_way_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(CommandError, match="cannot write the backup"):
         _export(tmp_path / "portal.zip")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.django_db
+def test_backup_export_names_an_original_file_gone_from_media(tmp_path, settings):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    source = SourceFactory(keep_original=True)
+    default_storage.delete(source.original_file.name)
+    err = StringIO()
+
+    call_command("export_data", str(tmp_path / "a.zip"), stdout=StringIO(), stderr=err)
+
+    assert err.getvalue() == (
+        f"warning: {source.original_file.name} is named by a source but missing from media.\n"
+    )
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert (manifest["media"], manifest["media_missing"]) == ([], [source.original_file.name])
 
 
 @pytest.mark.django_db
@@ -454,6 +515,10 @@ def _break_quote(rows):
     rows[0]["fields"]["exact"] = rows[0]["fields"]["exact"] + "!"
 
 
+def _unknown_field(rows):
+    rows[0]["fields"]["shoe_size"] = 42
+
+
 def _dangling_author(rows):
     rows[0]["fields"]["author"] = 987654
 
@@ -516,6 +581,10 @@ ARCHIVE_REFUSALS = {
     "evidence off its text": (
         lambda p: _rewrite(p, _edit_table("cooperation.excerpt", _break_quote, fix_checksum=True)),
         "quote no longer matches its text",
+    ),
+    "unknown field": (
+        lambda p: _rewrite(p, _edit_table("accounts.user", _unknown_field, fix_checksum=True)),
+        "does not fit this database; nothing was imported",
     ),
     "dangling link": (
         lambda p: _rewrite(

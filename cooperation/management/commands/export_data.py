@@ -1,6 +1,7 @@
 """export_data FILE [--force]: write the whole portal to one archive (docs/backup.md)."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from cooperation.backup import BackupError, portal_export
 
@@ -28,6 +29,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         except OSError as exc:
             raise CommandError(f"{options['file']}: cannot write the backup ({exc}).") from None
+        except DatabaseError as exc:
+            first = (str(exc).strip().splitlines() or ["unknown error"])[0]
+            raise CommandError(f"cannot read the database ({first}).") from None
         for name in report.missing_media:
             self.stderr.write(f"warning: {name} is named by a source but missing from media.")
         self.stdout.write(

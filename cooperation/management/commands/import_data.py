@@ -1,6 +1,7 @@
 """import_data FILE: restore a backup made by export_data into an empty portal."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from cooperation.backup import BackupError
 from cooperation.services.backup import portal_import
@@ -25,6 +26,11 @@ class Command(BaseCommand):
             report = portal_import(path=options["file"])
         except BackupError as exc:
             raise CommandError(str(exc)) from None
+        except DatabaseError as exc:
+            first = (str(exc).strip().splitlines() or ["unknown error"])[0]
+            raise CommandError(f"cannot use the database ({first}).") from None
+        for name in report.missing_media:
+            self.stderr.write(f"warning: {name} was already missing when the backup was made.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {report.rows:,} rows into {report.tables} tables and {report.media} "
