@@ -117,10 +117,13 @@ def _reset_sequences() -> None:
 
 def _write_media(path: Path, backup: VerifiedBackup, entries: list[dict], written: list[str]):
     for entry in entries:
+        # The name was free (checked): on any failure, even half way through this file,
+        # whatever is under it now is ours to remove.
+        written.append(entry["name"])
         with backup.archive.open(entry["file"]) as stream:
             saved = default_storage.save(entry["name"], stream)
-        written.append(saved)
         if saved != entry["name"]:
+            written.append(saved)
             raise BackupError(f"{path}: media storage saved {entry['name']} as {saved}.")
 
 

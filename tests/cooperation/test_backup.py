@@ -47,6 +47,7 @@ from cooperation.services import (
     tracked_restore_version,
     tracked_update,
 )
+from cooperation.services import backup as backup_services
 from cooperation.services.sources import text_sha256
 from tests.factories import (
     PASSWORD,
@@ -651,6 +652,27 @@ def test_backup_import_of_an_intact_archive_passes_after_the_same_preparation(
 
     assert User.objects.count() == 1
     assert default_storage.exists(media_name)
+
+
+def test_backup_import_failing_after_the_media_removes_them_and_the_rows(
+    backup_of_a_small_portal, monkeypatch
+):
+    path, media_name = backup_of_a_small_portal
+    real = backup_services._write_media
+
+    def then_fail(*args):
+        real(*args)
+        assert default_storage.exists(media_name)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(backup_services, "_write_media", then_fail)
+    counts = model_counts()
+
+    with pytest.raises(CommandError, match=r"nothing was imported \(disk full\)"):
+        _import(path)
+
+    assert model_counts() == counts
+    assert not default_storage.exists(media_name)
 
 
 def test_backup_import_refuses_a_portal_that_is_not_empty(backup_of_a_small_portal):
