@@ -11,7 +11,7 @@ import django_filters
 import django_filters.fields
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import capfirst
 
@@ -42,6 +42,7 @@ from cooperation.models import (
     Source,
     Topic,
 )
+from cooperation.models.ranks import choice_rank
 from cooperation.search import normalise_query, search
 
 # The largest primary key a bigint column holds; a bigger number is bad input, not a query.
@@ -85,19 +86,11 @@ class StableOrderingFilter(django_filters.OrderingFilter):
             name = term.lstrip("-")
             if name in self.RANKED:
                 # An annotation, so the API's keyset cursor can page over it like a column.
-                qs = qs.annotate(**{f"{name}_rank": _choice_rank(name, self.RANKED[name])})
+                qs = qs.annotate(**{f"{name}_rank": choice_rank(name, self.RANKED[name])})
                 term = term.replace(name, f"{name}_rank")
             ranked.append(term)
         tie_breaker = "-pk" if ranked[0].startswith("-") else "pk"
         return qs.order_by(*ranked, tie_breaker)
-
-
-def _choice_rank(field: str, choices) -> Case:
-    return Case(
-        *(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(choices.values)),
-        default=Value(len(choices.values)),
-        output_field=IntegerField(),
-    )
 
 
 class SearchFilterSet(django_filters.FilterSet):
@@ -125,6 +118,15 @@ class SearchFilterSet(django_filters.FilterSet):
     @property
     def searching(self) -> bool:
         return self.is_bound and bool(normalise_query(self.data.get("q")))
+
+
+def _choice(choices, **kwargs) -> django_filters.MultipleChoiceFilter:
+    """A filter on one of the row's own columns: it cannot repeat a row, so no DISTINCT.
+
+    django-filter adds DISTINCT to every multiple-choice filter by default, which makes
+    PostgreSQL sort every matching row (all columns) before it can take a page.
+    """
+    return django_filters.MultipleChoiceFilter(choices=choices, distinct=False, **kwargs)
 
 
 def _by_slug(field: str, queryset, **kwargs) -> IdSafeModelMultipleChoiceFilter:
@@ -173,7 +175,7 @@ def _readable(model):
 class RecordFilterSet(SearchFilterSet):
     """What every record kind filters by: visibility, actor, topic and dates."""
 
-    visibility = django_filters.MultipleChoiceFilter(choices=Visibility.choices)
+    visibility = _choice(Visibility.choices)
     actor = _by_slug("actors", _actors, label="Actor")
     topic = _by_slug("topics", _topics, label="Topic")
 
@@ -194,8 +196,8 @@ def _ordering(*extra: tuple[str, str]) -> StableOrderingFilter:
 
 
 class AgreementFilterSet(RecordFilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=AgreementKind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=AgreementStatus.choices)
+    kind = _choice(AgreementKind.choices)
+    status = _choice(AgreementStatus.choices)
     party = _by_slug("parties", _actors, label="Party")
     signed = django_filters.DateFromToRangeFilter(field_name="signed_on", label="Signed")
     in_force = django_filters.DateFromToRangeFilter(field_name="in_force_on", label="In force")
@@ -207,8 +209,8 @@ class AgreementFilterSet(RecordFilterSet):
 
 
 class DealFilterSet(RecordFilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=DealKind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=DealStatus.choices)
+    kind = _choice(DealKind.choices)
+    status = _choice(DealStatus.choices)
     supplier = _by_slug("supplier", _actors)
     recipient = _by_slug("recipient", _actors)
     governed_by = _by_slug("governed_by", _readable(Agreement))
@@ -221,8 +223,8 @@ class DealFilterSet(RecordFilterSet):
 
 
 class ChallengeFilterSet(RecordFilterSet):
-    category = django_filters.MultipleChoiceFilter(choices=ChallengeCategory.choices)
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    category = _choice(ChallengeCategory.choices)
+    severity = _choice(Severity.choices)
     affects_deal = _by_slug("affects_deals", _readable(Deal))
     unaddressed = django_filters.BooleanFilter(
         method="filter_unaddressed", label="No recommendation addresses it"
@@ -234,17 +236,24 @@ class ChallengeFilterSet(RecordFilterSet):
         fields: list[str] = []
 
     def filter_unaddressed(self, queryset, name, value):
-        live = Q(recommendations__deleted_at__isnull=True, recommendations__isnull=False)
-        addressed = Challenge.objects.filter(live).values("pk")
-        return queryset.exclude(pk__in=addressed) if value else queryset.filter(pk__in=addressed)
+        # A correlated EXISTS on the link table: a page of challenges checks its own rows
+        # through the link table's index instead of collecting every addressed challenge.
+        addressed = Exists(
+            Recommendation.addresses.through.objects.filter(
+                challenge=OuterRef("pk"), recommendation__deleted_at__isnull=True
+            )
+        )
+        return queryset.exclude(addressed) if value else queryset.filter(addressed)
 
 
 class RecommendationFilterSet(RecordFilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=RecommendationStatus.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    status = _choice(RecommendationStatus.choices)
+    priority = _choice(Priority.choices)
     addressed_to = _by_slug("addressed_to", _actors)
     addresses = _by_slug("addresses", _readable(Challenge), label="Challenge")
-    owner = IdSafeModelMultipleChoiceFilter(queryset=lambda request: get_user_model().objects.all())
+    owner = IdSafeModelMultipleChoiceFilter(
+        queryset=lambda request: get_user_model().objects.all(), distinct=False
+    )
     target = django_filters.DateFromToRangeFilter(field_name="target_date", label="Target date")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
     ordering = _ordering(
@@ -263,8 +272,8 @@ class RecommendationFilterSet(RecordFilterSet):
 
 
 class SourceFilterSet(SearchFilterSet):
-    visibility = django_filters.MultipleChoiceFilter(choices=Visibility.choices)
-    format = django_filters.MultipleChoiceFilter(choices=SourceFormat.choices)
+    visibility = _choice(Visibility.choices)
+    format = _choice(SourceFormat.choices)
     publisher = django_filters.CharFilter(lookup_expr="icontains")
     published = django_filters.DateFromToRangeFilter(field_name="published_on", label="Published")
     ordering = StableOrderingFilter(
@@ -278,11 +287,13 @@ class SourceFilterSet(SearchFilterSet):
 
 
 class ExcerptFilterSet(SearchFilterSet):
-    source = IdSafeModelMultipleChoiceFilter(queryset=_readable(Source))
+    source = IdSafeModelMultipleChoiceFilter(queryset=_readable(Source), distinct=False)
     ordering = StableOrderingFilter(
         fields=(("start", "start"), ("created_at", "created"), ("updated_at", "updated"))
     )
-    default_ordering = ("source", "start", "end", "pk")
+    # source_id, not source: "source" would sort by the Source model's own ordering
+    # (published date, title), joining and sorting every excerpt before taking a page.
+    default_ordering = ("source_id", "start", "end", "pk")
 
     class Meta:
         model = Excerpt
@@ -290,7 +301,7 @@ class ExcerptFilterSet(SearchFilterSet):
 
 
 class ActorFilterSet(SearchFilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=ActorKind.choices)
+    kind = _choice(ActorKind.choices)
     ordering = StableOrderingFilter(fields=(("name", "name"), ("kind", "kind")))
     default_ordering = ("name", "pk")
 
@@ -309,13 +320,13 @@ class TopicFilterSet(SearchFilterSet):
 
 
 class AnnotationFilterSet(SearchFilterSet):
-    motivation = django_filters.MultipleChoiceFilter(choices=AnnotationMotivation.choices)
-    visibility = django_filters.MultipleChoiceFilter(choices=AnnotationVisibility.choices)
+    motivation = _choice(AnnotationMotivation.choices)
+    visibility = _choice(AnnotationVisibility.choices)
     resolved = django_filters.BooleanFilter()
     author = IdSafeModelMultipleChoiceFilter(
-        queryset=lambda request: get_user_model().objects.all()
+        queryset=lambda request: get_user_model().objects.all(), distinct=False
     )
-    excerpt = IdSafeModelMultipleChoiceFilter(queryset=_readable(Excerpt))
+    excerpt = IdSafeModelMultipleChoiceFilter(queryset=_readable(Excerpt), distinct=False)
     thread_starts = django_filters.BooleanFilter(
         field_name="parent", lookup_expr="isnull", label="Thread starts only"
     )

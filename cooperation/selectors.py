@@ -380,7 +380,15 @@ def api_annotations_visible_to(user, queryset=None):
     queryset = annotations_visible_to(user, queryset)
     if is_internal(user):
         return queryset
-    on_visible = Q(excerpt__in=excerpts_visible_to(user).values("pk"))
+    # excerpts_visible_to() written as conditions on the note's own excerpt (a join per
+    # row of the page), not as `excerpt IN (every visible excerpt)`, which reads them all.
+    on_visible = Q(excerpt__isnull=False, excerpt__deleted_at__isnull=True) & (
+        Q(
+            excerpt__source__visibility=Visibility.PUBLISHED,
+            excerpt__source__deleted_at__isnull=True,
+        )
+        | Q(excerpt_id__in=_evidence_for_published_records().values("excerpt_id"))
+    )
     for model in RECORD_MODELS:
         on_visible |= Q(
             content_type=ContentType.objects.get_for_model(model),

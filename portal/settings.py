@@ -11,6 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from portal.caches import cache_from_url
 from portal.env import env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -127,6 +128,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"].setdefault("TEST", {})
+
+# ---- Cache (README "Scaling out") ----
+# DRF's throttle counts live in the default cache. Unset, CACHE_URL gives each process its
+# own in-memory cache: right for one process, wrong for several gunicorn workers or web
+# containers, which must share one (db://contours_cache or redis://…; portal/caches.py).
+# Sessions and django-axes' lockouts are in the database already (SESSION_ENGINE and
+# AXES_HANDLER keep their database defaults), so no web process holds state of its own.
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -17,7 +17,8 @@ from cooperation.choices import (
     Severity,
 )
 from cooperation.history import History
-from cooperation.models.base import Record, Tracked
+from cooperation.models.base import Record, Tracked, live_index
+from cooperation.models.ranks import choice_rank
 
 
 class Agreement(Record):
@@ -43,7 +44,10 @@ class Agreement(Record):
     history = History(m2m_fields=history_m2m_fields)
 
     class Meta(Record.Meta):
-        pass
+        indexes = [
+            *Record.Meta.indexes,
+            live_index("signed_on", "id", name="agreement_live_signed"),
+        ]
 
 
 class Deal(Record):
@@ -87,6 +91,13 @@ class Deal(Record):
                 violation_error_message="The period must end on or after its start.",
             )
         ]
+        indexes = [
+            *Record.Meta.indexes,
+            live_index("period_start", "id", name="deal_live_period_start"),
+            # The web list joins supplier and recipient; without it, sorting by visibility
+            # sorts every deal.
+            live_index("visibility", "id", name="deal_live_visibility"),
+        ]
 
 
 class Challenge(Record):
@@ -107,7 +118,11 @@ class Challenge(Record):
     history = History(m2m_fields=history_m2m_fields)
 
     class Meta(Record.Meta):
-        pass
+        indexes = [
+            *Record.Meta.indexes,
+            # Severity sorts low → high (the FilterSets' rank expression, repeated exactly).
+            live_index(choice_rank("severity", Severity), "id", name="challenge_live_severity"),
+        ]
 
 
 class Recommendation(Record):
@@ -151,6 +166,13 @@ class Recommendation(Record):
         permissions = [
             *Record.Meta.permissions,
             ("transition_recommendation", "Can move a recommendation's status"),
+        ]
+        indexes = [
+            *Record.Meta.indexes,
+            # Priority sorts low → high (the FilterSets' rank expression, repeated exactly).
+            live_index(
+                choice_rank("priority", Priority), "id", name="recommendation_live_priority"
+            ),
         ]
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from cooperation.choices import SourceFormat, Visibility
 from cooperation.history import History
-from cooperation.models.base import Tracked
+from cooperation.models.base import Tracked, live_index
 from cooperation.models.search import search_index
 from cooperation.text import ReadingView, reading_view
 
@@ -101,7 +101,13 @@ class Excerpt(Tracked):
                 violation_error_message="This span of the source is already an excerpt.",
             ),
         ]
-        indexes = [models.Index(fields=["source", "start"]), search_index("excerpt", "excerpt_fts")]
+        indexes = [
+            models.Index(fields=["source", "start"]),
+            search_index("excerpt", "excerpt_fts"),
+            # The API's "ordering=start" across sources (the default order, by source, start
+            # and end, is answered by the excerpt_unique_live_span index).
+            live_index("start", "id", name="excerpt_live_start"),
+        ]
 
     def __str__(self) -> str:
         quote = self.display_quote
