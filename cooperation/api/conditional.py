@@ -50,7 +50,8 @@ def not_modified(request, etag: str) -> bool:
 def expected_version(request, *, required: bool = True) -> int | None:
     """The version named by If-Match; 428 when it is missing (and required), 412 when unusable.
 
-    `*` means "whatever is there": no version check.
+    `*` ("whatever is there") would skip the lost-update check, so where If-Match is
+    required it counts as missing; where it is optional it means no check.
     """
     header = request.headers.get("If-Match")
     if not header or not header.strip():
@@ -58,6 +59,11 @@ def expected_version(request, *, required: bool = True) -> int | None:
             raise PreconditionRequired()
         return None
     if header.strip() == "*":
+        if required:
+            raise PreconditionRequired(
+                "If-Match: * would overwrite changes you have not seen; "
+                "send the ETag you last read from this resource."
+            )
         return None
     versions = set()
     for weak, tag in _tags(header):

@@ -139,6 +139,21 @@ def test_an_if_match_with_several_or_weak_etags_is_412(world, analyst):
         assert response.status_code == 412, header
 
 
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_an_if_match_star_is_refused_where_a_version_is_required(world, curator, method):
+    client = client_for(curator)
+    actor_path = f"/api/v1/actors/{world.actor.pk}/"
+    before = client.get(actor_path).json()
+
+    response = getattr(client, method)(
+        actor_path, {"name": "Overwritten"}, format="json", HTTP_IF_MATCH="*"
+    )
+
+    assert response.status_code == 428, response.content
+    assert "ETag" in response.json()["detail"]
+    assert client.get(actor_path).json() == before
+
+
 def test_excerpts_are_made_by_position_or_by_quote_and_their_span_is_fixed(world, analyst):
     client = client_for(analyst)
     source = world.internal_source
