@@ -115,7 +115,16 @@ class Record(Tracked):
             ("merge_record", "Can merge duplicate records"),
             ("restore_record", "Can restore earlier versions and deleted records"),
         ]
-        indexes = [search_index("record", "%(class)s_fts")]
+        indexes = [
+            search_index("record", "%(class)s_fts"),
+            # Lists are ordered by title then id, and page by a keyset cursor on both: this
+            # index serves the first page and a deep page alike (cooperation/api/pagination.py).
+            models.Index(
+                fields=["title", "id"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="%(class)s_title_live",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
