@@ -472,7 +472,14 @@ def write_report(targets: Targets, results: dict[str, Measurement], started: dat
         "  page after the last-but-60th row of the longest list a partner can read; a",
         "  keyset cursor costs the same at any depth (`cooperation/api/pagination.py`).",
         "- The reference skips authentication, throttling, filters and cursors; it is the",
-        "  floor the portal's stack is compared with, not an alternative to it.",
+        "  floor the portal's stack is compared with, not an alternative to it. It answers",
+        "  in one SQL statement; the list in nine round trips (token, roles, page, four",
+        "  link kinds, evidence, status timeline), each a few ms on a loaded machine.",
+        "- Search: the GIN index finds the matching rows in about 2 ms; most of the rest is",
+        "  `ts_rank` rebuilding each match's tsvector from title and summary to order them.",
+        "  At this query's selectivity, under 20 ms needs a stored tsvector column.",
+        "- The record page (a recommendation) spends most of its time rendering its",
+        "  tracking forms and each evidence excerpt in its paragraph.",
         "",
     ]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
