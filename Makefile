@@ -11,11 +11,12 @@ PORT ?= 8000
 # pytest-xdist: one worker per core. PYTEST_ARGS= runs serially.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: install run test lint format migrate demo clean help
+.PHONY: install run test bench lint format migrate demo clean help
 
 help:
 	@echo "make run   - install, migrate, load the demo brief, serve on http://$(HOST):$(PORT)"
 	@echo "make test  - install and run the whole suite (ruff, migrations check, pytest)"
+	@echo "make bench - install, then benchmark 100,000 records on PostgreSQL (BENCH_DATABASE_URL) with wrk"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt .python-version
 	@$(BOOTSTRAP_PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Contours needs Python 3.12 or newer; found " + sys.version.split()[0] + " (set BOOTSTRAP_PYTHON=/path/to/python3.12)")'
@@ -39,6 +40,14 @@ test: install
 	DJANGO_SETTINGS_MODULE=portal.settings_test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=portal.settings_test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# PostgreSQL at BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/contours_bench,
+# created if missing), wrk from Debian (installed if missing); writes docs/benchmarks.md.
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { echo "== installing Debian's wrk for the benchmark =="; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }; }
+	$(PY) -m bench.run
 
 lint: install
 	$(PY) -m ruff check .

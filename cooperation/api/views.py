@@ -8,7 +8,7 @@ service under a row lock, inside the service's transaction.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.functions import Length
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
@@ -30,6 +30,7 @@ from cooperation.api import serializers as s
 from cooperation.api.conditional import etag_for, expected_version, not_modified
 from cooperation.api.csv_export import CSVRenderer, stream_csv
 from cooperation.api.pagination import KeysetCursorPagination
+from cooperation.api.record_rows import record_rows
 from cooperation.api.schema import CONDITIONAL_ERRORS, READ_ERRORS, WRITE_ERRORS
 from cooperation.choices import AnnotationVisibility
 from cooperation.filtersets import FILTERSETS
@@ -113,6 +114,13 @@ class ApiViewSet(viewsets.GenericViewSet):
         obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         self.check_object_permissions(self.request, obj)
         return obj
+
+    def perform_authentication(self, request):
+        super().perform_authentication(request)
+        if request.user.is_authenticated:
+            # Permissions, visibility and every record link ask for the user's roles: one
+            # query for them per request instead of one per question.
+            prefetch_related_objects([request.user], "groups")
 
     def check_permissions(self, request):
         # Throttle first: DRF checks permissions before throttles, so a client without
@@ -382,6 +390,13 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
 
     def visible(self):
         user = self.request.user
+        queryset = records_visible_to(user, self.model)
+        if self.select:
+            queryset = queryset.select_related(*self.select)
+        if self.action == "list":
+            # The list builds its documents from the page's ids (record_rows), so the
+            # page query loads the records alone.
+            return queryset
         prefetches = [
             "actors",
             "topics",
@@ -392,11 +407,15 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
             ),
             *self.extra_prefetches(),
         ]
-        queryset = records_visible_to(user, self.model).prefetch_related(*prefetches)
-        return queryset.select_related(*self.select) if self.select else queryset
+        return queryset.prefetch_related(*prefetches)
 
     def extra_prefetches(self):
         return []
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = record_rows(serializer_class=self.get_serializer_class(), rows=page, request=request)
+        return self.get_paginated_response(rows)
 
 
 @document("agreement", "agreements", s.AgreementSerializer)

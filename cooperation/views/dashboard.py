@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from django.core.cache import cache
+from django.db import connection
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import internal_user_required
 from cooperation import selectors
+from cooperation.models import RECORD_MODELS
 
 urlpatterns: list = []
 
@@ -52,21 +58,56 @@ def status_chart(statuses: list[dict]) -> dict:
     }
 
 
+# The shared part of the dashboard is kept this long at most, whatever the data stamp says.
+SHARED_TIMEOUT_SECONDS = 300
+
+
+def data_stamp() -> tuple:
+    """Changes whenever anything the shared dashboard shows can have changed.
+
+    Every write to a record goes through a service that sets its `updated_at`
+    (creates, edits, links, status moves, trash and restore), and a new row raises
+    the table's highest id; both are read off indexes in one query. Today's date
+    is part of it because "overdue" moves at midnight.
+    """
+    parts = ", ".join(
+        f"(SELECT MAX(updated_at) FROM {table}), (SELECT MAX(id) FROM {table})"
+        for table in (connection.ops.quote_name(m._meta.db_table) for m in RECORD_MODELS)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {parts}")
+        stamp = tuple(str(value) for value in cursor.fetchone())
+    return (*stamp, timezone.localdate().isoformat())
+
+
+def shared_context() -> dict:
+    """What every internal user sees alike: counts, the chart, gaps, overdue items, activity.
+
+    At 100,000 records these aggregates are most of the page's cost, so each worker keeps
+    them under the data stamp: any write (from any worker or process) makes a new stamp.
+    """
+    key = "dashboard:shared:" + hashlib.sha256(repr(data_stamp()).encode()).hexdigest()
+    context = cache.get(key)
+    if context is None:
+        kinds = selectors.record_counts()
+        recommendations = next(kind for kind in kinds if kind["key"] == "recommendation")
+        unaddressed_count, unaddressed = selectors.unaddressed_challenges()
+        overdue_count, overdue = selectors.overdue_recommendations()
+        context = {
+            "kinds": kinds,
+            "chart": status_chart(recommendations["statuses"]),
+            "unaddressed": unaddressed,
+            "unaddressed_count": unaddressed_count,
+            "overdue": overdue,
+            "overdue_count": overdue_count,
+            "activity": selectors.recent_activity(),
+        }
+        cache.set(key, context, SHARED_TIMEOUT_SECONDS)
+    return context
+
+
 @require_safe
 @internal_user_required
 def dashboard(request):
-    kinds = selectors.record_counts()
-    recommendations = next(kind for kind in kinds if kind["key"] == "recommendation")
-    unaddressed_count, unaddressed = selectors.unaddressed_challenges()
-    overdue_count, overdue = selectors.overdue_recommendations()
-    context = {
-        "kinds": kinds,
-        "chart": status_chart(recommendations["statuses"]),
-        "unaddressed": unaddressed,
-        "unaddressed_count": unaddressed_count,
-        "overdue": overdue,
-        "overdue_count": overdue_count,
-        "activity": selectors.recent_activity(),
-        "mine": selectors.open_items_for(request.user),
-    }
+    context = {**shared_context(), "mine": selectors.open_items_for(request.user)}
     return render(request, "cooperation/dashboard/dashboard.html", context)
