@@ -334,3 +334,20 @@ def test_a_read_only_partner_token_cannot_post_notes(world, partner):
 def test_partners_cannot_create_anything_but_notes(world, partner, name):
     response = client_for(partner, write=True).post(f"/api/v1/{name}/", {}, format="json")
     assert response.status_code in (403, 405)
+
+
+def test_a_write_with_the_etag_of_a_record_trashed_since_is_412_not_404(world, curator):
+    client = client_for(curator)
+    agreement = world.records["agreements"]["internal"]
+    path = f"/api/v1/agreements/{agreement.pk}/"
+    etag = _etag(client, path)
+    assert client.delete(path, HTTP_IF_MATCH=etag).status_code == 204
+
+    again = client.delete(path, HTTP_IF_MATCH=etag)
+    edit = client.patch(path, {"title": "Too late"}, format="json", HTTP_IF_MATCH=etag)
+    read = client.get(path)
+
+    assert (again.status_code, edit.status_code, read.status_code) == (412, 412, 404)
+    assert "trash" in again.json()["detail"]
+    assert Agreement.all_objects.get(pk=agreement.pk).title == agreement.title
+    assert len(history_rows(Agreement.all_objects.get(pk=agreement.pk))) == agreement.version + 1
