@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections
-from django.db.models import Case, F, FloatField, Q, Value, When
+from django.db.models import Case, Expression, F, FloatField, Q, Value, When
 from django.db.models.functions import Left
 
 from cooperation.models.search import SEARCH_CONFIG, SEARCH_WEIGHTS, weighted_vector
@@ -39,10 +39,28 @@ def search(queryset, q: str | None):
         # websearch syntax: "quoted phrases", OR, -excluded; never a syntax error.
         query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
         vector = weighted_vector(key)
-        return queryset.annotate(
-            search_document=vector, search_rank=SearchRank(vector, query)
-        ).filter(search_document=query)
+        # Records rank from their stored vector (migration 0004), not a recomputed one.
+        ranked = StoredSearchDocument() if key in STORED_DOCUMENT_KEYS else vector
+        return (
+            queryset.alias(search_document=vector)
+            .filter(search_document=query)
+            .annotate(search_rank=SearchRank(ranked, query))
+        )
     return _fallback(queryset, key, q)
+
+
+# Search keys whose tables carry a stored `search_document` column on PostgreSQL.
+STORED_DOCUMENT_KEYS = frozenset({"record"})
+
+
+class StoredSearchDocument(Expression):
+    """The row's stored `search_document` column, under whatever alias the query gives it."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name(alias)}.search_document", []
 
 
 def _fallback(queryset, key: str, q: str):

@@ -3,10 +3,25 @@
 import pytest
 from django.db import connection
 
-from cooperation.models import Agreement, Annotation, Excerpt, Source
+from cooperation.models import (
+    Agreement,
+    Annotation,
+    Challenge,
+    Deal,
+    Excerpt,
+    Recommendation,
+    Source,
+)
 from cooperation.search import MAX_QUERY_LENGTH, normalise_query, search, uses_postgres
 from cooperation.services import annotation_create, tracked_delete
-from tests.factories import AgreementFactory, ExcerptFactory, SourceFactory
+from tests.factories import (
+    AgreementFactory,
+    ChallengeFactory,
+    DealFactory,
+    ExcerptFactory,
+    RecommendationFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +133,42 @@ def test_postgres_search_uses_the_gin_index(model, index):
 
 def test_uses_postgres_follows_the_connection():
     assert uses_postgres(Agreement.objects.all()) == (connection.vendor == "postgresql")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored vector is PostgreSQL's")
+@pytest.mark.parametrize("model", [Agreement, Deal, Challenge, Recommendation])
+def test_postgres_records_rank_from_a_stored_vector_equal_to_the_indexed_one(model, analyst):
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+
+    from cooperation.models.search import SEARCH_CONFIG, weighted_vector
+    from cooperation.services import tracked_update
+
+    factory = {
+        Agreement: AgreementFactory,
+        Deal: DealFactory,
+        Challenge: ChallengeFactory,
+        Recommendation: RecommendationFactory,
+    }[model]
+    rows = [
+        factory(title="Semiconductor supply chains", summary="Japan and India on chips."),
+        factory(title="Maritime awareness", summary="Semiconductor sensors at sea."),
+    ]
+    # An edit through the service: the stored vector follows without any code of ours.
+    tracked_update(
+        instance=rows[1],
+        user=analyst,
+        data={"summary": "Semiconductor fabs and semiconductor sensors at sea."},
+        expected_version=rows[1].version,
+    )
+    query = SearchQuery("semiconductor", config=SEARCH_CONFIG, search_type="websearch")
+
+    stored = dict(search(model.objects.all(), "semiconductor").values_list("pk", "search_rank"))
+    recomputed = dict(
+        model.objects.annotate(rank=SearchRank(weighted_vector("record"), query)).values_list(
+            "pk", "rank"
+        )
+    )
+
+    assert set(stored) == {row.pk for row in rows}
+    assert stored == {pk: recomputed[pk] for pk in stored}
+    assert stored[rows[1].pk] != stored[rows[0].pk]
