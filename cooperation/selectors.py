@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -350,17 +350,6 @@ def sources_visible_to(user):
     return Source.objects.filter(visibility=Visibility.PUBLISHED)
 
 
-def _evidence_for_published_records():
-    """Live evidence links whose record is live and published, across the four kinds."""
-    condition = Q()
-    for model in RECORD_MODELS:
-        condition |= Q(
-            content_type=ContentType.objects.get_for_model(model),
-            object_id__in=model.objects.filter(visibility=Visibility.PUBLISHED).values("pk"),
-        )
-    return RecordEvidence.objects.filter(condition)
-
-
 def excerpts_visible_to(user):
     """Partners read an excerpt when its source is published or it backs a published record.
 
@@ -371,8 +360,21 @@ def excerpts_visible_to(user):
         return Excerpt.objects.all()
     return Excerpt.objects.filter(
         Q(source__visibility=Visibility.PUBLISHED, source__deleted_at__isnull=True)
-        | Q(pk__in=_evidence_for_published_records().values("excerpt_id"))
+        | Exists(_published_citations().filter(excerpt=OuterRef("pk")))
     )
+
+
+def _published_citations():
+    """Live evidence links from a live, published record, as EXISTS tests per link.
+
+    Checked per excerpt of the page (index lookups), not as `IN (every published
+    record's evidence)`, which reads all of them for every page.
+    """
+    cited_by = Q()
+    for model in RECORD_MODELS:
+        published = model.objects.filter(pk=OuterRef("object_id"), visibility=Visibility.PUBLISHED)
+        cited_by |= Q(content_type=ContentType.objects.get_for_model(model)) & Q(Exists(published))
+    return RecordEvidence.objects.filter(cited_by)
 
 
 def api_annotations_visible_to(user, queryset=None):
@@ -387,11 +389,10 @@ def api_annotations_visible_to(user, queryset=None):
             excerpt__source__visibility=Visibility.PUBLISHED,
             excerpt__source__deleted_at__isnull=True,
         )
-        | Q(excerpt_id__in=_evidence_for_published_records().values("excerpt_id"))
+        | Exists(_published_citations().filter(excerpt=OuterRef("excerpt_id")))
     )
+    # Likewise a note on a record: an index lookup of that one record per note.
     for model in RECORD_MODELS:
-        on_visible |= Q(
-            content_type=ContentType.objects.get_for_model(model),
-            object_id__in=records_visible_to(user, model).values("pk"),
-        )
+        visible = records_visible_to(user, model).filter(pk=OuterRef("object_id"))
+        on_visible |= Q(content_type=ContentType.objects.get_for_model(model)) & Q(Exists(visible))
     return queryset.filter(on_visible)

@@ -42,6 +42,7 @@ from cooperation.models import (
     Excerpt,
     Recommendation,
     RecommendationStatusChange,
+    RecordEvidence,
     Source,
     Topic,
 )
@@ -160,6 +161,20 @@ def build_volume(curator, analyst) -> dict:
             )
             for n, source in enumerate(sources)
             for i in range(EXCERPTS_PER_SOURCE)
+        ),
+        batch_size=5000,
+    )
+    # One evidence link per record: without them the evidence table's estimate comes from
+    # whatever earlier tests left in its pages, and the plans of the source filters with it.
+    RecordEvidence.objects.bulk_create(
+        (
+            RecordEvidence(
+                excerpt=_cycle(excerpts, i),
+                content_type=ContentType.objects.get_for_model(model),
+                object_id=record.pk,
+            )
+            for model in RECORD_MODELS
+            for i, record in enumerate(records[model])
         ),
         batch_size=5000,
     )
