@@ -402,3 +402,19 @@ def test_the_fuzzed_pages_hold_every_workspace_form(curator, analyst, world):
         ),
     }
     assert expected - reached == set()
+
+
+# ---- what the fuzzing found on PostgreSQL, pinned so it stays fixed -------------------------
+
+
+def test_a_search_with_a_nul_character_is_answered(client, analyst):
+    client.force_login(analyst)
+    for url in (reverse("cooperation:search"), reverse("cooperation:agreement_list")):
+        assert client.get(url, {"q": "semi\x00conductors"}).status_code == 200
+
+
+def test_a_login_whose_lowercase_is_longer_than_axes_stores_is_refused_plainly(client):
+    email = "\u0130" * 240 + "@example.org"  # "İ".lower() is two characters
+    response = client.post(reverse("login"), {"username": email, "password": "wrong"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
