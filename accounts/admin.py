@@ -4,13 +4,15 @@ from contextvars import ContextVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import (
     AdminPasswordChangeForm,
     AdminUserCreationForm,
     UserChangeForm,
 )
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -29,7 +31,7 @@ from accounts.services import (
     validate_api_token,
     validate_roles,
 )
-from cooperation.admin.base import HistoryViewOnlyMixin
+from cooperation.admin.base import HistoryViewOnlyMixin, RunEachMixin
 
 ROLE_CHOICES = [(role, role.capitalize()) for role in ROLES]
 
@@ -87,7 +89,7 @@ class ContoursUserChangeForm(RolesMixin, UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(HistoryViewOnlyMixin, SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(HistoryViewOnlyMixin, RunEachMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     form = ContoursUserChangeForm
     add_form = ContoursUserCreationForm
     change_password_form = PasswordSetThroughServiceForm
@@ -167,6 +169,55 @@ class UserAdmin(HistoryViewOnlyMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     def save_related(self, request, form, formsets, change):
         # Roles (the only many-to-many the form edits) were set by the service.
         return None
+
+    # A user is never deleted: their name stays on what they wrote, and history keeps who
+    # did what. Deactivating ends their access instead (and can be undone).
+    actions = ["deactivate_selected", "reactivate_selected"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _set_active(self, request, queryset, active: bool) -> None:
+        def apply(user):
+            if user.pk == request.user.pk:
+                raise PermissionDenied(_("You cannot change your own access here."))
+            user_update(user=user, data={"is_active": active}, actor=request.user)
+
+        self._run_each(
+            request,
+            queryset.filter(is_active=not active),
+            apply,
+            _("Reactivated %(count)d.") if active else _("Deactivated %(count)d."),
+        )
+
+    @admin.action(
+        description=_("Deactivate selected users (they can no longer log in)"),
+        permissions=["change"],
+    )
+    def deactivate_selected(self, request, queryset):
+        self._set_active(request, queryset, active=False)
+
+    @admin.action(description=_("Reactivate selected users"), permissions=["change"])
+    def reactivate_selected(self, request, queryset):
+        self._set_active(request, queryset, active=True)
+
+
+# Roles are groups declared in accounts/roles.py and synced after every migrate: an edit or
+# a delete here would be silently undone (or break logins) on the next deploy, so the admin
+# shows them and changes nothing.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(DjangoGroupAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Organisation)

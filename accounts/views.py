@@ -30,4 +30,6 @@ def lockout_username(request, credentials) -> str | None:
     raw = (credentials or {}).get("username")
     if raw is None and request is not None:
         raw = request.POST.get("username")
-    return raw.strip().lower() if raw else None
+    # axes stores it in a 255-character column; lower-casing can lengthen text ("İ" becomes
+    # two characters), so even a 254-character email could overflow it (a 500 on PostgreSQL).
+    return raw.strip().lower()[:255] if raw else None

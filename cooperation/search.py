@@ -22,7 +22,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def normalise_query(q: str | None) -> str:
-    return " ".join((q or "").split())[:MAX_QUERY_LENGTH]
+    # PostgreSQL text cannot hold NUL: a query containing one would be a 500, not a search.
+    return " ".join((q or "").replace("\x00", " ").split())[:MAX_QUERY_LENGTH]
 
 
 def uses_postgres(queryset) -> bool:

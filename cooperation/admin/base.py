@@ -208,6 +208,22 @@ class ServiceAdmin(RunEachMixin, SimpleHistoryAdmin):
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         inline.save_formset_via_services(request, form.instance, formset)
 
+    def delete_view(self, request, object_id, extra_context=None):
+        # Django's delete page lists "related objects that will be deleted": that is a hard
+        # delete's promise. Records go to the trash through the list's action instead.
+        self.message_user(
+            request,
+            _("Nothing is deleted here: select it in the list, then “Move selected to the trash”."),
+            messages.WARNING,
+        )
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["show_delete"] = False  # the delete page is not offered (see delete_view)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def delete_model(self, request, obj):
         tracked_delete(instance=obj, user=request.user)
 

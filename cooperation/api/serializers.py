@@ -18,6 +18,7 @@ from cooperation.choices import (
     RecommendationStatus,
     allowed_transitions,
 )
+from cooperation.filtersets import MAX_ID
 from cooperation.models import (
     Actor,
     Agreement,
@@ -61,6 +62,21 @@ class LinkField(serializers.SlugRelatedField):
             "name": str(obj),
             "url": api_url(self.context.get("request"), self.basename, obj.pk),
         }
+
+
+MAX_OFFSET = 2**31 - 1
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A related object by id, where the id must be a whole number a bigint can hold.
+
+    DRF's own field hands the raw value to the ORM, which turns 1.5 into 1 (another row
+    than the client meant) and fails on 10**30 (a 500 on SQLite): both are bad input.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("pk_field", serializers.IntegerField(min_value=1, max_value=MAX_ID))
+        super().__init__(**kwargs)
 
 
 def _links(basename: str, queryset, **kwargs):
@@ -201,9 +217,10 @@ class ExcerptSerializer(WebUrlMixin, TrackedSerializer):
 class ExcerptCreateSerializer(serializers.Serializer):
     """Either a position (start, end) or a quote (exact, with prefix/suffix to disambiguate)."""
 
-    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
-    start = serializers.IntegerField(min_value=0, required=False)
-    end = serializers.IntegerField(min_value=1, required=False)
+    source = IdField(queryset=Source.objects.all())
+    # Offsets are stored in PositiveIntegerField columns: anything larger is no offset.
+    start = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, required=False)
+    end = serializers.IntegerField(min_value=1, max_value=MAX_OFFSET, required=False)
     exact = serializers.CharField(required=False, trim_whitespace=False, max_length=100_000)
     prefix = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     suffix = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
@@ -391,9 +408,7 @@ class RecommendationSerializer(RecordSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:recommendation-detail")
     addressed_to = _links("actor", Actor.objects.all())
     addresses = _links("challenge", Challenge.objects.all(), help_text="Challenges it answers.")
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=internal_users(), required=False, allow_null=True
-    )
+    owner = IdField(queryset=internal_users(), required=False, allow_null=True)
     owner_name = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=RecommendationStatus.choices, read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
@@ -424,9 +439,7 @@ class RecommendationSerializer(RecordSerializer):
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=RecommendationStatus.choices)
     note = serializers.CharField(max_length=10_000)
-    evidence_excerpt = serializers.PrimaryKeyRelatedField(
-        queryset=Excerpt.objects.all(), required=False, allow_null=True
-    )
+    evidence_excerpt = IdField(queryset=Excerpt.objects.all(), required=False, allow_null=True)
     evidence_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
 
 
@@ -501,8 +514,8 @@ class AnnotationCreateSerializer(serializers.Serializer):
     """A new note: on a record or excerpt (target_type + target_id), or a reply (parent)."""
 
     target_type = serializers.ChoiceField(choices=TARGET_TYPES, required=False)
-    target_id = serializers.IntegerField(min_value=1, required=False)
-    parent = serializers.IntegerField(min_value=1, required=False)
+    target_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    parent = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     body = serializers.CharField(max_length=20_000)
     motivation = serializers.ChoiceField(
         choices=AnnotationMotivation.choices, default=AnnotationMotivation.COMMENT

@@ -4,6 +4,57 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+
+from cooperation.filtersets import MAX_ID
+
+
+def _is_id(value) -> bool:
+    """Whether `value` could be a primary key: a whole number a bigint column holds."""
+    text = str(value).strip()
+    return text.isdecimal() and 0 < int(text) <= MAX_ID
+
+
+class IdSafeModelChoiceField(forms.ModelChoiceField):
+    """An object by id, where anything but a storable id is an invalid choice.
+
+    Django hands the raw value to the database: 10**30 overflows SQLite's integer (a
+    500) rather than matching nothing.
+    """
+
+    def to_python(self, value):
+        if (
+            value not in self.empty_values
+            and self.to_field_name is None
+            and not isinstance(value, models.Model)
+            and not _is_id(value)
+        ):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdSafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Objects by id, with the same guard for each value (see IdSafeModelChoiceField)."""
+
+    def _check_values(self, value):
+        if self.to_field_name is None:
+            for pk in value:
+                if not isinstance(pk, models.Model) and not _is_id(pk):
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super()._check_values(value)
+
+
+def id_safe_formfield(db_field, **kwargs):
+    """`Meta.formfield_callback` for model forms: relations get the id-safe fields."""
+    if isinstance(db_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", IdSafeModelMultipleChoiceField)
+    elif isinstance(db_field, models.ForeignKey):
+        kwargs.setdefault("form_class", IdSafeModelChoiceField)
+    return db_field.formfield(**kwargs)
 
 
 class NextField(forms.CharField):

@@ -10,7 +10,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from cooperation.choices import RecommendationStatus, ResponseClassification, allowed_transitions
-from cooperation.forms.common import NextField
+from cooperation.filtersets import MAX_ID
+from cooperation.forms.common import IdSafeModelChoiceField, NextField
 from cooperation.models import Excerpt, Recommendation
 
 
@@ -28,7 +29,7 @@ def evidence_excerpts(recommendation: Recommendation):
     )
 
 
-class ExcerptChoiceField(forms.ModelChoiceField):
+class ExcerptChoiceField(IdSafeModelChoiceField):
     def label_from_instance(self, obj):
         return f"#{obj.pk} {obj}"
 
@@ -45,6 +46,7 @@ class EvidenceForm(forms.Form):
     evidence_excerpt_id = forms.IntegerField(
         required=False,
         min_value=1,
+        max_value=MAX_ID,  # looked up by number: a bigger one would overflow the query
         label="…or an excerpt's number",
         help_text="Any excerpt of any source, by its number (#).",
     )

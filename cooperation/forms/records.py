@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from cooperation.choices import Visibility
+from cooperation.forms.common import IdSafeModelChoiceField, id_safe_formfield
 from cooperation.models import (
     Actor,
     Agreement,
@@ -73,7 +74,7 @@ class RecordForm(forms.ModelForm):
     """What every record kind's form shares: version, slug, visibility, evidence on create."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    excerpt = forms.ModelChoiceField(
+    excerpt = IdSafeModelChoiceField(
         queryset=Excerpt.objects.select_related("source"),
         widget=forms.HiddenInput,
         required=False,
@@ -90,6 +91,7 @@ class RecordForm(forms.ModelForm):
     )
 
     class Meta:
+        formfield_callback = id_safe_formfield
         widgets = {
             "actors": Checkboxes,
             "topics": Checkboxes,

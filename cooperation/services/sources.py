@@ -27,6 +27,32 @@ _TEXT_SUFFIXES = {".txt": SourceFormat.TEXT, ".text": SourceFormat.TEXT}
 _MARKDOWN_SUFFIXES = {".md": SourceFormat.MARKDOWN, ".markdown": SourceFormat.MARKDOWN}
 
 
+# What a file is, told by its first bytes rather than its name. The text checks below
+# already refuse most binaries (NUL bytes, bad UTF-8), but some formats can be pure ASCII
+# (a PDF, PostScript, RTF), and for the rest the refusal should say what the file really is.
+_SIGNATURES = (
+    (b"%PDF-", "a PDF"),
+    (b"%!PS", "a PostScript file"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\x7fELF", "an executable program (ELF)"),
+    (b"MZ\x90\x00", "an executable program (Windows)"),
+    (b"\xcf\xfa\xed\xfe", "an executable program (Mach-O)"),
+    (b"PK\x03\x04", "a ZIP archive (or a Word/Excel file)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+)
+
+
+def sniff_file_type(data: bytes) -> str | None:
+    """What the file's content says it is, if it is a known non-text format."""
+    head = data.lstrip(b"\xef\xbb\xbf")[:16]
+    return next((what for magic, what in _SIGNATURES if head.startswith(magic)), None)
+
+
 class SourceImportError(ValidationError):
     """A file that cannot become a source; the message says why in one line."""
 
@@ -64,7 +90,12 @@ def _pdf_text(data: bytes) -> ExtractedText:
     from pypdf.errors import PdfReadError
 
     if not data.startswith(b"%PDF-"):
-        raise SourceImportError("the file is named .pdf but is not a PDF.")
+        actual = sniff_file_type(data)
+        raise SourceImportError(
+            f"the file is named .pdf but is {actual}, not a PDF."
+            if actual
+            else "the file is named .pdf but is not a PDF."
+        )
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -103,6 +134,10 @@ def extract_text(data: bytes, filename: str) -> ExtractedText:
         extracted = _pdf_text(data)
     elif suffix in _TEXT_SUFFIXES or suffix in _MARKDOWN_SUFFIXES:
         fmt = _TEXT_SUFFIXES.get(suffix) or _MARKDOWN_SUFFIXES[suffix]
+        actual = sniff_file_type(data)
+        if actual:
+            hint = "rename it .pdf" if actual == "a PDF" else "import a .txt, .md or .pdf"
+            raise SourceImportError(f"the file is named {suffix} but is {actual}: {hint}.")
         extracted = ExtractedText(text=_decode_text(data), format=fmt)
     else:
         raise SourceImportError(

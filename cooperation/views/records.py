@@ -7,6 +7,7 @@ message, or the 403 page, never a 500.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -306,7 +307,9 @@ def record_edit(request, kind: str, slug: str):
         form = _form_for_edit(kind, record, request.user)
         return render(request, "cooperation/records/form.html", {**context, "form": form})
 
-    form = _form_for_edit(kind, record, request.user, data=request.POST)
+    # The form gets a copy: validating writes the input onto its instance, and the page
+    # around an invalid form must still show (and link to) the record as saved.
+    form = _form_for_edit(kind, copy.copy(record), request.user, data=request.POST)
     if not form.is_valid():
         if "reapply" in request.POST:
             # Their input, edited on the conflict page, needs fixing before it can be re-applied.

@@ -343,8 +343,13 @@ def test_admin_analyst_cannot_restore(client, analyst, data):
 def test_admin_delete_is_soft_and_restorable(client, curator, data):
     deal = data[Deal]
     client.force_login(curator)
+    # The delete page (a hard delete's promise) is not offered; it points to the trash action.
     response = client.post(_url(Deal, "delete", deal.pk), {"post": "yes"})
     assert response.status_code == 302
+    assert Deal.objects.filter(pk=deal.pk).exists()
+    client.post(
+        _url(Deal, "changelist"), {"action": "move_to_trash", "_selected_action": [deal.pk]}
+    )
     assert not Deal.objects.filter(pk=deal.pk).exists()
     trashed = Deal.all_objects.get(pk=deal.pk)
     assert trashed.deleted_by == curator

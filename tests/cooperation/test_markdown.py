@@ -52,6 +52,23 @@ XSS_CORPUS = [
     "<style>body{display:none}</style>",
     '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
     "<base href='https://evil.example/'>",
+    # Attribute and element breakouts, for text that lands inside attributes or raw-text
+    # elements of a page (title, value, textarea, a data- attribute).
+    '"><script>alert(1)</script>',
+    "'><img src=x onerror=alert(1)>",
+    '" autofocus onfocus="alert(1)',
+    "</title><script>alert(1)</script>",
+    "</textarea><script>alert(1)</script>",
+    "</script><script>alert(1)</script>",
+    "<scr<script>ipt>alert(1)</script>",
+    "<a href=\"javas&#99;ript:alert(1)\">x</a>",
+    # Unicode tricks: look-alike brackets, invisible characters, direction overrides.
+    "\uff1cscript\uff1ealert(1)\uff1c/script\uff1e",
+    "[x](java\u200bscript:alert(1))",
+    "[x](\u2028javascript:alert(1))",
+    "\u202egnp.exe <img src=x onerror=alert(1)>",
+    "<img src=x o\u00adnerror=alert(1)>",
+    "[x](javascript\uff1aalert(1))",
 ]
 
 
