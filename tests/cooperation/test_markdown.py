@@ -61,7 +61,7 @@ XSS_CORPUS = [
     "</textarea><script>alert(1)</script>",
     "</script><script>alert(1)</script>",
     "<scr<script>ipt>alert(1)</script>",
-    "<a href=\"javas&#99;ript:alert(1)\">x</a>",
+    '<a href="javas&#99;ript:alert(1)">x</a>',
     # Unicode tricks: look-alike brackets, invisible characters, direction overrides.
     "\uff1cscript\uff1ealert(1)\uff1c/script\uff1e",
     "[x](java\u200bscript:alert(1))",
