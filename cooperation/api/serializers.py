@@ -34,6 +34,7 @@ from cooperation.models import (
     Topic,
 )
 from cooperation.selectors import internal_users
+from cooperation.slugs import SLUG_MAX, unique_slug
 
 
 def display_name(user) -> str | None:
@@ -268,9 +269,21 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 
 class RecordSerializer(WebUrlMixin, TrackedSerializer):
+    slug = serializers.SlugField(
+        max_length=SLUG_MAX,
+        required=False,
+        help_text="The record's address. Made from the title when a new record has none.",
+    )
     actors = _links("actor", Actor.objects.all())
     topics = _links("topic", Topic.objects.all())
     evidence = EvidenceSerializer(source="evidence_links", many=True, read_only=True)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None and not attrs.get("slug"):
+            # As the web form does: a slug from the title, unique across the trash too.
+            attrs["slug"] = unique_slug(self.Meta.model, attrs.get("title", ""))
+        return attrs
 
     record_fields = [
         *TrackedSerializer.tracked_fields,
@@ -329,7 +342,7 @@ class DealSerializer(RecordSerializer):
             raise serializers.ValidationError(
                 {"period_end": ["The period must end on or after its start."]}
             )
-        return attrs
+        return super().validate(attrs)
 
 
 class ChallengeSerializer(RecordSerializer):

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
 
 from cooperation.choices import Visibility
 from cooperation.forms.common import IdSafeModelChoiceField, id_safe_formfield
@@ -32,27 +31,9 @@ from cooperation.services import (
     tracked_create,
     tracked_update,
 )
+from cooperation.slugs import unique_slug
 
 RECORD_FIELDS = ("title", "slug", "summary", "visibility", "actors", "topics")
-SLUG_MAX = Record._meta.get_field("slug").max_length
-
-
-def unique_slug(model: type[Record], title: str, *, exclude_pk: int | None = None) -> str:
-    """A slug from `title`, unique among every record of the kind, trash included.
-
-    The trash keeps its slugs (a restored record keeps its address), so a new record
-    cannot take one.
-    """
-    base = slugify(title)[: SLUG_MAX - 6].strip("-") or model._meta.model_name
-    taken = set(
-        model.all_objects.filter(slug__startswith=base)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 class Checkboxes(forms.CheckboxSelectMultiple):

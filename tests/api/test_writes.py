@@ -66,7 +66,8 @@ def test_put_replaces_a_record_and_needs_every_required_field(world, analyst):
     etag = _etag(client, path)
     incomplete = client.put(path, {"title": "Only a title"}, format="json", HTTP_IF_MATCH=etag)
     assert incomplete.status_code == 400
-    assert set(incomplete.json()["errors"]) >= {"slug", "kind"}
+    # The slug is optional (a new record takes one from its title; a replaced one keeps its own).
+    assert set(incomplete.json()["errors"]) >= {"kind"}
     full = {"title": "Replaced", "slug": agreement.slug, "kind": "declaration", "summary": ""}
     replaced = client.put(path, full, format="json", HTTP_IF_MATCH=etag)
     assert replaced.status_code == 200, replaced.json()
@@ -351,3 +352,23 @@ def test_a_write_with_the_etag_of_a_record_trashed_since_is_412_not_404(world, c
     assert "trash" in again.json()["detail"]
     assert Agreement.all_objects.get(pk=agreement.pk).title == agreement.title
     assert len(history_rows(Agreement.all_objects.get(pk=agreement.pk))) == agreement.version + 1
+
+
+@pytest.mark.parametrize("name", RECORDS)
+def test_a_new_record_without_a_slug_gets_one_from_its_title_unique_across_the_trash(
+    world, analyst, name
+):
+    client = client_for(analyst)
+    data = {k: v for k, v in NEW_RECORDS[name].items() if k != "slug"}
+    data["title"] = "Joint Working Group on Space"
+
+    first = client.post(f"/api/v1/{name}/", data, format="json")
+    second = client.post(f"/api/v1/{name}/", data, format="json")
+    chosen = client.post(f"/api/v1/{name}/", {**data, "slug": "my-own"}, format="json")
+
+    assert (first.status_code, second.status_code, chosen.status_code) == (201, 201, 201), (
+        first.json()
+    )
+    assert first.json()["slug"] == "joint-working-group-on-space"
+    assert second.json()["slug"] == "joint-working-group-on-space-2"
+    assert chosen.json()["slug"] == "my-own"
