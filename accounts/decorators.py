@@ -1,6 +1,7 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.shortcuts import render
 
 from accounts.roles import is_internal
@@ -12,6 +13,10 @@ def internal_user_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        # Every role question on the page (visibility, threads, forms) then reads the
+        # user's groups from this one query; changing them clears it (Django's m2m
+        # managers drop a prefetch they change).
+        prefetch_related_objects([request.user], "groups")
         if not is_internal(request.user):
             return render(request, "errors/403_internal.html", status=403)
         return view(request, *args, **kwargs)

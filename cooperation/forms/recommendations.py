@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 
 from cooperation.choices import RecommendationStatus, ResponseClassification, allowed_transitions
 from cooperation.filtersets import MAX_ID
-from cooperation.forms.common import IdSafeModelChoiceField, NextField
+from cooperation.forms.common import FAST_RENDERER, IdSafeModelChoiceField, NextField
 from cooperation.models import Excerpt, Recommendation
 
 
@@ -24,18 +25,50 @@ def evidence_excerpts(recommendation: Recommendation):
             evidence_links__deleted_at__isnull=True,
         )
         .select_related("source")
+        # A label reads the quote through its source's reading view, which is cached
+        # per text: the text itself (often tens of kB) is loaded only on a miss.
+        .defer("source__text")
         .distinct()
         .order_by("source", "start", "pk")
     )
 
 
+class _LoadedChoiceIterator(ModelChoiceIterator):
+    """Choices from excerpts the page already loaded, when it did, instead of a new query.
+
+    Django's iterator runs the queryset again for every form (on PostgreSQL as a
+    server-side cursor, three round trips); the recommendation page has two forms
+    offering the same excerpts.
+    """
+
+    def __iter__(self):
+        loaded = getattr(self.field, "loaded", None)
+        if loaded is None:
+            yield from super().__iter__()
+            return
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in loaded:
+            yield self.choice(obj)
+
+    def __len__(self):
+        loaded = getattr(self.field, "loaded", None)
+        if loaded is None:
+            return super().__len__()
+        return len(loaded) + (1 if self.field.empty_label is not None else 0)
+
+
 class ExcerptChoiceField(IdSafeModelChoiceField):
+    iterator = _LoadedChoiceIterator
+
     def label_from_instance(self, obj):
         return f"#{obj.pk} {obj}"
 
 
 class EvidenceForm(forms.Form):
     """An optional excerpt (one of the recommendation's, or any by number) or a web address."""
+
+    default_renderer = FAST_RENDERER
 
     evidence_excerpt = ExcerptChoiceField(
         queryset=Excerpt.objects.none(),
@@ -58,11 +91,14 @@ class EvidenceForm(forms.Form):
         assume_scheme="https",
     )
 
-    def __init__(self, *args, recommendation: Recommendation, excerpts=None, **kwargs):
+    def __init__(self, *args, recommendation: Recommendation, excerpts=None, loaded=None, **kwargs):
+        """`excerpts`: the queryset to choose from; `loaded`: its rows, if already read."""
         super().__init__(*args, **kwargs)
         self.recommendation = recommendation
         field = self.fields["evidence_excerpt"]
         field.queryset = excerpts if excerpts is not None else evidence_excerpts(recommendation)
+        # Choices are shown from `loaded`; a posted choice is still checked by the queryset.
+        field.loaded = loaded
 
     def clean_evidence_url(self):
         url = self.cleaned_data.get("evidence_url") or ""

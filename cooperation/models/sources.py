@@ -14,6 +14,11 @@ _READING_CACHE: dict[str, ReadingView] = {}
 _READING_CACHE_SIZE = 64
 
 
+def cached_reading(sha256: str) -> ReadingView | None:
+    """The reading view this process built for a text with this hash, if any (no query)."""
+    return _READING_CACHE.get(sha256) if sha256 else None
+
+
 class Source(Tracked):
     """A brief, its text kept exactly as imported."""
 
@@ -55,7 +60,7 @@ class Source(Tracked):
     def reading(self) -> ReadingView:
         # Text and furniture never change after import, so one view per text serves
         # every instance (a list of excerpts loads a Source object per row).
-        view = _READING_CACHE.get(self.sha256) if self.sha256 else None
+        view = cached_reading(self.sha256)
         if view is None:
             view = reading_view(self.text, [tuple(span) for span in self.furniture])
             if len(_READING_CACHE) >= _READING_CACHE_SIZE:

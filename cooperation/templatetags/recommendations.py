@@ -25,6 +25,8 @@ from cooperation.forms.recommendations import (
 register = template.Library()
 
 EVIDENCE = "evidence_excerpt__source"
+# The evidence link shows the quote, read through the source's cached reading view.
+EVIDENCE_TEXT = "evidence_excerpt__source__text"
 
 
 def tracking_permissions(user) -> dict[str, bool]:
@@ -39,11 +41,14 @@ def tracking_permissions(user) -> dict[str, bool]:
     }
 
 
-def status_change_form(recommendation, *, can_transition: bool, data=None, next_url=""):
+def status_change_form(
+    recommendation, *, can_transition: bool, data=None, next_url="", loaded=None
+):
     """The one status form: a move for curators, a proposal for analysts."""
     form = StatusChangeForm(
         data,
         recommendation=recommendation,
+        loaded=loaded,
         auto_id="status-change-%s",
         initial={"next": next_url},
     )
@@ -60,22 +65,31 @@ def recommendation_tracking(context, recommendation, heading_level=2):
     next_url = request.get_full_path() if request is not None else ""
     perms = tracking_permissions(user)
     allowed = allowed_transitions(recommendation.status)
+    can_change = bool(allowed) and (perms["can_transition"] or perms["can_propose"])
+    # Both forms offer the recommendation's excerpts: read them once, in one plain query.
+    excerpts = evidence_excerpts(recommendation)
+    loaded = list(excerpts) if can_change or perms["can_respond"] else None
     status_form = None
-    if allowed and (perms["can_transition"] or perms["can_propose"]):
+    if can_change:
         status_form = status_change_form(
-            recommendation, can_transition=perms["can_transition"], next_url=next_url
+            recommendation,
+            can_transition=perms["can_transition"],
+            next_url=next_url,
+            loaded=loaded,
         )
     response_form = None
     if perms["can_respond"]:
         response_form = ResponseForm(
             recommendation=recommendation,
-            excerpts=evidence_excerpts(recommendation),
+            excerpts=excerpts,
+            loaded=loaded,
             auto_id="response-%s",
             initial={"next": next_url},
         )
     proposals = list(
         recommendation.status_proposals.filter(state=ProposalState.OPEN)
         .select_related("proposed_by", EVIDENCE)
+        .defer(EVIDENCE_TEXT)
         .order_by("proposed_at", "pk")
     )
     for proposal in proposals:
@@ -95,14 +109,14 @@ def recommendation_tracking(context, recommendation, heading_level=2):
         "response_form": response_form,
         "proposals": proposals,
         "changes": list(
-            recommendation.status_changes.select_related("changed_by", EVIDENCE).order_by(
-                "-changed_at", "-pk"
-            )
+            recommendation.status_changes.select_related("changed_by", EVIDENCE)
+            .defer(EVIDENCE_TEXT)
+            .order_by("-changed_at", "-pk")
         ),
         "responses": list(
-            recommendation.responses.select_related("recorded_by", EVIDENCE).order_by(
-                "-responded_on", "-pk"
-            )
+            recommendation.responses.select_related("recorded_by", EVIDENCE)
+            .defer(EVIDENCE_TEXT)
+            .order_by("-responded_on", "-pk")
         ),
         "next_url": next_url,
         **perms,

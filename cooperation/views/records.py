@@ -33,6 +33,7 @@ from cooperation.models import (
     Recommendation,
     Record,
     RecordEvidence,
+    Source,
 )
 from cooperation.services import (
     ConflictError,
@@ -143,8 +144,10 @@ def _posted_version(request) -> int | None:
 
 
 def _detail_queryset(kind: Kind):
+    # Sources without their text: each quote is read through the source's reading view,
+    # cached per text, so the text is loaded only when this process has not read it yet.
     evidence = RecordEvidence.objects.select_related("excerpt", "created_by").prefetch_related(
-        "excerpt__source"
+        Prefetch("excerpt__source", queryset=Source.all_objects.defer("text"))
     )
     records = kind.model.objects.select_related("created_by", "updated_by", *kind.select)
     return records.prefetch_related(

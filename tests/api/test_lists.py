@@ -187,3 +187,21 @@ def test_csv_export_of_links_uses_slugs(world, analyst):
     lines = b"".join(response.streaming_content).decode().splitlines()
     header, row = lines[0].split(","), lines[1]
     assert "actors" in header and "india" in row
+
+
+@pytest.mark.parametrize("name", ["agreements", "deals", "challenges", "recommendations"])
+@pytest.mark.parametrize("filtered", [False, True], ids=["first-page", "filtered"])
+def test_a_record_list_page_is_one_statement_on_postgresql(world, curator, analyst, name, filtered):
+    """Token, roles, then the page with its links, evidence and timeline (record_rows)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite reads the links in one query per kind (no ordered jsonb_agg)")
+    _more_of_everything(world, curator, analyst)
+    client = client_for(analyst)
+    params = {"page_size": 50, **({"visibility": "internal"} if filtered else {})}
+    client.get(f"/api/v1/{name}/", params)  # warm caches (content types, token touch)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/api/v1/{name}/", params)
+    assert response.status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) == 3, statements
+    assert "jsonb_agg" in statements[-1]

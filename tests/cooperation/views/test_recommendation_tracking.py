@@ -173,6 +173,7 @@ def test_recommendation_tracking_costs_the_same_queries_for_short_and_long_histo
         user=analyst,
         evidence_excerpt=excerpt,
     )
+    count_queries()  # warm: a source's text is read once per process, for its reading view
     short = count_queries()
     for _ in range(5):
         for status in (S.UNDER_REVIEW, S.PROPOSED):
@@ -523,3 +524,80 @@ def test_tracking_pages_refuse_partners(client, partner, recommendation):
 
     for url in tracking_urls(recommendation):
         assert client.post(url).status_code == 403, url
+
+
+# -- what the page costs: one excerpt query, Jinja2 forms, no source text on a warm cache ----
+
+
+def _normalised_html(form) -> str:
+    html = "".join(field.as_field_group() for field in form.visible_fields())
+    html += "".join(str(field) for field in form.hidden_fields()) + str(form.non_field_errors())
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html))
+
+
+@pytest.mark.parametrize("bound", [False, True], ids=["blank", "with-errors"])
+@pytest.mark.parametrize("form_name", ["StatusChangeForm", "ResponseForm"])
+def test_tracking_forms_render_as_djangos_default_renderer_does(
+    recommendation, excerpt, form_name, bound
+):
+    from django.forms.renderers import get_default_renderer
+
+    from cooperation.forms import recommendations as forms
+
+    form_class = getattr(forms, form_name)
+    data = None
+    if bound:
+        data = {"to_status": "zzz", "evidence_url": "ftp://x", "evidence_excerpt_id": "abc"}
+        data |= {"classification": "zzz", "responded_on": "2999-01-01", "note": ""}
+    fast = form_class(data, recommendation=recommendation)
+    default = form_class(data, recommendation=recommendation, renderer=get_default_renderer())
+    assert fast.renderer is forms.FAST_RENDERER
+    if bound:
+        assert not fast.is_valid() and not default.is_valid()
+    assert str(excerpt.pk) in _normalised_html(fast)
+    assert _normalised_html(fast) == _normalised_html(default)
+
+
+def test_tracking_forms_share_one_excerpt_query(rf, curator, recommendation, excerpt):
+    user = get_user_model().objects.get(pk=curator.pk)
+    render_tracking(rf, recommendation, user)  # warm the user's permission cache
+    with CaptureQueriesContext(connection) as queries:
+        html = render_tracking(rf, recommendation, user)
+    excerpt_queries = [
+        q["sql"] for q in queries.captured_queries if 'FROM "cooperation_excerpt"' in q["sql"]
+    ]
+    assert len(excerpt_queries) == 1, excerpt_queries
+    assert not any("CURSOR" in q["sql"] for q in queries.captured_queries)
+    # Both forms offer it.
+    assert html.count(f'<option value="{excerpt.pk}"') == 2
+
+
+def test_a_loaded_choice_list_still_validates_against_the_queryset(recommendation, excerpt):
+    from cooperation.forms.recommendations import StatusChangeForm
+
+    other = ExcerptFactory()  # not evidence for this recommendation
+    data = {"to_status": S.UNDER_REVIEW, "note": "Why", "version": 1}
+    chosen = StatusChangeForm(
+        {**data, "evidence_excerpt": excerpt.pk}, recommendation=recommendation, loaded=[]
+    )
+    assert chosen.is_valid(), chosen.errors
+    assert chosen.cleaned_data["excerpt"] == excerpt
+    stranger = StatusChangeForm(
+        {**data, "evidence_excerpt": other.pk}, recommendation=recommendation, loaded=[other]
+    )
+    assert not stranger.is_valid()
+    assert "evidence_excerpt" in stranger.errors
+
+
+def test_the_recommendation_page_reads_no_source_text_once_its_reading_is_cached(
+    client, curator, recommendation, excerpt
+):
+    client.force_login(curator)
+    url = recommendation.get_absolute_url()
+    assert client.get(url).status_code == 200  # builds the source's reading view
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert excerpt.display_quote in response.content.decode()
+    text_column = '"cooperation_source"."text"'
+    assert not [q["sql"] for q in queries.captured_queries if text_column in q["sql"]]

@@ -172,7 +172,10 @@ def test_record_detail_query_count_does_not_grow_with_evidence_and_links(client,
 
     one, many = build(1), build(10)
     client.force_login(analyst)
-    client.get(one.get_absolute_url())  # warm caches (content types, sessions)
+    # Warm caches: content types, sessions, and each source's reading view (its text is
+    # read once per process, not on every page).
+    for record in (one, many):
+        client.get(record.get_absolute_url())
 
     counts = []
     for record in (one, many):
