@@ -19,7 +19,9 @@ export CONTOURS_CHROMIUM ?= /usr/bin/chromium
 # `make lock` resolves the same way. It is installed beside the venv, not into it.
 UV_VERSION := 0.13.8
 UV := $(VENV)/lock-tool/uv-$(UV_VERSION)/bin/uv
-LOCK := $(UV) pip compile --quiet --python-version $(PYTHON_VERSION) --custom-compile-command "make lock"
+# e.g. LOCK_ARGS="--upgrade-package django" moves one package to its newest allowed version.
+LOCK_ARGS ?=
+LOCK := $(UV) pip compile --quiet --python-version $(PYTHON_VERSION) --custom-compile-command "make lock" $(LOCK_ARGS)
 
 .PHONY: install install-runtime chromium run test bench lint format lock clean help
 
@@ -94,12 +96,12 @@ format: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-# The one command that writes the lock files: pyproject.toml's dependencies (and its dev and
-# bench extras) resolved for Python $(PYTHON_VERSION). uv keeps the versions already pinned
-# unless pyproject.toml rules them out; delete a line first to upgrade that package.
 $(UV): | $(VENV)/.created
 	$(PIP_INSTALL) --target $(VENV)/lock-tool/uv-$(UV_VERSION) uv==$(UV_VERSION)
 
+# The one command that writes the lock files: pyproject.toml's dependencies (and its dev and
+# bench extras) resolved for Python $(PYTHON_VERSION). uv keeps the versions already pinned
+# unless pyproject.toml rules them out, so nothing moves that nobody asked to move.
 lock: $(UV)
 	$(LOCK) pyproject.toml -o requirements.txt
 	$(LOCK) pyproject.toml --extra dev --extra bench -c requirements.txt -o requirements-dev.txt
