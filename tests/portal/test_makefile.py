@@ -77,11 +77,21 @@ TEST_AND_LINT_TOOLS = {
 }
 
 
+# Under `make test` this suite inherits make's own variables (MAKEFLAGS carries a command
+# line's PYTEST_ARGS=…); the make runs below must see only what each test gives them.
+MAKE_VARIABLES = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTEST_ARGS", "VENV", "CONTOURS_CHROMIUM"}
+
+
+def _clean_env() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name not in MAKE_VARIABLES}
+
+
 def _make_dry_run(*args: str, venv: Path) -> list[str]:
     """What `make -n ARGS` would run in this repository with its venv at `venv`."""
     result = subprocess.run(
         [MAKE, "--no-print-directory", "-n", *args, f"VENV={venv}"],
         cwd=REPO,
+        env=_clean_env(),
         capture_output=True,
         text=True,
         check=True,
