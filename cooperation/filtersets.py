@@ -112,7 +112,8 @@ class SearchFilterSet(django_filters.FilterSet):
 
         Every filter passes an empty value through, so only the default order is left.
         Validating a form of some twenty fields cost the partner list a sixth of its time.
-        `tests/test_filtersets.py` holds it to the FilterSet's own result for each model.
+        `tests/cooperation/test_filtersets.py` holds it to the FilterSet's own result for each
+        model.
         """
         return queryset.order_by(*cls.default_ordering)
 

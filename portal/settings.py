@@ -1,7 +1,7 @@
 """Contours settings. Everything that differs between machines comes from the environment.
 
 DJANGO_DEBUG, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL are the contract
-(see README). Debug is off unless asked for; with debug off a secret key is required.
+(docs/configuration.md). Debug is off unless asked for; with debug off a secret key is required.
 """
 
 import os
@@ -129,7 +129,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"].setdefault("TEST", {})
 
-# ---- Cache (README "Scaling out") ----
+# ---- Cache (docs/deployment.md, "Scaling out") ----
 # DRF's throttle counts live in the default cache. Unset, CACHE_URL gives each process its
 # own in-memory cache: right for one process, wrong for several gunicorn workers or web
 # containers, which must share one (db://contours_cache or redis://…; portal/caches.py).
@@ -292,8 +292,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# TLS ends at a reverse proxy (README, "Deployment"), which must set X-Forwarded-Proto and
-# overwrite any value a client sent; an empty DJANGO_SECURE_PROXY_SSL_HEADER turns it off.
+# TLS ends at a reverse proxy (docs/deployment.md, "Public host name and HTTPS"), which must
+# set X-Forwarded-Proto and overwrite any value a client sent; an empty
+# DJANGO_SECURE_PROXY_SSL_HEADER turns it off.
 _proxy_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
 if _proxy_header:
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
@@ -315,7 +316,7 @@ if not DEBUG:
 
 # Content-Security-Policy on every response: only this origin, scripts from static files or
 # carrying the request's nonce, never inline event handlers, never framed.
-# The Redoc page relaxes styles only (portal/api_docs.py); tests/browser/test_csp.py proves
+# The Redoc page relaxes styles only (portal/api_urls.py); tests/browser/test_csp.py proves
 # every kind of page runs under it.
 SECURE_CSP = {
     "default-src": [CSP.SELF],

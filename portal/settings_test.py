@@ -10,7 +10,7 @@ import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-any-real-deployment")
 # API rate limits high enough that the suite (schemathesis included) never trips them;
-# tests/api/test_throttling.py lowers them to prove throttling works.
+# tests/api/test_schema_and_errors.py lowers them to prove throttling works.
 os.environ.setdefault("CONTOURS_API_RATE", "100000/minute")
 os.environ.setdefault("CONTOURS_API_ANON_RATE", "100000/minute")
 # The test client and live_server speak plain http; with the production default every request

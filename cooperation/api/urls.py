@@ -1,4 +1,4 @@
-"""/api/v1/ routes: one router, the resource names fixed by DESIGN.md."""
+"""/api/v1/ routes: one router. The resource names are a contract partners rely on (docs/api.md)."""
 
 from rest_framework.routers import SimpleRouter
 

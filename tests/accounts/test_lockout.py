@@ -1,9 +1,10 @@
 """Lockout after 5 failed logins per account *and* address (django-axes, settings.AXES_*).
 
-The trade-off (README, "Security"): counting per account and address means an attacker
-cannot lock a colleague out from elsewhere, but can try 5 passwords per address they
-control every cool-off period. Behind a proxy the address is the client's, taken from
-X-Forwarded-For as far as CONTOURS_TRUSTED_PROXY_COUNT proxies vouch for it.
+The trade-off (docs/security.md, "Lockout, and its trade-off"): counting per account and
+address means an attacker cannot lock a colleague out from elsewhere, but can try 5
+passwords per address they control every cool-off period. Behind a proxy the address is
+the client's, taken from X-Forwarded-For as far as CONTOURS_TRUSTED_PROXY_COUNT proxies
+vouch for it.
 """
 
 from __future__ import annotations
