@@ -11,6 +11,7 @@ Tables are prefixed `spine_proto_`; bench/spine_eval.py creates and fills them.
 """
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from cooperation.choices import (
@@ -30,7 +31,7 @@ from cooperation.choices import (
 from cooperation.history import History
 from cooperation.models.base import LiveQuerySet, Tracked, live_index
 from cooperation.models.ranks import choice_rank
-from cooperation.models.search import search_index
+from cooperation.models.search import search_index, weighted_vector
 
 
 class RecordKind(models.TextChoices):
@@ -95,8 +96,23 @@ class Record(Tracked):
             # The cross-kind list ("all records", newest first) and the dashboard's stamp.
             live_index("updated_at", "record_id", name="spine_live_updated"),
             live_index("title", "record_id", name="spine_live_title"),
-            search_index("record", "spine_fts"),
+            # Search stays per kind (as today's four GIN indexes): one index over all kinds
+            # returned every kind's matches for a one-kind search, 1.3x slower.
+            *(
+                GinIndex(
+                    weighted_vector("record"),
+                    name=f"spine_fts_{kind[:4]}",
+                    condition=models.Q(deleted_at__isnull=True, record_kind=kind),
+                )
+                for kind in RecordKind.values
+            ),
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A new deal is a "deal" on the spine; a loaded row keeps what the table says.
+        if not self.__dict__.get("record_kind") and type(self) is not Record:
+            self.record_kind = self._meta.model_name
 
     def __str__(self) -> str:
         return self.title
@@ -159,6 +175,14 @@ class Deal(KindLinks, Record):
     history = History(m2m_fields=("actors", "topics", "governed_by"))
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__isnull=True)
+                | models.Q(period_start__isnull=True)
+                | models.Q(period_end__gte=models.F("period_start")),
+                name="spine_deal_period_ordered",
+            )
+        ]
         indexes = [models.Index(fields=["period_start", "id"], name="spine_deal_period_start")]
 
 
