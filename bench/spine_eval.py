@@ -4,8 +4,9 @@ One command, on a database holding `manage.py generate_data --records 100000 --s
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/spine_100k .venv/bin/python -m bench.spine_eval
 
-Options: `--pairs N` (default 7), `--repeat N` (executions per sample, default 20),
-`--rebuild` (rebuild the spine's tables even if present), `--only KEY[,KEY]`.
+Options: `--pairs N` (default 11), `--sample-ms MS` (each sample repeats the scenario
+until about MS milliseconds, default 300; `--repeat N` fixes it instead), `--rebuild`
+(rebuild the spine's tables even if present), `--only KEY[,KEY]` (e.g. `a,b1,c3`).
 
 What it does (docs/decisions/0001-record-spine.md reads its output):
 
@@ -21,9 +22,9 @@ What it does (docs/decisions/0001-record-spine.md reads its output):
    list with the citation test swapped; the record page; the services' save path) and
    written out where today's code is raw SQL (record_rows' one-statement list, search).
    Every pair is checked to return the same rows before it is timed.
-3. Times each scenario in pairs: a sample runs the design's statements `--repeat` times
-   on one connection (rows fetched) and divides; A and B alternate within each pair
-   (AB, BA, AB ...) so the machine's drift falls on both. Medians with min and max.
+3. Times each scenario in pairs: a sample runs the design's statements n times on one
+   connection (rows fetched) and divides; A and B alternate within each pair (AB, BA,
+   AB ...) so the machine's drift falls on both. Medians with min and max.
    Writes (d) are timed through the ORM, in a transaction rolled back after each sample.
 4. Writes docs/decisions/0001-record-spine-figures.md (the table) and
    docs/decisions/0001-record-spine-plans.txt (EXPLAIN (ANALYZE, BUFFERS) of every
@@ -959,6 +960,7 @@ def sample(fn: Callable[[], object], repeat: int) -> float:
 class Timing:
     a: list[float]
     b: list[float]
+    repeat: int
 
     @staticmethod
     def fmt(values: list[float]) -> str:
@@ -974,9 +976,14 @@ class Timing:
         return f"{min(ratios):.2f}–{max(ratios):.2f}"
 
 
-def paired(fn_a, fn_b, *, pairs: int, repeat: int) -> Timing:
+def paired(fn_a, fn_b, *, pairs: int, repeat: int | None, sample_ms: float) -> Timing:
+    """Alternating samples of A and B; `repeat` runs per sample, or as many as fill
+    about `sample_ms` (at least 3), so a fast page is not timed on one noisy run."""
     for _ in range(3):  # warm both: caches, plans, buffers
         fn_a(), fn_b()
+    if repeat is None:
+        slowest = max(sample(fn_a, 1), sample(fn_b, 1))
+        repeat = max(3, min(200, round(sample_ms / max(slowest, 0.01))))
     a, b = [], []
     for i in range(pairs):
         if i % 2 == 0:
@@ -985,7 +992,7 @@ def paired(fn_a, fn_b, *, pairs: int, repeat: int) -> Timing:
         else:
             b.append(sample(fn_b, repeat))
             a.append(sample(fn_a, repeat))
-    return Timing(a, b)
+    return Timing(a, b, repeat)
 
 
 @dataclass
@@ -1031,15 +1038,19 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--pairs", type=int, default=11)
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="runs per sample (default: fill --sample-ms)"
+    )
+    parser.add_argument("--sample-ms", type=float, default=300.0)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--only", default="", help="scenario keys, e.g. a,b1,c3")
     args = parser.parse_args(argv)
-    if args.pairs < 5 or args.repeat < 1:
+    if args.pairs < 5 or (args.repeat is not None and args.repeat < 1):
         parser.error("--pairs must be at least 5 and --repeat at least 1")
     setup()
     started = datetime.now(UTC)
+    load_start = load_end()
     build(rebuild=args.rebuild)
     counts = check_build()
     log("choosing the rows and capturing each scenario's SQL")
@@ -1059,20 +1070,18 @@ def main(argv: list[str] | None = None) -> int:
         scenarios = [s for s in scenarios if s.key in wanted]
     rows, plans = [], []
     for scenario in scenarios:
-        log(f"timing {scenario.key}: {args.pairs} pairs of {args.repeat} runs")
+        log(f"timing {scenario.key}: {args.pairs} alternating pairs")
+        timing = {"pairs": args.pairs, "repeat": args.repeat, "sample_ms": args.sample_ms}
         sql_timing = None
         if scenario.key != "d":
             sql_timing = paired(
                 lambda s=scenario: run_statements(s.sql_a),
                 lambda s=scenario: run_statements(s.sql_b),
-                pairs=args.pairs,
-                repeat=args.repeat,
+                **timing,
             )
         orm_timing = None
         if scenario.run_a is not None:
-            orm_timing = paired(
-                scenario.run_a, scenario.run_b, pairs=args.pairs, repeat=args.repeat
-            )
+            orm_timing = paired(scenario.run_a, scenario.run_b, **timing)
         explained = None
         if scenario.key != "d":
             explained = (explain(scenario.sql_a), explain(scenario.sql_b))
@@ -1081,7 +1090,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{explained[0].text}\n\n### B (spine)\n\n{explained[1].text}\n"
             )
         rows.append((scenario, sql_timing, orm_timing, explained))
-    write_report(rows, counts, started, args)
+    write_report(rows, counts, started, args, load_start)
     PLANS.write_text(
         f"EXPLAIN (ANALYZE, BUFFERS) of every statement bench/spine_eval.py timed, "
         f"{started:%Y-%m-%d %H:%M} UTC, {machine()}.\n\n" + "\n".join(plans)
@@ -1090,7 +1099,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def write_report(rows, counts, started, args) -> None:
+def load_end() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def write_report(rows, counts, started, args, load_start: str) -> None:
     lines = [
         "# Record spine: measured figures (bench/spine_eval.py)",
         "",
@@ -1100,17 +1113,19 @@ def write_report(rows, counts, started, args) -> None:
         "(`generate_data --records 100000 --seed 1`); design B built from the same rows in "
         "the same database.",
         f"- Each figure: milliseconds per page (or per write), median of {args.pairs} "
-        f"alternating A/B pairs, each sample the mean of {args.repeat} runs; (min–max) of "
-        "the samples. B/A below 1 means the spine is faster.",
+        "alternating A/B pairs (AB, BA, AB …), each sample the mean of n runs (n in the "
+        "table: as many as fill about "
+        f"{args.sample_ms:.0f} ms, at least 3); (min–max) of the samples. B/A below 1 means "
+        "the spine is faster; (pairs) is the range of the per-pair ratios.",
         "- SQL: the statements only, executed on one connection, rows fetched. ORM: the "
         "Python that builds the page or does the write, queries included.",
-        "",
         "- Server, A / B: the statements' planning + execution time as EXPLAIN ANALYZE "
         "reports them, one run, ms.",
+        f"- Load average (1, 5, 15 min) at the start {load_start}, at the end {load_end()}.",
         "",
-        "| scenario | statements A → B | A today, ms | B spine, ms | B/A (pairs) "
+        "| scenario | statements A → B | n | A today, ms | B spine, ms | B/A (pairs) "
         "| server, A / B | checked |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for scenario, sql_timing, orm_timing, explained in rows:
         server = f"{explained[0].brief} / {explained[1].brief}" if explained else "—"
@@ -1119,7 +1134,7 @@ def write_report(rows, counts, started, args) -> None:
                 continue
             lines.append(
                 f"| {scenario.key} {scenario.label} — {what} "
-                f"| {len(scenario.sql_a)} → {len(scenario.sql_b)} "
+                f"| {len(scenario.sql_a)} → {len(scenario.sql_b)} | {timing.repeat} "
                 f"| {Timing.fmt(timing.a)} | {Timing.fmt(timing.b)} "
                 f"| {timing.ratio:.2f} ({timing.pair_ratios}) "
                 f"| {server if what == 'SQL' else '—'} | {scenario.same} |"
