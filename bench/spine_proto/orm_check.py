@@ -4,7 +4,8 @@
         .venv/bin/python -m bench.spine_proto.orm_check
 
 Runs in one transaction that is rolled back: the prototype's tables are created,
-exercised and gone again, so any migrated Contours database will do.
+exercised and gone again, so any migrated Contours database *without* them will do
+(not one bench/spine_eval.py has built them in: a sequence moved here is not rolled back).
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ def main() -> None:
     class Rollback(Exception):
         pass
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('spine_proto_record') IS NOT NULL")
+        if cursor.fetchone()[0]:
+            raise SystemExit(
+                "orm_check: this database holds the prototype's tables (spine_eval built "
+                "them); run it on a freshly migrated scratch database"
+            )
     try:
         with transaction.atomic():
             create_tables()
