@@ -16,7 +16,7 @@ PYTEST_ARGS ?= -n auto
 help:
 	@echo "make run   - install, migrate, load the demo brief, serve on http://$(HOST):$(PORT)"
 	@echo "make test  - install and run the whole suite (ruff, migrations check, pytest)"
-	@echo "make bench - install, then benchmark 100,000 records on PostgreSQL (BENCH_DATABASE_URL) with wrk"
+	@echo "make bench - install, then benchmark the portal on PostgreSQL and Redis against its targets (docs/benchmarks.md)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt .python-version
 	@$(BOOTSTRAP_PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Contours needs Python 3.12 or newer; found " + sys.version.split()[0] + " (set BOOTSTRAP_PYTHON=/path/to/python3.12)")'
@@ -42,12 +42,15 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # PostgreSQL at BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/contours_bench,
-# created if missing), wrk from Debian (installed if missing); writes docs/benchmarks.md.
+# created if missing), Redis at BENCH_CACHE_URL (default redis://127.0.0.1:6379/5), wrk from
+# Debian (installed if missing). Writes docs/benchmarks.md and exits non-zero when a target
+# is missed. Options: BENCH_ARGS="--help"; e.g. BENCH_ARGS="--target list_vs_reference=1000".
+BENCH_ARGS ?=
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { echo "== installing Debian's wrk for the benchmark =="; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }; }
-	$(PY) -m bench.run
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
