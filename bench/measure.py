@@ -217,14 +217,14 @@ def endpoints(paths: Paths, terms: dict) -> dict[str, Endpoint]:
                 "reference_list",
                 "Reference list, same 50 rows (bench/raw_reference.py)",
                 "reference",
-                "/recommendations/?page_size=50",
+                paths.list,
                 "token",
             ),
             Endpoint(
                 "reference_detail",
                 "Reference detail, same record",
                 "reference",
-                f"/recommendations/{paths.detail_id}/",
+                paths.detail,
                 "token",
             ),
             Endpoint(

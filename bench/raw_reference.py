@@ -11,9 +11,9 @@ reference" is the price of the portal's stack and nothing else:
   come in one statement;
 - the throttle: the request is counted in the same cache (Redis) the API's throttle uses,
   at the same rate, in one round trip (INCR and EXPIRE pipelined, a fixed window);
-- `GET /recommendations/?page_size=N`: the first page of published recommendations in the
+- `GET /api/v1/recommendations/?page_size=N`: the first page of published recommendations in the
   API's order (title, id), each with its links, evidence and status timeline, plus a next
-  cursor; `GET /recommendations/<id>/`: one of them, with the API's ETag.
+  cursor; `GET /api/v1/recommendations/<id>/`: one of them, with the API's ETag.
 
 The connection follows the same settings as the portal's, read from the same settings
 module (DJANGO_SETTINGS_MODULE) without setting Django up: CONN_MAX_AGE (persistent
@@ -403,7 +403,9 @@ def etag(data: dict) -> str:
 
 # ---- the WSGI app ------------------------------------------------------------------------
 
-_DETAIL = re.compile(r"^/recommendations/(\d+)/$")
+# The API's own URLs, so that the same request goes to either server.
+LIST_PATH = "/api/v1/recommendations/"
+_DETAIL = re.compile(r"^/api/v1/recommendations/(\d+)/$")
 
 
 class Reference:
@@ -442,7 +444,7 @@ class Reference:
         if self.throttle is not None and not self.throttle.allow(token_id):
             raise Refused(429, "Request was throttled.")
         base = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}"
-        if path == "/recommendations/":
+        if path == LIST_PATH:
             query = parse_qs(environ.get("QUERY_STRING", ""))
             try:
                 limit = int(query.get("page_size", [DEFAULT_PAGE_SIZE])[0])
@@ -450,7 +452,7 @@ class Reference:
                 limit = DEFAULT_PAGE_SIZE
             limit = min(max(limit, 1), MAX_PAGE_SIZE)
             found = rows(connection, PAGE_SQL, {"limit": limit + 1})
-            return "200 OK", [], page_document(found, limit, base, "/api/v1" + path)
+            return "200 OK", [], page_document(found, limit, base, path)
         match = _DETAIL.match(path)
         if match:
             found = rows(connection, DETAIL_SQL, {"id": int(match.group(1))})
