@@ -41,6 +41,8 @@ def chart(title: str, series: dict[str, list[tuple[int, float]]], y_label: str) 
     low, high = math.log10(min(sizes)), math.log10(max(sizes))
     if high - low < 1e-9:
         low, high = low - 0.5, high + 0.5
+    margin = (high - low) * 0.06  # keeps the end points off the axes
+    low, high = low - margin, high + margin
     top = _nice_ceiling(max(y for _, y in points) * 1.05)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
