@@ -29,7 +29,7 @@ help:
 	@echo "make run   - install the runtime, migrate, load the demo brief, serve on http://$(HOST):$(PORT)"
 	@echo "make test  - install everything (and Debian's chromium if missing), run the whole suite"
 	@echo "make lock  - regenerate requirements.txt and requirements-dev.txt from pyproject.toml"
-	@echo "make bench - install, then benchmark 100,000 records on PostgreSQL (BENCH_DATABASE_URL) with wrk"
+	@echo "make bench - benchmark the portal on PostgreSQL and Redis against its targets (docs/benchmarks.md)"
 
 # Three stamps, each installing on top of the one before: `make run` needs only the runtime,
 # `make test` adds the test and lint tools. Running them in either order works, and each
@@ -80,13 +80,16 @@ test: install $(if $(findstring not browser,$(PYTEST_ARGS)),,chromium)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # PostgreSQL at BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/contours_bench,
-# created if missing), wrk from Debian (installed if missing); writes docs/benchmarks.md.
+# created if missing), Redis at BENCH_CACHE_URL (default redis://127.0.0.1:6379/5), wrk from
+# Debian (installed if missing). Writes docs/benchmarks.md and exits non-zero when a target
+# is missed. Options: BENCH_ARGS="--help"; e.g. BENCH_ARGS="--target list_vs_reference=1000".
 # The bench extra of pyproject.toml adds nothing to the runtime, so the runtime install serves.
+BENCH_ARGS ?=
 bench: install-runtime
 	@command -v wrk >/dev/null 2>&1 || { echo "== installing Debian's wrk for the benchmark =="; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }; }
-	$(PY) -m bench.run
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 lint: install
 	$(PY) -m ruff check .

@@ -1,17 +1,39 @@
-"""The floor the partner list is measured against: its first page through one raw query.
+"""The hand-written reference the partner API is measured against (docs/benchmarks.md).
 
-A bare WSGI app, no Django: one psycopg connection per worker, one SQL statement
-that builds the same 50 published recommendations in the same order (title, id)
-with the same nested links, evidence and status timeline, and json.dumps.
-It skips what the portal must do and a floor need not (authentication,
-throttling, filters, cursors), so "list throughput / reference throughput" is
-the share of the machine's raw capacity the portal's stack keeps.
+A bare WSGI app, no Django request cycle: psycopg, one SQL statement per page, json.dumps.
+It does what the API must do for a partner's read, the shortest way, so that "portal /
+reference" is the price of the portal's stack and nothing else:
+
+- authentication as accounts/authentication.py does it: `Authorization: Bearer <token>`,
+  the same ApiToken row found by its prefix, the same SHA-256 compared in constant time,
+  the same refusals (unknown, revoked, expired, inactive account, no role) and
+  last_used_at touched at most once a minute; the token, its user and the user's roles
+  come in one statement;
+- the throttle: the request is counted in the same cache (Redis) the API's throttle uses,
+  at the same rate, in one round trip (INCR and EXPIRE pipelined, a fixed window);
+- `GET /api/v1/recommendations/?page_size=N`: the first page of published recommendations in the
+  API's order (title, id), each with its links, evidence and status timeline, plus a next
+  cursor; `GET /api/v1/recommendations/<id>/`: one of them, with the API's ETag.
+
+The connection follows the same settings as the portal's, read from the same settings
+module (DJANGO_SETTINGS_MODULE) without setting Django up: CONN_MAX_AGE (persistent
+connections), CONN_HEALTH_CHECKS (a `SELECT 1` before a connection is reused),
+server-side binding and psycopg's prepare threshold (server-side prepared statements).
+tests/bench/test_reference.py holds its documents, ETags and refusals to the API's.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import importlib
 import json
 import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 import psycopg
@@ -19,9 +41,13 @@ import psycopg
 from cooperation.choices import allowed_transitions  # a plain table: no Django set-up needed
 
 DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+TOKEN_PREFIX = "ctr_"
+ROLES = ("analyst", "curator", "admin", "partner")
+TOUCH_EVERY = timedelta(seconds=60)
 
 # Links as the API shows them ({id, slug, name}; the url is added in Python), each list in
-# the order the API's prefetches give (the related model's Meta.ordering, then id).
+# the order the API gives (the related model's Meta.ordering, then id).
 _LINKS = """
     (SELECT coalesce(json_agg(json_build_object('id', t.id, 'slug', t.slug, 'name', t.{name})
                               ORDER BY t.{name}, t.id), '[]'::json)
@@ -29,49 +55,47 @@ _LINKS = """
       WHERE m.recommendation_id = r.id AND t.deleted_at IS NULL {extra}) AS {alias}
 """
 
-PAGE_SQL = f"""
+
+def _links(name, through, table, target, alias, extra=""):
+    return _LINKS.format(
+        name=name, through=through, table=table, target=target, extra=extra, alias=alias
+    )
+
+
+def _utc_iso(column: str) -> str:
+    """A timestamp as DRF writes it: UTC with Z, microseconds only when there are some."""
+    return (
+        f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        f" || CASE WHEN date_part('microseconds', {column})::bigint %% 1000000 <> 0"
+        f" THEN to_char({column} AT TIME ZONE 'UTC', '.US') ELSE '' END || 'Z'"
+    )
+
+
+_ACTORS = _links(
+    "name", "cooperation_recommendation_actors", "cooperation_actor", "actor_id", "actors"
+)
+_TOPICS = _links(
+    "name", "cooperation_recommendation_topics", "cooperation_topic", "topic_id", "topics"
+)
+_ADDRESSED_TO = _links(
+    "name",
+    "cooperation_recommendation_addressed_to",
+    "cooperation_actor",
+    "actor_id",
+    "addressed_to",
+)
+_ADDRESSES = _links(
+    "title",
+    "cooperation_recommendation_addresses",
+    "cooperation_challenge",
+    "challenge_id",
+    "addresses",
+    "AND t.visibility = 'published'",
+)
+ROW_SQL = f"""
 SELECT r.id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary, r.visibility,
        r.priority, r.owner_id, u.full_name AS owner_full_name, r.target_date, r.status,
-       {
-    _LINKS.format(
-        name="name",
-        through="cooperation_recommendation_actors",
-        table="cooperation_actor",
-        target="actor_id",
-        extra="",
-        alias="actors",
-    )
-},
-       {
-    _LINKS.format(
-        name="name",
-        through="cooperation_recommendation_topics",
-        table="cooperation_topic",
-        target="topic_id",
-        extra="",
-        alias="topics",
-    )
-},
-       {
-    _LINKS.format(
-        name="name",
-        through="cooperation_recommendation_addressed_to",
-        table="cooperation_actor",
-        target="actor_id",
-        extra="",
-        alias="addressed_to",
-    )
-},
-       {
-    _LINKS.format(
-        name="title",
-        through="cooperation_recommendation_addresses",
-        table="cooperation_challenge",
-        target="challenge_id",
-        extra="AND t.visibility = 'published'",
-        alias="addresses",
-    )
-},
+       {_ACTORS}, {_TOPICS}, {_ADDRESSED_TO}, {_ADDRESSES},
        (SELECT coalesce(json_agg(json_build_object(
                    'excerpt', x.id, 'source', x.source_id, 'start', x.start, 'end', x."end",
                    'exact', x.exact, 'note', e.note) ORDER BY x.start, e.id), '[]'::json)
@@ -81,7 +105,7 @@ SELECT r.id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary, 
            AND e.object_id = r.id AND e.deleted_at IS NULL) AS evidence,
        (SELECT coalesce(json_agg(json_build_object(
                    'id', s.id, 'from_status', s.from_status, 'to_status', s.to_status,
-                   'changed_at', s.changed_at,
+                   'changed_at', {_utc_iso("s.changed_at")},
                    'changed_by', CASE WHEN s.changed_by_id IS NULL THEN NULL
                                       ELSE coalesce(nullif(cu.full_name, ''),
                                                     'User ' || s.changed_by_id) END,
@@ -94,25 +118,217 @@ SELECT r.id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary, 
   FROM cooperation_recommendation r
   LEFT JOIN accounts_user u ON u.id = r.owner_id
  WHERE r.deleted_at IS NULL AND r.visibility = 'published'
- ORDER BY r.title, r.id
- LIMIT %(limit)s
+"""
+PAGE_SQL = ROW_SQL + " ORDER BY r.title, r.id LIMIT %(limit)s"
+DETAIL_SQL = ROW_SQL + " AND r.id = %(id)s"
+
+# The token, its user and the user's roles in one statement.
+TOKEN_SQL = """
+SELECT t.id, t.key_hash, t.revoked_at, t.expires_at, t.last_used_at, u.is_active,
+       ARRAY(SELECT g.name FROM accounts_user_groups ug JOIN auth_group g ON g.id = ug.group_id
+              WHERE ug.user_id = u.id) AS roles
+  FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id
+ WHERE t.prefix = %(prefix)s
+"""
+TOUCH_SQL = """
+UPDATE accounts_apitoken SET last_used_at = %(now)s
+ WHERE id = %(id)s AND (last_used_at IS NULL OR last_used_at < %(stale)s)
 """
 
-_connection: psycopg.Connection | None = None
+
+# ---- settings: the portal's own, read from its settings module ---------------------------
 
 
-def _connect() -> psycopg.Connection:
-    global _connection
-    if _connection is None or _connection.closed:
-        url = os.environ.get("BENCH_DATABASE_URL") or os.environ["DATABASE_URL"]
-        _connection = psycopg.connect(url, autocommit=True)
-    return _connection
+@dataclass(frozen=True)
+class ConnectionSettings:
+    conninfo: str
+    max_age: float | None  # CONN_MAX_AGE: 0 closes after each request, None never
+    health_checks: bool
+    server_side_binding: bool
+    prepare_threshold: int | None
 
 
-def page(limit: int = DEFAULT_PAGE_SIZE) -> list[dict]:
-    """The rows of the first page, as dicts (psycopg already parsed the JSON columns)."""
-    with _connect().cursor() as cursor:
-        cursor.execute(PAGE_SQL, {"limit": limit})
+def connection_settings(database: dict) -> ConnectionSettings:
+    """What a Django DATABASES entry asks of a psycopg connection, as Django applies it."""
+    options = database.get("OPTIONS", {})
+    parts = {
+        "dbname": database["NAME"],
+        "user": database.get("USER") or None,
+        "password": database.get("PASSWORD") or None,
+        "host": database.get("HOST") or None,
+        "port": str(database.get("PORT") or "") or None,
+    }
+    return ConnectionSettings(
+        conninfo=psycopg.conninfo.make_conninfo(
+            **{key: value for key, value in parts.items() if value is not None}
+        ),
+        max_age=database.get("CONN_MAX_AGE", 0),
+        health_checks=bool(database.get("CONN_HEALTH_CHECKS", False)),
+        server_side_binding=options.get("server_side_binding") is True,
+        prepare_threshold=options.get("prepare_threshold"),
+    )
+
+
+def _settings_module():
+    return importlib.import_module(os.environ.get("DJANGO_SETTINGS_MODULE", "bench.settings"))
+
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|sec|second|m|min|minute|h|hour|d|day)\s*$")
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str | None) -> tuple[int, int] | None:
+    """DRF's "N/period" as (requests, seconds); None when there is no limit."""
+    if not rate:
+        return None
+    match = _RATE.match(rate)
+    if match is None:
+        raise ValueError(f"not a throttle rate: {rate!r}")
+    return int(match.group(1)), _PERIODS[match.group(2)[0]]
+
+
+# ---- one connection per worker, kept as Django keeps it ----------------------------------
+
+
+class Database:
+    def __init__(self, settings: ConnectionSettings):
+        self.settings = settings
+        self.connection: psycopg.Connection | None = None
+        self.opened_at = 0.0
+        self.checked = False
+
+    def _open(self) -> psycopg.Connection:
+        connection = psycopg.connect(
+            self.settings.conninfo,
+            autocommit=True,
+            cursor_factory=psycopg.Cursor
+            if self.settings.server_side_binding
+            else psycopg.ClientCursor,
+            prepare_threshold=self.settings.prepare_threshold,
+        )
+        if connection.info.parameter_status("TimeZone") != "UTC":
+            connection.execute("SET TIME ZONE 'UTC'")
+        self.opened_at = time.monotonic()
+        return connection
+
+    def request_started(self) -> None:
+        self.checked = False
+        self._close_if_obsolete()
+
+    def request_finished(self) -> None:
+        self._close_if_obsolete()
+
+    def _close_if_obsolete(self) -> None:
+        max_age = self.settings.max_age
+        if self.connection is None or max_age is None:
+            return
+        if max_age == 0 or time.monotonic() - self.opened_at >= max_age:
+            self.connection.close()
+            self.connection = None
+
+    def get(self) -> psycopg.Connection:
+        """The connection for this request: reused if it is kept, checked once if asked."""
+        if self.connection is not None and self.connection.closed:
+            self.connection = None
+        if self.connection is None:
+            self.connection = self._open()
+        elif self.settings.health_checks and not self.checked:
+            try:
+                with self.connection.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+            except psycopg.Error:
+                self.connection.close()
+                self.connection = self._open()
+        self.checked = True
+        return self.connection
+
+
+class Throttle:
+    """A fixed window per token in Redis: one round trip (INCR and EXPIRE, pipelined)."""
+
+    def __init__(self, url: str, rate: tuple[int, int] | None):
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+        self.rate = rate
+
+    def allow(self, token_id: int) -> bool:
+        if self.rate is None:
+            return True
+        limit, seconds = self.rate
+        key = f"bench-reference:throttle:{token_id}:{int(time.time()) // seconds}"
+        pipeline = self.client.pipeline(transaction=False)
+        pipeline.incr(key)
+        pipeline.expire(key, seconds, nx=True)
+        count, _ = pipeline.execute()
+        return count <= limit
+
+
+# ---- authentication: accounts/authentication.py, the shortest way ------------------------
+
+
+class Refused(Exception):
+    def __init__(self, status: int, detail: str):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def token_hash(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+def split_token(plaintext: str) -> str | None:
+    """The prefix of a well-formed token (accounts.services.split_token), or None."""
+    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
+        return None
+    prefix, sep, secret = plaintext[len(TOKEN_PREFIX) :].partition("_")
+    if not sep or not prefix or len(secret) < 20:
+        return None
+    return prefix
+
+
+def authenticate(connection: psycopg.Connection, header: str) -> tuple[int, list[str]]:
+    """(token id, roles) for a valid Bearer header; Refused(401/403) otherwise."""
+    parts = header.split()
+    if not parts or parts[0].lower() != "bearer":
+        raise Refused(401, "Authentication credentials were not provided.")
+    if len(parts) != 2:
+        raise Refused(401, "Invalid Authorization header: use 'Bearer <token>'.")
+    plaintext = parts[1]
+    prefix = split_token(plaintext)
+    if prefix is None:
+        raise Refused(401, "Invalid token.")
+    with connection.cursor() as cursor:
+        cursor.execute(TOKEN_SQL, {"prefix": prefix})
+        row = cursor.fetchone()
+    if row is None:
+        raise Refused(401, "Invalid token.")
+    token_id, key_hash, revoked_at, expires_at, last_used_at, is_active, roles = row
+    if not hmac.compare_digest(key_hash, token_hash(plaintext)):
+        raise Refused(401, "Invalid token.")
+    now = datetime.now(UTC)
+    if revoked_at is not None:
+        raise Refused(401, "This token has been revoked.")
+    if expires_at is not None and expires_at <= now:
+        raise Refused(401, "This token has expired.")
+    if not is_active:
+        raise Refused(401, "This account is inactive.")
+    roles = [role for role in roles if role in ROLES]
+    if not roles:
+        raise Refused(403, "Your account has no role; ask an administrator for one.")
+    if last_used_at is None or now - last_used_at >= TOUCH_EVERY:
+        connection.execute(TOUCH_SQL, {"now": now, "id": token_id, "stale": now - TOUCH_EVERY})
+    return token_id, roles
+
+
+# ---- documents ---------------------------------------------------------------------------
+
+
+def rows(connection: psycopg.Connection, sql: str, params: dict) -> list[dict]:
+    """Rows as dicts (psycopg already parsed the JSON columns)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         names = [column.name for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -121,63 +337,149 @@ def _iso(value) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
-def _document(rows: list[dict], base: str) -> dict:
+_LINK_KINDS = (
+    ("actors", "actors"),
+    ("topics", "topics"),
+    ("addressed_to", "actors"),
+    ("addresses", "challenges"),
+)
+
+
+def document(row: dict, base: str) -> dict:
     api = f"{base}/api/v1"
-    results = []
-    for row in rows:
-        rid = row["id"]
-        links = {
-            name: [{**link, "url": f"{api}/{kind}/{link['id']}/"} for link in row[name]]
-            for name, kind in (
-                ("actors", "actors"),
-                ("topics", "topics"),
-                ("addressed_to", "actors"),
-                ("addresses", "challenges"),
-            )
-        }
-        results.append(
-            {
-                "id": rid,
-                "url": f"{api}/recommendations/{rid}/",
-                "version": row["version"],
-                "created_at": _iso(row["created_at"]),
-                "updated_at": _iso(row["updated_at"]),
-                "web_url": f"{base}/recommendations/{row['slug']}/",
-                "slug": row["slug"],
-                "title": row["title"],
-                "summary": row["summary"],
-                "visibility": row["visibility"],
-                "actors": links["actors"],
-                "topics": links["topics"],
-                "evidence": [
-                    {**e, "url": f"{api}/excerpts/{e['excerpt']}/", "quote": e["exact"]}
-                    for e in row["evidence"]
-                ],
-                "priority": row["priority"],
-                "addressed_to": links["addressed_to"],
-                "addresses": links["addresses"],
-                "owner": row["owner_id"],
-                "owner_name": None
-                if row["owner_id"] is None
-                else (row["owner_full_name"] or f"User {row['owner_id']}"),
-                "target_date": row["target_date"].isoformat() if row["target_date"] else None,
-                "status": row["status"],
-                "allowed_transitions": allowed_transitions(row["status"]),
-                "status_history": row["status_history"],
-            }
+    rid = row["id"]
+    links = {
+        name: [{**link, "url": f"{api}/{kind}/{link['id']}/"} for link in row[name]]
+        for name, kind in _LINK_KINDS
+    }
+    return {
+        "id": rid,
+        "url": f"{api}/recommendations/{rid}/",
+        "version": row["version"],
+        "created_at": _iso(row["created_at"]),
+        "updated_at": _iso(row["updated_at"]),
+        "web_url": f"{base}/recommendations/{row['slug']}/",
+        "slug": row["slug"],
+        "title": row["title"],
+        "summary": row["summary"],
+        "visibility": row["visibility"],
+        "actors": links["actors"],
+        "topics": links["topics"],
+        "evidence": [
+            {**e, "url": f"{api}/excerpts/{e['excerpt']}/", "quote": e["exact"]}
+            for e in row["evidence"]
+        ],
+        "priority": row["priority"],
+        "addressed_to": links["addressed_to"],
+        "addresses": links["addresses"],
+        "owner": row["owner_id"],
+        "owner_name": None
+        if row["owner_id"] is None
+        else (row["owner_full_name"] or f"User {row['owner_id']}"),
+        "target_date": row["target_date"].isoformat() if row["target_date"] else None,
+        "status": row["status"],
+        "allowed_transitions": allowed_transitions(row["status"]),
+        "status_history": row["status_history"],
+    }
+
+
+def page_document(found: list[dict], limit: int, base: str, path: str) -> dict:
+    """The API's page shape; the next cursor is opaque, as the API's is."""
+    next_link = None
+    if len(found) > limit:
+        found = found[:limit]
+        last = found[-1]
+        payload = {"o": "title,id", "v": [last["title"], last["id"]]}
+        cursor = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode())
+        next_link = f"{base}{path}?cursor={cursor.decode().rstrip('=')}&page_size={limit}"
+    return {"next": next_link, "results": [document(row, base) for row in found]}
+
+
+def etag(data: dict) -> str:
+    """cooperation/api/conditional.etag_for: the version and a digest of the document."""
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return f'"{data["version"]}-{hashlib.sha256(body.encode("utf-8")).hexdigest()[:20]}"'
+
+
+# ---- the WSGI app ------------------------------------------------------------------------
+
+# The API's own URLs, so that the same request goes to either server.
+LIST_PATH = "/api/v1/recommendations/"
+_DETAIL = re.compile(r"^/api/v1/recommendations/(\d+)/$")
+
+
+class Reference:
+    def __init__(self, database: Database, throttle: Throttle | None):
+        self.database = database
+        self.throttle = throttle
+
+    def __call__(self, environ, start_response):
+        self.database.request_started()
+        try:
+            status, headers, body = self.respond(environ)
+        except Refused as refusal:
+            status = f"{refusal.status} {'Unauthorized' if refusal.status == 401 else 'Refused'}"
+            headers = [("WWW-Authenticate", 'Bearer realm="api"')] if refusal.status == 401 else []
+            body = {"detail": refusal.detail}
+        finally:
+            self.database.request_finished()
+        # As DRF's JSONRenderer writes it: compact, UTF-8 rather than \u escapes.
+        payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        start_response(
+            status,
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(payload))),
+                *headers,
+            ],
         )
-    return {"next": None, "results": results}
+        return [payload]
+
+    def respond(self, environ) -> tuple[str, list, dict]:
+        path = environ.get("PATH_INFO", "/")
+        if path == "/healthz":
+            return "200 OK", [], {"status": "ok"}
+        connection = self.database.get()
+        token_id, _ = authenticate(connection, environ.get("HTTP_AUTHORIZATION", ""))
+        if self.throttle is not None and not self.throttle.allow(token_id):
+            raise Refused(429, "Request was throttled.")
+        base = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}"
+        if path == LIST_PATH:
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            try:
+                limit = int(query.get("page_size", [DEFAULT_PAGE_SIZE])[0])
+            except ValueError:
+                limit = DEFAULT_PAGE_SIZE
+            limit = min(max(limit, 1), MAX_PAGE_SIZE)
+            found = rows(connection, PAGE_SQL, {"limit": limit + 1})
+            return "200 OK", [], page_document(found, limit, base, path)
+        match = _DETAIL.match(path)
+        if match:
+            found = rows(connection, DETAIL_SQL, {"id": int(match.group(1))})
+            if not found:
+                return "404 Not Found", [], {"detail": "Not found."}
+            data = document(found[0], base)
+            return "200 OK", [("ETag", etag(data))], data
+        return "404 Not Found", [], {"detail": "Not found."}
+
+
+def make_application() -> Reference:
+    settings = _settings_module()
+    database = Database(connection_settings(settings.DATABASES["default"]))
+    cache = settings.CACHES["default"]
+    throttle = None
+    if cache["BACKEND"].endswith("RedisCache"):
+        rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
+        throttle = Throttle(cache["LOCATION"], parse_rate(rates.get("client")))
+    return Reference(database, throttle)
+
+
+_application: Reference | None = None
 
 
 def application(environ, start_response):
-    query = parse_qs(environ.get("QUERY_STRING", ""))
-    try:
-        limit = min(max(int(query.get("page_size", [DEFAULT_PAGE_SIZE])[0]), 1), 200)
-    except ValueError:
-        limit = DEFAULT_PAGE_SIZE
-    base = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}"
-    body = json.dumps(_document(page(limit), base), separators=(",", ":")).encode()
-    start_response(
-        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    )
-    return [body]
+    """gunicorn's entry point: the app is made in each worker, on its first request."""
+    global _application
+    if _application is None:
+        _application = make_application()
+    return _application(environ, start_response)

@@ -1,381 +1,326 @@
-"""`make bench`: the portal at 100,000 records on PostgreSQL, measured in one run.
+"""`make bench`: the portal on PostgreSQL, Redis and gunicorn, against its reference and floor.
 
-Steps, each bounded in time and all on 127.0.0.1:
+For each size asked for (BENCH_RECORDS, plus BENCH_SCALE for a scale run), smallest first,
+in one database that grows:
 
-1. create the benchmark database if missing, migrate, collect static files;
-2. generate synthetic records up to BENCH_RECORDS (default 100,000);
-3. make a partner with a token and a curator with a session, through the services;
-4. time the API's search SQL with EXPLAIN (ANALYZE) on the exact query it runs;
-5. start gunicorn twice with the same settings (the portal, bench/raw_reference.py)
-   on free ports, run wrk against each endpoint for BENCH_SECONDS, stop them;
-6. write docs/benchmarks.md: figures, ratios and pass/fail per target.
+1. generate records up to the size (`generate_data`, at most BENCH_GENERATE_BUDGET seconds
+   per size), then VACUUM ANALYZE; every label is counted from the rows;
+2. count, in this process and through the portal's own code, SQL statements and Redis
+   round trips per request and per step of DRF's stack (authentication, permission,
+   throttle); time the search SQL for a common and a rare word with EXPLAIN ANALYZE;
+3. serve the portal (bench/settings.py: production settings plus the floor views) and the
+   reference (bench/raw_reference.py) with gunicorn, the same workers and settings; count
+   Redis commands per API request with MONITOR; then BENCH_PAIRS rounds (at least 5) of
+   wrk runs, each pair back to back (portal first), and the floor in every round;
+4. the dashboard's first request after a restart (cold) and after it (warm);
+5. at BENCH_RECORDS only: one worker's memory over BENCH_MEMORY_REQUESTS requests.
 
-Run it as `.venv/bin/python -m bench.run` (what `make bench` does).
+Then docs/benchmarks.md, docs/benchmarks.json (every sample) and the cost-against-size
+chart docs/benchmarks-scale.svg are written, every target of issue 15 is checked at
+BENCH_RECORDS, and the exit status is 1 when any is missed (each miss is printed).
+
+`python -m bench.run --from-results docs/benchmarks.json [--target NAME=VALUE]` checks a
+saved run again without measuring; `--list-targets` prints the targets.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
 import re
 import secrets
-import socket
-import statistics
-import subprocess
+import shlex
+import shutil
 import sys
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.error import URLError
-from urllib.parse import urlencode, urlsplit
-from urllib.request import urlopen
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import targets as target_table
+from bench.data import log
+from bench.load import ROOT
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/contours_bench"
-RECORDS = int(os.environ.get("BENCH_RECORDS", "100000"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
-CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
-SEARCH_QUERY = os.environ.get("BENCH_SEARCH", "hypersonic export controls")
-REPORT = Path(os.environ.get("BENCH_REPORT", ROOT / "docs" / "benchmarks.md"))
-STEP_TIMEOUT = 1800  # seconds: generation of 100,000 records on a loaded machine included
+# A database number of the bench's own: the cold dashboard empties it before each restart.
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/5"
+MIN_PAIRS = 5
+# Connection settings for both sides unless the environment says otherwise: persistent
+# connections with health checks, parameters bound on the server, statements prepared
+# after psycopg's default of five runs.
+CONNECTION_DEFAULTS = {
+    "DATABASE_CONN_MAX_AGE": "600",
+    "DATABASE_CONN_HEALTH_CHECKS": "1",
+    "DATABASE_SERVER_SIDE_BINDING": "1",
+    "DATABASE_PREPARE_THRESHOLD": "5",
+}
+# Nothing is refused, and DRF's throttle keeps about one second of request history per
+# client (fewer entries than a client at the production limit of 1,200/minute holds).
+THROTTLE_RATE = "1000000/second"
 
 
-def log(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
+def _env_int(environ, name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    return int(raw) if raw else default
 
 
-def bench_environment(database_url: str) -> dict[str, str]:
-    """Production-like settings: debug off, a key, 127.0.0.1 only, no rate limit in the way."""
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "BENCH_DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", secrets.token_urlsafe(50)),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_COOKIES": "0",
-        "DJANGO_STATIC_ROOT": str(ROOT / "var" / "bench-static"),
-        "DJANGO_LOG_LEVEL": "WARNING",
-        # The benchmark measures the stack, not the throttle's refusals.
-        "CONTOURS_API_RATE": "100000000/minute",
-        "CONTOURS_API_ANON_RATE": "100000000/minute",
-    }
+def _sizes(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
 
 
-def ensure_database(database_url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise SystemExit(f"bench: refusing database name {name!r} (letters, digits, _ only)")
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as connection:
-        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        exists = found.fetchone()
-        if not exists:
-            log(f"creating database {name}")
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def manage(env: dict, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=STEP_TIMEOUT
+def parse_args(argv: list[str], environ=os.environ) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--records",
+        type=int,
+        default=_env_int(environ, "BENCH_RECORDS", 100_000),
+        help="size the targets are checked at (BENCH_RECORDS, default 100000)",
     )
-
-
-# ---- in-process Django: data, users, URLs, the search SQL ------------------------------------
-
-
-@dataclass
-class Targets:
-    token: str
-    session: str
-    detail_path: str
-    list_path: str
-    filtered_path: str
-    search_path: str
-    deep_path: str
-    deep_position: int
-    list_length: int
-    record_path: str
-    search_sql_ms: list[float]
-    search_plan: str
-    records: int
-
-
-def prepare(env: dict) -> Targets:
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    from accounts.models import Organisation, User
-    from accounts.roles import CURATOR, PARTNER
-    from accounts.services import api_token_create, organisation_create, user_create
-    from cooperation.api.pagination import KeysetCursorPagination, order_keys
-    from cooperation.models import RECORD_MODELS, Recommendation
-    from cooperation.selectors import records_visible_to
-    from cooperation.services.synthetic import synthetic_data_generate
-
-    count = sum(model.objects.count() for model in RECORD_MODELS)
-    if count < RECORDS:
-        log(f"{count:,} records stored; generating {RECORDS - count:,} more")
-        started = time.monotonic()
-        synthetic_data_generate(records=RECORDS - count, seed=count, progress=_progress)
-        log(f"generated in {time.monotonic() - started:.0f} s")
-        count = RECORDS
-    # Fresh planner statistics, as autovacuum would have them by the time anyone reads.
-    with connection.cursor() as cursor_:
-        cursor_.execute("ANALYZE")
-
-    organisation = Organisation.objects.filter(slug="bench-partner").first()
-    if organisation is None:
-        organisation = organisation_create(name="Bench Partner", slug="bench-partner")
-    partner = User.objects.filter(email="bench-partner@contours.invalid").first()
-    if partner is None:
-        partner = user_create(
-            email="bench-partner@contours.invalid",
-            password=None,
-            roles=[PARTNER],
-            organisation=organisation,
-            full_name="Bench Partner",
-        )
-    _, token = api_token_create(user=partner, name=f"bench {datetime.now(UTC):%Y-%m-%d %H:%M:%S}")
-    curator = User.objects.filter(email="bench-curator@contours.invalid").first()
-    if curator is None:
-        curator = user_create(
-            email="bench-curator@contours.invalid",
-            password=None,
-            roles=[CURATOR],
-            full_name="Bench Curator",
-        )
-    client = Client()
-    client.force_login(curator)
-    session = client.cookies["sessionid"].value
-
-    visible = records_visible_to(partner, Recommendation).order_by("title", "pk")
-    length = visible.count()
-    # No single list holds 90,000 rows at 100,000 records over four kinds; the deepest
-    # page a partner can ask for is near the end of the longest list.
-    position = max(0, length - 60)
-    title, pk = visible.values_list("title", "pk")[position]
-    keys = order_keys(visible)
-    cursor = KeysetCursorPagination()._encode(keys, [title, pk])
-    first = visible.first()
-    api = "/api/v1/recommendations/"
-
-    search_path = f"{api}?{urlencode({'q': SEARCH_QUERY, 'page_size': 50})}"
-    with CaptureQueriesContext(connection) as captured:
-        response = Client(HTTP_HOST="127.0.0.1").get(
-            search_path, HTTP_AUTHORIZATION=f"Bearer {token}"
-        )
-    if response.status_code != 200:
-        raise SystemExit(f"bench: search answered {response.status_code}: {response.content!r}")
-    page_sql = next(
-        q["sql"]
-        for q in captured.captured_queries
-        if "websearch_to_tsquery" in q["sql"] and "cooperation_recommendation" in q["sql"]
+    parser.add_argument(
+        "--scale",
+        type=_sizes,
+        default=_sizes(environ.get("BENCH_SCALE", "")),
+        help="more sizes to measure, e.g. 10000,100000,1000000 (BENCH_SCALE)",
     )
-    timings, plan = [], ""
-    with connection.cursor() as cursor_:
-        for _ in range(7):
-            cursor_.execute("EXPLAIN (ANALYZE, BUFFERS) " + page_sql)
-            lines = [row[0] for row in cursor_.fetchall()]
-            plan = "\n".join(lines)
-            match = re.search(r"Execution Time: ([0-9.]+) ms", plan)
-            timings.append(float(match.group(1)))
-    connection.close()
-    return Targets(
-        token=token,
-        session=session,
-        detail_path=f"{api}{first.pk}/",
-        list_path=f"{api}?page_size=50",
-        filtered_path=f"{api}?{urlencode({'status': 'in_progress', 'priority': 'high'})}"
-        "&page_size=50",
-        search_path=search_path,
-        deep_path=f"{api}?{urlencode({'page_size': 50, 'cursor': cursor})}",
-        deep_position=position,
-        list_length=length,
-        record_path=first.get_absolute_url(),
-        search_sql_ms=timings,
-        search_plan=plan,
-        records=count,
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=_env_int(environ, "BENCH_PAIRS", MIN_PAIRS),
+        help=f"rounds of back-to-back pairs, at least {MIN_PAIRS} (BENCH_PAIRS)",
     )
-
-
-def _progress(done: int, total: int) -> None:
-    if done == total or done % 10_000 < 2_000:
-        log(f"generated {done:,}/{total:,}")
-
-
-# ---- servers and load ------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Gunicorn:
-    """One gunicorn, the same settings for the portal and the reference."""
-
-    def __init__(self, app: str, env: dict, workers: int):
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                app,
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "sync",
-                "--timeout",
-                "60",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def wait_ready(self, path: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"bench: gunicorn for {path} exited ({self.process.returncode})")
-            try:
-                with urlopen(self.base + path, timeout=5):
-                    return
-            except (URLError, ConnectionError, OSError):
-                time.sleep(0.3)
-        raise SystemExit(f"bench: gunicorn did not answer {path} within {timeout:.0f} s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
-@dataclass
-class Measurement:
-    name: str
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    requests: int
-    errors: int
-
-
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def _ms(text: str) -> float:
-    match = re.fullmatch(r"([0-9.]+)(us|ms|s)", text)
-    return float(match.group(1)) * _UNITS[match.group(2)]
-
-
-def parse_wrk(name: str, output: str) -> Measurement:
-    rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1))
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
-    requests = int(re.search(r"(\d+) requests in", output).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    parser.add_argument(
+        "--seconds",
+        type=int,
+        default=_env_int(environ, "BENCH_SECONDS", 5),
+        help="seconds per wrk run (BENCH_SECONDS, default 5)",
     )
-    errors = int(bad.group(1)) if bad else 0
-    if socket_errors:
-        errors += sum(int(n) for n in socket_errors.groups())
-    return Measurement(name, rps, p50, p99, requests, errors)
-
-
-def wrk(name: str, url: str, headers: dict[str, str], seconds: int) -> Measurement:
-    command = ["wrk", "--latency", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s"]
-    for key, value in headers.items():
-        command += ["-H", f"{key}: {value}"]
-    result = subprocess.run(
-        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=_env_int(environ, "BENCH_CONNECTIONS", 8),
+        help="wrk connections (BENCH_CONNECTIONS, default 8)",
     )
-    measurement = parse_wrk(name, result.stdout)
-    log(
-        f"{name}: {measurement.rps:.1f} req/s, p50 {measurement.p50_ms:.1f} ms, "
-        f"p99 {measurement.p99_ms:.1f} ms, {measurement.errors} errors"
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=_env_int(environ, "BENCH_WORKERS", os.cpu_count() or 2),
+        help="gunicorn workers per server (BENCH_WORKERS, default: one per core)",
     )
-    return measurement
-
-
-def check_answer(url: str, headers: dict[str, str]) -> None:
-    """Refuse to measure an endpoint that does not answer 200 (a 302 to login, a 404…)."""
-    from urllib.request import Request
-
-    request = Request(url, headers=headers)
-    with urlopen(request, timeout=30) as response:
-        if response.status != 200 or response.url != url:
-            raise SystemExit(f"bench: {url} answered {response.status} at {response.url}")
-
-
-def measure(targets: Targets, env: dict) -> dict[str, Measurement]:
-    workers = os.cpu_count() or 2
-    portal = Gunicorn("portal.wsgi:application", env, workers)
-    reference = Gunicorn("bench.raw_reference:application", env, workers)
-    results: dict[str, Measurement] = {}
+    parser.add_argument(
+        "--memory-requests",
+        type=int,
+        default=_env_int(environ, "BENCH_MEMORY_REQUESTS", 10_000),
+        help="requests of the memory run (BENCH_MEMORY_REQUESTS, default 10000)",
+    )
+    parser.add_argument(
+        "--cold-restarts",
+        type=int,
+        default=_env_int(environ, "BENCH_COLD_RESTARTS", MIN_PAIRS),
+        help="restarts for the cold dashboard (BENCH_COLD_RESTARTS, default 5)",
+    )
+    parser.add_argument(
+        "--generate-budget",
+        type=float,
+        default=float(environ.get("BENCH_GENERATE_BUDGET", "") or 600),
+        help="seconds of generation per size at most (BENCH_GENERATE_BUDGET, default 600)",
+    )
+    parser.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        help="NAME=VALUE: another limit for one target (also BENCH_TARGETS=NAME=VALUE,…)",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=Path(environ.get("BENCH_REPORT", "") or ROOT / "docs" / "benchmarks.md"),
+        help="the Markdown report; its .json and -scale.svg/.json are written beside it",
+    )
+    parser.add_argument(
+        "--from-results",
+        type=Path,
+        metavar="JSON",
+        help="check the targets against a saved run instead of measuring",
+    )
+    parser.add_argument("--list-targets", action="store_true", help="print the targets")
+    args = parser.parse_args(argv)
+    args.target = [*filter(None, [environ.get("BENCH_TARGETS", "")]), *args.target]
     try:
-        portal.wait_ready("/healthz")
-        reference.wait_ready("/")
-        api = {"Authorization": f"Bearer {targets.token}"}
-        web = {"Cookie": f"sessionid={targets.session}"}
-        plan = [
-            ("reference", reference.base + "/?page_size=50", {}),
-            ("list", portal.base + targets.list_path, api),
-            ("detail", portal.base + targets.detail_path, api),
-            ("filtered", portal.base + targets.filtered_path, api),
-            ("search", portal.base + targets.search_path, api),
-            ("deep", portal.base + targets.deep_path, api),
-            ("dashboard", portal.base + "/", web),
-            ("record", portal.base + targets.record_path, web),
-        ]
-        for _, url, headers in plan:
-            check_answer(url, headers)
-            wrk("warm-up", url, headers, 2)
-        for name, url, headers in plan:
-            results[name] = wrk(name, url, headers, SECONDS)
-        # The reference again at the end, so the ratio uses the machine as it was throughout.
-        again = wrk("reference (again)", plan[0][1], {}, SECONDS)
-        first = results["reference"]
-        results["reference"] = Measurement(
-            "reference",
-            (first.rps + again.rps) / 2,
-            (first.p50_ms + again.p50_ms) / 2,
-            (first.p99_ms + again.p99_ms) / 2,
-            first.requests + again.requests,
-            first.errors + again.errors,
+        args.overrides = target_table.parse_overrides(args.target)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.pairs < MIN_PAIRS:
+        parser.error(f"--pairs must be at least {MIN_PAIRS} (every figure is a median of five)")
+    if args.cold_restarts < MIN_PAIRS:
+        parser.error(f"--cold-restarts must be at least {MIN_PAIRS}")
+    if args.records < 1_000 or any(size < 1_000 for size in args.scale):
+        parser.error("sizes start at 1000 records (a partner list needs a few pages)")
+    args.database_url = environ.get("BENCH_DATABASE_URL", "") or DEFAULT_DATABASE_URL
+    args.cache_url = environ.get("BENCH_CACHE_URL", "") or DEFAULT_CACHE_URL
+    return args
+
+
+def check(results: dict, overrides: dict[str, float]) -> int:
+    """Print each target's verdict at the results' primary size; the exit status."""
+    primary = primary_size(results)
+    data = primary["data"]
+    print(f"bench: targets at {data['records']:,} records:")
+    verdicts = target_table.check_all(primary, overrides)
+    for verdict in verdicts:
+        print(f"  {verdict.line()}")
+    missed = [v.target.name for v in verdicts if not v.ok]
+    if missed:
+        print(f"bench: {len(missed)} target(s) missed: {', '.join(missed)}")
+    else:
+        print("bench: every target met")
+    return target_table.exit_status(verdicts)
+
+
+def primary_size(results: dict) -> dict:
+    return next(size for size in results["sizes"] if size["requested"] == results["primary"])
+
+
+# ---- the run -----------------------------------------------------------------------------
+
+
+def bench_environment(args) -> dict[str, str]:
+    """Production settings (debug off, a key, 127.0.0.1 only) on the bench's PostgreSQL and
+    Redis, the connection settings both sides share, and a throttle that refuses nothing."""
+    env = {**os.environ}
+    for key, value in CONNECTION_DEFAULTS.items():
+        env.setdefault(key, value)
+    env.update(
+        {
+            "DATABASE_URL": args.database_url,
+            "CACHE_URL": args.cache_url,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SECURE_COOKIES": "0",
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_STATIC_ROOT": str(ROOT / "var" / "bench-static"),
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "CONTOURS_API_RATE": THROTTLE_RATE,
+            "CONTOURS_API_ANON_RATE": THROTTLE_RATE,
+        }
+    )
+    return env
+
+
+def _preflight(args) -> None:
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("bench: BENCH_DATABASE_URL must be a postgres:// URL")
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench: wrk is not installed (apt-get install -y wrk)")
+    if not args.cache_url.startswith(("redis://", "rediss://")):
+        raise SystemExit("bench: BENCH_CACHE_URL must name Redis (redis://host:6379/N)")
+    import redis
+
+    try:
+        redis.Redis.from_url(args.cache_url, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        raise SystemExit(f"bench: Redis at {args.cache_url} does not answer ({error})") from None
+
+
+def connection_summary() -> dict:
+    """What each side's connections use, read back from both (they must agree)."""
+    from django.conf import settings
+    from django.db import connection
+
+    from bench import raw_reference
+
+    portal = raw_reference.connection_settings(settings.DATABASES["default"])
+    reference = raw_reference.connection_settings(
+        raw_reference._settings_module().DATABASES["default"]
+    )
+    params = connection.get_connection_params()
+    applied = {
+        "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"],
+        "server_side_binding": params["cursor_factory"].__name__ == "ServerBindingCursor",
+        "prepare_threshold": params["prepare_threshold"],
+    }
+    if (
+        (portal.max_age, portal.health_checks, portal.server_side_binding)
+        != (
+            applied["CONN_MAX_AGE"],
+            applied["CONN_HEALTH_CHECKS"],
+            applied["server_side_binding"],
+        )
+        or portal.prepare_threshold != applied["prepare_threshold"]
+        or portal != reference
+    ):
+        raise SystemExit(
+            f"bench: the two sides' connection settings differ: {applied}, {reference}"
+        )
+    return applied
+
+
+def measure_size(args, env: dict, size: int, primary: bool) -> dict:
+    from django.db import connection
+
+    from bench import data, measure
+
+    generated = data.grow(env, size, args.generate_budget)
+    described = data.describe()
+    log(f"data: {data.label(described)}; a partner sees {described['partner_recommendations']:,}")
+    accounts = data.accounts()
+    terms = data.search_terms(described["partner_recommendations"])
+    paths = data.paths(terms["common"]["term"])
+    log(f"search words: common {terms['common']}, rare {terms['rare']}")
+    result: dict = {
+        "requested": size,
+        "generated_seconds": generated,
+        "data": described,
+        "terms": terms,
+    }
+    log("counting statements and Redis round trips")
+    result["counts"] = {
+        "requests": measure.count_requests(accounts, paths),
+        "phases": {
+            "list": measure.count_phases(accounts, paths.list),
+            "detail": measure.count_phases(accounts, paths.detail),
+        },
+    }
+    log("timing the search SQL")
+    result["search"] = {
+        name: {**measure.time_search_sql(accounts, term["term"]), "matches": term["matches"]}
+        for name, term in terms.items()
+    }
+    connection.close()
+    tag = f"{size}"
+    eps = measure.endpoints(paths, terms)
+    result["labels"] = {name: endpoint.label for name, endpoint in eps.items()}
+    result["paths"] = {name: endpoint.path for name, endpoint in eps.items()}
+    portal, reference = measure.servers(env, args.workers, tag)
+    try:
+        ports = {"portal": portal.port, "reference": reference.port}
+        measure.check_answers(ports, eps, accounts)
+        result["monitor"] = measure.monitor_redis(portal.port, args.cache_url, paths.list, accounts)
+        log(f"MONITOR: {result['monitor']['per_request']:.1f} Redis commands per API request")
+        result["throughput"] = measure.rounds(
+            ports,
+            eps,
+            accounts,
+            pairs=args.pairs,
+            seconds=args.seconds,
+            connections=args.connections,
         )
     finally:
         portal.stop()
         reference.stop()
-    return results
-
-
-# ---- the report ------------------------------------------------------------------------------
+    log("dashboard: cold and warm")
+    result["dashboard"] = measure.dashboard_cold(
+        env, args.cache_url, accounts, args.cold_restarts, tag
+    )
+    if primary and args.memory_requests > 0:
+        log(f"memory: one worker, {args.memory_requests:,} requests")
+        result["memory"] = measure.memory(env, paths, accounts, args.memory_requests, tag)
+    else:
+        result["memory"] = None
+    return result
 
 
 def machine() -> str:
@@ -385,128 +330,100 @@ def machine() -> str:
         memory = f", {kb / 1024 / 1024:.1f} GiB memory"
     except (OSError, AttributeError):
         pass
-    load = os.getloadavg()
     return (
         f"{os.cpu_count()} CPU cores (nproc){memory}, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}; load average at the end "
-        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}"
+        f"Python {platform.python_version()}"
     )
 
 
-def evaluate(results: dict[str, Measurement], search_ms: float) -> list[tuple[str, str, bool]]:
-    r = results
-    list_share = r["list"].rps / r["reference"].rps
-    deep_ratio = r["deep"].p50_ms / r["list"].p50_ms
-    dashboard_ratio = r["dashboard"].p50_ms / r["detail"].p50_ms
-    record_ratio = r["record"].p50_ms / r["detail"].p50_ms
-    return [
-        ("Partner list throughput ≥ 0.5 × raw reference", f"{list_share:.2f} ×", list_share >= 0.5),
-        ("Deep page p50 latency ≤ 1.5 × first page", f"{deep_ratio:.2f} ×", deep_ratio <= 1.5),
-        ("Search SQL at 100,000 records < 20 ms", f"{search_ms:.2f} ms", search_ms < 20),
-        ("Dashboard p50 ≤ 3 × detail p50", f"{dashboard_ratio:.2f} ×", dashboard_ratio <= 3),
-        ("Record page p50 ≤ 3 × detail p50", f"{record_ratio:.2f} ×", record_ratio <= 3),
-    ]
+def _load() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def write_report(targets: Targets, results: dict[str, Measurement], started: datetime) -> bool:
-    search_ms = statistics.median(targets.search_sql_ms)
-    verdicts = evaluate(results, search_ms)
-    labels = {
-        "reference": "Raw reference (bench/raw_reference.py), same 50 rows",
-        "list": "Partner list, `recommendations/?page_size=50`",
-        "detail": "Partner detail, `recommendations/{id}/`",
-        "filtered": "Filtered list, `?status=in_progress&priority=high`",
-        "search": f"Search, `?q={SEARCH_QUERY}`",
-        "deep": f"Deep page (cursor after row {targets.deep_position:,} of "
-        f"{targets.list_length:,})",
-        "dashboard": "Dashboard `/` (curator session)",
-        "record": "Record page (curator session)",
-    }
-    lines = [
-        "# Benchmarks",
-        "",
-        "Written by `make bench` (`bench/run.py`); do not edit by hand. Figures are from one",
-        "run: the ratios compare endpoints measured minutes apart on the same machine, which",
-        "is what the targets are about; absolute figures move with the machine's load.",
-        "",
-        f"- Date: {started:%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {machine()}",
-        f"- Data: {targets.records:,} records on PostgreSQL (`generate_data`), the partner "
-        f"sees {targets.list_length:,} published recommendations",
-        f"- Servers: gunicorn, {os.cpu_count()} sync workers each, debug off, 127.0.0.1; "
-        f"load from wrk, 2 threads, {CONNECTIONS} connections, {SECONDS} s per endpoint "
-        "after a 2 s warm-up; the reference measured first and last, averaged",
-        "",
-        "## Targets",
-        "",
-        "| target | measured | result |",
-        "| --- | --- | --- |",
-        *(f"| {name} | {value} | {'pass' if ok else 'FAIL'} |" for name, value, ok in verdicts),
-        "",
-        "## Endpoints",
-        "",
-        "| endpoint | requests/s | p50 ms | p99 ms | requests | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
-        *(
-            f"| {labels[m.name]} | {m.rps:.1f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | "
-            f"{m.requests:,} | {m.errors} |"
-            for m in results.values()
-        ),
-        "",
-        "## Search SQL",
-        "",
-        f"The exact query the API runs for `q={SEARCH_QUERY}` (captured with",
-        "`CaptureQueriesContext`), timed with `EXPLAIN (ANALYZE, BUFFERS)` seven times: "
-        f"median {search_ms:.2f} ms, all runs "
-        + ", ".join(f"{t:.2f}" for t in targets.search_sql_ms)
-        + " ms. The last plan:",
-        "",
-        "```",
-        targets.search_plan,
-        "```",
-        "",
-        "## Notes",
-        "",
-        "- No single list holds 90,000 rows at 100,000 records: they are split over four",
-        "  kinds and a partner sees only published ones. The deep page is therefore the",
-        "  page after the last-but-60th row of the longest list a partner can read; a",
-        "  keyset cursor costs the same at any depth (`cooperation/api/pagination.py`).",
-        "- The reference skips authentication, throttling, filters and cursors; it is the",
-        "  floor the portal's stack is compared with, not an alternative to it. Both answer",
-        "  the page in one SQL statement: on PostgreSQL the list's page query carries each",
-        "  row's links, evidence and timeline as jsonb (`cooperation/api/record_rows.py`);",
-        "  the list adds two small queries (token, roles).",
-        "- Search: the GIN index finds the matching rows; `ts_rank` orders them from each",
-        "  record's stored tsvector column (migration 0004), not one rebuilt per match.",
-        "- The record page (a recommendation) renders its two tracking forms with Jinja2",
-        "  (`FAST_RENDERER`, the same HTML as Django's renderer), reads their excerpts in",
-        "  one query and reads a source's text once per process, not on every view.",
-        "",
-    ]
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text("\n".join(lines))
-    return all(ok for _, _, ok in verdicts)
+def run(args, argv: list[str]) -> dict:
+    _preflight(args)
+    env = bench_environment(args)
+    from bench import data
 
-
-def main() -> int:
-    started = datetime.now(UTC)
-    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("bench: BENCH_DATABASE_URL must be a postgres:// URL")
-    if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
-        raise SystemExit("bench: wrk is not installed (apt-get install -y wrk)")
-    env = bench_environment(database_url)
-    ensure_database(database_url)
+    data.ensure_database(args.database_url)
     log("migrating and collecting static files")
-    manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "collectstatic", "--noinput", "-v0")
-    targets = prepare(env)
-    log(f"search SQL median {statistics.median(targets.search_sql_ms):.2f} ms")
-    results = measure(targets, env)
-    passed = write_report(targets, results, started)
-    log(f"wrote {REPORT.relative_to(ROOT) if REPORT.is_relative_to(ROOT) else REPORT}")
-    log("all targets met" if passed else "some targets missed (see the report)")
-    return 0
+    data.manage(env, "migrate", "--noinput", "-v0")
+    data.manage(env, "collectstatic", "--noinput", "-v0")
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    import logging
+
+    # The bench's own requests are not the audit trail's business (the servers keep theirs).
+    logging.getLogger("contours.security").setLevel(logging.WARNING)
+    sizes = sorted({args.records, *args.scale})
+    stored = data.record_count()
+    if stored > sizes[0]:
+        raise SystemExit(
+            f"bench: {stored:,} records are stored already, more than {sizes[0]:,}; "
+            "use another BENCH_DATABASE_URL (or drop this one) for smaller sizes"
+        )
+    results = {
+        "format": 1,
+        "command": " ".join(
+            ["make bench" if os.environ.get("MAKELEVEL") else "python -m bench.run"]
+            + [shlex.quote(a) for a in argv]
+        ),
+        "environment": {
+            key: os.environ[key]
+            for key in sorted(os.environ)
+            if key.startswith("BENCH_") and key != "BENCH_SECRET_KEY"
+        },
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_at_start": _load(),
+        "machine": machine(),
+        "primary": args.records,
+        "settings": {
+            "workers": args.workers,
+            "pairs": args.pairs,
+            "seconds": args.seconds,
+            "connections": args.connections,
+            "cache_url": args.cache_url,
+            "throttle_rate": THROTTLE_RATE,
+            "connection": connection_summary(),
+            "memory_requests": args.memory_requests,
+            "cold_restarts": args.cold_restarts,
+            "generate_budget": args.generate_budget,
+        },
+        "sizes": [],
+    }
+    for size in sizes:
+        log(f"== size {size:,} ==")
+        results["sizes"].append(measure_size(args, env, size, primary=size == args.records))
+    results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    results["load_at_end"] = _load()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if args.list_targets:
+        for target in target_table.targets_with(args.overrides):
+            print(f"{target.name}: {target.figure} {target.wanted}")
+        return 0
+    if args.from_results:
+        try:
+            results = json.loads(args.from_results.read_text())
+        except (OSError, ValueError) as error:
+            print(f"bench: cannot read {args.from_results}: {error}", file=sys.stderr)
+            return 2
+        return check(results, args.overrides)
+    started = time.monotonic()
+    results = run(args, argv)
+    from bench import report
+
+    written = report.write(results, args.report, args.overrides)
+    names = (str(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p) for p in written)
+    log(f"wrote {', '.join(names)}")
+    log(f"finished in {(time.monotonic() - started) / 60:.1f} min")
+    return check(results, args.overrides)
 
 
 if __name__ == "__main__":

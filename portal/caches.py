@@ -5,10 +5,13 @@ cache (the default when CACHE_URL is unset) gives every gunicorn worker its own
 counts, so N workers would allow N times the rate; a shared cache counts once:
 
 - unset or `locmem://`: in-process (one process, e.g. `make run`, the tests);
-- `db://TABLE`: Django's database cache, a table in DATABASE_URL's database made by
-  `manage.py createcachetable` (docker-compose's migrate step runs it); no new service;
 - `redis://[:password@]host:port/db` or `rediss://…`: Django's Redis cache (the `redis`
-  package), for when the database should not take the cache's traffic.
+  package). docker-compose deploys this by default (its `redis` service): throttle
+  checks cost Redis round trips, no database query;
+- `db://TABLE`: Django's database cache, a table in DATABASE_URL's database made by
+  `manage.py createcachetable` (docker-compose's migrate step runs it). The fallback
+  without Redis: no other service, but every throttled request costs database queries,
+  an UPDATE among them (docs/benchmarks.md).
 """
 
 from __future__ import annotations

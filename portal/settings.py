@@ -105,7 +105,7 @@ try:
         "default": dj_database_url.parse(
             os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'contours.sqlite3'}",
             conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-            conn_health_checks=True,
+            conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", default=True),
         )
     }
 except ValueError as exc:  # dj-database-url's UnknownSchemeError and malformed URLs
@@ -127,6 +127,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # psycopg's statement handling (docs/benchmarks.md measures both sides with the same):
+    # DATABASE_SERVER_SIDE_BINDING=1 sends parameters apart from the SQL (Django's default is
+    # client-side binding, which never prepares), and DATABASE_PREPARE_THRESHOLD=N prepares a
+    # statement on a connection after N runs. Unset, statements are never prepared, which
+    # keeps a transaction-mode connection pooler (PgBouncer) working.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    if env_bool("DATABASE_SERVER_SIDE_BINDING", default=False):
+        _options["server_side_binding"] = True
+    if os.environ.get("DATABASE_PREPARE_THRESHOLD", "").strip():
+        _options["prepare_threshold"] = env_int("DATABASE_PREPARE_THRESHOLD", 5)
+        if _options["prepare_threshold"] < 0:
+            raise ImproperlyConfigured("DATABASE_PREPARE_THRESHOLD must be 0 or more.")
 DATABASES["default"].setdefault("TEST", {})
 
 # ---- Cache (docs/deployment.md, "Scaling out") ----

@@ -1,17 +1,21 @@
-"""The benchmark's pieces, fast: the raw reference serves what the API serves, wrk output parses.
+"""The benchmark's pieces that need no server: statistics, wrk's output, the report, the chart.
 
 The benchmark itself (`make bench`) is never run by the suite.
 """
 
 from __future__ import annotations
 
-import pytest
-from django.db import connection
+import json
+import os
+import xml.etree.ElementTree as ET
 
-from bench import raw_reference
-from bench.run import evaluate, parse_wrk
-from cooperation.services.synthetic import synthetic_data_generate
-from tests.api.conftest import client_for
+import pytest
+
+from bench import report, svg
+from bench.counting import parse_monitor_line
+from bench.load import parse_wrk, rss_mib
+from bench.stats import Summary, paired
+from tests.bench.fake_results import results
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8000/
   2 threads and 8 connections
@@ -23,6 +27,7 @@ WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8000/
      90%   16.00ms
      99%    1.20s
   1280 requests in 10.00s, 10.00MB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
   Non-2xx or 3xx responses: 3
 Requests/sec:    128.00
 Transfer/sec:      1.00MB
@@ -30,41 +35,99 @@ Transfer/sec:      1.00MB
 
 
 def test_parse_wrk_reads_rate_percentiles_and_errors():
-    measurement = parse_wrk("list", WRK_OUTPUT)
-    assert measurement.rps == 128.0
-    assert measurement.p50_ms == pytest.approx(11.8)
-    assert measurement.p99_ms == pytest.approx(1200.0)
-    assert (measurement.requests, measurement.errors) == (1280, 3)
+    run = parse_wrk(WRK_OUTPUT)
+
+    assert run.rps == 128.0
+    assert run.p50_ms == pytest.approx(11.8)
+    assert run.p99_ms == pytest.approx(1200.0)
+    assert (run.requests, run.errors) == (1280, 6)
 
 
-def test_evaluate_passes_and_fails_each_target():
-    def m(name, rps, p50):
-        return parse_wrk(name, WRK_OUTPUT.replace("128.00", str(rps)).replace("11.80ms", p50))
+def test_summary_is_the_median_with_min_and_max():
+    summary = Summary.of([0.52, 0.39, 0.43, 0.50, 0.51])
 
-    results = {
-        "reference": m("reference", 100, "10.00ms"),
-        "list": m("list", 60, "20.00ms"),
-        "deep": m("deep", 50, "40.00ms"),
-        "detail": m("detail", 80, "10.00ms"),
-        "dashboard": m("dashboard", 30, "25.00ms"),
-        "record": m("record", 30, "31.00ms"),
-    }
-    verdicts = {name: ok for name, _, ok in evaluate(results, search_ms=25.0)}
-    assert list(verdicts.values()) == [True, False, False, True, False]
+    assert (summary.median, summary.low, summary.high, summary.n) == (0.50, 0.39, 0.52, 5)
+    assert summary.text(2, "×") == "0.50× (0.39–0.52, n=5)"
+    assert Summary.of([8]).text(0) == "8"
 
 
-@pytest.mark.postgres
-def test_raw_reference_serves_the_partner_list_first_page(db, partner, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("the raw reference speaks PostgreSQL")
-    synthetic_data_generate(records=120, seed=5)
-    # The reference opens its own connection; inside the test transaction it must share ours.
-    monkeypatch.setattr(raw_reference, "_connect", lambda: connection.connection)
-    api = client_for(partner).get("/api/v1/recommendations/", {"page_size": 20}).json()
-    expected = api["results"]
-    served = raw_reference._document(raw_reference.page(20), "http://testserver")["results"]
-    assert [row["id"] for row in served] == [row["id"] for row in expected]
-    assert [list(row) for row in served] == [list(row) for row in expected]
-    for got, want in zip(served, expected, strict=True):
-        assert got["status_history"][-1]["to_status"] == want["status_history"][-1]["to_status"]
-        assert [e["excerpt"] for e in got["evidence"]] == [e["excerpt"] for e in want["evidence"]]
+def test_pairs_are_ratios_within_each_pair():
+    # Throughput: a / b; cost: b / a (what one of a's requests costs in b's).
+    assert paired([100, 50], [200, 25], "throughput") == [0.5, 2.0]
+    assert paired([100, 50], [200, 25], "cost") == [2.0, 0.5]
+    with pytest.raises(ValueError):
+        paired([1, 2], [1], "throughput")
+
+
+def test_rss_of_this_process_is_read_from_proc():
+    assert 5 < rss_mib(os.getpid()) < 4096
+
+
+@pytest.mark.parametrize(
+    ("line", "parsed"),
+    [
+        ('+1733212345.123456 [5 127.0.0.1:50312] "GET" ":1:throttle_client_token-7"', (5, "GET")),
+        ('+1733212345.123456 [0 lua] "incr" "k"', (0, "INCR")),
+        ("+OK", None),
+    ],
+)
+def test_monitor_lines_give_the_database_and_command(line, parsed):
+    found = parse_monitor_line(line)
+
+    assert (found and (found[0], found[2])) == parsed
+
+
+def test_the_chart_is_svg_with_a_point_per_size_and_series():
+    document = svg.chart(
+        "Cost",
+        {"list": [(10_000, 3.0), (100_000, 4.5), (1_000_000, 9.0)], "detail": [(10_000, 2.0)]},
+        "ms",
+    )
+
+    root = ET.fromstring(document)
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert len(root.findall(".//s:circle", ns)) == 4
+    assert len(root.findall(".//s:polyline", ns)) == 1  # one point draws no line
+    labels = {text.text for text in root.findall(".//s:text", ns)}
+    assert {"10k", "100k", "1M", "list", "detail"} <= labels
+
+
+def test_the_report_takes_its_labels_from_the_data_and_shows_every_target(tmp_path):
+    run = results(records=12_345)
+    run["sizes"][0]["search"]["rare"]["ms"] = [25.0] * 7
+
+    written = report.write(run, tmp_path / "benchmarks.md", {})
+    text = (tmp_path / "benchmarks.md").read_text()
+
+    assert [p.name for p in written] == [
+        "benchmarks.md",
+        "benchmarks.json",
+        "benchmarks-scale.json",
+        "benchmarks-scale.svg",
+    ]
+    assert "## 12,345 records" in text
+    assert "a partner sees 4,321 published recommendations" in text
+    assert "100,000" not in text
+    assert "| `search_rare_ms` | search SQL, a rare term | ≤ 10 ms | 25.00 ms" in text
+    assert text.count("**MISSED**") == 1
+    assert "label of floor_static" in text and "label of floor_sql" in text
+    assert "![Cost against size](benchmarks-scale.svg)" in text
+    assert "2 sync workers" in text and "prepare threshold 5" in text
+    ET.fromstring((tmp_path / "benchmarks-scale.svg").read_text())
+
+
+def test_scale_points_keep_other_sizes_and_replace_the_measured_one(tmp_path):
+    first = results(records=10_000)
+    report.write(first, tmp_path / "benchmarks.md", {})
+    second = results(records=100_000)
+    second["started"] = "2026-12-04T07:00:00+00:00"
+
+    report.write(second, tmp_path / "benchmarks.md", {})
+    points = report.scale_points(second, None)["points"]
+    saved = json.loads((tmp_path / "benchmarks-scale.json").read_text())["points"]
+
+    assert list(points) == ["100000"]
+    assert list(saved) == ["10000", "100000"]
+    assert saved["10000"]["date"] == "2026-12-03" and saved["100000"]["date"] == "2026-12-04"
+    assert saved["100000"]["cost_ms"]["list"] == pytest.approx(1000 / 300.0, rel=0.05)

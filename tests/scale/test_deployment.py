@@ -1,14 +1,16 @@
 """docker-compose.yml and the Dockerfile, checked statically (no Docker engine runs here).
 
-What scaling out relies on: every web process shares one cache, the media volume and
-the database; the migrate step creates the cache table before any web container
-starts; the commands the files run exist.
+What scaling out relies on: every web process shares one cache (Redis by default, the
+database's cache table as the fallback), the media volume and the database; the migrate
+step creates the fallback's cache table before any web container starts; the commands
+the files run exist.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -44,7 +46,8 @@ def test_compose_web_and_migrate_share_one_cache_media_and_database(name):
     env = SERVICES[name]["environment"]
 
     cache = cache_from_url(_default(env["CACHE_URL"]))
-    assert cache["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert urlsplit(cache["LOCATION"]).hostname == "redis"
     assert env["DATABASE_URL"].startswith("postgres://") and "@db:" in env["DATABASE_URL"]
     assert f"media:{env['DJANGO_MEDIA_ROOT']}" in SERVICES[name]["volumes"]
 
@@ -63,18 +66,31 @@ def test_compose_web_takes_its_worker_count_from_the_environment():
     assert "gunicorn" in DOCKERFILE and '"portal.wsgi:application"' in DOCKERFILE
 
 
-def test_compose_redis_is_optional_and_matches_the_cache_url_it_documents():
+def test_compose_starts_redis_by_default_and_web_waits_for_it():
     redis = SERVICES["redis"]
 
-    assert redis["profiles"] == ["redis"]
+    assert "profiles" not in redis  # started by a plain `docker compose up`
+    assert redis["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+    assert "ports" not in redis  # reachable on the compose network only
+    assert SERVICES["web"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    # The database fallback can run with the redis service scaled to zero.
     assert SERVICES["web"]["depends_on"]["redis"]["required"] is False
-    url = "redis://redis:6379/0"
-    assert url in (BASE_DIR / "docker-compose.yml").read_text()
-    assert cache_from_url(url)["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     import redis as redis_client  # the RedisCache backend's client, pinned in requirements.txt
 
     assert redis_client.__version__
     assert "\nredis==" in (BASE_DIR / "requirements.txt").read_text()
+
+
+def test_compose_documents_the_database_cache_as_the_fallback_without_redis():
+    text = (BASE_DIR / "docker-compose.yml").read_text()
+    fallback = re.search(r"CACHE_URL=(db://\w+) docker compose up --scale redis=0", text)
+
+    assert fallback, "the compose file shows how to run without Redis"
+    cache = cache_from_url(fallback.group(1))
+    assert cache["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    # The table it names is the one the migrate step creates.
+    assert "createcachetable" in _manage_commands(SERVICES["migrate"]["command"])
+    assert cache["LOCATION"] == "contours_cache"
 
 
 def test_dockerfile_health_check_probes_healthz():
