@@ -58,6 +58,7 @@ EXCLUDED_TABLES: dict[str, str] = {
     "axes.accessattemptexpiration": "expiry of those counters",
     "axes.accessfailurelog": "django-axes' log of failed logins",
     "axes.accesslog": "django-axes' log of logins and logouts",
+    "cooperation.idempotencykey": "stored answers to API POSTs, kept 24 hours for client retries",
 }
 
 # Models that rows refer to by natural key; Group rows themselves are matched by name.

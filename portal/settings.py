@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from portal.caches import cache_from_url
+from portal.database import budget_from_env, process_role, with_budget
 from portal.env import env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,6 +63,9 @@ MIDDLEWARE = [
     # Before whitenoise, so static files carry the policy too (it costs a header, no query).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Transient database failures: one retry when nothing was written, else 503 with
+    # Retry-After (portal/middleware.py). Outside the sessions, so a retry reloads them.
+    "portal.middleware.TransientDatabaseErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -128,6 +132,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"].setdefault("TEST", {})
+
+# ---- Bounded waits (portal/database.py) ----
+# lock_timeout, statement_timeout and idle_in_transaction_session_timeout on every
+# PostgreSQL connection: the `web` budget for requests, `command` for manage.py commands.
+CONTOURS_DATABASE_ROLE = process_role()
+CONTOURS_DATABASE_BUDGETS = {role: budget_from_env(role) for role in ("web", "command")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    with_budget(DATABASES["default"], CONTOURS_DATABASE_BUDGETS[CONTOURS_DATABASE_ROLE])
+# A request that failed on a transient database error (a lock or statement timeout, a
+# dropped connection, a serialization failure) is answered 503 with this Retry-After.
+CONTOURS_RETRY_AFTER_SECONDS = env_int("CONTOURS_RETRY_AFTER_SECONDS", 3)
+# An API POST's Idempotency-Key replays its first answer for this long (the IETF draft's
+# example: 24 hours); `manage.py purge_idempotency_keys` deletes older ones.
+CONTOURS_IDEMPOTENCY_HOURS = env_int("CONTOURS_IDEMPOTENCY_HOURS", 24)
 
 # ---- Cache (README "Scaling out") ----
 # DRF's throttle counts live in the default cache. Unset, CACHE_URL gives each process its
@@ -277,7 +295,11 @@ SPECTACULAR_SETTINGS = {
         "DealStatusEnum": "cooperation.choices.DealStatus",
         "AnnotationTargetTypeEnum": "cooperation.api.serializers.TARGET_TYPES",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # 503 + Retry-After everywhere, Idempotency-Key on every POST (cooperation/api/schema.py).
+        "cooperation.api.schema.document_resilience",
+    ],
 }
 
 # ---- Transport and browser security (issue 5, "Trust") ----
@@ -342,5 +364,7 @@ LOGGING = {
         # Logins, logouts, failures, lockouts, token use and refused requests
         # (accounts/security.py), kept at INFO whatever the root level: this is the audit trail.
         "contours.security": {"level": os.environ.get("CONTOURS_SECURITY_LOG_LEVEL", "INFO")},
+        # Transient database failures answered 503 or retried (portal/middleware.py).
+        "contours.database": {"level": "INFO"},
     },
 }
