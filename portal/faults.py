@@ -142,9 +142,12 @@ _REPEATABLE_TABLES = frozenset(
         "axes_accesslog",
     }
 )
-# A token's last use (accounts.services.api_token_touch): an UPDATE of that column only.
-_TOKEN_TOUCH = re.compile(
-    r'^\s*UPDATE\s+"accounts_apitoken"\s+SET\s+"last_used_at"\s*=\s*%s\s+WHERE', re.IGNORECASE
+# Timestamps of use, each an UPDATE of that one column: a user's last login (Django's
+# update_last_login) and a token's last use (accounts.services.api_token_touch).
+_TOUCHES = re.compile(
+    r'^\s*UPDATE\s+"(?:accounts_user"\s+SET\s+"last_login|accounts_apitoken"\s+SET\s+"last_used_at)"'
+    r"\s*=\s*%s\s+WHERE",
+    re.IGNORECASE,
 )
 
 
@@ -166,7 +169,7 @@ def is_lasting_write(sql: str) -> bool:
     table = match.group(1)
     if table in _REPEATABLE_TABLES or table in _cache_tables():
         return False
-    return not _TOKEN_TOUCH.match(sql)
+    return not _TOUCHES.match(sql)
 
 
 class WriteTracker:
