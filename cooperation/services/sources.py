@@ -16,7 +16,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from cooperation import media
+from cooperation import media, text_encodings
 from cooperation.choices import SourceFormat, Visibility
 from cooperation.history import CREATED
 from cooperation.models import Source
@@ -71,14 +71,36 @@ def human_size(size: int) -> str:
     return filesizeformat(size).replace("\xa0", " ")
 
 
-def _decode_text(data: bytes) -> str:
+def _decode_text(data: bytes, filename: str) -> str:
+    # UTF-16 and UTF-32 are text too, full of NUL bytes: name them before calling NULs binary.
+    wide = text_encodings.wide_unicode(data)
+    if wide is not None:
+        raise SourceImportError(
+            f"the file is {wide.label} text, not UTF-8: "
+            f"{text_encodings.conversion_hint(wide, filename)}."
+        )
     if b"\x00" in data:
         raise SourceImportError("the file is binary, not text (it contains NUL bytes).")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        legacy = text_encodings.legacy_encoding(data)
+        if legacy is not None and legacy.wide:
+            what = f"the file is {legacy.label} text, not UTF-8"
+        elif legacy is not None:
+            looks = (
+                f"it may be {legacy.label} text or another 8-bit encoding"
+                if legacy.guessed
+                else f"it looks like {legacy.label} text"
+            )
+            what = f"the file is not valid UTF-8 text (bad byte at position {exc.start}); {looks}"
+        else:
+            raise SourceImportError(
+                f"the file is not valid UTF-8 text (bad byte at position {exc.start}); save it "
+                "as UTF-8 (e.g. from a text editor) and import it again."
+            ) from None
         raise SourceImportError(
-            f"the file is not valid UTF-8 text (bad byte at position {exc.start})."
+            f"{what}: {text_encodings.conversion_hint(legacy, filename)}."
         ) from None
     # Control characters other than tab/newline/carriage return/form feed mean a binary file.
     bad = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
@@ -140,7 +162,7 @@ def extract_text(data: bytes, filename: str) -> ExtractedText:
         if actual:
             hint = "rename it .pdf" if actual == "a PDF" else "import a .txt, .md or .pdf"
             raise SourceImportError(f"the file is named {suffix} but is {actual}: {hint}.")
-        extracted = ExtractedText(text=_decode_text(data), format=fmt)
+        extracted = ExtractedText(text=_decode_text(data, Path(filename).name), format=fmt)
     else:
         raise SourceImportError(
             f"cannot import {suffix or 'a file without an extension'}: use .txt, .md or .pdf."
