@@ -29,7 +29,11 @@ try:
     # Threads: a request waiting on the database holds a thread, not a whole process, so
     # reads and /healthz are served while writes wait on a locked row.
     worker_class = "gthread"
-    threads = env_int("GUNICORN_THREADS", 4)
+    threads = env_int("GUNICORN_THREADS", 8)
+    # Of each worker's threads, at most this many run writes (POST, PUT, PATCH, DELETE) at
+    # once; a write beyond them is answered 503 with Retry-After at once. So writes queued on
+    # a locked row can never take every thread: the rest keep serving reads and /healthz.
+    write_slots = env_int("CONTOURS_WRITE_SLOTS", max(1, threads // 2))
     # A worker that stops answering its heartbeat this long is killed and replaced.
     timeout = env_int("GUNICORN_TIMEOUT", 30)
     # On SIGTERM (a stop or a deploy), requests in flight get this long to finish.
@@ -38,6 +42,9 @@ try:
     _web = budget_from_env("web")
 except ImproperlyConfigured as exc:
     sys.exit(f"contours: configuration error: {exc}")
+
+# The workers' Django settings read it (portal/middleware.py, WriteSlotsMiddleware).
+os.environ["CONTOURS_WRITE_SLOTS"] = str(write_slots)
 
 accesslog = "-"
 # Heartbeat files in memory rather than on a (possibly overlay) disk.

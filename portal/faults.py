@@ -41,6 +41,7 @@ class Kind(StrEnum):
     READ_ONLY = "read_only"  # a failover left us on a standby for a moment
     OVERLOADED = "overloaded"  # too many connections, out of memory or disk
     BUSY = "database_busy"  # SQLite: another process holds the write lock
+    BUSY_SERVER = "server_busy"  # every write slot of the process is taken (no database work)
 
 
 # Worth retrying at once: another attempt, on a fresh connection or a fresh snapshot, is

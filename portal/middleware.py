@@ -20,6 +20,7 @@ middleware chain reaches handler500 (portal.views.server_error), which answers t
 from __future__ import annotations
 
 import logging
+import threading
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -47,6 +48,7 @@ _REASONS = {
     Kind.READ_ONLY: "the database is switching servers",
     Kind.OVERLOADED: "the database is overloaded",
     Kind.BUSY: "another process is writing to the database",
+    Kind.BUSY_SERVER: "the server is busy with other changes",
 }
 
 
@@ -71,7 +73,7 @@ def transient_response(request, fault: DatabaseFault, saved: bool | None) -> Htt
             )
         else:
             detail = (
-                f"The database could not answer in time ({reason}); nothing was saved. "
+                f"The request could not be served just now ({reason}); nothing was saved. "
                 f"Try again in {retry_after} s."
             )
         response = JsonResponse(
@@ -141,6 +143,36 @@ def _replayable(request) -> bool:
     except (RequestDataTooBig, RawPostDataException, OSError):
         return False
     return True
+
+
+class WriteSlotsMiddleware:
+    """At most CONTOURS_WRITE_SLOTS writes at once in this process; more get 503 at once.
+
+    A write blocked on a row lock holds its thread until the lock timeout fires. Without a
+    limit, enough such writes take every thread of every worker, and reads and /healthz
+    queue behind them (the failure this guards against). The slots are per process, as the
+    threads are (deploy/gunicorn.conf.py gives half of each worker's threads to writes).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        slots = int(getattr(settings, "CONTOURS_WRITE_SLOTS", 0) or 0)
+        self.slots = threading.BoundedSemaphore(slots) if slots > 0 else None
+
+    def __call__(self, request):
+        if self.slots is None or request.method in _SAFE_METHODS:
+            return self.get_response(request)
+        if not self.slots.acquire(blocking=False):
+            logger.warning(
+                "write refused on %s %s: every write slot of this process is busy; 503",
+                request.method,
+                request.path,
+            )
+            return transient_response(request, DatabaseFault(Kind.BUSY_SERVER, False), False)
+        try:
+            return self.get_response(request)
+        finally:
+            self.slots.release()
 
 
 class TransientDatabaseErrorMiddleware:

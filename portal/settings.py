@@ -63,6 +63,8 @@ MIDDLEWARE = [
     # Before whitenoise, so static files carry the policy too (it costs a header, no query).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Writes beyond CONTOURS_WRITE_SLOTS at once: 503 before any database work.
+    "portal.middleware.WriteSlotsMiddleware",
     # Transient database failures: one retry when nothing was written, else 503 with
     # Retry-After (portal/middleware.py). Outside the sessions, so a retry reloads them.
     "portal.middleware.TransientDatabaseErrorMiddleware",
@@ -143,6 +145,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # A request that failed on a transient database error (a lock or statement timeout, a
 # dropped connection, a serialization failure) is answered 503 with this Retry-After.
 CONTOURS_RETRY_AFTER_SECONDS = env_int("CONTOURS_RETRY_AFTER_SECONDS", 3)
+# How many writes (POST, PUT, PATCH, DELETE) one process runs at once; more are answered 503
+# with Retry-After at once, so writes waiting on a locked row never take every thread from
+# reads. deploy/gunicorn.conf.py sets it to half of each worker's threads; 0 means no limit
+# (runserver, tests).
+CONTOURS_WRITE_SLOTS = env_int("CONTOURS_WRITE_SLOTS", 0)
 # An API POST's Idempotency-Key replays its first answer for this long (the IETF draft's
 # example: 24 hours); `manage.py purge_idempotency_keys` deletes older ones.
 CONTOURS_IDEMPOTENCY_HOURS = env_int("CONTOURS_IDEMPOTENCY_HOURS", 24)

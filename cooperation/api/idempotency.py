@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import ExitStack
 
 from django.http import HttpResponse
 from rest_framework import exceptions, status
@@ -110,13 +111,18 @@ class IdempotentPostMixin:
     """For API viewsets: POSTs carrying an Idempotency-Key run once, then replay."""
 
     _keyed_request: KeyedRequest | None = None
+    _transaction: ExitStack | None = None
 
     def dispatch(self, request, *args, **kwargs):
         if request.method != "POST" or HEADER not in request.headers:
             return super().dispatch(request, *args, **kwargs)
         self._keyed_request = None
-        self._expects_key = True
-        with idempotent_transaction():
+        # The transaction is entered in `initial`, once the client is authenticated: the
+        # bookkeeping of authentication (a token's last use) must not hold row locks for as
+        # long as the write takes. Leaving this block commits it, or rolls it back when
+        # DRF's error handling marked it so or an exception escapes.
+        self._transaction = ExitStack()
+        with self._transaction:
             response = super().dispatch(request, *args, **kwargs)
             keyed = self._keyed_request
             if keyed is not None and 200 <= response.status_code < 300:
@@ -131,9 +137,10 @@ class IdempotentPostMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authenticated, allowed, within its rate
-        if not getattr(self, "_expects_key", False):
+        if getattr(self, "_transaction", None) is None:
             return
         key = parse_key(request.headers[HEADER])
+        self._transaction.enter_context(idempotent_transaction())
         token = request_token(request)
         path = request.get_full_path()
         keyed = KeyedRequest(

@@ -28,11 +28,19 @@ DOCKERFILE = (BASE_DIR / "Dockerfile").read_text()
 
 
 def _gunicorn_settings(monkeypatch, **env) -> dict:
-    for name in ("GUNICORN_TIMEOUT", "GUNICORN_GRACEFUL_TIMEOUT", "WEB_CONCURRENCY"):
-        monkeypatch.delenv(name, raising=False)
-    for name in list(os.environ):
-        if name.startswith("CONTOURS_WEB_"):
-            monkeypatch.delenv(name)
+    """deploy/gunicorn.conf.py's settings, read as gunicorn reads them, with `env` set."""
+    monkeypatch.delenv("GUNICORN_BIND", raising=False)
+    for name in (
+        "GUNICORN_TIMEOUT",
+        "GUNICORN_GRACEFUL_TIMEOUT",
+        "GUNICORN_THREADS",
+        "WEB_CONCURRENCY",
+        "CONTOURS_WRITE_SLOTS",  # (the file sets it for the workers; restored after the test)
+        "CONTOURS_WEB_LOCK_TIMEOUT_MS",
+        "CONTOURS_WEB_STATEMENT_TIMEOUT_MS",
+        "CONTOURS_WEB_IDLE_TRANSACTION_TIMEOUT_MS",
+    ):
+        monkeypatch.setenv(name, "")  # empty: the default
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return runpy.run_path(str(GUNICORN_CONF))
@@ -79,6 +87,9 @@ def test_gunicorn_gives_the_application_time_to_answer_first(monkeypatch):
     assert web.lock_timeout_ms < web.statement_timeout_ms
     # Threads: a request waiting on a lock holds one thread, not the whole worker.
     assert conf["worker_class"] == "gthread" and conf["threads"] >= 2
+    # Writes may take only part of them: the rest stay free for reads and /healthz.
+    assert 1 <= conf["write_slots"] < conf["threads"]
+    assert os.environ["CONTOURS_WRITE_SLOTS"] == str(conf["write_slots"])
     assert callable(conf["post_fork"])
 
 

@@ -364,3 +364,37 @@ def test_a_read_whose_session_is_terminated_is_retried(waits, monitor):
 
     assert result["response"].status_code == 200
     assert [a["title"] for a in result["response"].json()["results"]] == ["Listed"]
+
+
+def test_writes_beyond_the_write_slots_are_refused_at_once_and_reads_go_on(
+    waits, monitor, settings
+):
+    """deploy/gunicorn.conf.py gives writes half of each worker's threads; here, one slot."""
+    waits(PATIENT)
+    settings.CONTOURS_WRITE_SLOTS = 1
+    locked, free = AgreementFactory(title="Locked"), AgreementFactory(title="Free")
+    api = _api(AnalystFactory())
+    etags = {a.pk: api.get(f"/api/v1/agreements/{a.pk}/")["ETag"] for a in (locked, free)}
+
+    def patch(agreement):
+        path = f"/api/v1/agreements/{agreement.pk}/"
+        return api.patch(path, {"title": "New"}, format="json", HTTP_IF_MATCH=etags[agreement.pk])
+
+    with _lock_row(Agreement, locked.pk) as held:
+        thread, waiting = _in_thread(lambda: patch(locked))  # takes the one slot, and waits
+        pg.wait_for_lock_waiters(monitor)
+        refused = patch(free)
+        read = api.get(f"/api/v1/agreements/{free.pk}/")
+        held.rollback()
+    thread.join(timeout=pg.STATE_DEADLINE_SECONDS)
+
+    assert refused.status_code == 503 and refused["Retry-After"] == "3"
+    assert (refused.json()["code"], refused.json()["reason"]) == (
+        "temporarily_unavailable",
+        "server_busy",
+    )
+    assert read.status_code == 200
+    assert waiting["response"].status_code == 200
+    free.refresh_from_db()
+    assert (free.title, free.version) == ("Free", 1)
+    assert patch(free).status_code == 200  # the slot is free again
