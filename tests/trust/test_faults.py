@@ -168,6 +168,8 @@ def _report(what: str, **figures) -> None:
 
 def _spread(seconds: list[float]) -> dict:
     ordered = sorted(seconds)
+    if not ordered:
+        return {"n": 0}
     return {
         "n": len(ordered),
         "min_s": round(ordered[0], 2),
@@ -237,9 +239,12 @@ def test_a_held_row_lock_bounds_every_write_and_starves_no_reader(server, monito
     assert after.status_code == 200
     _report(
         "held row lock",
-        lock_timeouts=reasons.count("lock_timeout"),
-        refused_at_once=reasons.count("server_busy"),
-        writes=_spread([s for _, s in write_answers]),
+        writes_lock_timeout=_spread(
+            [t for (_, t), why in zip(write_answers, reasons, strict=True) if why == "lock_timeout"]
+        ),
+        writes_refused_at_once=_spread(
+            [t for (_, t), why in zip(write_answers, reasons, strict=True) if why == "server_busy"]
+        ),
         reads=_spread([s for _, s in answered[writers : writers + len(reads)]]),
         healthz=_spread([s for _, s in answered[writers + len(reads) :]]),
         lock_held_s=round(held_for, 2),
