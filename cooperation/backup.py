@@ -197,6 +197,10 @@ def _snapshot():
         if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                # Copying the media files happens between statements, inside the snapshot:
+                # a large media folder may take longer than the command budget's idle limit
+                # (portal/database.py), and a read-only snapshot holds no row locks.
+                cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
         yield
 
 
