@@ -37,9 +37,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request as u; hosts = [h.strip().lstrip('.') for h in os.environ.get('DJANGO_ALLOWED_HOSTS', '').split(',')]; host = next((h for h in hosts if h and h != '*'), 'localhost'); sys.exit(0 if u.urlopen(u.Request('http://127.0.0.1:8000/healthz', headers={'Host': host}), timeout=4).status == 200 else 1)"]
 
-# gunicorn reads the number of workers from WEB_CONCURRENCY (default 2, set above).
-# Access log to stdout; worker heartbeat files in memory rather than on the overlay disk.
-CMD ["gunicorn", "portal.wsgi:application", \
-     "--bind", "0.0.0.0:8000", \
-     "--access-logfile", "-", \
-     "--worker-tmp-dir", "/dev/shm"]
+# gunicorn's settings are in deploy/gunicorn.conf.py (shared with deploy/contours.service):
+# WEB_CONCURRENCY workers (default 2, set above) of 4 threads on 0.0.0.0:8000, access log to
+# stdout, heartbeat files in /dev/shm, and timeouts longer than the application's own.
+CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "portal.wsgi:application"]

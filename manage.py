@@ -7,6 +7,11 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    # Commands get the `command` database budget (longer waits), runserver the web one
+    # (portal/database.py).
+    from portal.database import ROLE_VARIABLE, role_for_command_line
+
+    os.environ.setdefault(ROLE_VARIABLE, role_for_command_line(sys.argv))
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 

@@ -58,6 +58,7 @@ EXCLUDED_TABLES: dict[str, str] = {
     "axes.accessattemptexpiration": "expiry of those counters",
     "axes.accessfailurelog": "django-axes' log of failed logins",
     "axes.accesslog": "django-axes' log of logins and logouts",
+    "cooperation.idempotencykey": "stored answers to API POSTs, kept 24 hours for client retries",
 }
 
 # Models that rows refer to by natural key; Group rows themselves are matched by name.
@@ -196,6 +197,10 @@ def _snapshot():
         if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                # Copying the media files happens between statements, inside the snapshot:
+                # a large media folder may take longer than the command budget's idle limit
+                # (portal/database.py), and a read-only snapshot holds no row locks.
+                cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
         yield
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from portal.caches import cache_from_url
+from portal.database import budget_from_env, process_role, with_budget
 from portal.env import env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,6 +63,11 @@ MIDDLEWARE = [
     # Before whitenoise, so static files carry the policy too (it costs a header, no query).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Writes beyond CONTOURS_WRITE_SLOTS at once: 503 before any database work.
+    "portal.middleware.WriteSlotsMiddleware",
+    # Transient database failures: one retry when nothing was written, else 503 with
+    # Retry-After (portal/middleware.py). Outside the sessions, so a retry reloads them.
+    "portal.middleware.TransientDatabaseErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -141,6 +147,25 @@ else:
         if _options["prepare_threshold"] < 0:
             raise ImproperlyConfigured("DATABASE_PREPARE_THRESHOLD must be 0 or more.")
 DATABASES["default"].setdefault("TEST", {})
+
+# ---- Bounded waits (portal/database.py) ----
+# lock_timeout, statement_timeout and idle_in_transaction_session_timeout on every
+# PostgreSQL connection: the `web` budget for requests, `command` for manage.py commands.
+CONTOURS_DATABASE_ROLE = process_role()
+CONTOURS_DATABASE_BUDGETS = {role: budget_from_env(role) for role in ("web", "command")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    with_budget(DATABASES["default"], CONTOURS_DATABASE_BUDGETS[CONTOURS_DATABASE_ROLE])
+# A request that failed on a transient database error (a lock or statement timeout, a
+# dropped connection, a serialization failure) is answered 503 with this Retry-After.
+CONTOURS_RETRY_AFTER_SECONDS = env_int("CONTOURS_RETRY_AFTER_SECONDS", 3)
+# How many writes (POST, PUT, PATCH, DELETE) one process runs at once; more are answered 503
+# with Retry-After at once, so writes waiting on a locked row never take every thread from
+# reads. deploy/gunicorn.conf.py sets it to half of each worker's threads; 0 means no limit
+# (runserver, tests).
+CONTOURS_WRITE_SLOTS = env_int("CONTOURS_WRITE_SLOTS", 0)
+# An API POST's Idempotency-Key replays its first answer for this long (the IETF draft's
+# example: 24 hours); `manage.py purge_idempotency_keys` deletes older ones.
+CONTOURS_IDEMPOTENCY_HOURS = env_int("CONTOURS_IDEMPOTENCY_HOURS", 24)
 
 # ---- Cache (docs/deployment.md, "Scaling out") ----
 # DRF's throttle counts live in the default cache. Unset, CACHE_URL gives each process its
@@ -290,7 +315,11 @@ SPECTACULAR_SETTINGS = {
         "DealStatusEnum": "cooperation.choices.DealStatus",
         "AnnotationTargetTypeEnum": "cooperation.api.serializers.TARGET_TYPES",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # 503 + Retry-After everywhere, Idempotency-Key on every POST (cooperation/api/schema.py).
+        "cooperation.api.schema.document_resilience",
+    ],
 }
 
 # ---- Transport and browser security (issue 5, "Trust") ----
@@ -356,5 +385,7 @@ LOGGING = {
         # Logins, logouts, failures, lockouts, token use and refused requests
         # (accounts/security.py), kept at INFO whatever the root level: this is the audit trail.
         "contours.security": {"level": os.environ.get("CONTOURS_SECURITY_LOG_LEVEL", "INFO")},
+        # Transient database failures answered 503 or retried (portal/middleware.py).
+        "contours.database": {"level": "INFO"},
     },
 }

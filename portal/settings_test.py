@@ -16,6 +16,13 @@ os.environ.setdefault("CONTOURS_API_ANON_RATE", "100000/minute")
 # The test client and live_server speak plain http; with the production default every request
 # would be redirected to https. tests/portal/test_security_headers.py turns it back on.
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+# Database waits (portal/database.py): the suite holds a transaction open around each test
+# while Python works, and tests/trust queues 20 writers on one row on a busy CI machine, so
+# its own connections get generous limits. The fault tests start servers with short ones
+# (tests/trust/test_faults.py) and tests/portal/test_database_budgets.py checks the defaults.
+os.environ.setdefault("CONTOURS_WEB_LOCK_TIMEOUT_MS", "30000")
+os.environ.setdefault("CONTOURS_WEB_STATEMENT_TIMEOUT_MS", "300000")
+os.environ.setdefault("CONTOURS_WEB_IDLE_TRANSACTION_TIMEOUT_MS", "3600000")
 
 from portal.settings import *  # noqa: F403
 

@@ -1,4 +1,5 @@
 import logging
+import sys
 
 from django.db import DatabaseError, connection
 from django.http import HttpResponseServerError, JsonResponse
@@ -8,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from accounts.security import log_event, mark_logged
+from portal.middleware import answer_fault
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,11 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    # A transient database failure raised outside the view (in a middleware) is a 503 with
+    # Retry-After, as portal/middleware.py answers those the view raises.
+    transient = answer_fault(request, sys.exc_info()[1])
+    if transient is not None:
+        return transient
     if _wants_json(request):
         return _json_error(500)
     # A plain template with no request context: the error may be the database itself,

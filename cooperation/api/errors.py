@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from cooperation.services import ConflictError
+from portal.faults import database_fault
 
 logger = logging.getLogger("cooperation.api")
 
@@ -72,6 +73,10 @@ def _code(exc: exceptions.APIException) -> str:
 
 
 def api_exception_handler(exc, context):
+    if database_fault(exc) is not None:
+        # A transient database failure: portal/middleware.py retries it once when safe,
+        # else answers 503 with Retry-After. Handing it back (None) lets DRF re-raise it.
+        return None
     if isinstance(exc, ConflictError):
         exc = PreconditionFailed(detail=" ".join(exc.messages))
     elif isinstance(exc, DjangoValidationError):

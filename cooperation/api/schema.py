@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import django_filters
 from drf_spectacular.drainage import set_override
 from drf_spectacular.extensions import (
@@ -91,3 +93,71 @@ def _describe_slug_filters() -> None:
 
 
 _describe_slug_filters()
+
+
+# ---- resilience: 503 on every operation, Idempotency-Key on every POST -------------------
+
+_RETRY_AFTER = {
+    "schema": {"type": "integer", "minimum": 1},
+    "description": "Seconds to wait before trying again.",
+}
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 257},
+    "description": (
+        'A unique key for this request (IETF httpapi draft "The Idempotency-Key HTTP Header '
+        'Field"), e.g. `"8e03978e-40d5-43e8-bc93-6894a57f9324"`: a quoted string of up to 255 '
+        "printable ASCII characters. Sending the same request again with the same key within "
+        "24 hours returns the first answer (status, body, Location, ETag, and "
+        "`Idempotent-Replayed: true`) without writing again. Keys belong to your token."
+    ),
+}
+_REPLAYED = {
+    "schema": {"type": "string", "enum": ["true"]},
+    "description": "Present when this is the stored answer to an earlier request with the "
+    "same Idempotency-Key; nothing was written this time.",
+}
+_UNAVAILABLE = (
+    "The database was briefly unavailable or busy (a lock held by another change, a timeout, "
+    "a lost connection); see Retry-After. `code` is `temporarily_unavailable` when nothing was "
+    "saved, `outcome_unknown` when a write may have been saved: read before repeating it, or "
+    "repeat it with the same Idempotency-Key."
+)
+
+
+def _error_content(responses: dict) -> dict:
+    """The content of the operation's own error responses, so a 503 is documented alike."""
+    for code, response in sorted(responses.items()):
+        if str(code)[0] == "4" and "content" in response:
+            return copy.deepcopy(response["content"])
+    return {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+def document_resilience(result, generator, request, public):
+    """drf-spectacular postprocessing hook: what every API operation may also answer."""
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            content = _error_content(responses)
+            responses.setdefault(
+                "503",
+                {"description": _UNAVAILABLE, "headers": {"Retry-After": _RETRY_AFTER}},
+            ).setdefault("content", content)
+            if method != "post":
+                continue
+            operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
+            for code, response in responses.items():
+                if str(code).startswith("2"):
+                    response.setdefault("headers", {})["Idempotent-Replayed"] = _REPLAYED
+            in_flight = "A request with the same Idempotency-Key is still being processed."
+            conflict = responses.setdefault("409", {"content": copy.deepcopy(content)})
+            conflict["description"] = " ".join(
+                part for part in (conflict.get("description", ""), in_flight) if part
+            )
+            responses["422"] = {
+                "description": "The Idempotency-Key was used for a different request.",
+                "content": copy.deepcopy(content),
+            }
+    return result

@@ -31,6 +31,7 @@ from cooperation.api import serializers as s
 from cooperation.api.conditional import etag_for, expected_version, not_modified
 from cooperation.api.csv_export import CSVRenderer, stream_csv
 from cooperation.api.errors import PreconditionFailed
+from cooperation.api.idempotency import IdempotentPostMixin
 from cooperation.api.pagination import KeysetCursorPagination
 from cooperation.api.record_rows import record_rows, with_related
 from cooperation.api.schema import CONDITIONAL_ERRORS, READ_ERRORS, WRITE_ERRORS
@@ -104,8 +105,11 @@ class FilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
-class ApiViewSet(viewsets.GenericViewSet):
-    """Lists (FilterSet, cursor pages), details with ETags, and CSV export of any list."""
+class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
+    """Lists (FilterSet, cursor pages), details with ETags, and CSV export of any list.
+
+    Every POST takes an Idempotency-Key (cooperation/api/idempotency.py).
+    """
 
     model = None
     pagination_class = KeysetCursorPagination

@@ -1,5 +1,6 @@
 from cooperation.models.annotations import Annotation
 from cooperation.models.base import LiveManager, LiveQuerySet, Record, Tracked
+from cooperation.models.idempotency import IdempotencyKey
 from cooperation.models.records import (
     RECORD_MODELS,
     Agreement,
@@ -24,6 +25,7 @@ __all__ = [
     "Challenge",
     "Deal",
     "Excerpt",
+    "IdempotencyKey",
     "LiveManager",
     "LiveQuerySet",
     "Recommendation",

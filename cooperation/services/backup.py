@@ -15,13 +15,13 @@ from pathlib import Path
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
-from django.core.files.storage import default_storage
 from django.core.management.color import no_style
 from django.core.serializers import base as serializer_base
 from django.core.serializers import python as python_serializer
 from django.db import DatabaseError, connection, transaction
 
 from accounts.roles import ROLES
+from cooperation import media
 from cooperation.backup import (
     BackupError,
     VerifiedBackup,
@@ -115,16 +115,17 @@ def _reset_sequences() -> None:
             cursor.execute(sql)
 
 
-def _write_media(path: Path, backup: VerifiedBackup, entries: list[dict], written: list[str]):
+def _write_media(path: Path, backup: VerifiedBackup, entries: list[dict], staged: list):
+    """Stage every media file; each is put in place when the restore's transaction commits.
+
+    A restore that fails (or is killed) part way leaves no file in media proper, only
+    staging, which cooperation/media.py cleans up.
+    """
     for entry in entries:
-        # The name was free (checked): on any failure, even half way through this file,
-        # whatever is under it now is ours to remove.
-        written.append(entry["name"])
         with backup.archive.open(entry["file"]) as stream:
-            saved = default_storage.save(entry["name"], stream)
-        if saved != entry["name"]:
-            written.append(saved)
-            raise BackupError(f"{path}: media storage saved {entry['name']} as {saved}.")
+            item = media.stage(entry["name"], stream)
+        staged.append(item)
+        item.publish_on_commit()
 
 
 def _one_line(exc: Exception) -> str:
@@ -139,12 +140,12 @@ def portal_import(*, path: Path) -> ImportReport:
     evidence check, the sequences and the media files go in under one transaction.
     """
     path = Path(path)
-    written: list[str] = []
+    staged: list = []
     with verified_backup(path) as backup:
         try:
             with transaction.atomic():
                 _refuse_unless_empty(path)
-                media = _media_to_write(path, backup)
+                to_write = _media_to_write(path, backup)
                 rows = _save_rows(backup)
                 _check_evidence(path)
                 # Deferred foreign keys are checked now, so a bad backup fails here, in one line.
@@ -152,9 +153,9 @@ def portal_import(*, path: Path) -> ImportReport:
                     table_names=[model._meta.db_table for model in backed_up_models()]
                 )
                 _reset_sequences()
-                _write_media(path, backup, media, written)
+                _write_media(path, backup, to_write, staged)
         except BackupError:
-            _remove(written)
+            _discard(staged)
             raise
         except (
             serializer_base.DeserializationError,
@@ -168,25 +169,25 @@ def portal_import(*, path: Path) -> ImportReport:
             KeyError,
             OSError,
         ) as exc:
-            _remove(written)
+            _discard(staged)
             raise BackupError(
                 f"{path}: the backup does not fit this database; nothing was imported "
                 f"({_one_line(exc)})."
             ) from exc
         except BaseException:
-            _remove(written)
+            _discard(staged)
             raise
     report = ImportReport(
         path=path,
         tables=len(backup.tables),
         rows=rows,
-        media=len(media),
+        media=len(to_write),
         missing_media=[str(name) for name in backup.manifest.get("media_missing") or []],
     )
-    logger.info("imported %s rows and %s media files from %s", rows, len(media), path)
+    logger.info("imported %s rows and %s media files from %s", rows, len(to_write), path)
     return report
 
 
-def _remove(names: list[str]) -> None:
-    for name in names:
-        default_storage.delete(name)
+def _discard(staged: list) -> None:
+    for item in staged:
+        item.discard()

@@ -10,11 +10,13 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 
+from cooperation import media, text_encodings
 from cooperation.choices import SourceFormat, Visibility
 from cooperation.history import CREATED
 from cooperation.models import Source
@@ -69,14 +71,36 @@ def human_size(size: int) -> str:
     return filesizeformat(size).replace("\xa0", " ")
 
 
-def _decode_text(data: bytes) -> str:
+def _decode_text(data: bytes, filename: str) -> str:
+    # UTF-16 and UTF-32 are text too, full of NUL bytes: name them before calling NULs binary.
+    wide = text_encodings.wide_unicode(data)
+    if wide is not None:
+        raise SourceImportError(
+            f"the file is {wide.label} text, not UTF-8: "
+            f"{text_encodings.conversion_hint(wide, filename)}."
+        )
     if b"\x00" in data:
         raise SourceImportError("the file is binary, not text (it contains NUL bytes).")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        legacy = text_encodings.legacy_encoding(data)
+        if legacy is not None and legacy.wide:
+            what = f"the file is {legacy.label} text, not UTF-8"
+        elif legacy is not None:
+            looks = (
+                f"it may be {legacy.label} text or another 8-bit encoding"
+                if legacy.guessed
+                else f"it looks like {legacy.label} text"
+            )
+            what = f"the file is not valid UTF-8 text (bad byte at position {exc.start}); {looks}"
+        else:
+            raise SourceImportError(
+                f"the file is not valid UTF-8 text (bad byte at position {exc.start}); save it "
+                "as UTF-8 (e.g. from a text editor) and import it again."
+            ) from None
         raise SourceImportError(
-            f"the file is not valid UTF-8 text (bad byte at position {exc.start})."
+            f"{what}: {text_encodings.conversion_hint(legacy, filename)}."
         ) from None
     # Control characters other than tab/newline/carriage return/form feed mean a binary file.
     bad = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
@@ -138,7 +162,7 @@ def extract_text(data: bytes, filename: str) -> ExtractedText:
         if actual:
             hint = "rename it .pdf" if actual == "a PDF" else "import a .txt, .md or .pdf"
             raise SourceImportError(f"the file is named {suffix} but is {actual}: {hint}.")
-        extracted = ExtractedText(text=_decode_text(data), format=fmt)
+        extracted = ExtractedText(text=_decode_text(data, Path(filename).name), format=fmt)
     else:
         raise SourceImportError(
             f"cannot import {suffix or 'a file without an extension'}: use .txt, .md or .pdf."
@@ -175,7 +199,25 @@ def source_import_check(*, data: bytes, filename: str) -> ExtractedText:
     return extracted
 
 
-@transaction.atomic
+def original_file_name(*, digest: str, filename: str) -> str:
+    """Where a brief's original file is kept: sources/<year>/<SHA-256 prefix>-<name>.
+
+    The text's SHA-256 is unique among sources, so no two imports ever publish onto one
+    name (cooperation/media.py links a staged file into place only after its COMMIT).
+    """
+    max_length = Source._meta.get_field("original_file").max_length
+    prefix = f"sources/{timezone.now():%Y}/{digest[:16]}-"
+    try:
+        name = default_storage.get_valid_name(Path(filename).name)
+    except SuspiciousFileOperation:
+        name = "original"
+    room = max_length - len(prefix)
+    if len(name) > room:
+        suffix = Path(name).suffix[:10]
+        name = name[: room - len(suffix)] + suffix
+    return prefix + name
+
+
 def source_import(
     *,
     data: bytes,
@@ -189,7 +231,11 @@ def source_import(
     visibility: str = Visibility.INTERNAL,
     keep_original: bool = True,
 ) -> Source:
-    """Store a brief exactly as read. The same text twice is refused (same SHA-256)."""
+    """Store a brief exactly as read. The same text twice is refused (same SHA-256).
+
+    The original file is staged before the transaction and put in place only once it has
+    committed (cooperation/media.py): a failed or killed import leaves no file behind.
+    """
     authorize(user, "cooperation.add_source")
     if visibility not in Visibility.values:
         raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
@@ -197,23 +243,45 @@ def source_import(
         authorize(user, Source.publish_permission)
     extracted = source_import_check(data=data, filename=filename)
     digest = text_sha256(extracted.text)
+    staged = None
+    if keep_original:
+        staged = media.stage(original_file_name(digest=digest, filename=filename), data)
+    try:
+        with transaction.atomic():
+            source = _source_save(
+                extracted=extracted,
+                digest=digest,
+                filename=filename,
+                user=user,
+                title=title,
+                publisher=publisher,
+                authors=authors,
+                reference_code=reference_code,
+                published_on=published_on,
+                visibility=visibility,
+                original=staged,
+            )
+    except BaseException:
+        if staged is not None:
+            staged.discard()
+        raise
+    logger.info("imported source #%s %s (%s characters)", source.pk, digest[:12], len(source.text))
+    return source
+
+
+def _source_save(*, extracted, digest, filename, user, original, **metadata) -> Source:
+    title = metadata.pop("title")
     source = Source(
         title=(title or extracted.title_hint or _title_from_text(extracted.text, filename)).strip(),
-        publisher=publisher,
-        authors=authors,
-        reference_code=reference_code,
-        published_on=published_on,
         text=extracted.text,
         sha256=digest,
         format=extracted.format,
         original_filename=Path(filename).name[:255],
         furniture=[list(span) for span in detect_furniture(extracted.text)],
-        visibility=visibility,
+        **metadata,
     )
-    if keep_original:
-        # The file is written before the row; a failed transaction leaves an orphan
-        # file at worst, never a row pointing at a missing file.
-        source.original_file.save(Path(filename).name, ContentFile(data), save=False)
+    if original is not None:
+        source.original_file.name = original.name
+        original.publish_on_commit()
     save_with_history(source, user=user, kind=CREATED, reason=f"Imported {Path(filename).name}")
-    logger.info("imported source #%s %s (%s characters)", source.pk, digest[:12], len(source.text))
     return source

@@ -26,6 +26,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, transaction
+from django.test import TestCase
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -34,6 +35,7 @@ from accounts.roles import ROLES
 from accounts.services import api_token_create, user_set_password
 from cooperation import backup as backup_module
 from cooperation.choices import RecommendationStatus, ResponseClassification
+from cooperation.media import STAGING
 from cooperation.models import Actor, Agreement, Excerpt, Recommendation, Source
 from cooperation.services import (
     annotation_create,
@@ -71,6 +73,7 @@ NOT_STATE = {
     "axes.accessattemptexpiration",
     "axes.accessfailurelog",
     "axes.accesslog",
+    "cooperation.idempotencykey",
 }
 # Tables the portal below must fill, so the comparison cannot pass on empty tables.
 MUST_HOLD_ROWS = {
@@ -244,6 +247,12 @@ def _export(path: Path, *args: str) -> str:
     return out.getvalue()
 
 
+def _staging() -> list[str]:
+    """What is in media's staging area (cooperation/media.py)."""
+    staging = Path(default_storage.location) / STAGING
+    return sorted(p.name for p in staging.iterdir()) if staging.is_dir() else []
+
+
 def _import(path: Path) -> str:
     out = StringIO()
     call_command("import_data", str(path), stdout=out, stderr=StringIO())
@@ -365,7 +374,8 @@ def test_backup_export_reads_postgresql_in_one_repeatable_read_snapshot(tmp_path
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT current_setting('transaction_isolation'), "
-                "current_setting('transaction_read_only'), now()"
+                "current_setting('transaction_read_only'), now(), "
+                "current_setting('idle_in_transaction_session_timeout')"
             )
             seen.add(cursor.fetchone())
         if model is Actor and len(seen) == 1:
@@ -380,8 +390,10 @@ def test_backup_export_reads_postgresql_in_one_repeatable_read_snapshot(tmp_path
     _export(tmp_path / "a.zip")
 
     assert len(seen) == 1  # now() is the transaction's start: one transaction throughout
-    isolation, read_only, _ = seen.pop()
+    isolation, read_only, _, idle_limit = seen.pop()
     assert (isolation, read_only) == ("repeatable read", "on")
+    # Copying media between statements may outlast the idle limit: none inside the snapshot.
+    assert idle_limit == "0"
     with zipfile.ZipFile(tmp_path / "a.zip") as archive:
         actors = json.loads(archive.read("tables/cooperation.actor.json"))
     assert len(actors) == 1
@@ -424,9 +436,13 @@ def test_backup_export_failing_half_way_leaves_no_file(tmp_path, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_backup_export_names_an_original_file_gone_from_media(tmp_path, settings):
+def test_backup_export_names_an_original_file_gone_from_media(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    source = SourceFactory(keep_original=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the file is put in place
+        source = SourceFactory(keep_original=True)
+    assert default_storage.exists(source.original_file.name)
     default_storage.delete(source.original_file.name)
     err = StringIO()
 
@@ -606,7 +622,10 @@ def small_backup(django_db_setup, django_db_blocker, tmp_path_factory):
     path = tmp_path_factory.mktemp("backup") / "small.zip"
     with django_db_blocker.unblock(), transaction.atomic():
         analyst = AnalystFactory()
-        source = SourceFactory(keep_original=True)
+        # The original is put in place on commit; this transaction never commits.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            source = SourceFactory(keep_original=True)
+        assert default_storage.exists(source.original_file.name)
         annotation_create(author=analyst, body="A note.", excerpt=ExcerptFactory(source=source))
         _export(path)
         default_storage.delete(source.original_file.name)
@@ -640,18 +659,23 @@ def test_backup_import_refuses_a_bad_archive_and_changes_nothing(backup_of_a_sma
     assert "\n" not in str(refused.value)
     assert model_counts() == counts
     assert not default_storage.exists(media_name)
+    assert _staging() == []
 
 
 def test_backup_import_of_an_intact_archive_passes_after_the_same_preparation(
-    backup_of_a_small_portal,
+    backup_of_a_small_portal, django_capture_on_commit_callbacks
 ):
     # The control for the refusals above: undamaged, the same archive imports.
     path, media_name = backup_of_a_small_portal
 
-    _import(path)
+    with django_capture_on_commit_callbacks(execute=True) as on_commit:
+        _import(path)
+        # Staged, not yet in media: the file is put in place when the restore commits.
+        assert not default_storage.exists(media_name) and len(_staging()) == 1
 
+    assert len(on_commit) == 1
     assert User.objects.count() == 1
-    assert default_storage.exists(media_name)
+    assert default_storage.exists(media_name) and _staging() == []
 
 
 def test_backup_import_failing_after_the_media_removes_them_and_the_rows(
@@ -662,7 +686,7 @@ def test_backup_import_failing_after_the_media_removes_them_and_the_rows(
 
     def then_fail(*args):
         real(*args)
-        assert default_storage.exists(media_name)
+        assert len(_staging()) == 1  # written, waiting for the commit
         raise OSError("disk full")
 
     monkeypatch.setattr(backup_services, "_write_media", then_fail)
@@ -673,6 +697,7 @@ def test_backup_import_failing_after_the_media_removes_them_and_the_rows(
 
     assert model_counts() == counts
     assert not default_storage.exists(media_name)
+    assert _staging() == []
 
 
 def test_backup_import_refuses_a_portal_that_is_not_empty(backup_of_a_small_portal):

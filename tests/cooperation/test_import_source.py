@@ -84,11 +84,14 @@ def test_import_source_stores_the_seed_brief_exactly_and_finds_its_headers(tmp_p
 
 
 @pytest.mark.django_db
-def test_import_source_keeps_crlf_and_drops_only_the_byte_order_mark(tmp_path):
+def test_import_source_keeps_crlf_and_drops_only_the_byte_order_mark(
+    tmp_path, django_capture_on_commit_callbacks
+):
     path = tmp_path / "windows.md"
     path.write_bytes(b"\xef\xbb\xbf# Heading\r\n\r\nBody line\r\nlast")
 
-    _import(str(path))
+    with django_capture_on_commit_callbacks(execute=True):  # the original is put in place
+        _import(str(path))
 
     source = Source.objects.get()
     assert source.text == "# Heading\r\n\r\nBody line\r\nlast"

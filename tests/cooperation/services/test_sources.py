@@ -133,10 +133,11 @@ def test_source_import_stores_the_text_exactly_with_one_history_row(curator):
     )
 
 
-def test_source_import_keeps_the_original_file_byte_for_byte():
+def test_source_import_keeps_the_original_file_byte_for_byte(django_capture_on_commit_callbacks):
     data = b"\xef\xbb\xbfWith a byte order mark.\r\n"
 
-    source = source_import(data=data, filename="bom.txt", user=None)
+    with django_capture_on_commit_callbacks(execute=True):  # put in place on commit
+        source = source_import(data=data, filename="bom.txt", user=None)
 
     assert source.text == "With a byte order mark.\r\n"
     with source.original_file.open("rb") as original:
