@@ -1,4 +1,6 @@
-"""The Idempotency-Key request header on API POSTs (docs/partner-guide.md, "Retrying writes").
+"""The Idempotency-Key request header on API POSTs.
+
+For clients: docs/partner-guide.md, "9. Retrying safely: 503, Retry-After and Idempotency-Key".
 
 IETF httpapi draft "The Idempotency-Key HTTP Header Field": a client sends a unique key
 with a POST; sending the same POST again with the same key, within 24 hours, returns the
