@@ -68,6 +68,7 @@ MIDDLEWARE = [
     # Transient database failures: one retry when nothing was written, else 503 with
     # Retry-After (portal/middleware.py). Outside the sessions, so a retry reloads them.
     "portal.middleware.TransientDatabaseErrorMiddleware",
+    # With DATABASE_REPLICA_URLS only (added below): where this request's reads go.
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -148,13 +149,59 @@ else:
             raise ImproperlyConfigured("DATABASE_PREPARE_THRESHOLD must be 0 or more.")
 DATABASES["default"].setdefault("TEST", {})
 
+# ---- Read replicas (portal/replicas.py; docs/deployment.md) ----
+# DATABASE_REPLICA_URLS: streaming replicas of `default`, comma-separated. Partner API reads
+# go to them; writes, web pages and a client's reads until a replica has replayed its own
+# last write stay on the primary. The tests read what they write (TEST MIRROR).
+CONTOURS_REPLICAS = ()
+_replica_urls = [u.strip() for u in os.environ.get("DATABASE_REPLICA_URLS", "").split(",")]
+for _number, _url in enumerate(filter(None, _replica_urls), start=1):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS needs PostgreSQL: DATABASE_URL names SQLite, "
+            "which has no replicas."
+        )
+    try:
+        _replica = dj_database_url.parse(
+            _url,
+            conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+            conn_health_checks=DATABASES["default"]["CONN_HEALTH_CHECKS"],
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS holds {_url!r}, not a postgres:// URL ({exc})."
+        ) from None
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS holds {_url!r}, not a postgres:// URL.")
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    CONTOURS_REPLICAS = (*CONTOURS_REPLICAS, f"replica{_number}")
+# A replica further behind than this is left out until it catches up; it also bounds how
+# long a token revoked on the primary may still read through a replica.
+CONTOURS_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 30)
+# How often each process checks a replica's lag and reachability (one query).
+CONTOURS_REPLICA_CHECK_SECONDS = env_int("DATABASE_REPLICA_CHECK_SECONDS", 5)
+# How long a writer's reads wait for the replicas to replay its write before they read a
+# replica again regardless (the lag limit above still applies then).
+CONTOURS_REPLICA_PIN_SECONDS = max(60, 2 * CONTOURS_REPLICA_MAX_LAG_SECONDS)
+DATABASE_ROUTERS = ["portal.replicas.ReplicaRouter"] if CONTOURS_REPLICAS else []
+if CONTOURS_REPLICAS:
+    # Inside the transient-failure middleware, so that its retry of a read that failed on a
+    # replica chooses again; outside the sessions, so that a session is read where it may be.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("portal.middleware.TransientDatabaseErrorMiddleware") + 1,
+        "portal.replicas.ReplicaReadMiddleware",
+    )
+
 # ---- Bounded waits (portal/database.py) ----
 # lock_timeout, statement_timeout and idle_in_transaction_session_timeout on every
 # PostgreSQL connection: the `web` budget for requests, `command` for manage.py commands.
 CONTOURS_DATABASE_ROLE = process_role()
 CONTOURS_DATABASE_BUDGETS = {role: budget_from_env(role) for role in ("web", "command")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    with_budget(DATABASES["default"], CONTOURS_DATABASE_BUDGETS[CONTOURS_DATABASE_ROLE])
+    for _alias in ("default", *CONTOURS_REPLICAS):
+        with_budget(DATABASES[_alias], CONTOURS_DATABASE_BUDGETS[CONTOURS_DATABASE_ROLE])
 # A request that failed on a transient database error (a lock or statement timeout, a
 # dropped connection, a serialization failure) is answered 503 with this Retry-After.
 CONTOURS_RETRY_AFTER_SECONDS = env_int("CONTOURS_RETRY_AFTER_SECONDS", 3)

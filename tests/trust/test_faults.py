@@ -23,13 +23,11 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -46,6 +44,7 @@ from cooperation.models import (
     Source,
 )
 from tests.factories import AgreementFactory, AnalystFactory, CuratorFactory, RecommendationFactory
+from tests.gunicorn import Server, start_gunicorn, stop_gunicorn
 from tests.trust import pg
 from tests.utils import BASE_DIR, clean_env, history_rows, subprocess_database_url
 
@@ -55,30 +54,11 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]
 
-GUNICORN = [sys.executable, "-m", "gunicorn", "--config", str(BASE_DIR / "deploy/gunicorn.conf.py")]
-STARTUP_SECONDS = 90
 TIMEOUT = 60  # a client's patience; generous, the machine is shared
 SESSIONS_GONE_SECONDS = 30
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
 def _start(tmp_path: Path, **env_overrides: str) -> Server:
-    port = _free_port()
     env = clean_env(
         tmp_path,
         DATABASE_URL=subprocess_database_url(),
@@ -89,7 +69,6 @@ def _start(tmp_path: Path, **env_overrides: str) -> Server:
         DJANGO_SECURE_COOKIES="0",
         DATABASE_CONN_MAX_AGE="0",
         CONTOURS_API_RATE="100000/minute",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="2",
         # The production web budget (portal/database.py), not the test suite's generous one.
         CONTOURS_WEB_LOCK_TIMEOUT_MS="3000",
@@ -97,37 +76,10 @@ def _start(tmp_path: Path, **env_overrides: str) -> Server:
         CONTOURS_WEB_IDLE_TRANSACTION_TIMEOUT_MS="15000",
         **env_overrides,
     )
-    log = tmp_path / f"gunicorn-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*GUNICORN, "portal.wsgi:application"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        assert process.poll() is None, server.log_text()
-        assert time.monotonic() < deadline, "gunicorn did not start in time"
-        try:
-            if requests.get(f"{server.url}/healthz", timeout=30).status_code == 200:
-                return server
-        except (requests.ConnectionError, requests.Timeout):
-            pass
-        time.sleep(0.2)
+    return start_gunicorn(tmp_path, env)
 
 
-def _stop(server: Server) -> None:
-    if server.process.poll() is None:
-        os.killpg(server.process.pid, signal.SIGTERM)
-        try:
-            server.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.process.pid, signal.SIGKILL)
-            server.process.wait(timeout=30)
+_stop = stop_gunicorn
 
 
 @pytest.fixture(scope="module")
