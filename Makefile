@@ -64,12 +64,15 @@ chromium:
 	  test -x "$(CONTOURS_CHROMIUM)" || { echo "make test: chromium is installed but $(CONTOURS_CHROMIUM) is missing (set CONTOURS_CHROMIUM to its path)" >&2; exit 1; }; }
 
 # Local development: debug on unless the environment says otherwise, SQLite unless DATABASE_URL.
+# The task worker (background jobs: a large import) runs beside the dev server and stops with it.
 run: export DJANGO_DEBUG ?= 1
 run: install-runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py create_demo_users --only-if-debug
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 # `-m 'not browser'` in PYTEST_ARGS leaves the browser tests out, and with them Chromium.
 test: install $(if $(findstring not browser,$(PYTEST_ARGS)),,chromium)

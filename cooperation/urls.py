@@ -7,6 +7,7 @@ Order matters: fixed paths (board, new, export.csv, import) come before the
 from cooperation.views import (
     annotations,
     dashboard,
+    jobs,
     lists,
     reader,
     recommendations,
@@ -25,6 +26,8 @@ urlpatterns = [
     *search.urlpatterns,
     # Annotation threads.
     *annotations.urlpatterns,
+    # Background jobs (a large import): progress and retry.
+    *jobs.urlpatterns,
     # The source reader and evidence from a selection.
     *reader.urlpatterns,
     # Record pages, create/edit, history and restore, trash, publishing.

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    # Django's tasks framework stores its queue in the database; `manage.py db_worker` runs it.
+    "django_tasks_db",
     "accounts",
     "cooperation",
 ]
@@ -264,6 +266,19 @@ STORAGES = {
 
 # Imported briefs larger than this are refused (issue: "a file over 20 MB").
 CONTOURS_MAX_SOURCE_BYTES = env_int("CONTOURS_MAX_SOURCE_BYTES", 20 * 1024 * 1024)
+# Uploads larger than this are imported by the task worker (cooperation/tasks.py), with a
+# progress page, instead of inside the web request; smaller ones take well under a second
+# and keep their immediate form errors. 0 sends every upload to the worker.
+CONTOURS_INLINE_IMPORT_BYTES = env_int("CONTOURS_INLINE_IMPORT_BYTES", 1024 * 1024)
+
+# ---- Background tasks (docs/operations.md, "The task worker") ----
+# Django's tasks framework with django-tasks-db's backend: the queue is a table in the same
+# database, so a job is enqueued in the transaction that creates it and nothing else needs
+# running but `manage.py db_worker` (docker-compose's `worker`, deploy/contours-worker.service).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A job "running" with no word from its worker for this long is taken for dead (the worker
+# was killed) and may be retried from its page.
+CONTOURS_JOB_STALL_MINUTES = env_int("CONTOURS_JOB_STALL_MINUTES", 30)
 
 # ---- Accounts and sessions (issue 3: login, lockout, inactivity timeout, email) ----
 AXES_FAILURE_LIMIT = env_int("CONTOURS_LOGIN_FAILURE_LIMIT", 5)

@@ -313,6 +313,7 @@ class SourceImportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.queued = False
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -323,10 +324,15 @@ class SourceImportForm(forms.Form):
                 f"The file is {upload.size:,} bytes, over the {limit:,}-byte limit."
             )
         data = upload.read()
+        self.data_bytes = data
+        # A large file is checked by the worker that imports it (cooperation/tasks.py): its
+        # text extraction is the slow part, and it must not hold a web request.
+        self.queued = upload.size > settings.CONTOURS_INLINE_IMPORT_BYTES
+        if self.queued:
+            return upload
         try:
             source_import_check(data=data, filename=upload.name)
         except SourceImportError as exc:
             message = " ".join(exc.messages)
             raise ValidationError(message[:1].upper() + message[1:]) from None
-        self.data_bytes = data
         return upload

@@ -1,6 +1,7 @@
 from cooperation.models.annotations import Annotation
 from cooperation.models.base import LiveManager, LiveQuerySet, Record, Tracked
 from cooperation.models.idempotency import IdempotencyKey
+from cooperation.models.jobs import Job
 from cooperation.models.records import (
     RECORD_MODELS,
     Agreement,
@@ -26,6 +27,7 @@ __all__ = [
     "Deal",
     "Excerpt",
     "IdempotencyKey",
+    "Job",
     "LiveManager",
     "LiveQuerySet",
     "Recommendation",

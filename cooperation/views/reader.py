@@ -39,6 +39,7 @@ from cooperation.forms.reader import (
 )
 from cooperation.models import RECORD_MODELS, Excerpt, RecordEvidence, Source
 from cooperation.services import annotation_create, evidence_attach, excerpt_create
+from cooperation.services.jobs import import_job_create
 from cooperation.services.sources import source_import as import_source_service
 from cooperation.views.reader_markup import Highlight, render_reading
 
@@ -398,6 +399,22 @@ def source_annotate(request, pk: int):
 def source_import(request):
     _require(request.user, ("cooperation.add_source",))
     form = SourceImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and form.queued:
+        data = form.cleaned_data
+        job = import_job_create(
+            user=request.user,
+            data=form.data_bytes,
+            filename=data["file"].name,
+            metadata={
+                "title": data["title"],
+                "publisher": data["publisher"],
+                "authors": data["authors"],
+                "reference_code": data["reference_code"],
+                "published_on": data["published_on"].isoformat() if data["published_on"] else None,
+            },
+        )
+        messages.info(request, "The file is large: it is being imported in the background.")
+        return redirect(job)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

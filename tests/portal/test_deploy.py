@@ -12,9 +12,11 @@ import os
 import runpy
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
+from django.core.management import get_commands
 from django.urls import resolve
 
 from portal.database import DEFAULTS, REQUEST_ATTEMPTS, budget_from_env, request_seconds
@@ -22,6 +24,7 @@ from tests.utils import BASE_DIR, clean_env, run_python
 
 GUNICORN_CONF = BASE_DIR / "deploy" / "gunicorn.conf.py"
 UNIT = BASE_DIR / "deploy" / "contours.service"
+WORKER_UNIT = BASE_DIR / "deploy" / "contours-worker.service"
 HEALTHCHECK = BASE_DIR / "deploy" / "healthcheck.py"
 COMPOSE = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
 DOCKERFILE = (BASE_DIR / "Dockerfile").read_text()
@@ -46,11 +49,11 @@ def _gunicorn_settings(monkeypatch, **env) -> dict:
     return runpy.run_path(str(GUNICORN_CONF))
 
 
-def _unit() -> dict[str, dict[str, list[str]]]:
+def _unit(path: Path = UNIT) -> dict[str, dict[str, list[str]]]:
     """The unit's sections, each key with every value it is given (systemd allows repeats)."""
     sections: dict[str, dict[str, list[str]]] = {}
     current = None
-    for raw in UNIT.read_text().splitlines():
+    for raw in path.read_text().splitlines():
         line = raw.strip()
         if not line or line.startswith(("#", ";")):
             continue
@@ -200,3 +203,23 @@ def test_docker_runs_gunicorn_with_the_same_settings_and_stops_gracefully(monkey
     assert _seconds(web["stop_grace_period"]) > conf["graceful_timeout"]
     # The database's budget comes from the environment like every other setting.
     assert "CONTOURS_WEB_STATEMENT_TIMEOUT_MS" not in web.get("environment", {})
+
+
+def test_the_worker_unit_runs_db_worker_beside_the_web_unit_and_restarts(tmp_path):
+    worker, web = _unit(WORKER_UNIT)["Service"], _unit()["Service"]
+
+    [start] = worker["ExecStart"]
+    assert start.split()[1:3] == ["manage.py", "db_worker"]
+    assert "db_worker" in get_commands()
+    # The same code, account and environment as the web unit.
+    for key in ("User", "WorkingDirectory", "EnvironmentFile", "ReadWritePaths"):
+        assert worker[key] == web[key], key
+    assert worker["Restart"] == ["on-failure"] and worker["KillSignal"] == ["SIGTERM"]
+    if shutil.which("systemd-analyze") is None or not (BASE_DIR / ".venv/bin/python").exists():
+        pytest.skip("systemd-analyze or a .venv to stand in for the installed one is missing")
+    unit = tmp_path / "contours-worker.service"
+    unit.write_text(WORKER_UNIT.read_text().replace(web["WorkingDirectory"][0], str(BASE_DIR)))
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and result.stderr.strip() == "", result.stderr

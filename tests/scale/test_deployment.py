@@ -41,7 +41,7 @@ def _manage_commands(command: list[str]) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("name", ["web", "migrate"])
+@pytest.mark.parametrize("name", ["web", "migrate", "worker"])
 def test_compose_web_and_migrate_share_one_cache_media_and_database(name):
     env = SERVICES[name]["environment"]
 
@@ -96,3 +96,13 @@ def test_compose_documents_the_database_cache_as_the_fallback_without_redis():
 def test_dockerfile_health_check_probes_healthz():
     assert "http://127.0.0.1:8000/healthz" in DOCKERFILE
     assert resolve("/healthz").url_name == "healthz"
+
+
+def test_compose_runs_a_task_worker_after_the_migrations():
+    worker = SERVICES["worker"]
+    command = worker["command"]
+
+    assert command[:3] == ["python", "manage.py", "db_worker"]
+    assert "db_worker" in get_commands()
+    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert worker["restart"] == "unless-stopped"

@@ -34,6 +34,7 @@ from cooperation.services import (
     tracked_delete,
     tracked_update,
 )
+from cooperation.services.jobs import import_job_create
 from tests.cooperation.views.helpers import count_queries
 from tests.cooperation.views.test_access import cooperation_patterns, url_for
 from tests.factories import (
@@ -73,6 +74,7 @@ EXEMPT = {
     "source_make_evidence": _ACTION,
     "source_annotate": _ACTION,
     "trash_restore": _ACTION,
+    "job_retry": _ACTION,
     **{
         f"{kind}_{action}": _ACTION
         for kind in ("agreement", "deal", "challenge", "recommendation")
@@ -124,6 +126,7 @@ class Growth:
         self.note = None
         self.links = {}
         self.trashed = None
+        self.job = None
         self.proposal = None
         self.size = 0
 
@@ -206,6 +209,10 @@ class Growth:
         self.proposal = self.proposal or proposal
         trashed = tracked_delete(instance=AgreementFactory(), user=self.curator)
         self.trashed = self.trashed or trashed
+        job = import_job_create(
+            user=self.curator, data=b"A brief.\n", filename="a.txt", metadata={}
+        )
+        self.job = self.job or job
 
     def _relink(self) -> None:
         """Links out of the subjects grow too (and each relink is one more version)."""
@@ -241,6 +248,7 @@ class Growth:
             "annotation": self.note,
             "proposal": self.proposal,
             "trashed": self.trashed,
+            "job": self.job,
         }
 
 

@@ -24,6 +24,7 @@ from cooperation.services import (
     status_proposal_create,
     tracked_delete,
 )
+from cooperation.services.jobs import import_job_create
 from tests.factories import (
     AgreementFactory,
     ChallengeFactory,
@@ -97,7 +98,9 @@ def world(db, curator):
         note="Ready for review",
     )
     trashed = tracked_delete(instance=AgreementFactory(), user=curator)
+    job = import_job_create(user=curator, data=b"A brief.\n", filename="a.txt", metadata={})
     return {
+        "job": job,
         "records": records,
         "links": links,
         "source": source,
@@ -129,6 +132,7 @@ def url_for(pattern: URLPattern, world) -> str:
                 "proposal": world["proposal"].pk,
                 "excerpt": world["excerpt"].pk,
                 "trash": world["trashed"].pk,
+                "job": world["job"].pk,
             }[prefix]
         else:
             raise AssertionError(f"test_access cannot fill <{arg}> in {name}: teach url_for()")
