@@ -31,6 +31,7 @@ from cooperation.models import (
     Deal,
     Excerpt,
     IdempotencyKey,
+    Job,
     Recommendation,
     RecommendationStatusChange,
     RecordEvidence,
@@ -78,6 +79,11 @@ NO_OWN_HISTORY = {
         "API bookkeeping, not data anyone edits: each row is the stored answer to a POST, "
         "written in the same transaction as that POST's write (which keeps its own history), "
         "and deleted once it expires; no admin page shows or edits it"
+    ),
+    Job: (
+        "the worker's account of a background job (state, progress, message), written by "
+        "the task and its services; the source it makes keeps its own history, and no "
+        "admin page shows or edits a job"
     ),
 }
 
