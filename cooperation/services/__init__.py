@@ -26,6 +26,7 @@ from cooperation.services.recommendations import (
     status_proposal_decide,
 )
 from cooperation.services.records import (
+    record_create,
     record_merge,
     record_publish,
     record_set_visibility,
@@ -55,6 +56,7 @@ __all__ = [
     "recommendation_create",
     "recommendation_response_record",
     "recommendation_transition",
+    "record_create",
     "record_merge",
     "record_publish",
     "record_set_visibility",
