@@ -108,3 +108,28 @@ def test_the_scan_catches_each_kind(tmp_path, monkeypatch):
         "transaction.atomic",
         "transaction.atomic",
     ]
+
+
+# -- cooperation/services holds writes only ------------------------------------------------------
+
+# Shared plumbing of the writers: permission checks, history, version checks.
+SERVICE_HELPERS = {"__init__.py", "common.py"}
+
+
+def test_every_services_module_holds_writes():
+    """A module there that opens no transaction is not a writer: it belongs elsewhere
+    (file reading is cooperation/text_extraction.py, backups cooperation/backup/,
+    synthetic data cooperation/synthetic/)."""
+    services = ROOT / "cooperation" / "services"
+    readers = []
+    for path in sorted(services.glob("*.py")):
+        if path.name in SERVICE_HELPERS:
+            continue
+        tree = ast.parse(path.read_text())
+        if not any(
+            isinstance(node, ast.Attribute) and node.attr == "atomic" for node in ast.walk(tree)
+        ):
+            readers.append(path.name)
+    assert readers == []
+    packages = [p.name for p in services.iterdir() if (p / "__init__.py").exists()]
+    assert packages == [], "services/ is one flat package of writers"

@@ -1,4 +1,5 @@
-"""Importing briefs (cooperation/services/sources.py): text kept exactly, once per text."""
+"""Importing briefs (cooperation/services/sources.py, reading the file in
+cooperation/text_extraction.py): text kept exactly, once per text."""
 
 from __future__ import annotations
 
@@ -11,13 +12,8 @@ from django.test import override_settings
 
 from cooperation.choices import SourceFormat, Visibility
 from cooperation.models import Source
-from cooperation.services import (
-    SourceImportError,
-    extract_text,
-    source_import,
-    tracked_delete,
-    tracked_update,
-)
+from cooperation.services import source_import, tracked_delete, tracked_update
+from cooperation.text_extraction import SourceImportError, extract_text
 from tests.cooperation.source_files import GOOD_PDF_PAGES, bad_files
 from tests.utils import history_rows, make_pdf
 
@@ -76,7 +72,7 @@ def test_extract_text_turns_any_pdf_library_failure_into_one_line(monkeypatch, c
 
     monkeypatch.setattr("pypdf.PdfReader", explode)
     # The detail goes to the debug log, so a terminal shows only the one-line refusal.
-    caplog.set_level(logging.DEBUG, logger="cooperation.services.sources")
+    caplog.set_level(logging.DEBUG, logger="cooperation.text_extraction")
 
     with pytest.raises(SourceImportError) as caught:
         extract_text(make_pdf(GOOD_PDF_PAGES), "odd.pdf")
