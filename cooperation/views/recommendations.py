@@ -17,7 +17,7 @@ from accounts.decorators import internal_user_required
 from cooperation.forms.common import add_service_errors
 from cooperation.forms.recommendations import ProposalDecisionForm, ResponseForm
 from cooperation.models import Recommendation, StatusProposal
-from cooperation.selectors import recommendation_board
+from cooperation.board import recommendation_board
 from cooperation.services import (
     ConflictError,
     recommendation_response_record,

@@ -133,3 +133,123 @@ def test_every_services_module_holds_writes():
     assert readers == []
     packages = [p.name for p in services.iterdir() if (p / "__init__.py").exists()]
     assert packages == [], "services/ is one flat package of writers"
+
+
+# -- no import cycles ---------------------------------------------------------------------------
+
+
+def _module_names() -> dict[str, Path]:
+    names = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            names[".".join(parts)] = path
+    return names
+
+
+def _imports(name: str, path: Path, known: dict) -> set[str]:
+    """Every project module `name` imports, deferred ones (inside a function) included:
+    deferring an import hides a cycle from Python, not from the reader."""
+    is_package = path.name == "__init__.py"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = name.split(".") if is_package else name.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            for alias in node.names:
+                submodule = f"{module}.{alias.name}"
+                found.add(submodule if submodule in known else module)
+    return {module for module in found if module in known and module != name}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), each sorted."""
+    index, low, stack, on_stack, components = {}, {}, [], set(), []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                components.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return components
+
+
+def test_no_import_cycles_between_the_projects_modules():
+    known = _module_names()
+    graph = {name: _imports(name, path, known) for name, path in known.items()}
+    assert "cooperation.selectors" in graph["cooperation.filtersets"]  # the scan sees imports
+    assert _cycles(graph) == [], "Modules that import each other (directly or round a loop)"
+
+
+def test_the_cycle_finder_finds_a_loop_of_three():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _cycles(graph) == [["a", "b", "c"]]
+
+
+# -- ranks of ordered choices are defined once ----------------------------------------------
+
+
+def test_every_value_of_a_ranked_choice_has_one_rank():
+    from cooperation.choices import RANKS, Priority, Severity
+
+    assert set(RANKS) >= {Severity, Priority}
+    for choices, ranks in RANKS.items():
+        assert list(ranks) == list(choices.values), choices  # low → high, as declared
+        assert sorted(ranks.values()) == list(range(len(choices.values))), choices
+
+
+def test_no_module_relists_a_ranked_choices_order():
+    """A dict or sequence spelling out a ranked choice's values (in any order) restates
+    its rank; read `cooperation.choices.RANKS` instead."""
+    from cooperation.choices import RANKS
+
+    value_sets = [set(choices.values) for choices in RANKS]
+    relisted = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if "migrations" in relative.parts or relative.as_posix() == "cooperation/choices.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                items = (
+                    node.keys
+                    if isinstance(node, ast.Dict)
+                    else node.elts
+                    if isinstance(node, (ast.List, ast.Tuple, ast.Set))
+                    else []
+                )
+                strings = {
+                    item.value
+                    for item in items
+                    if isinstance(item, ast.Constant) and isinstance(item.value, str)
+                }
+                if len(strings) > 2 and any(strings == values for values in value_sets):
+                    relisted.append(f"{relative}:{node.lineno}")
+    assert relisted == []
