@@ -332,6 +332,7 @@ def source_make_evidence(request, pk: int):
     form = EvidenceForm(request.POST, source=source, record_choices=_record_choices())
     if form.is_valid():
         s = form.selection.selectors
+        existing = form.cleaned_data["target"] == EvidenceForm.EXISTING
         try:
             excerpt = excerpt_create_as_evidence(
                 source=source,
@@ -339,9 +340,7 @@ def source_make_evidence(request, pk: int):
                 end=s.end,
                 exact=s.exact,
                 user=request.user,
-                record=form.record
-                if form.cleaned_data["target"] == EvidenceForm.EXISTING
-                else None,
+                record=form.record if existing else None,
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
