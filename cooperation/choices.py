@@ -99,6 +99,15 @@ class Priority(models.TextChoices):
     HIGH = "high", _("High")
 
 
+# The ordered choices, each value's rank low → high, in the order the class declares them.
+# The one statement of that order: sorting (models/ranks.py, and the expression indexes
+# built from it), the board and the dashboard read it; nothing re-lists the values.
+RANKS: dict[type[models.TextChoices], dict[str, int]] = {
+    choices: {value: rank for rank, value in enumerate(choices.values)}
+    for choices in (Severity, Priority)
+}
+
+
 class RecommendationStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     UNDER_REVIEW = "under_review", _("Under review")

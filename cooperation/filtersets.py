@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from cooperation import selectors
 from cooperation.choices import (
     CLOSED_RECOMMENDATION_STATUSES,
     ActorKind,
@@ -191,8 +192,6 @@ def _readable(model):
     """
 
     def queryset(request=None):
-        from cooperation import selectors
-
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return model.objects.all()

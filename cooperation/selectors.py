@@ -15,13 +15,13 @@ from django.utils import timezone
 from accounts.roles import INTERNAL_ROLES, is_internal
 from cooperation.choices import (
     CLOSED_RECOMMENDATION_STATUSES,
+    RANKS,
     AnnotationVisibility,
-    Priority,
     ProposalState,
     RecommendationStatus,
+    Severity,
     Visibility,
 )
-from cooperation.filtersets import RecommendationFilterSet
 from cooperation.models import (
     RECORD_MODELS,
     Actor,
@@ -155,53 +155,11 @@ def edited_annotation_ids(ids) -> set[int]:
     )
 
 
-def recommendation_board(params, *, limit: int | None = None):
-    """The recommendations `params` filter to (RecommendationFilterSet), one column per status.
-
-    Returns the filterset (for its form) and the columns in RecommendationStatus order,
-    each with its count and its first `limit` cards (all without a limit), high
-    priority first, then by target date. One query.
-    """
-    filterset = RecommendationFilterSet(
-        params or None, queryset=Recommendation.objects.select_related("owner")
-    )
-    today = timezone.localdate()
-    priority_rank = {value: rank for rank, value in enumerate(reversed(Priority.values))}
-    columns = {value: [] for value in RecommendationStatus.values}
-    for recommendation in filterset.qs:
-        recommendation.is_overdue = (
-            recommendation.target_date is not None
-            and recommendation.target_date < today
-            and recommendation.status not in CLOSED_RECOMMENDATION_STATUSES
-        )
-        columns[recommendation.status].append(recommendation)
-    for cards in columns.values():
-        cards.sort(
-            key=lambda r: (
-                priority_rank.get(r.priority, len(priority_rank)),
-                r.target_date is None,
-                r.target_date or today,
-                r.title.casefold(),
-                r.pk,
-            )
-        )
-    return filterset, [
-        {
-            "status": value,
-            "label": label,
-            "count": len(columns[value]),
-            "cards": columns[value][:limit],
-            "more": max(0, len(columns[value]) - limit) if limit is not None else 0,
-        }
-        for value, label in RecommendationStatus.choices
-    ]
-
-
 # -- dashboard (cooperation/views/dashboard.py) ----------------------------------------------
 # Each function costs a fixed number of queries, whatever the amount of data.
 
 DASHBOARD_LIMIT = 10
-_SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+_SEVERITY_RANK = {value: -rank for value, rank in RANKS[Severity].items()}  # most severe first
 
 
 def _breakdown_field(model) -> str:

@@ -1,6 +1,6 @@
 """What a text file that is not UTF-8 is, so that refusing it can say so and say how to convert.
 
-Briefs are imported as UTF-8 (cooperation/services/sources.py). A file saved as UTF-16 or
+Briefs are imported as UTF-8 (cooperation/text_extraction.py). A file saved as UTF-16 or
 UTF-32 (Windows "Unicode" text, with or without a byte order mark) is full of NUL bytes
 and used to be called "binary"; one saved in a legacy 8-bit or East Asian encoding
 (Windows-1252, Latin-1, Shift_JIS, GB18030, …) was only "not valid UTF-8". Now each is

@@ -13,7 +13,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +27,7 @@ from cooperation.services import (
     tracked_update,
 )
 from cooperation.services.common import describe_validation_error
-from cooperation.services.tracked import editable_field_names
+from cooperation.services.tracked import current_version, editable_field_names
 
 
 class VersionedForm(forms.ModelForm):
@@ -48,13 +47,8 @@ class VersionedForm(forms.ModelForm):
         cleaned = super().clean()
         expected = cleaned.get("expected_version")
         if self.instance.pk and expected is not None:
-            rows = type(self.instance).all_objects.filter(pk=self.instance.pk)
-            if transaction.get_connection().in_atomic_block:
-                # The admin validates and saves in one transaction: locking the row here
-                # means a concurrent save waits, then fails this check with the form (and
-                # everything typed into it) intact, instead of losing a race at save time.
-                rows = rows.select_for_update()
-            current = rows.values_list("version", flat=True).first()
+            # Locked until the admin's save (see current_version).
+            current = current_version(type(self.instance), self.instance.pk)
             if current is not None and current != expected:
                 # Both versions stay visible: the form keeps what this person typed,
                 # and the message links to the history holding the other person's save.
@@ -263,8 +257,7 @@ class ServiceAdmin(RunEachMixin, SimpleHistoryAdmin):
         if self.revert_disabled(request, obj):
             raise PermissionDenied
         try:
-            with transaction.atomic():
-                tracked_restore_version(instance=obj, history_id=int(version_id), user=request.user)
+            tracked_restore_version(instance=obj, history_id=int(version_id), user=request.user)
         except ValidationError as exc:
             self.message_user(request, describe_validation_error(exc), messages.ERROR)
         else:

@@ -7,7 +7,6 @@ service under a row lock, inside the service's transaction.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.functions import Length
 from django.http import Http404
@@ -58,9 +57,6 @@ from cooperation.selectors import (
 )
 from cooperation.services import (
     annotation_create,
-    annotation_delete,
-    annotation_resolve,
-    annotation_update,
     excerpt_create,
     excerpt_create_from_quote,
     recommendation_create,
@@ -70,8 +66,8 @@ from cooperation.services import (
     tracked_delete,
     tracked_update,
 )
+from cooperation.services.note_edits import annotation_delete_at_version, annotation_edit
 from cooperation.services.partner_notes import partner_annotation_create
-from cooperation.services.tracked import check_version, lock
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -551,10 +547,7 @@ class RecommendationViewSet(RecordViewSet):
         if request.user.has_perm("cooperation.transition_recommendation"):
             change = recommendation_transition(**move, expected_version=version)
             return Response(s.StatusChangeSerializer(change).data, status=status.HTTP_201_CREATED)
-        with transaction.atomic():
-            if version is not None:
-                check_version(lock(recommendation), version)
-            proposal = status_proposal_create(**move)
+        proposal = status_proposal_create(**move, expected_version=version)
         return Response(s.StatusProposalSerializer(proposal).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
@@ -640,7 +633,6 @@ class AnnotationViewSet(ApiViewSet):
             headers={"Location": s.api_url(request, "annotation", obj.pk)},
         )
 
-    @transaction.atomic
     def update(self, request, *args, partial=False, **kwargs):
         note = self.get_object()
         version = expected_version(request)
@@ -650,23 +642,16 @@ class AnnotationViewSet(ApiViewSet):
         if not partial and "body" not in data:
             raise s.serializers.ValidationError({"body": ["This field is required."]})
         resolved = data.pop("resolved", None)
-        # One transaction: the row lock taken here holds until both services have run.
-        check_version(lock(note), version)
-        if data:
-            note = annotation_update(
-                annotation=note, user=request.user, expected_version=version, **data
-            )
-        if resolved is not None:
-            note = annotation_resolve(annotation=note, user=request.user, resolved=resolved)
+        note = annotation_edit(
+            annotation=note, user=request.user, expected_version=version, resolved=resolved, **data
+        )
         return self.detail_response(self.reload(note))
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
-    @transaction.atomic
     def destroy(self, request, *args, **kwargs):
         note = self.get_object()
         version = expected_version(request)
-        check_version(lock(note), version)
-        annotation_delete(annotation=note, user=request.user)
+        annotation_delete_at_version(annotation=note, user=request.user, expected_version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -19,8 +19,9 @@ from django.core.exceptions import ValidationError
 
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
 from cooperation.models import RECORD_MODELS, Record, Source
-from cooperation.services.sources import SourceImportError, source_import_check
+from cooperation.services.sources import source_import_check
 from cooperation.text import Selectors, anchor_quote, build_selectors
+from cooperation.text_extraction import SourceImportError
 
 RECORD_KINDS = {model._meta.model_name: model for model in RECORD_MODELS}
 KIND_CHOICES = [

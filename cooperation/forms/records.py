@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from cooperation.choices import Visibility
 from cooperation.forms.common import IdSafeModelChoiceField, id_safe_formfield
@@ -25,12 +25,7 @@ from cooperation.models import (
     Topic,
 )
 from cooperation.selectors import internal_users
-from cooperation.services import (
-    evidence_attach,
-    recommendation_create,
-    tracked_create,
-    tracked_update,
-)
+from cooperation.services import record_create, tracked_update
 from cooperation.slugs import unique_slug
 
 RECORD_FIELDS = ("title", "slug", "summary", "visibility", "actors", "topics")
@@ -156,25 +151,18 @@ class RecordForm(forms.ModelForm):
                     data=self.service_data(),
                     expected_version=self.cleaned_data["expected_version"],
                 )
-            with transaction.atomic():
-                record = self.create_record()
-                excerpt = self.cleaned_data.get("excerpt")
-                if excerpt is not None:
-                    evidence_attach(
-                        record=record,
-                        excerpt=excerpt,
-                        user=self.user,
-                        note=self.cleaned_data.get("evidence_note", ""),
-                    )
-                return record
+            return record_create(
+                model=self._meta.model,
+                user=self.user,
+                data=self.service_data(),
+                evidence_excerpt=self.cleaned_data.get("excerpt"),
+                evidence_note=self.cleaned_data.get("evidence_note", ""),
+            )
         except IntegrityError:
             # Two people created the same address at the same moment: the later one retries.
             raise ValidationError(
                 {"slug": "This address was just taken; choose another or leave it empty."}
             ) from None
-
-    def create_record(self) -> Record:
-        return tracked_create(model=self._meta.model, user=self.user, data=self.service_data())
 
     def add_service_errors(self, exc: ValidationError) -> None:
         """Show a service's refusal beside the fields it names (or above the form)."""
@@ -265,13 +253,6 @@ class RecommendationForm(RecordForm):
         self.fields["owner"].queryset = internal_users()
         self.fields["addressed_to"].queryset = Actor.objects.order_by("name")
         self.fields["addresses"].queryset = Challenge.objects.order_by("title")
-
-    def create_record(self) -> Record:
-        return recommendation_create(
-            user=self.user,
-            data=self.service_data(),
-            evidence_excerpt=self.cleaned_data.get("excerpt"),
-        )
 
 
 RECORD_FORMS: dict[type[Record], type[RecordForm]] = {

@@ -26,7 +26,7 @@ from cooperation.services import (
     tracked_create,
 )
 from cooperation.services.common import describe_validation_error
-from cooperation.services.sources import extract_text, text_sha256
+from cooperation.text_extraction import extract_text, text_sha256
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 STAGES = ("Source", "Actors", "Topics", "Agreements", "Deals", "Challenges", "Recommendations")

@@ -7,10 +7,14 @@ indexed expression exactly.
 
 from django.db.models import Case, IntegerField, Value, When
 
+from cooperation.choices import RANKS
+
 
 def choice_rank(field: str, choices) -> Case:
+    """`field`'s rank in `choices` (cooperation.choices.RANKS); an unknown value sorts last."""
+    ranks = RANKS[choices]
     return Case(
-        *(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(choices.values)),
-        default=Value(len(choices.values)),
+        *(When(**{field: value}, then=Value(rank)) for value, rank in ranks.items()),
+        default=Value(len(ranks)),
         output_field=IntegerField(),
     )

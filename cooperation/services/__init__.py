@@ -26,12 +26,13 @@ from cooperation.services.recommendations import (
     status_proposal_decide,
 )
 from cooperation.services.records import (
+    record_create,
     record_merge,
     record_publish,
     record_set_visibility,
     record_unpublish,
 )
-from cooperation.services.sources import SourceImportError, extract_text, source_import
+from cooperation.services.sources import source_import
 from cooperation.services.tracked import (
     tracked_create,
     tracked_delete,
@@ -39,6 +40,7 @@ from cooperation.services.tracked import (
     tracked_undelete,
     tracked_update,
 )
+from cooperation.text_extraction import SourceImportError
 
 __all__ = [
     "ConflictError",
@@ -51,10 +53,10 @@ __all__ = [
     "evidence_detach",
     "excerpt_create",
     "excerpt_create_from_quote",
-    "extract_text",
     "recommendation_create",
     "recommendation_response_record",
     "recommendation_transition",
+    "record_create",
     "record_merge",
     "record_publish",
     "record_set_visibility",

@@ -127,9 +127,16 @@ def status_proposal_create(
     note: str,
     evidence_excerpt: Excerpt | None = None,
     evidence_url: str = "",
+    expected_version: int | None = None,
 ) -> StatusProposal:
-    """An analyst asks a curator to move the status; nothing moves until a curator decides."""
+    """An analyst asks a curator to move the status; nothing moves until a curator decides.
+
+    With `expected_version`, refuses (ConflictError) unless the recommendation is still at
+    that version; the row stays locked until the proposal is written.
+    """
     authorize(user, "cooperation.add_statusproposal")
+    if expected_version is not None:
+        check_version(lock(recommendation), expected_version)
     ensure_live(recommendation, "This recommendation")
     _validate_move(recommendation, to_status, note)
     _validate_evidence(evidence_excerpt, evidence_url)

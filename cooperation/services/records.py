@@ -1,4 +1,4 @@
-"""Actions that only records have: publishing and merging duplicates."""
+"""Actions that only records have: creating one with its evidence, publishing, merging."""
 
 from __future__ import annotations
 
@@ -8,10 +8,40 @@ from django.db import transaction
 
 from cooperation.choices import Visibility
 from cooperation.history import CHANGED
-from cooperation.models import Annotation, Record
+from cooperation.models import Annotation, Excerpt, Recommendation, Record
 from cooperation.services.common import authorize, save_with_history
 from cooperation.services.evidence import evidence_attach
-from cooperation.services.tracked import check_version, lock, move_to_trash, tracked_update
+from cooperation.services.recommendations import recommendation_create
+from cooperation.services.tracked import (
+    check_version,
+    lock,
+    move_to_trash,
+    tracked_create,
+    tracked_update,
+)
+
+
+@transaction.atomic
+def record_create(
+    *,
+    model: type[Record],
+    user,
+    data: dict,
+    evidence_excerpt: Excerpt | None = None,
+    evidence_note: str = "",
+) -> Record:
+    """A new record of any kind and, when given, its first evidence link, in one transaction.
+
+    A refused link leaves no record behind. A recommendation also starts its status
+    timeline, citing the excerpt.
+    """
+    if model is Recommendation:
+        record = recommendation_create(user=user, data=data, evidence_excerpt=evidence_excerpt)
+    else:
+        record = tracked_create(model=model, user=user, data=data)
+    if evidence_excerpt is not None:
+        evidence_attach(record=record, excerpt=evidence_excerpt, user=user, note=evidence_note)
+    return record
 
 
 @transaction.atomic

@@ -93,6 +93,20 @@ def lock(instance: Tracked) -> Tracked:
     return type(instance).all_objects.select_for_update().get(pk=instance.pk)
 
 
+def current_version(model: type[Tracked], pk) -> int | None:
+    """The row's version now (None if it is gone), for a form's early conflict check.
+
+    Django's admin validates and saves a form in one transaction of its own; inside it
+    the row stays locked from here to the save, so a concurrent save waits, then fails
+    this check with the form (and everything typed into it) intact, instead of losing
+    a race at save time.
+    """
+    rows = model.all_objects.filter(pk=pk)
+    if transaction.get_connection().in_atomic_block:
+        rows = rows.select_for_update()
+    return rows.values_list("version", flat=True).first()
+
+
 def move_to_trash(current: Tracked, *, user, reason: str) -> Tracked:
     """Mark a locked, checked row deleted, as a new version with its history row.
 

@@ -20,7 +20,6 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,8 +37,8 @@ from cooperation.forms.reader import (
     SourceImportForm,
 )
 from cooperation.models import RECORD_MODELS, Excerpt, RecordEvidence, Source
-from cooperation.services import annotation_create, evidence_attach, excerpt_create
 from cooperation.services.jobs import import_job_create
+from cooperation.services.passages import excerpt_create_as_evidence, excerpt_create_with_note
 from cooperation.services.sources import source_import as import_source_service
 from cooperation.views.reader_markup import Highlight, render_reading
 
@@ -334,18 +333,17 @@ def source_make_evidence(request, pk: int):
     form = EvidenceForm(request.POST, source=source, record_choices=_record_choices())
     if form.is_valid():
         s = form.selection.selectors
+        existing = form.cleaned_data["target"] == EvidenceForm.EXISTING
         try:
-            with transaction.atomic():
-                excerpt = excerpt_create(
-                    source=source, start=s.start, end=s.end, exact=s.exact, user=request.user
-                )
-                if form.cleaned_data["target"] == EvidenceForm.EXISTING:
-                    evidence_attach(
-                        record=form.record,
-                        excerpt=excerpt,
-                        user=request.user,
-                        note=form.cleaned_data["note"],
-                    )
+            excerpt = excerpt_create_as_evidence(
+                source=source,
+                start=s.start,
+                end=s.end,
+                exact=s.exact,
+                user=request.user,
+                record=form.record if existing else None,
+                note=form.cleaned_data["note"],
+            )
         except ValidationError as exc:
             _service_errors(form, exc)
         else:
@@ -371,18 +369,16 @@ def source_annotate(request, pk: int):
     if form.is_valid():
         s = form.selection.selectors
         try:
-            # One transaction: a refused note leaves no new excerpt behind.
-            with transaction.atomic():
-                excerpt = excerpt_create(
-                    source=source, start=s.start, end=s.end, exact=s.exact, user=request.user
-                )
-                annotation_create(
-                    author=request.user,
-                    excerpt=excerpt,
-                    body=form.cleaned_data["body"],
-                    motivation=form.cleaned_data["motivation"],
-                    visibility=form.cleaned_data["visibility"],
-                )
+            excerpt, _note = excerpt_create_with_note(
+                source=source,
+                start=s.start,
+                end=s.end,
+                exact=s.exact,
+                user=request.user,
+                body=form.cleaned_data["body"],
+                motivation=form.cleaned_data["motivation"],
+                visibility=form.cleaned_data["visibility"],
+            )
         except ValidationError as exc:
             _service_errors(form, exc)
         else:

@@ -14,10 +14,10 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import internal_user_required
+from cooperation.board import recommendation_board
 from cooperation.forms.common import add_service_errors
 from cooperation.forms.recommendations import ProposalDecisionForm, ResponseForm
 from cooperation.models import Recommendation, StatusProposal
-from cooperation.selectors import recommendation_board
 from cooperation.services import (
     ConflictError,
     recommendation_response_record,
@@ -63,6 +63,40 @@ def _conflict_form(request, recommendation, *, can_transition: bool, exc: Valida
     return form
 
 
+def _status_move(request, recommendation: Recommendation, *, can_transition: bool):
+    """The one way the status form is saved: a curator moves the status, an analyst proposes.
+
+    Both services take the version the form was opened at and check it under the row
+    lock: a stale form is the conflict page (409, the input kept, checked against the
+    current version); any other refusal goes beside its field.
+    """
+    form = status_change_form(recommendation, can_transition=can_transition, data=request.POST)
+    if not form.is_valid():
+        return _status_page(request, recommendation, form)
+    data = form.cleaned_data
+    save = recommendation_transition if can_transition else status_proposal_create
+    try:
+        saved = save(
+            recommendation=recommendation,
+            to_status=data["to_status"],
+            user=request.user,
+            note=data["note"],
+            expected_version=data["version"],
+            **form.evidence(),
+        )
+    except ConflictError as exc:
+        form = _conflict_form(request, recommendation, can_transition=can_transition, exc=exc)
+        return _status_page(request, recommendation, form, status=409, conflict=True)
+    except ValidationError as exc:
+        add_service_errors(form, exc, SERVICE_FIELDS)
+        return _status_page(request, recommendation, form)
+    if can_transition:
+        messages.success(request, f"Status changed to {saved.get_to_status_display().lower()}.")
+    else:
+        messages.success(request, "Proposal sent; a curator will approve or decline it.")
+    return _back(request, recommendation)
+
+
 @internal_user_required
 @require_http_methods(["GET", "POST"])
 def recommendation_transition_view(request, slug: str):
@@ -79,29 +113,7 @@ def recommendation_transition_view(request, slug: str):
         )
         return _status_page(request, recommendation, form)
     _require(request.user, "cooperation.transition_recommendation")
-    form = status_change_form(recommendation, can_transition=True, data=request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            change = recommendation_transition(
-                recommendation=recommendation,
-                to_status=data["to_status"],
-                user=request.user,
-                note=data["note"],
-                expected_version=data["version"],
-                **form.evidence(),
-            )
-        except ConflictError as exc:
-            form = _conflict_form(request, recommendation, can_transition=True, exc=exc)
-            return _status_page(request, recommendation, form, status=409, conflict=True)
-        except ValidationError as exc:
-            add_service_errors(form, exc, SERVICE_FIELDS)
-        else:
-            messages.success(
-                request, f"Status changed to {change.get_to_status_display().lower()}."
-            )
-            return _back(request, recommendation)
-    return _status_page(request, recommendation, form)
+    return _status_move(request, recommendation, can_transition=True)
 
 
 @internal_user_required
@@ -110,28 +122,7 @@ def recommendation_propose(request, slug: str):
     """An analyst's proposal: the same form, nothing moves until a curator decides."""
     recommendation = get_object_or_404(Recommendation.objects, slug=slug)
     _require(request.user, "cooperation.add_statusproposal")
-    form = status_change_form(recommendation, can_transition=False, data=request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["version"] != recommendation.version:
-            # The proposal would be judged against a status the user has not seen.
-            exc = ConflictError(expected=data["version"], current=recommendation.version)
-            form = _conflict_form(request, recommendation, can_transition=False, exc=exc)
-            return _status_page(request, recommendation, form, status=409, conflict=True)
-        try:
-            status_proposal_create(
-                recommendation=recommendation,
-                to_status=data["to_status"],
-                user=request.user,
-                note=data["note"],
-                **form.evidence(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc, SERVICE_FIELDS)
-        else:
-            messages.success(request, "Proposal sent; a curator will approve or decline it.")
-            return _back(request, recommendation)
-    return _status_page(request, recommendation, form)
+    return _status_move(request, recommendation, can_transition=False)
 
 
 @internal_user_required

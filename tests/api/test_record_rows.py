@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cooperation.services import evidence_attach, excerpt_create
-from cooperation.services.synthetic import synthetic_data_generate
+from cooperation.synthetic.generator import synthetic_data_generate
 from tests.api.conftest import RECORDS, client_for
 from tests.factories import AgreementFactory
 

@@ -9,7 +9,7 @@ from django.db import connection
 
 from bench import data, measure
 from cooperation.models import RECORD_MODELS, Recommendation
-from cooperation.services.synthetic import synthetic_data_generate
+from cooperation.synthetic.generator import synthetic_data_generate
 
 pytestmark = [
     pytest.mark.postgres,

@@ -25,7 +25,7 @@ from cooperation.models import (
     Source,
     Topic,
 )
-from cooperation.services.synthetic import synthetic_data_generate
+from cooperation.synthetic.generator import synthetic_data_generate
 from cooperation.text import CONTEXT_CHARS
 
 N = 200

@@ -21,7 +21,7 @@ from accounts.services import api_token_revoke, user_set_roles, user_update
 from bench import raw_reference
 from cooperation.choices import Visibility
 from cooperation.services import recommendation_transition, record_set_visibility
-from cooperation.services.synthetic import synthetic_data_generate
+from cooperation.synthetic.generator import synthetic_data_generate
 from tests.api.conftest import bearer, make_token
 from tests.factories import RecommendationFactory
 from tests.utils import clean_env, run_python

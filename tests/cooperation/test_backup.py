@@ -33,7 +33,8 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken, User
 from accounts.roles import ROLES
 from accounts.services import api_token_create, user_set_password
-from cooperation import backup as backup_module
+from cooperation.backup import archive as backup_module
+from cooperation.backup import restore as backup_services
 from cooperation.choices import RecommendationStatus, ResponseClassification
 from cooperation.media import STAGING
 from cooperation.models import Actor, Agreement, Excerpt, Recommendation, Source
@@ -49,8 +50,7 @@ from cooperation.services import (
     tracked_restore_version,
     tracked_update,
 )
-from cooperation.services import backup as backup_services
-from cooperation.services.sources import text_sha256
+from cooperation.text_extraction import text_sha256
 from tests.factories import (
     PASSWORD,
     ActorFactory,

@@ -23,7 +23,8 @@ from cooperation.choices import Visibility
 from cooperation.models import Source
 from cooperation.services import source_import
 from cooperation.services import sources as source_services
-from cooperation.services.sources import original_file_name, text_sha256
+from cooperation.services.sources import original_file_name
+from cooperation.text_extraction import text_sha256
 from tests.admin.helpers import admin_form_data
 from tests.factories import AnalystFactory, CuratorFactory, SourceFactory
 

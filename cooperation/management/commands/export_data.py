@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from cooperation.backup import BackupError, portal_export
+from cooperation.backup.archive import BackupError, portal_export
 
 
 class Command(BaseCommand):

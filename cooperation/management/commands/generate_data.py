@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cooperation.services.common import describe_validation_error
-from cooperation.services.synthetic import MAX_RECORDS, synthetic_data_generate
+from cooperation.synthetic.generator import MAX_RECORDS, synthetic_data_generate
 
 
 class ProgressBar:

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from cooperation.backup import BackupError
-from cooperation.services.backup import portal_import
+from cooperation.backup.archive import BackupError
+from cooperation.backup.restore import portal_import
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from cooperation.choices import Visibility
 from cooperation.services import source_import
 from cooperation.services.common import describe_validation_error
-from cooperation.services.sources import human_size
+from cooperation.text_extraction import human_size
 
 
 def _iso_date(value: str) -> date:

@@ -7,7 +7,7 @@ docs/operations.md ("Media files").
 from django.core.management.base import BaseCommand
 
 from cooperation import media
-from cooperation.services.sources import human_size
+from cooperation.text_extraction import human_size
 
 _ACTION_WORDS = {
     media.RESTORE: "put in place (a row names it and it is missing)",

@@ -383,6 +383,26 @@ def test_recommendation_propose_refuses_a_disallowed_move_and_a_stale_version(
     assert not StatusProposal.objects.exists()
 
 
+@pytest.mark.parametrize("post", [transition, propose], ids=["transition", "propose"])
+def test_a_stale_status_form_is_the_same_conflict_page_for_a_move_and_a_proposal(
+    client, analyst, curator, recommendation, post
+):
+    """Both are saved by one helper: the service checks the version, the form comes back."""
+    recommendation_transition(
+        recommendation=recommendation, to_status=S.UNDER_REVIEW, user=curator, note="Moved"
+    )
+    client.force_login(curator if post is transition else analyst)
+
+    response = post(client, recommendation, to_status=S.DEFERRED, note="Mine", version=1)
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Mine" in html and 'name="version" value="2"' in html
+    assert not StatusProposal.objects.exists()
+    recommendation.refresh_from_db()
+    assert (recommendation.status, recommendation.version) == (S.UNDER_REVIEW, 2)
+
+
 def decide(client, proposal, decision, note=""):
     url = reverse("cooperation:proposal_decide", args=[proposal.pk])
     return client.post(url, {"decision": decision, "note": note})

@@ -49,7 +49,8 @@ from cooperation.models import (
     Source,
     Topic,
 )
-from cooperation.services.synthetic_text import (
+from cooperation.services.tracked import tracked_create
+from cooperation.synthetic.vocabulary import (
     ACTORS,
     AGREEMENT_NOUNS,
     CHALLENGE_NOUNS,
@@ -60,7 +61,6 @@ from cooperation.services.synthetic_text import (
     TOPICS,
     Writer,
 )
-from cooperation.services.tracked import tracked_create
 from cooperation.text import build_selectors
 
 MAX_RECORDS = 1_000_000

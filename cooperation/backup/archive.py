@@ -14,7 +14,7 @@ the same thing after a restore. Content types, permissions and groups are the ex
 `migrate` makes them, with ids that differ between databases, so rows refer to them by
 natural key (`["cooperation", "agreement"]`, a group's name) instead.
 
-Writing the rows back is `cooperation.services.backup.portal_import`.
+Writing the rows back is `cooperation.backup.restore.portal_import`.
 """
 
 from __future__ import annotations

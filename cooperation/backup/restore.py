@@ -1,4 +1,4 @@
-"""Restore a backup (cooperation.backup) into an empty portal, in one transaction.
+"""Restore a backup (`cooperation.backup.archive`) into an empty portal, in one transaction.
 
 Unlike every other service this one writes no history row: it puts back the history
 tables themselves, row for row, so a restored portal's history is the one it had.
@@ -22,7 +22,7 @@ from django.db import DatabaseError, connection, transaction
 
 from accounts.roles import ROLES
 from cooperation import media
-from cooperation.backup import (
+from cooperation.backup.archive import (
     BackupError,
     VerifiedBackup,
     backed_up_models,
@@ -30,7 +30,7 @@ from cooperation.backup import (
     verified_backup,
 )
 from cooperation.models import Excerpt, Source
-from cooperation.services.sources import text_sha256
+from cooperation.text_extraction import text_sha256
 
 logger = logging.getLogger(__name__)
 
