@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.tasks import task
 
-from cooperation.services import jobs
+from cooperation.services import job_runs as jobs
 from cooperation.services.sources import source_import
 
 logger = logging.getLogger("cooperation.tasks")

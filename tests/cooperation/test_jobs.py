@@ -15,7 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tasks_db.models import DBTaskResult
 
 from cooperation.models import Job, Source
-from cooperation.services.jobs import import_job_create, job_retry, job_start
+from cooperation.services.job_runs import job_start
+from cooperation.services.jobs import import_job_create, job_retry
 from tests.factories import AnalystFactory
 from tests.utils import clean_env, run_python, subprocess_database_url
 
