@@ -143,11 +143,20 @@ class KeysetCursorPagination(BasePagination):
     page_size_query_param = "page_size"
 
     def get_page_size(self, request) -> int:
-        try:
-            size = int(request.query_params.get(self.page_size_query_param, DEFAULT_PAGE_SIZE))
-        except (TypeError, ValueError):
+        """The page size asked for; outside 1..MAX_PAGE_SIZE is a 400, never clamped."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
             return DEFAULT_PAGE_SIZE
-        return min(max(size, 1), MAX_PAGE_SIZE)
+        text = raw.strip()
+        if not text.isdecimal() or not 1 <= int(text) <= MAX_PAGE_SIZE:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"A whole number from 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})."
+                    ]
+                }
+            )
+        return int(text)
 
     def _signature(self, keys) -> str:
         return ",".join(("-" if k.descending else "") + k.name for k in keys)
