@@ -142,3 +142,18 @@ def api_not_found(request, *args, **kwargs):
     if not request.path.endswith("/"):
         detail = "Not found. API paths end with a slash."
     return problem_response(404, detail, code="not_found")
+
+
+def document_problem_media_type(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every error response is application/problem+json.
+
+    drf-spectacular names the renderer's type (application/json) for every response; an
+    error's body is served as problem details (api_exception_handler above).
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if str(code)[0] in "45" and "application/json" in content:
+                    content[PROBLEM_JSON] = content.pop("application/json")
+    return result
