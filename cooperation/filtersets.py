@@ -304,9 +304,12 @@ class ChallengeFilterSet(RecordFilterSet):
     def filter_unaddressed(self, queryset, name, value):
         # A correlated EXISTS on the link table: a page of challenges checks its own rows
         # through the link table's index instead of collecting every addressed challenge.
+        # Only recommendations the caller may read count: a partner is not told a challenge
+        # is addressed by a draft they cannot see (the visibility rule is the selectors').
+        readable = _readable(Recommendation)(self.request)
         addressed = Exists(
             Recommendation.addresses.through.objects.filter(
-                challenge=OuterRef("pk"), recommendation__deleted_at__isnull=True
+                challenge=OuterRef("pk"), recommendation__in=readable.values("pk")
             )
         )
         return queryset.exclude(addressed) if value else queryset.filter(addressed)
