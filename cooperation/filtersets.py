@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import django_filters
 import django_filters.fields
+from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
+from django.forms.widgets import NullBooleanSelect
 from django.utils import timezone
 from django.utils.text import capfirst
 
@@ -68,6 +70,39 @@ class IdSafeModelMultipleChoiceField(django_filters.fields.ModelMultipleChoiceFi
 
 class IdSafeModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
     field_class = IdSafeModelMultipleChoiceField
+
+
+_BOOLEANS = {"true": True, "1": True, "2": True, "false": False, "0": False, "3": False}
+
+
+class StrictBooleanSelect(NullBooleanSelect):
+    """The yes/no/either select, handing the field the raw value instead of None for junk."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0); empty or "unknown" is no filter; anything else is an error.
+
+    Django's field reads `?resolved=maybe` as "no filter", so a typo returned every row.
+    """
+
+    widget = StrictBooleanSelect
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("", "unknown"):
+            return None
+        if text not in _BOOLEANS:
+            raise ValidationError("Expected true or false.", code="invalid")
+        return _BOOLEANS[text]
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -258,9 +293,7 @@ class ChallengeFilterSet(RecordFilterSet):
     category = _choice(ChallengeCategory.choices)
     severity = _choice(Severity.choices)
     affects_deal = _by_slug("affects_deals", _readable(Deal))
-    unaddressed = django_filters.BooleanFilter(
-        method="filter_unaddressed", label="No recommendation addresses it"
-    )
+    unaddressed = BooleanFilter(method="filter_unaddressed", label="No recommendation addresses it")
     ordering = _ordering(("severity", "severity"), ("category", "category"))
 
     class Meta:
@@ -270,9 +303,12 @@ class ChallengeFilterSet(RecordFilterSet):
     def filter_unaddressed(self, queryset, name, value):
         # A correlated EXISTS on the link table: a page of challenges checks its own rows
         # through the link table's index instead of collecting every addressed challenge.
+        # Only recommendations the caller may read count: a partner is not told a challenge
+        # is addressed by a draft they cannot see (the visibility rule is the selectors').
+        readable = _readable(Recommendation)(self.request)
         addressed = Exists(
             Recommendation.addresses.through.objects.filter(
-                challenge=OuterRef("pk"), recommendation__deleted_at__isnull=True
+                challenge=OuterRef("pk"), recommendation__in=readable.values("pk")
             )
         )
         return queryset.exclude(addressed) if value else queryset.filter(addressed)
@@ -287,7 +323,7 @@ class RecommendationFilterSet(RecordFilterSet):
         queryset=lambda request: get_user_model().objects.all(), distinct=False
     )
     target = django_filters.DateFromToRangeFilter(field_name="target_date", label="Target date")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
+    overdue = BooleanFilter(method="filter_overdue", label="Overdue")
     ordering = _ordering(
         ("target_date", "target_date"), ("status", "status"), ("priority", "priority")
     )
@@ -354,12 +390,12 @@ class TopicFilterSet(SearchFilterSet):
 class AnnotationFilterSet(SearchFilterSet):
     motivation = _choice(AnnotationMotivation.choices)
     visibility = _choice(AnnotationVisibility.choices)
-    resolved = django_filters.BooleanFilter()
+    resolved = BooleanFilter()
     author = IdSafeModelMultipleChoiceFilter(
         queryset=lambda request: get_user_model().objects.all(), distinct=False
     )
     excerpt = IdSafeModelMultipleChoiceFilter(queryset=_readable(Excerpt), distinct=False)
-    thread_starts = django_filters.BooleanFilter(
+    thread_starts = BooleanFilter(
         field_name="parent", lookup_expr="isnull", label="Thread starts only"
     )
     ordering = StableOrderingFilter(fields=(("created_at", "created"), ("updated_at", "updated")))

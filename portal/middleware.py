@@ -25,12 +25,13 @@ import threading
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.http.request import RawPostDataException
 from django.template import loader
 
 from portal.database import REQUEST_ATTEMPTS
 from portal.faults import DatabaseFault, Kind, WriteTracker, database_fault
+from portal.problems import problem_response
 
 logger = logging.getLogger("contours.database")
 
@@ -76,17 +77,11 @@ def transient_response(request, fault: DatabaseFault, saved: bool | None) -> Htt
                 f"The request could not be served just now ({reason}); nothing was saved. "
                 f"Try again in {retry_after} s."
             )
-        response = JsonResponse(
-            {
-                "type": "about:blank",
-                "title": "Service Unavailable",
-                "status": 503,
-                "detail": detail,
-                "code": "outcome_unknown" if saved is None else "temporarily_unavailable",
-                "reason": str(fault.kind),
-            },
-            status=503,
-            content_type="application/problem+json",
+        response = problem_response(
+            503,
+            detail,
+            code="outcome_unknown" if saved is None else "temporarily_unavailable",
+            reason=str(fault.kind),
         )
     else:
         # A plain template with no request context: the database may be what failed.

@@ -381,6 +381,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # 503 + Retry-After everywhere, Idempotency-Key on every POST (cooperation/api/schema.py).
         "cooperation.api.schema.document_resilience",
+        # Errors are application/problem+json (RFC 9457); after the hooks that add errors.
+        "cooperation.api.errors.document_problem_media_type",
     ],
 }
 

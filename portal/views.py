@@ -1,6 +1,8 @@
 import logging
 import sys
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.security import log_event, mark_logged
 from portal.middleware import answer_fault
+from portal.problems import problem_response, too_large_detail
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +31,9 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-# Error pages with debug off: a generic page for people, the API's JSON error under /api/
-# (the same {"detail", "code"} shape as cooperation/api/errors.py). Never a stack trace.
+# Error pages with debug off: a generic page for people, the API's problem+json under /api/
+# (portal/problems.py, the shape cooperation/api/errors.py gives DRF's errors). Never a
+# stack trace.
 
 _ERRORS = {
     400: ("Bad request.", "bad_request"),
@@ -45,10 +49,24 @@ def _wants_json(request) -> bool:
 
 def _json_error(status: int) -> JsonResponse:
     detail, code = _ERRORS[status]
-    return JsonResponse({"detail": detail, "code": code}, status=status)
+    return problem_response(status, detail, code=code)
+
+
+def too_large(request):
+    """413: the body is over DATA_UPLOAD_MAX_MEMORY_SIZE (Django raises RequestDataTooBig)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if _wants_json(request):
+        return problem_response(
+            413, too_large_detail(), code="payload_too_large", limit_bytes=limit
+        )
+    return render(request, "errors/413.html", {"limit_mb": round(limit / 2**20, 1)}, status=413)
 
 
 def bad_request(request, exception=None):
+    # Django answers a body over the limit as a 400 (RequestDataTooBig is a
+    # SuspiciousOperation); it is a 413 and says so.
+    if isinstance(exception, RequestDataTooBig):
+        return too_large(request)
     if _wants_json(request):
         return _json_error(400)
     return render(request, "errors/400.html", status=400)
@@ -84,8 +102,7 @@ def csrf_failure(request, reason=""):
     log_event("csrf_failure", request, level=logging.WARNING, reason=reason)
     mark_logged(request)
     if _wants_json(request):
-        return JsonResponse(
-            {"detail": "CSRF check failed; reload the page and try again.", "code": "csrf_failed"},
-            status=403,
+        return problem_response(
+            403, "CSRF check failed; reload the page and try again.", code="csrf_failed"
         )
     return render(request, "errors/403_csrf.html", status=403)

@@ -5,19 +5,34 @@ the rows strictly after it in that order (lexicographically over every key, the
 primary key last), so a deep page costs what the first one does and rows added
 meanwhile never shift a page. NULLs sort first ascending and last descending
 on every database, so SQLite and PostgreSQL page alike.
+
+A cursor is signed (django.core.signing) with a salt naming the list's model and its
+order: one the server did not issue — forged, edited, truncated, or taken from another
+list or another order — is a 400 before any of it reaches SQL. Its values keep their
+full precision and type (a timestamp to the microsecond, a Decimal, a date): a cursor
+that rounded a timestamp to the millisecond made every row of that millisecond come
+back on the next page.
+
+A walk is exact: every row that stays visible and unchanged during it comes exactly
+once. When the order has a key an edit can change (a title, `updated`, a rank), the
+cursor also carries the moment the walk began, and later pages leave out rows changed
+after it (`updated_at`): such a row may have been served before its key moved past
+the cursor. A row created or changed during a walk thus comes at most once; the change
+feed is how a client learns of those.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+from datetime import date, datetime
+from decimal import Decimal
 from functools import reduce
 from operator import or_
 
-from django.core.serializers.json import DjangoJSONEncoder
+from django.core import signing
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, FloatField, Q
 from django.db.models.functions import Cast
+from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -26,6 +41,30 @@ from rest_framework.utils.urls import replace_query_param
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 _SCALARS = (str, int, float, bool, type(None))
+# Keys no edit changes: an order on these alone needs no walk horizon.
+_IMMUTABLE = frozenset({"created_at"})
+
+
+def _pack(value):
+    """A JSON value that unpacks to exactly `value` (type and precision)."""
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"dec": str(value)}
+    if isinstance(value, _SCALARS):
+        return value
+    raise TypeError(f"A cursor cannot hold {type(value).__name__}")
+
+
+def _unpack(value):
+    if isinstance(value, dict):
+        ((kind, text),) = value.items()
+        return {"dt": datetime.fromisoformat, "d": date.fromisoformat, "dec": Decimal}[kind](text)
+    if not isinstance(value, _SCALARS):
+        raise TypeError(type(value).__name__)
+    return value
 
 
 class OrderKey:
@@ -104,38 +143,58 @@ class KeysetCursorPagination(BasePagination):
     page_size_query_param = "page_size"
 
     def get_page_size(self, request) -> int:
-        try:
-            size = int(request.query_params.get(self.page_size_query_param, DEFAULT_PAGE_SIZE))
-        except (TypeError, ValueError):
+        """The page size asked for; outside 1..MAX_PAGE_SIZE is a 400, never clamped."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
             return DEFAULT_PAGE_SIZE
-        return min(max(size, 1), MAX_PAGE_SIZE)
+        text = raw.strip()
+        if not text.isdecimal() or not 1 <= int(text) <= MAX_PAGE_SIZE:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"A whole number from 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})."
+                    ]
+                }
+            )
+        return int(text)
 
     def _signature(self, keys) -> str:
         return ",".join(("-" if k.descending else "") + k.name for k in keys)
 
-    def _decode(self, request, keys) -> list | None:
+    def _salt(self, queryset, keys) -> str:
+        return f"contours.cursor:{queryset.model._meta.label_lower}:{self._signature(keys)}"
+
+    def _decode(self, request, queryset, keys) -> tuple[list, datetime | None] | None:
         raw = request.query_params.get(self.cursor_query_param)
         if not raw:
             return None
-        invalid = exceptions.ValidationError({"cursor": ["Invalid cursor."]})
         try:
-            payload = json.loads(base64.urlsafe_b64decode(raw.encode("ascii") + b"=="))
-        except (ValueError, UnicodeError, binascii.Error):
-            raise invalid from None
-        if not isinstance(payload, dict) or payload.get("o") != self._signature(keys):
-            raise invalid
-        values = payload.get("v")
-        if not isinstance(values, list) or len(values) != len(keys):
-            raise invalid
-        if not all(isinstance(v, _SCALARS) for v in values):
-            raise invalid
-        return values
+            payload = signing.loads(raw, salt=self._salt(queryset, keys))
+            values = [_unpack(v) for v in payload["v"]]
+            horizon = payload.get("h")
+            horizon = None if horizon is None else datetime.fromisoformat(horizon)
+        except (signing.BadSignature, ValueError, TypeError, KeyError, AttributeError):
+            # A cursor we did not issue (or one signed with a key since retired).
+            raise exceptions.ValidationError(
+                {"cursor": ["Invalid cursor: use the `next` link of a page of this list."]}
+            ) from None
+        if len(values) != len(keys):
+            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]})
+        return values, horizon
 
-    def _encode(self, keys, values) -> str:
-        payload = json.dumps(
-            {"o": self._signature(keys), "v": values}, cls=DjangoJSONEncoder, separators=(",", ":")
-        )
-        return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    def _encode(self, queryset, keys, values, horizon) -> str:
+        payload = {"v": [_pack(v) for v in values]}
+        if horizon is not None:
+            payload["h"] = horizon.isoformat()
+        return signing.dumps(payload, salt=self._salt(queryset, keys), compress=True)
+
+    @staticmethod
+    def _has_updated_at(model) -> bool:
+        try:
+            model._meta.get_field("updated_at")
+        except FieldDoesNotExist:
+            return False
+        return True
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
@@ -150,8 +209,17 @@ class KeysetCursorPagination(BasePagination):
                 queryset = queryset.annotate(**{alias: Cast(key.name, FloatField())})
                 key.name = alias
         queryset = queryset.order_by(*(key.order() for key in keys))
-        values = self._decode(request, keys)
-        if values is not None:
+        pk = queryset.model._meta.pk.attname
+        mutable = self._has_updated_at(queryset.model) and any(
+            key.name not in _IMMUTABLE and key.name != pk for key in keys
+        )
+        decoded = self._decode(request, queryset, keys)
+        horizon = None
+        if decoded is None:
+            # The walk begins: rows changed after now are left out of its later pages.
+            horizon = timezone.now() if mutable else None
+        else:
+            values, horizon = decoded
             branches, equal = [], Q()
             for key, value in zip(keys, values, strict=True):
                 after = key.after(value)
@@ -162,11 +230,14 @@ class KeysetCursorPagination(BasePagination):
             bound = keys[0].bound(values[0])
             if bound is not None:
                 queryset = queryset.filter(bound)
+            if horizon is not None:
+                queryset = queryset.filter(updated_at__lte=horizon)
         rows = list(queryset[: size + 1])
         self.next_cursor = None
         if len(rows) > size:
             rows = rows[:size]
-            self.next_cursor = self._encode(keys, [key.value(rows[-1]) for key in keys])
+            last = [key.value(rows[-1]) for key in keys]
+            self.next_cursor = self._encode(queryset, keys, last, horizon)
         return rows
 
     def get_next_link(self) -> str | None:

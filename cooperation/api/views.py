@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import status, viewsets
+from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -132,6 +132,32 @@ class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         self.check_object_permissions(self.request, obj)
         return obj
+
+    def initial(self, request, *args, **kwargs):
+        # A method the resource does not have is a 405 (with Allow) for everyone, before
+        # authentication and permissions: DRF checks those first, so a partner's DELETE on
+        # a read-only resource was a 403 that told them to find another token.
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+        self.check_query_parameters(request)
+
+    def query_parameters(self) -> frozenset[str]:
+        """What this action reads from the query string; anything else is a 400."""
+        if self.action == "list":
+            return self.filterset_class._parameters() | {"cursor", "page_size"}
+        if self.action == "export":
+            return self.filterset_class._parameters()
+        return frozenset()
+
+    def check_query_parameters(self, request):
+        unknown = sorted(set(request.query_params) - self.query_parameters())
+        if unknown:
+            # A typo'd filter silently ignored returns the whole list as if it had matched.
+            raise exceptions.ValidationError(
+                {name: ["Unknown query parameter for this resource."] for name in unknown}
+            )
 
     def perform_authentication(self, request):
         super().perform_authentication(request)

@@ -53,7 +53,8 @@ def _assert_refused(token: str, detail: str):
     client.credentials(**bearer(token))
     response = client.get("/api/v1/agreements/")
     assert response.status_code == 401
-    assert response.json() == {"detail": detail, "code": "authentication_failed"}
+    body = response.json()
+    assert (body["detail"], body["code"], body["status"]) == (detail, "authentication_failed", 401)
 
 
 def test_an_expired_token_is_refused(partner):
@@ -85,7 +86,7 @@ def test_unknown_or_malformed_tokens_are_refused(db, header):
     client.credentials(HTTP_AUTHORIZATION=header)
     response = client.get("/api/v1/agreements/")
     assert response.status_code == 401
-    assert set(response.json()) == {"detail", "code"}
+    assert set(response.json()) == {"type", "title", "status", "detail", "code"}
 
 
 def test_an_inactive_users_token_is_refused(partner):

@@ -116,15 +116,11 @@ def test_cursor_pages_follow_search_rank(analyst):
     assert len(paged) == 5
 
 
-def test_page_size_is_capped(analyst):
-    from cooperation.api.pagination import KeysetCursorPagination
-
-    class Request:
-        query_params = {"page_size": "100000"}
-
-    assert KeysetCursorPagination().get_page_size(Request()) == 200
-    Request.query_params = {"page_size": "nope"}
-    assert KeysetCursorPagination().get_page_size(Request()) == 50
+def test_page_size_over_the_cap_is_refused_not_clamped(analyst):
+    # tests/api/test_request_checks.py sweeps the other invalid values.
+    response = client_for(analyst).get("/api/v1/agreements/", {"page_size": "100000"})
+    assert response.status_code == 400
+    assert "200" in response.json()["errors"]["page_size"][0]
 
 
 def _more_of_everything(world, curator, analyst):

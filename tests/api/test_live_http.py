@@ -46,7 +46,7 @@ def test_live_bearer_token_reads_and_missing_or_revoked_ones_get_401(http, analy
     anonymous = http("GET", "/api/v1/agreements/")
     assert anonymous.status_code == 401
     assert anonymous.headers["WWW-Authenticate"] == 'Bearer realm="api"'
-    assert anonymous.headers["Content-Type"] == "application/json"
+    assert anonymous.headers["Content-Type"] == "application/problem+json"
 
     api_token_revoke(token=token)
     revoked = http("GET", "/api/v1/agreements/", plaintext)
@@ -86,5 +86,5 @@ def test_live_etag_if_none_match_and_if_match(http, analyst_token):
 def test_live_unknown_api_path_is_a_json_404(http, analyst_token):
     response = http("GET", "/api/v1/nothing-here/", analyst_token[1])
     assert response.status_code == 404
-    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "not_found"

@@ -62,7 +62,7 @@ def test_unknown_api_paths_and_methods_answer_json(analyst):
     for path in ("/api/v1/nowhere/", "/api/v2/agreements/", "/api/v1/agreements"):
         response = client.get(path)
         assert response.status_code == 404
-        assert response["Content-Type"] == "application/json"
+        assert response["Content-Type"] == "application/problem+json"
         assert response.json()["code"] == "not_found"
     assert client.get("/api/v1/agreements/abc/").status_code == 404
     not_allowed = client.delete("/api/v1/sources/1/")
@@ -79,7 +79,13 @@ def test_an_unexpected_error_is_a_json_500_without_a_trace(analyst, monkeypatch,
     monkeypatch.setattr(views.TopicViewSet, "visible", explode)
     response = client_for(analyst).get("/api/v1/topics/")
     assert response.status_code == 500
-    assert response.json() == {"detail": "Server error.", "code": "server_error"}
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "Server error.",
+        "code": "server_error",
+    }
     assert "secret internals" not in response.content.decode()
     assert "secret internals" in caplog.text  # but it is logged
 

@@ -1,4 +1,4 @@
-"""Error pages with debug off: a generic page for people, JSON under /api/, never a trace.
+"""Error pages with debug off: a generic page for people, problem+json under /api/, no trace.
 
 tests/portal/urls.py adds views that raise each kind of error behind the portal's own
 handlers (portal/views.py).
@@ -52,13 +52,14 @@ def test_error_page_for_people_is_generic(quiet_client, status, caplog):
 
 
 @pytest.mark.parametrize("status", sorted(PAGES))
-def test_error_under_api_is_json(quiet_client, status, caplog):
+def test_error_under_api_is_problem_json(quiet_client, status, caplog):
     response = quiet_client.get(f"/api/test-fail/{status}/")
 
     assert response.status_code == status
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     body = response.json()
-    assert set(body) == {"detail", "code"}
+    assert set(body) == {"type", "title", "status", "detail", "code"}
+    assert body["status"] == status
     assert (
         body["code"]
         == {
@@ -89,7 +90,9 @@ def test_error_for_an_unknown_host_under_api_is_json(client, caplog):
     response = client.get("/api/v1/agreements/", HTTP_HOST="evil.example")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "Bad request.", "code": "bad_request"}
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Bad request."
+    assert response.json()["code"] == "bad_request"
 
 
 def test_error_csrf_failure_is_a_page_for_people_and_json_under_api(analyst, caplog):
@@ -104,5 +107,5 @@ def test_error_csrf_failure_is_a_page_for_people_and_json_under_api(analyst, cap
 
     api = strict.post("/api/v1/agreements/", {}, content_type="application/json")
     assert api.status_code == 403
-    assert api["Content-Type"] == "application/json"
+    assert api["Content-Type"] == "application/problem+json"
     assert "CSRF" in api.json()["detail"]

@@ -114,7 +114,7 @@ def _send(api, method: str, target, body: bytes, content_type="application/json"
 
 def _assert_refused(response, *, status=400, what="") -> dict:
     assert response.status_code == status, (what, response.content[:300])
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert body["detail"] and body["code"], body
     return body

@@ -61,7 +61,7 @@ def _write(client, agreement, held: dict, *, title: str, mark: str, barrier) -> 
         )
         assert response.status_code in (200, 412), (response.status_code, response.text[:300])
         if response.status_code == 412:
-            assert response.headers["Content-Type"] == "application/json"
+            assert response.headers["Content-Type"] == "application/problem+json"
         return response.status_code == 200
     fields = replace(held["fields"], title=title, summary=summary)
     barrier.wait()

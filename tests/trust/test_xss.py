@@ -28,6 +28,9 @@ from tests.factories import (
     SourceFactory,
 )
 
+# A success is JSON; an error is problem details (RFC 9457), JSON too. Never HTML.
+JSON_TYPES = ("application/json", "application/problem+json")
+
 pytestmark = pytest.mark.django_db
 
 FACTORIES = [AgreementFactory, DealFactory, ChallengeFactory, RecommendationFactory]
@@ -192,7 +195,7 @@ def test_api_returns_hostile_text_as_json_only(curator, hostile):
         for accept in ("application/json", "text/html"):
             response = api.get(f"/api/v1/{resource}/{record.pk}/", HTTP_ACCEPT=accept)
             # Never HTML, and browsers are told not to guess otherwise.
-            assert response["Content-Type"] == "application/json", accept
+            assert response["Content-Type"] in JSON_TYPES, accept
             assert response["X-Content-Type-Options"] == "nosniff"
             if response.status_code == 200:
                 body = json.loads(response.content)
@@ -208,9 +211,9 @@ def test_api_returns_hostile_text_as_json_only(curator, hostile):
 def test_api_echoes_hostile_search_terms_and_fields_as_json(curator, payload):
     api = client_for(curator)
     listed = api.get("/api/v1/agreements/", {"q": payload, "ordering": payload})
-    assert listed["Content-Type"] == "application/json"
+    assert listed["Content-Type"] in JSON_TYPES
     assert listed.status_code in (200, 400)
     created = api.post("/api/v1/agreements/", {"title": payload, "slug": payload}, format="json")
     assert created.status_code == 400
-    assert created["Content-Type"] == "application/json"
+    assert created["Content-Type"] == "application/problem+json"
     assert Agreement.all_objects.count() == 0
