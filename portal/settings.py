@@ -286,6 +286,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "client": os.environ.get("CONTOURS_API_RATE", "1200/minute"),
         "anon": os.environ.get("CONTOURS_API_ANON_RATE", "120/minute"),
+        # Per address, Bearer tokens refused (unknown, expired, revoked): over it, 429 before
+        # any lookup (portal/ratelimit.py).
+        "token_failure": os.environ.get("CONTOURS_API_TOKEN_FAILURE_RATE", "60/hour"),
     },
     # `format` is a source filter (text, markdown, pdf); CSV comes from each list's export/.
     "URL_FORMAT_OVERRIDE": None,

@@ -29,12 +29,12 @@ from rest_framework.response import Response
 from accounts.roles import is_internal
 from cooperation.api import serializers as s
 from cooperation.api.conditional import (
-    cache_headers,
     etag_for,
     expected_version,
     not_modified,
     validator_headers,
 )
+from cooperation.api.conventions import ApiConventions
 from cooperation.api.csv_export import CSVRenderer, stream_csv
 from cooperation.api.errors import PreconditionFailed
 from cooperation.api.idempotency import IdempotentPostMixin
@@ -111,7 +111,7 @@ class FilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
-class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
+class ApiViewSet(ApiConventions, IdempotentPostMixin, viewsets.GenericViewSet):
     """Lists (FilterSet, cursor pages), details with ETags, and CSV export of any list.
 
     Every POST takes an Idempotency-Key (cooperation/api/idempotency.py).
@@ -149,21 +149,6 @@ class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
             # Permissions, visibility and every record link ask for the user's roles: one
             # query for them per request instead of one per question.
             prefetch_related_objects([request.user], "groups")
-
-    def check_permissions(self, request):
-        # Throttle first: DRF checks permissions before throttles, so a client without
-        # credentials would get unlimited 401s. Anonymous clients count against their rate too.
-        self.check_throttles(request)
-        self._throttles_checked = True
-        super().check_permissions(request)
-
-    def check_throttles(self, request):
-        if not getattr(self, "_throttles_checked", False):
-            super().check_throttles(request)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        return cache_headers(request, response)
 
     def reload(self, obj):
         """The object as a reader sees it after a write (links prefetched, fresh version)."""
