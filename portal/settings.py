@@ -322,6 +322,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # 503 + Retry-After everywhere, Idempotency-Key on every POST (cooperation/api/schema.py).
         "cooperation.api.schema.document_resilience",
+        # Problem details, conditional requests, RateLimit fields and every status code.
+        "cooperation.api.schema.document_http",
     ],
 }
 
