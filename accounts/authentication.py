@@ -2,7 +2,10 @@
 
 A missing header leaves the request anonymous (session authentication may still
 apply); a Bearer header with an unknown, malformed, expired or revoked token is
-refused with 401, never silently treated as anonymous.
+refused with 401, never silently treated as anonymous. Each refusal counts against the
+client address's `token_failure` rate (portal/ratelimit.py); over it, any Bearer token
+from that address gets 429 with Retry-After before it is looked up, so guessing tokens
+costs neither the database nor a hash comparison.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.security import log_event, mark_logged
 from accounts.services import api_token_find, api_token_touch
+from portal import ratelimit
 
 KEYWORD = "Bearer"
 
@@ -28,6 +32,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             # The reason, never the token itself; the 401 is then not logged twice.
             log_event("token_refused", request, level=logging.WARNING, reason=refusal.detail)
             mark_logged(request)
+            ratelimit.count_token_failure(request)
             raise
         if token is not None:
             log_event("token_used", request, user=user, token=token.pk)
@@ -37,6 +42,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != KEYWORD.lower().encode():
             return None, None
+        ratelimit.refuse_if_token_failures_exceeded(request)
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
                 "Invalid Authorization header: use 'Bearer <token>'."

@@ -13,7 +13,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from cooperation.api.errors import api_not_found
+from cooperation.api.conventions import ApiNotFound
 
 app_name = "api"
 
@@ -44,5 +44,5 @@ urlpatterns = [
         ),
         name="redoc",
     ),
-    re_path(r"^.*$", api_not_found),
+    re_path(r"^.*$", ApiNotFound.as_view()),
 ]

@@ -348,6 +348,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "client": os.environ.get("CONTOURS_API_RATE", "1200/minute"),
         "anon": os.environ.get("CONTOURS_API_ANON_RATE", "120/minute"),
+        # Per address, Bearer tokens refused (unknown, expired, revoked): over it, 429 before
+        # any lookup (portal/ratelimit.py).
+        "token_failure": os.environ.get("CONTOURS_API_TOKEN_FAILURE_RATE", "60/hour"),
     },
     # `format` is a source filter (text, markdown, pdf); CSV comes from each list's export/.
     "URL_FORMAT_OVERRIDE": None,
@@ -381,6 +384,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # 503 + Retry-After everywhere, Idempotency-Key on every POST (cooperation/api/schema.py).
         "cooperation.api.schema.document_resilience",
+        # Problem details, conditional requests, RateLimit fields and every status code.
+        "cooperation.api.schema.document_http",
         # Errors are application/problem+json (RFC 9457); after the hooks that add errors.
         "cooperation.api.errors.document_problem_media_type",
     ],

@@ -13,6 +13,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-any-re
 # tests/api/test_schema_and_errors.py lowers them to prove throttling works.
 os.environ.setdefault("CONTOURS_API_RATE", "100000/minute")
 os.environ.setdefault("CONTOURS_API_ANON_RATE", "100000/minute")
+os.environ.setdefault("CONTOURS_API_TOKEN_FAILURE_RATE", "100000/minute")
 # The test client and live_server speak plain http; with the production default every request
 # would be redirected to https. tests/portal/test_security_headers.py turns it back on.
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")

@@ -1,11 +1,21 @@
-"""Strong ETags and If-Match / If-None-Match for detail resources.
+"""Conditional requests (RFC 9110 §13) and caching headers (RFC 9111) for detail resources.
 
-The ETag is `"<version>-<digest>"`: the row's version, which every write raises,
-and a digest of the representation, which also changes when something shown
-with the record changes (evidence, the status timeline). For writes, the version
-in If-Match is handed to the service as `expected_version`; the service checks
-it under a row lock in its own transaction, so of two writers holding the same
-ETag exactly one wins and the other gets 412.
+The ETag is `"<version>-<digest>"`: the row's version, which every write raises, and a
+digest of the representation, which also changes when something shown with the record
+changes (evidence, the status timeline).
+
+- If-Match (writes) uses the strong comparison against the full current ETag: a list
+  matches when one of its strong tags is the current ETag; `*` matches any current
+  representation; a weak or malformed tag never matches (412). The version of the
+  matched ETag is then handed to the service as `expected_version`, which checks it under
+  a row lock in its own transaction, so of two writers holding the same ETag exactly one
+  wins and the other gets 412.
+- If-None-Match (reads) uses the weak comparison (W/"x" matches "x"), a list or `*`.
+  If-Modified-Since counts only when If-None-Match is absent (§13.2.2). Either way a 304
+  carries ETag, Last-Modified and the caching headers, and no body.
+- Answers to an authenticated caller are `Cache-Control: private, no-cache` (a browser
+  may keep them, must revalidate them, and no shared cache may store them); everything
+  else the API answers is `no-store`. Both vary on Authorization and Cookie.
 """
 
 from __future__ import annotations
@@ -13,12 +23,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date, parse_http_date_safe
 
 from cooperation.api.errors import PreconditionFailed, PreconditionRequired
 
-_ETAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
+# entity-tag = [ W/ ] DQUOTE *etagc DQUOTE; etagc = %x21 / %x23-7E / obs-text (RFC 9110 §8.8.3)
+_ETAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*')
 
 
 def etag_for(instance, data) -> str:
@@ -28,7 +42,10 @@ def etag_for(instance, data) -> str:
 
 
 def _tags(header: str) -> list[tuple[bool, str]]:
-    """(weak, opaque-tag) pairs of a comma-separated ETag list; junk entries are dropped."""
+    """(weak, opaque-tag) pairs of a comma-separated ETag list; malformed entries are dropped.
+
+    Our own tags hold no commas, so splitting on commas loses none of them.
+    """
     tags = []
     for part in header.split(","):
         match = _ETAG.fullmatch(part)
@@ -37,41 +54,63 @@ def _tags(header: str) -> list[tuple[bool, str]]:
     return tags
 
 
-def not_modified(request, etag: str) -> bool:
-    """If-None-Match uses the weak comparison: W/"x" matches "x"."""
-    header = request.headers.get("If-None-Match")
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    return any(f'"{tag}"' == etag for _, tag in _tags(header))
+def _version_of(etag: str) -> int | None:
+    version = etag.strip('"').partition("-")[0]
+    return int(version) if version.isascii() and version.isdecimal() else None
 
 
-def expected_version(request, *, required: bool = True) -> int | None:
-    """The version named by If-Match; 428 when it is missing (and required), 412 when unusable.
+def _http_seconds(moment: datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment is not None else None
 
-    `*` ("whatever is there") would skip the lost-update check, so where If-Match is
-    required it counts as missing; where it is optional it means no check.
+
+def not_modified(request, etag: str, last_modified: datetime | None = None) -> bool:
+    """Whether a GET/HEAD may be answered 304 (RFC 9110 §13.2.2 steps 3 and 4)."""
+    none_match = request.headers.get("If-None-Match")
+    if none_match is not None:
+        if none_match.strip() == "*":
+            return True
+        current = etag.removeprefix("W/")
+        return any(f'"{tag}"' == current for _, tag in _tags(none_match))
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
+    modified = _http_seconds(last_modified)
+    return since is not None and modified is not None and modified <= since
+
+
+def expected_version(request, current_etag: str, *, required: bool = True) -> int | None:
+    """The version a write must still find under its row lock, from If-Match.
+
+    428 when If-Match is missing (and required); 412 unless one of its strong tags is the
+    current ETag; None (no version check) for `*` or an optional header left out.
     """
     header = request.headers.get("If-Match")
-    if not header or not header.strip():
+    if header is None or not header.strip():
         if required:
             raise PreconditionRequired()
         return None
     if header.strip() == "*":
-        if required:
-            raise PreconditionRequired(
-                "If-Match: * would overwrite changes you have not seen; "
-                "send the ETag you last read from this resource."
-            )
         return None
-    versions = set()
-    for weak, tag in _tags(header):
-        version, _, _ = tag.partition("-")
-        if not weak and version.isdecimal():  # If-Match uses the strong comparison
-            versions.add(int(version))
-    if len(versions) != 1:
-        raise PreconditionFailed(
-            "If-Match must carry the one strong ETag you last read from this resource."
-        )
-    return versions.pop()
+    if any(not weak and f'"{tag}"' == current_etag for weak, tag in _tags(header)):
+        return _version_of(current_etag)
+    raise PreconditionFailed(
+        "If-Match does not name the current ETag of this resource (strong comparison); "
+        "read it again and send the ETag it comes with."
+    )
+
+
+def validator_headers(etag: str, last_modified: datetime | None) -> dict:
+    headers = {"ETag": etag}
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified.timestamp())
+    return headers
+
+
+def cache_headers(request, response):
+    """Who may keep this answer: only the caller's own client, and only if authenticated."""
+    # A DRF request that failed authentication keeps AnonymousUser in `_user`; asking for
+    # `user` again would run the authenticators a second time.
+    user = getattr(request, "_user", None) if hasattr(request, "_request") else request.user
+    authenticated = bool(user is not None and user.is_authenticated)
+    if not response.has_header("Cache-Control"):
+        response["Cache-Control"] = "private, no-cache" if authenticated else "no-store"
+    patch_vary_headers(response, ("Authorization", "Cookie"))
+    return response

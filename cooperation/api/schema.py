@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import django_filters
+from django.conf import settings
 from drf_spectacular.drainage import set_override
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
@@ -160,4 +162,172 @@ def document_resilience(result, generator, request, public):
                 "description": "The Idempotency-Key was used for a different request.",
                 "content": copy.deepcopy(content),
             }
+    return result
+
+
+# ---- HTTP: problem details, conditional requests, rate limits, the status codes ------------
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details, served as `application/problem+json`. `detail` "
+    "and `code` are kept from the API's earlier error format; `errors` appears on validation "
+    "errors only; other members may be added (e.g. `limit_bytes` on 413).",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {
+            "type": "string",
+            "description": 'A URI naming the problem; "about:blank": the status says it.',
+        },
+        "title": {"type": "string", "description": "The status's reason phrase."},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string", "description": "What went wrong, for a person."},
+        "code": {"type": "string", "description": "What went wrong, for a program."},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "Messages per field (`non_field_errors` for the rest; query "
+            "parameters by name).",
+        },
+        "limit_bytes": {"type": "integer", "description": "413 only: the body limit."},
+    },
+}
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "schema": {"type": "string"},
+        "description": "The quota this request counts against (IETF draft "
+        '"RateLimit header fields for HTTP"): `"<policy>";q=<requests>;w=<seconds>`, e.g. '
+        '`"client";q=1200;w=60`. Policies: `client` (per token or logged-in user), `anon` '
+        "(per address, no credentials), `token_failure` (per address, refused Bearer tokens).",
+    },
+    "RateLimit": {
+        "schema": {"type": "string"},
+        "description": 'What is left of it: `"<policy>";r=<remaining>;t=<seconds until the '
+        'window resets>`, e.g. `"client";r=1187;t=42`.',
+    },
+}
+HEADERS = {
+    **RATE_LIMIT_HEADERS,
+    "Retry-After": {**_RETRY_AFTER, "required": True},
+    "ETag": {
+        "schema": {"type": "string"},
+        "description": 'A strong validator, `"<version>-<digest>"`: send it in If-Match to '
+        "write, in If-None-Match to revalidate.",
+    },
+    "Last-Modified": {
+        "schema": {"type": "string"},
+        "description": "When what this representation shows last changed (an HTTP date); "
+        "send it in If-Modified-Since to revalidate. ETag is the exact validator.",
+    },
+    "Cache-Control": {
+        "schema": {"type": "string"},
+        "description": "`private, no-cache` for an authenticated caller (keep it for "
+        "yourself, revalidate before use); `no-store` otherwise.",
+    },
+    "Allow": {"schema": {"type": "string"}, "description": "The methods this path allows."},
+    "WWW-Authenticate": {"schema": {"type": "string"}, "description": '`Bearer realm="api"`.'},
+}
+IF_MODIFIED_SINCE_PARAMETER = {
+    "in": "header",
+    "name": "If-Modified-Since",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "An HTTP date (the Last-Modified you hold): 304 if nothing shown has "
+    "changed since. Ignored when If-None-Match is sent (RFC 9110 §13.2.2).",
+}
+PARAMETER_DESCRIPTIONS = {
+    "If-Match": 'ETags you hold (`"…"`, comma-separated) or `*`. The write proceeds only '
+    "if one of them is the current ETag by the strong comparison (a weak `W/` tag or a "
+    "malformed one never matches): 412 otherwise, 428 without the header on PUT, PATCH and "
+    "DELETE. `*` matches whatever is current (it skips the lost-update check).",
+    "If-None-Match": "ETags you hold (comma-separated; `W/` tags match too) or `*`: 304 "
+    "with no body if one of them is current.",
+}
+
+
+def _responses(method: str, parameters: set[str]) -> dict[str, str]:
+    """The responses any operation may give, beyond its own (their descriptions)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    responses = {
+        "400": "A query parameter this operation does not know, or an invalid value "
+        "(`errors` names each); an invalid body on writes.",
+        "401": "No credentials, or an unknown, expired or revoked token.",
+        "403": "Not allowed for this account or token.",
+        "404": "No such resource, or not one you may see.",
+        "405": "This path does not allow the method; `Allow` names those it does.",
+        "429": "Too many requests (the RateLimit fields say which quota); see Retry-After.",
+    }
+    if method in ("post", "put", "patch"):
+        responses["413"] = (
+            f"The request body is larger than {limit} bytes (the server's limit, "
+            "DATA_UPLOAD_MAX_MEMORY_SIZE); `limit_bytes` repeats it."
+        )
+        responses["415"] = "The body is not `application/json` (the only type accepted)."
+    if "If-Match" in parameters:
+        responses["412"] = "If-Match names no current ETag (the resource changed, or was "
+        "moved to the trash, since you read it; or the tag is weak or malformed)."
+        if method != "post":
+            responses["428"] = "If-Match is missing: send the ETag you last read."
+    if "If-None-Match" in parameters:
+        responses["304"] = "Not modified: the ETag or date you sent is current. No body."
+    return responses
+
+
+def _response_headers(code: str, method: str, parameters: set[str]) -> dict:
+    names = list(RATE_LIMIT_HEADERS)
+    if code in ("429", "503"):
+        names.append("Retry-After")
+    if code == "405":
+        names.append("Allow")
+    if code == "401":
+        names.append("WWW-Authenticate")
+    validated = (
+        (code in ("200", "304") and "If-None-Match" in parameters)
+        or (code == "200" and method in ("put", "patch"))
+        or (code == "201" and "If-Match" not in parameters)  # a create, not a transition
+    )
+    if validated:
+        names += ["ETag", "Last-Modified"]
+    if code in ("200", "304") and method == "get":
+        names.append("Cache-Control")
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
+def _uses(result: dict, ref: str) -> bool:
+    return f'"{ref}"' in json.dumps(result.get("paths", {}), default=str)
+
+
+def document_http(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the HTTP contract every /api/v1/ operation keeps.
+
+    Every error is a Problem (application/problem+json); every response carries the
+    RateLimit fields; details document If-None-Match/If-Modified-Since and 304, writes
+    If-Match with 412/428, bodies 413 (with the limit) and 415; 429 and 503 Retry-After.
+    """
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    components.setdefault("headers", {}).update(copy.deepcopy(HEADERS))
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            parameters = operation.setdefault("parameters", [])
+            for parameter in parameters:
+                if parameter.get("in") == "header" and parameter["name"] in PARAMETER_DESCRIPTIONS:
+                    parameter["description"] = PARAMETER_DESCRIPTIONS[parameter["name"]]
+            names = {p["name"] for p in parameters if p.get("in") == "header"}
+            if "If-None-Match" in names and "If-Modified-Since" not in names:
+                parameters.append(dict(IF_MODIFIED_SINCE_PARAMETER))
+            responses = operation.setdefault("responses", {})
+            for code, description in _responses(method, names).items():
+                responses.setdefault(code, {"description": description})
+            for code, response in responses.items():
+                if code[0] in "45":
+                    response["content"] = {PROBLEM_JSON: {"schema": dict(PROBLEM_REF)}}
+                response.setdefault("headers", {}).update(_response_headers(code, method, names))
+    if not _uses(result, "#/components/schemas/Error"):
+        components["schemas"].pop("Error", None)
     return result

@@ -1,8 +1,11 @@
-"""/api/v1/ routes: one router. The resource names are a contract partners rely on (docs/api.md)."""
+"""/api/v1/ routes: the API root and one router. The resource names are a contract partners
+rely on (docs/api.md)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from cooperation.api import views
+from cooperation.api.root import ApiRoot
 
 router = SimpleRouter()
 router.register("sources", views.SourceViewSet, basename="source")
@@ -15,4 +18,4 @@ router.register("challenges", views.ChallengeViewSet, basename="challenge")
 router.register("recommendations", views.RecommendationViewSet, basename="recommendation")
 router.register("annotations", views.AnnotationViewSet, basename="annotation")
 
-urlpatterns = router.urls
+urlpatterns = [path("", ApiRoot.as_view(), name="root"), *router.urls]

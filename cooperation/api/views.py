@@ -7,11 +7,11 @@ service under a row lock, inside the service's transaction.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Max, Prefetch, prefetch_related_objects
 from django.db.models.functions import Length
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.cache import patch_vary_headers
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -27,7 +27,13 @@ from rest_framework.response import Response
 
 from accounts.roles import is_internal
 from cooperation.api import serializers as s
-from cooperation.api.conditional import etag_for, expected_version, not_modified
+from cooperation.api.conditional import (
+    etag_for,
+    expected_version,
+    not_modified,
+    validator_headers,
+)
+from cooperation.api.conventions import ApiConventions
 from cooperation.api.csv_export import CSVRenderer, stream_csv
 from cooperation.api.errors import PreconditionFailed
 from cooperation.api.idempotency import IdempotentPostMixin
@@ -101,7 +107,7 @@ class FilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
-class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
+class ApiViewSet(ApiConventions, IdempotentPostMixin, viewsets.GenericViewSet):
     """Lists (FilterSet, cursor pages), details with ETags, and CSV export of any list.
 
     Every POST takes an Idempotency-Key (cooperation/api/idempotency.py).
@@ -166,36 +172,35 @@ class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
             # query for them per request instead of one per question.
             prefetch_related_objects([request.user], "groups")
 
-    def check_permissions(self, request):
-        # Throttle first: DRF checks permissions before throttles, so a client without
-        # credentials would get unlimited 401s. Anonymous clients count against their rate too.
-        self.check_throttles(request)
-        self._throttles_checked = True
-        super().check_permissions(request)
-
-    def check_throttles(self, request):
-        if not getattr(self, "_throttles_checked", False):
-            super().check_throttles(request)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        patch_vary_headers(response, ("Authorization",))
-        return response
-
     def reload(self, obj):
         """The object as a reader sees it after a write (links prefetched, fresh version)."""
         return get_object_or_404(self.get_queryset(), pk=obj.pk)
 
     read_serializer_class = None
 
-    def detail_response(self, obj, *, status_code=status.HTTP_200_OK, headers=None):
-        # Writes answer with the full resource, whichever serializer validated the input.
+    def representation(self, obj) -> tuple[dict, str]:
+        """The resource as a reader sees it and its ETag, whichever serializer took the input."""
         serializer_class = self.read_serializer_class or self.get_serializer_class()
         data = serializer_class(obj, context=self.get_serializer_context()).data
-        etag = etag_for(obj, data)
-        headers = {"ETag": etag, **(headers or {})}
+        return data, etag_for(obj, data)
+
+    def current_version(self, obj, *, required: bool = True) -> int | None:
+        """If-Match against the full current ETag (conditional.py); the version to lock on."""
+        if self.request.headers.get("If-Match") in (None, "*"):
+            return expected_version(self.request, "", required=required)
+        return expected_version(self.request, self.representation(obj)[1], required=required)
+
+    def last_modified(self, obj):
+        """When what this representation shows last changed (Last-Modified)."""
+        return getattr(obj, "updated_at", None)
+
+    def detail_response(self, obj, *, status_code=status.HTTP_200_OK, headers=None):
+        # Writes answer with the full resource, whichever serializer validated the input.
+        data, etag = self.representation(obj)
+        last_modified = self.last_modified(obj)
+        headers = {**validator_headers(etag, last_modified), **(headers or {})}
         reading = status_code == status.HTTP_200_OK and self.request.method in ("GET", "HEAD")
-        if reading and not_modified(self.request, etag):
+        if reading and not_modified(self.request, etag, last_modified):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
         return Response(data, status=status_code, headers=headers)
 
@@ -253,7 +258,7 @@ class TrackedWriteMixin:
 
     def update(self, request, *args, partial=False, **kwargs):
         instance = self.get_object_to_write()
-        version = expected_version(request)
+        version = self.current_version(instance)
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         updated = tracked_update(
@@ -269,7 +274,7 @@ class TrackedWriteMixin:
 
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object_to_write()
-        version = expected_version(request)
+        version = self.current_version(instance)
         tracked_delete(instance=instance, user=request.user, expected_version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -476,6 +481,19 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
     def extra_prefetches(self):
         return []
 
+    def last_modified(self, obj):
+        # Evidence shows with the record but attaching or detaching it leaves the record's
+        # row alone; the links' own stamps (trashed ones too) say when it changed.
+        stamps = [obj.updated_at]
+        stamps.append(
+            RecordEvidence.all_objects.filter(
+                content_type=ContentType.objects.get_for_model(self.model), object_id=obj.pk
+            ).aggregate(latest=Max("updated_at"))["latest"]
+        )
+        if self.model is Recommendation:
+            stamps.extend(change.changed_at for change in obj.status_changes.all())
+        return max(stamp for stamp in stamps if stamp is not None)
+
     def list(self, request, *args, **kwargs):
         queryset = with_related(
             self.filter_queryset(self.get_queryset()),
@@ -558,7 +576,7 @@ class RecommendationViewSet(RecordViewSet):
     @action(detail=True, methods=["post"])
     def transition(self, request, *args, **kwargs):
         recommendation = self.get_object()
-        version = expected_version(request, required=False)
+        version = self.current_version(recommendation, required=False)
         serializer = s.TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -661,7 +679,7 @@ class AnnotationViewSet(ApiViewSet):
 
     def update(self, request, *args, partial=False, **kwargs):
         note = self.get_object()
-        version = expected_version(request)
+        version = self.current_version(note)
         serializer = s.AnnotationUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -678,6 +696,6 @@ class AnnotationViewSet(ApiViewSet):
 
     def destroy(self, request, *args, **kwargs):
         note = self.get_object()
-        version = expected_version(request)
+        version = self.current_version(note)
         annotation_delete_at_version(annotation=note, user=request.user, expected_version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)

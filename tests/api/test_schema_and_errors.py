@@ -37,7 +37,7 @@ def test_the_schema_is_openapi_3_with_every_resource_and_the_bearer_scheme(clien
     assert "/api/v1/recommendations/{id}/transition/" in paths
     assert "/api/v1/recommendations/{id}/history/" in paths
     assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
-    assert "Error" in schema["components"]["schemas"]
+    assert "Problem" in schema["components"]["schemas"]
 
 
 @pytest.mark.parametrize("path", ["/api/docs/", "/api/docs/redoc/"])

@@ -7,6 +7,7 @@ import pytest
 from cooperation.choices import AnnotationVisibility, ProposalState, RecommendationStatus
 from cooperation.models import Agreement, Annotation, Excerpt, Recommendation, StatusProposal
 from tests.api.conftest import RECORDS, RESOURCES, client_for
+from tests.factories import ActorFactory
 from tests.utils import history_rows
 
 pytestmark = pytest.mark.django_db
@@ -130,29 +131,37 @@ def test_analysts_cannot_publish_but_curators_can(world, analyst, curator):
     assert agreement.visibility == "published"
 
 
-def test_an_if_match_with_several_or_weak_etags_is_412(world, analyst):
+def test_an_if_match_with_weak_stale_or_malformed_etags_is_412(world, analyst):
     client = client_for(analyst)
     actor_path = f"/api/v1/actors/{world.actor.pk}/"
     etag = _etag(client, actor_path)
     # '"²"': "²".isdigit() is true but int("²") fails; it must be a 412, not a 500.
-    for header in (f"W/{etag}", f'{etag}, "99-x"', "garbage", '"²"'):
+    for header in (f"W/{etag}", '"99-x", "1-y"', "garbage", '"²"', etag.strip('"')):
         response = client.patch(actor_path, {"name": "X"}, format="json", HTTP_IF_MATCH=header)
         assert response.status_code == 412, header
 
 
-@pytest.mark.parametrize("method", ["put", "patch", "delete"])
-def test_an_if_match_star_is_refused_where_a_version_is_required(world, curator, method):
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_an_if_match_star_writes_whatever_is_current(world, curator, method):
+    """RFC 9110 §13.1.1: `*` matches any current representation; the client chose to overwrite."""
     client = client_for(curator)
-    actor_path = f"/api/v1/actors/{world.actor.pk}/"
-    before = client.get(actor_path).json()
-
+    actor = ActorFactory(slug="star", name="Star")
     response = getattr(client, method)(
-        actor_path, {"name": "Overwritten"}, format="json", HTTP_IF_MATCH="*"
+        f"/api/v1/actors/{actor.pk}/",
+        {"name": "Overwritten", "slug": "star", "kind": actor.kind},
+        format="json",
+        HTTP_IF_MATCH="*",
     )
+    assert response.status_code == 200, response.content
+    assert response.json()["name"] == "Overwritten"
 
-    assert response.status_code == 428, response.content
-    assert "ETag" in response.json()["detail"]
-    assert client.get(actor_path).json() == before
+
+def test_an_if_match_star_does_not_match_what_is_in_the_trash(world, curator):
+    client = client_for(curator)
+    path = f"/api/v1/agreements/{world.records['agreements']['internal'].pk}/"
+    assert client.delete(path, HTTP_IF_MATCH="*").status_code == 204
+    again = client.delete(path, HTTP_IF_MATCH="*")
+    assert again.status_code == 412, again.content
 
 
 def test_excerpts_are_made_by_position_or_by_quote_and_their_span_is_fixed(world, analyst):
