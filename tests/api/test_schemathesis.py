@@ -14,8 +14,6 @@ its content type, body and required headers are the documented ones.
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 import requests
 import schemathesis
@@ -32,28 +30,13 @@ from tests.api.conftest import make_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# The schema states the contract that every error is application/problem+json (RFC 9457);
-# the `errors` branch (portal/problems.py) makes the code keep it. Until that lands, errors'
-# bodies and content type are not checked here; everything else is.
-ERRORS_ARE_PROBLEMS = importlib.util.find_spec("portal.problems") is not None
-
-
-def _for_successes_until_problems(check):
-    def checked(ctx, response, case):
-        if response.status_code >= 400 and not ERRORS_ARE_PROBLEMS:
-            return None
-        return check(ctx, response, case)
-
-    checked.__name__ = check.__name__
-    return checked
-
-
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     response_headers_conformance,
-    _for_successes_until_problems(response_schema_conformance),
-    _for_successes_until_problems(content_type_conformance),
+    # Errors included: every one is application/problem+json (RFC 9457), as documented.
+    response_schema_conformance,
+    content_type_conformance,
 ]
 # Requests per operation and stateful scenarios per caller: enough to find mistakes, small
 # enough for CI on 2 cores.
