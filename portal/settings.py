@@ -362,7 +362,7 @@ SPECTACULAR_SETTINGS = {
         "Published records of the Contours research portal for partner organisations, and "
         "the same API for analysts. Authenticate with `Authorization: Bearer <token>`. "
         "Every error is RFC 9457 problem details (`application/problem+json`: `type`, "
-        "`title`, `status`, `detail`, `code`, plus `errors` per field on 400).
+        "`title`, `status`, `detail`, `code`, plus `errors` per field on 400)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
