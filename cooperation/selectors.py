@@ -78,12 +78,36 @@ def home_summary() -> dict:
 def annotations_visible_to(user, queryset=None):
     """The notes `user` may read: everything but other people's private notes.
 
-    Partners see only notes marked for partners (the API applies this for them).
+    Partners see only notes marked for partners, and of those only their own
+    organisation's threads, threads a curator shared with it, and staff threads
+    open to every partner organisation or shared with theirs (`partner_note_audience`).
     """
     queryset = Annotation.objects.all() if queryset is None else queryset
     if not is_internal(user):
-        return queryset.filter(visibility=AnnotationVisibility.PARTNERS)
+        if not getattr(user, "is_authenticated", False):
+            return queryset.none()
+        return queryset.filter(
+            partner_note_audience(user.organisation_id),
+            visibility=AnnotationVisibility.PARTNERS,
+        )
     return queryset.exclude(~Q(author=user), visibility=AnnotationVisibility.PRIVATE)
+
+
+def partner_note_audience(organisation_id: int | None) -> Q:
+    """Which partners-visible notes a member of `organisation_id` reads (a Q on Annotation).
+
+    Its own organisation's notes; notes shared with it; staff notes (no
+    organisation) shared with nobody in particular, i.e. open to every partner.
+    """
+    shares = Annotation.shared_with.through.objects.filter(annotation=OuterRef("pk"))
+    open_staff_note = Q(organisation__isnull=True) & ~Q(Exists(shares))
+    if organisation_id is None:
+        return open_staff_note
+    return (
+        open_staff_note
+        | Q(organisation_id=organisation_id)
+        | Q(Exists(shares.filter(organisation_id=organisation_id)))
+    )
 
 
 def internal_users():

@@ -69,6 +69,16 @@ def annotation_create(
         annotation.parent = parent
         annotation.content_type_id, annotation.object_id = root.content_type_id, root.object_id
         annotation.excerpt_id = root.excerpt_id
+        # A reply is read by whoever reads its thread (a partner organisation's, or shared).
+        annotation.organisation_id = parent.organisation_id
+        save_with_history(
+            annotation,
+            user=author,
+            kind=CREATED,
+            reason="Created",
+            m2m={"shared_with": list(parent.shared_with.all())},
+        )
+        return annotation
     elif record is not None:
         ensure_live(record, "This record")
         annotation.content_type = ContentType.objects.get_for_model(record)
@@ -169,3 +179,55 @@ def annotation_resolve(*, annotation: Annotation, user, resolved: bool = True) -
         current, user=user, kind=CHANGED, reason="Resolved" if resolved else "Reopened"
     )
     return current
+
+
+def _thread(root: Annotation) -> list[Annotation]:
+    """The root and every reply under it, at any depth, locked, in the trash or not."""
+    notes, level = [root], [root.pk]
+    while level:
+        replies = list(Annotation.all_objects.select_for_update().filter(parent_id__in=level))
+        notes.extend(replies)
+        level = [note.pk for note in replies]
+    return notes
+
+
+@transaction.atomic
+def annotation_share(*, annotation: Annotation, user, organisations) -> Annotation:
+    """A curator chooses which partner organisations read a partners thread.
+
+    A partner organisation's thread is always read by that organisation and staff;
+    sharing adds others. A staff thread marked "partners" is read by every partner
+    organisation while `organisations` is empty, and only by those named otherwise.
+    Every note of the thread as it stands (root and replies, a partner's replies
+    included) takes the same sharing, each with a history row; replies written
+    later inherit it, except a partner's, which stay their organisation's until
+    shared again.
+    """
+    from accounts.models import Organisation
+
+    authorize(user, "cooperation.moderate_annotation")
+    root = lock(annotation)
+    if root.parent_id is not None:
+        raise ValidationError("Share the thread from its first note.")
+    if root.visibility != AnnotationVisibility.PARTNERS:
+        raise ValidationError(
+            {"visibility": "Only notes visible to partners are shared with partner organisations."}
+        )
+    chosen = list(Organisation.objects.filter(pk__in=[o.pk for o in organisations]))
+    if len(chosen) != len({o.pk for o in organisations}) or any(not o.is_partner for o in chosen):
+        raise ValidationError({"organisations": "Choose partner organisations."})
+    chosen = [o for o in chosen if o.pk != root.organisation_id]
+    names = ", ".join(sorted(o.name for o in chosen))
+    if chosen:
+        reason = f"Shared with {names}"
+    elif root.organisation_id is None:
+        reason = "Open to every partner organisation"
+    else:
+        reason = "Shared with no other organisation"
+    wanted = {o.pk for o in chosen}
+    for note in _thread(root):
+        if set(note.shared_with.values_list("pk", flat=True)) == wanted:
+            continue
+        note.version += 1
+        save_with_history(note, user=user, kind=CHANGED, reason=reason, m2m={"shared_with": chosen})
+    return Annotation.all_objects.get(pk=root.pk)

@@ -99,7 +99,8 @@ def _app_model(model_name: str):
 
 
 def _latest_history_id(obj) -> int:
-    return type(obj).history.filter(pk=obj.pk).order_by("-history_id").first().history_id
+    rows = type(obj).history.filter(**{obj._meta.pk.attname: obj.pk})
+    return rows.order_by("-history_id").first().history_id
 
 
 def concrete_urls(targets: Targets) -> list[str]:
