@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from accounts.roles import is_internal
 from cooperation.choices import (
     CLOSED_RECOMMENDATION_STATUSES,
     ActorKind,
@@ -63,6 +64,18 @@ class IdSafeModelMultipleChoiceField(django_filters.fields.ModelMultipleChoiceFi
                         params={"pk": pk},
                     )
         return super()._check_values(value)
+
+
+def _staff_visible_users(request):
+    """People a filter may name by id: staff filter by anyone; partners by no one, so
+    `?owner=<id>` answers alike for every id and cannot enumerate accounts."""
+    users = get_user_model().objects.all()
+    user = getattr(request, "user", None)
+    if request is None or user is None:
+        return users  # built by server code or for the schema (no one's request)
+    if not is_internal(user):
+        return users.none()
+    return users
 
 
 class IdSafeModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
@@ -284,9 +297,7 @@ class RecommendationFilterSet(RecordFilterSet):
     priority = _choice(Priority.choices)
     addressed_to = _by_slug("addressed_to", _actors)
     addresses = _by_slug("addresses", _readable(Challenge), label="Challenge")
-    owner = IdSafeModelMultipleChoiceFilter(
-        queryset=lambda request: get_user_model().objects.all(), distinct=False
-    )
+    owner = IdSafeModelMultipleChoiceFilter(queryset=_staff_visible_users, distinct=False)
     target = django_filters.DateFromToRangeFilter(field_name="target_date", label="Target date")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
     ordering = _ordering(
@@ -356,9 +367,7 @@ class AnnotationFilterSet(SearchFilterSet):
     motivation = _choice(AnnotationMotivation.choices)
     visibility = _choice(AnnotationVisibility.choices)
     resolved = django_filters.BooleanFilter()
-    author = IdSafeModelMultipleChoiceFilter(
-        queryset=lambda request: get_user_model().objects.all(), distinct=False
-    )
+    author = IdSafeModelMultipleChoiceFilter(queryset=_staff_visible_users, distinct=False)
     excerpt = IdSafeModelMultipleChoiceFilter(queryset=_readable(Excerpt), distinct=False)
     thread_starts = django_filters.BooleanFilter(
         field_name="parent", lookup_expr="isnull", label="Thread starts only"

@@ -302,7 +302,8 @@ def _status_item(change, represent) -> dict:
         "from_status": before,
         "to_status": after,
         "changed_at": represent(_fields(s.StatusChangeSerializer)["changed_at"], when),
-        "changed_by": None if user_id is None else (full_name or f"User {user_id}"),
+        # As serializers.display_name: status moves are staff's, shown by name, never an id.
+        "changed_by": None if user_id is None else (full_name or s.STAFF_LABEL),
         "note": note,
         "evidence_excerpt": excerpt,
         "evidence_url": url,
@@ -447,7 +448,10 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         and name != "status_history"
     ]
     converters = [(name, represent.converter(field)) for name, field in scalars]
-    plan = [(name, _builder(name, many, foreign, basenames, own_basename)) for name in fields]
+    internal = is_internal(request.user)
+    plan = [
+        (name, _builder(name, many, foreign, basenames, own_basename, internal)) for name in fields
+    ]
     documents = []
     for row in rows:
         pk = row.pk
@@ -470,7 +474,7 @@ class _Row:
         self.evidence, self.many, self.history = evidence, many, history
 
 
-def _builder(name, many, foreign, basenames, own_basename):
+def _builder(name, many, foreign, basenames, own_basename, internal):
     """How the document's `name` is made from a _Row; chosen once per page and field."""
     if name == "id":
         return lambda r: r.pk
@@ -493,7 +497,8 @@ def _builder(name, many, foreign, basenames, own_basename):
 
         return link
     if name == "owner":
-        return lambda r: r.row.owner_id
+        # Partners see who owns a recommendation (owner_name), never a user id.
+        return (lambda r: r.row.owner_id) if internal else (lambda r: None)
     if name == "owner_name":
         return lambda r: s.display_name(r.row.owner)
     if name == "allowed_transitions":

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from accounts.roles import is_internal
 from cooperation.choices import (
     AnnotationMotivation,
     AnnotationVisibility,
@@ -36,12 +37,29 @@ from cooperation.models import (
 from cooperation.selectors import internal_users
 from cooperation.slugs import SLUG_MAX, unique_slug
 
+# Who a person without a name is to API readers: never an email address or a user id,
+# which would let a partner enumerate accounts.
+STAFF_LABEL = "Contours team"
+
 
 def display_name(user) -> str | None:
-    """A person's name as the API shows it: never their email address."""
+    """A person's name as the API shows it: their name, else their organisation's, else the
+    team's — never their email address nor their id."""
     if user is None:
         return None
-    return user.full_name or f"User {user.pk}"
+    if user.full_name:
+        return user.full_name
+    return user.organisation.name if user.organisation_id else STAFF_LABEL
+
+
+def viewer_is_internal(context) -> bool:
+    """Whether the request's user is staff, asked once per request (serializers run per row)."""
+    request = context.get("request")
+    if request is None:
+        return False
+    if not hasattr(request, "_contours_internal"):
+        request._contours_internal = is_internal(request.user)
+    return request._contours_internal
 
 
 def api_url(request, basename: str, pk) -> str:
@@ -444,6 +462,12 @@ class RecommendationSerializer(RecordSerializer):
 
     def get_owner_name(self, recommendation) -> str | None:
         return display_name(recommendation.owner)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not viewer_is_internal(self.context):
+            data["owner"] = None  # partners see who, never a user id
+        return data
 
     def get_allowed_transitions(self, recommendation) -> list[str]:
         return allowed_transitions(recommendation.status)
