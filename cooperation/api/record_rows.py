@@ -46,7 +46,16 @@ from cooperation.models.sources import cached_reading
 from cooperation.selectors import is_internal
 
 # Serializer fields built here rather than read off the row as a scalar.
-_SPECIAL = {"id", "url", "web_url", "evidence", "owner", "owner_name", "allowed_transitions"}
+_SPECIAL = {
+    "id",
+    "url",
+    "web_url",
+    "evidence",
+    "owner",
+    "owner_name",
+    "allowed_transitions",
+    "warnings",
+}
 _SLUG_PLACEHOLDER = "slug-placeholder"
 
 
@@ -461,6 +470,9 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
             values[name] = None if value is None else convert(value)
         page = _Row(row, pk, urls, values, evidence, many, history)
         documents.append({name: build(page) for name, build in plan})
+    if not internal:
+        context = {"request": request}
+        documents = [s.withhold_unpublished_sources(doc, context) for doc in documents]
     return documents
 
 
@@ -501,6 +513,8 @@ def _builder(name, many, foreign, basenames, own_basename, internal):
         return (lambda r: r.row.owner_id) if internal else (lambda r: None)
     if name == "owner_name":
         return lambda r: s.display_name(r.row.owner)
+    if name == "warnings":
+        return lambda r: []  # only a publishing write has any (RecordViewSet.update)
     if name == "allowed_transitions":
         return lambda r: allowed_transitions(r.row.status)
     if name == "status_history":

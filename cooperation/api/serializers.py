@@ -34,7 +34,7 @@ from cooperation.models import (
     StatusProposal,
     Topic,
 )
-from cooperation.selectors import internal_users
+from cooperation.selectors import excerpts_visible_to, internal_users, sources_visible_to
 from cooperation.slugs import SLUG_MAX, unique_slug
 
 # Who a person without a name is to API readers: never an email address or a user id,
@@ -60,6 +60,57 @@ def viewer_is_internal(context) -> bool:
     if not hasattr(request, "_contours_internal"):
         request._contours_internal = is_internal(request.user)
     return request._contours_internal
+
+
+def _visible_source_ids(request) -> set[int]:
+    if not hasattr(request, "_contours_sources"):
+        request._contours_sources = set(
+            sources_visible_to(request.user).values_list("pk", flat=True)
+        )
+    return request._contours_sources
+
+
+def _excerpt_visible(request, excerpt_id: int) -> bool:
+    # One query a request, whatever the page: the visible excerpts that status changes cite.
+    if not hasattr(request, "_contours_cited_excerpts"):
+        cited = RecommendationStatusChange.objects.values("evidence_excerpt_id")
+        request._contours_cited_excerpts = set(
+            excerpts_visible_to(request.user).filter(pk__in=cited).values_list("pk", flat=True)
+        )
+    return excerpt_id in request._contours_cited_excerpts
+
+
+def _without_any_evidence(document: dict) -> dict:
+    if "evidence" in document:
+        document["evidence"] = []
+    for change in document.get("status_history") or ():
+        change["evidence_excerpt"] = None
+    if "evidence_excerpt" in document:
+        document["evidence_excerpt"] = None
+    return document
+
+
+def withhold_unpublished_sources(document: dict, context) -> dict:
+    """Partners learn nothing of a source that is not published (docs/partner-guide.md):
+    a published record shows them only evidence quoting published sources, and a status
+    change citing another excerpt shows no excerpt id."""
+    if viewer_is_internal(context):
+        return document
+    request = context.get("request")
+    if request is None:
+        return _without_any_evidence(document)  # no reader known: fail closed
+    if "evidence" in document:
+        visible = _visible_source_ids(request)  # asked even for none: one query a page
+        document["evidence"] = [e for e in document["evidence"] if e["source"] in visible]
+    changes = document.get("status_history") or ()
+    for change in changes if isinstance(changes, list) else ():
+        excerpt = change.get("evidence_excerpt")
+        if excerpt is not None and not _excerpt_visible(request, excerpt):
+            change["evidence_excerpt"] = None
+    excerpt = document.get("evidence_excerpt")
+    if excerpt is not None and not _excerpt_visible(request, excerpt):
+        document["evidence_excerpt"] = None
+    return document
 
 
 def api_url(request, basename: str, pk) -> str:
@@ -295,6 +346,13 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
     actors = _links("actor", Actor.objects.all())
     topics = _links("topic", Topic.objects.all())
     evidence = EvidenceSerializer(source="evidence_links", many=True, read_only=True)
+    warnings = serializers.SerializerMethodField(
+        help_text="In the answer to the write that published the record: what partners are "
+        "not shown (evidence quoting unpublished sources). Empty otherwise."
+    )
+
+    def to_representation(self, instance):
+        return withhold_unpublished_sources(super().to_representation(instance), self.context)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -313,7 +371,13 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
         "actors",
         "topics",
         "evidence",
+        "warnings",
     ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_warnings(self, record) -> list[str]:
+        # Filled in by the write that publishes the record (RecordViewSet.update).
+        return []
 
 
 class AgreementSerializer(RecordSerializer):
@@ -387,6 +451,9 @@ class _StatusEvidenceSerializer(serializers.ModelSerializer):
         source="evidence_excerpt_id", read_only=True, allow_null=True
     )
     evidence_url = serializers.CharField(read_only=True, help_text="A URL, or empty.")
+
+    def to_representation(self, instance):
+        return withhold_unpublished_sources(super().to_representation(instance), self.context)
 
 
 class StatusChangeSerializer(_StatusEvidenceSerializer):
