@@ -12,6 +12,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.models import ApiToken
 from accounts.roles import PARTNER, is_internal, roles_of
+from cooperation.permissions import can
 
 
 def request_token(request) -> ApiToken | None:
@@ -40,8 +41,8 @@ class ApiAccess(BasePermission):
         partner_note = getattr(view, "partner_may_create", False) and view.action == "create"
         if PARTNER in roles and partner_note:
             # A partner's logged-in session is worth no more than a read-only token:
-            # the one write a partner makes needs a write-enabled token.
-            if token is None:
+            # the one write a partner makes needs a write-enabled token (the table says so).
+            if not can(user, "create", None, token=token, kind="annotation"):
                 self.message = "Partners post notes with a write-enabled API token, not a session."
                 return False
             return True

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from accounts.models import ApiToken
 from accounts.roles import is_internal
 from cooperation.choices import (
     AnnotationMotivation,
@@ -34,6 +35,7 @@ from cooperation.models import (
     StatusProposal,
     Topic,
 )
+from cooperation.permissions import NOTE_ACTIONS, note_actions
 from cooperation.selectors import excerpts_visible_to, internal_users, sources_visible_to
 from cooperation.slugs import SLUG_MAX, unique_slug
 
@@ -586,6 +588,11 @@ class AnnotationSerializer(TrackedSerializer):
     target = serializers.SerializerMethodField()
     author = serializers.SerializerMethodField()
     parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    actions = serializers.SerializerMethodField(
+        help_text="What the caller may do to this note now, from the one permission table "
+        "(cooperation/permissions.py): any of reply, edit, delete, resolve, share. A read-only "
+        "token, or a partner's password session, may do none of them."
+    )
 
     class Meta:
         model = Annotation
@@ -599,6 +606,7 @@ class AnnotationSerializer(TrackedSerializer):
             "visibility",
             "resolved",
             "resolved_at",
+            "actions",
         ]
         read_only_fields = ["resolved_at"]
 
@@ -612,6 +620,14 @@ class AnnotationSerializer(TrackedSerializer):
 
     def get_author(self, note) -> str | None:
         return display_name(note.author)
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(NOTE_ACTIONS)))
+    def get_actions(self, note) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        return note_actions(request.user, note, token=token)
 
 
 class AnnotationCreateSerializer(serializers.Serializer):

@@ -623,7 +623,9 @@ class AnnotationViewSet(ApiViewSet):
     partner_may_create = True
 
     def visible(self):
-        queryset = Annotation.objects.select_related("author__organisation", "content_type")
+        queryset = Annotation.objects.select_related(
+            "author__organisation", "content_type"
+        ).prefetch_related("shared_with")
         return api_annotations_visible_to(self.request.user, queryset)
 
     def _target(self, data):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
 from cooperation.history import CHANGED, CREATED
 from cooperation.models import Annotation, Excerpt, Record
-from cooperation.services.common import acting_user, authorize, ensure_live, save_with_history
+from cooperation.permissions import require
+from cooperation.services.common import acting_user, ensure_live, save_with_history
 from cooperation.services.tracked import check_version, lock, move_to_trash
 
 MAX_BODY_CHARS = 20_000
@@ -42,7 +43,13 @@ def annotation_create(
     visibility: str = AnnotationVisibility.TEAM,
 ) -> Annotation:
     """A note on a record, on an excerpt, or a reply in an existing thread."""
-    authorize(author, "cooperation.add_annotation")
+    require(
+        author,
+        "create",
+        record or excerpt or parent,
+        kind="annotation",
+        message="You do not have permission to do this (cooperation.add_annotation).",
+    )
     if visibility not in _VISIBILITY_RANK:
         raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
     if sum(x is not None for x in (record, excerpt, parent)) != 1:
@@ -58,8 +65,7 @@ def annotation_create(
     if parent is not None:
         if parent.is_deleted:
             raise ValidationError({"parent": "That note has been deleted."})
-        if parent.visibility == AnnotationVisibility.PRIVATE and parent.author_id != author.pk:
-            raise PermissionDenied("That note is private to its author.")
+        require(author, "reply", parent, message="That note is private to its author.")
         if _VISIBILITY_RANK[visibility] > _VISIBILITY_RANK[parent.visibility]:
             # A reply must not show a private or team thread to a wider audience.
             raise ValidationError(
@@ -90,13 +96,6 @@ def annotation_create(
     return annotation
 
 
-def _ensure_author_or_moderator(annotation: Annotation, user) -> None:
-    if annotation.author_id != getattr(user, "pk", None) and not user.has_perm(
-        "cooperation.moderate_annotation"
-    ):
-        raise PermissionDenied("Only the author can change this note.")
-
-
 @transaction.atomic
 def annotation_update(
     *,
@@ -107,12 +106,10 @@ def annotation_update(
     motivation: str | None = None,
     visibility: str | None = None,
 ) -> Annotation:
-    authorize(user, "cooperation.change_annotation")
     current = lock(annotation)
-    if current.author_id != user.pk:
-        raise PermissionDenied("Only the author can edit this note.")
     if current.is_deleted:
         raise ValidationError("This note has been deleted.")
+    require(user, "edit", current, message="Only the author can edit this note.")
     check_version(current, expected_version)
     if visibility is not None and visibility != current.visibility:
         _check_visibility_within_thread(current, visibility)
@@ -154,9 +151,9 @@ def _check_visibility_within_thread(note: Annotation, visibility: str) -> None:
 def annotation_delete(*, annotation: Annotation, user) -> Annotation:
     """The author (or a moderator) hides a note; it stays in history and its replies stay."""
     current = lock(annotation)
-    _ensure_author_or_moderator(current, user)
     if current.is_deleted:
         return current
+    require(user, "delete", current, message="Only the author can change this note.")
     return move_to_trash(current, user=user, reason="Deleted")
 
 
@@ -168,7 +165,7 @@ def annotation_resolve(*, annotation: Annotation, user, resolved: bool = True) -
         raise ValidationError("This note has been deleted.")
     if current.parent_id is not None:
         raise ValidationError("Resolve the thread from its first note.")
-    _ensure_author_or_moderator(current, user)
+    require(user, "resolve", current, message="Only the author can change this note.")
     if current.resolved == resolved:
         return current
     current.resolved = resolved
@@ -205,7 +202,6 @@ def annotation_share(*, annotation: Annotation, user, organisations) -> Annotati
     """
     from accounts.models import Organisation
 
-    authorize(user, "cooperation.moderate_annotation")
     root = lock(annotation)
     if root.parent_id is not None:
         raise ValidationError("Share the thread from its first note.")
@@ -213,6 +209,7 @@ def annotation_share(*, annotation: Annotation, user, organisations) -> Annotati
         raise ValidationError(
             {"visibility": "Only notes visible to partners are shared with partner organisations."}
         )
+    require(user, "share", root, message="Curators share threads with partner organisations.")
     chosen = list(Organisation.objects.filter(pk__in=[o.pk for o in organisations]))
     if len(chosen) != len({o.pk for o in organisations}) or any(not o.is_partner for o in chosen):
         raise ValidationError({"organisations": "Choose partner organisations."})
