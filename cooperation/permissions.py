@@ -108,6 +108,24 @@ def allowed(kind: str, action: str):
     return predicate
 
 
+def model_perm(action: str):
+    """Predicate: the user holds `cooperation.<action>_<the object's model>`."""
+
+    def predicate(c: Context) -> bool:
+        return c.user.has_perm(f"cooperation.{action}_{c.obj._meta.model_name}")
+
+    predicate.__name__ = f"model_perm({action})"
+    return predicate
+
+
+def published(c: Context) -> bool:
+    return c.obj.visibility == "published"
+
+
+def recommendation(c: Context) -> bool:
+    return c.obj._meta.model_name == "recommendation"
+
+
 # -- the table ---------------------------------------------------------------------------------
 
 READ_NOTE = allowed("annotation", "read")
@@ -149,14 +167,31 @@ PERMISSIONS: dict[tuple[str, str], list[tuple]] = {
         (internal, writes, perm("cooperation.add_annotation")),
         (partner, writes, lambda c: c.user.organisation_id is not None),
     ],
+    # Records (agreements, deals, challenges, recommendations). The services still check
+    # these permissions themselves; this table is what `actions` tells clients.
+    ("record", "edit"): [(internal, writes, live, model_perm("change"))],
+    ("record", "delete"): [(internal, writes, live, model_perm("delete"))],
+    ("record", "publish"): [
+        (internal, writes, live, lambda c: not published(c), perm("cooperation.publish_record"))
+    ],
+    ("record", "unpublish"): [
+        (internal, writes, live, published, perm("cooperation.publish_record"))
+    ],
+    ("record", "transition"): [
+        (internal, writes, live, recommendation, perm("cooperation.transition_recommendation"))
+    ],
 }
+
+RECORD_KINDS = ("agreement", "deal", "challenge", "recommendation")
+RECORD_ACTIONS = ("edit", "delete", "publish", "unpublish")
 
 # The actions a note's readers are told about (`actions` in the API and the pages).
 NOTE_ACTIONS = ("reply", "edit", "delete", "resolve", "share")
 
 
 def _kind(obj) -> str:
-    return obj._meta.model_name
+    name = obj._meta.model_name
+    return "record" if name in RECORD_KINDS else name
 
 
 def _check(kind: str, action: str, c: Context) -> bool:
@@ -192,3 +227,14 @@ def require(
 def note_actions(user, note, *, token=None) -> list[str]:
     """What `user` may do to `note`, for clients and pages to offer only what works."""
     return [action for action in NOTE_ACTIONS if can(user, action, note, token=token)]
+
+
+def record_actions(user, record, *, token=None) -> list[str]:
+    """What `user` may do to `record`: edit, delete, publish or unpublish, and for a
+    recommendation each status it may move to now (`transition:<status>`)."""
+    from cooperation.choices import allowed_transitions
+
+    actions = [action for action in RECORD_ACTIONS if can(user, action, record, token=token)]
+    if can(user, "transition", record, token=token):
+        actions += [f"transition:{status}" for status in allowed_transitions(record.status)]
+    return actions

@@ -43,6 +43,7 @@ from cooperation.models import (
     Source,
 )
 from cooperation.models.sources import cached_reading
+from cooperation.permissions import record_actions
 from cooperation.selectors import is_internal
 
 # Serializer fields built here rather than read off the row as a scalar.
@@ -54,6 +55,7 @@ _SPECIAL = {
     "owner",
     "owner_name",
     "allowed_transitions",
+    "actions",
     "warnings",
 }
 _SLUG_PLACEHOLDER = "slug-placeholder"
@@ -458,8 +460,12 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
     ]
     converters = [(name, represent.converter(field)) for name, field in scalars]
     internal = is_internal(request.user)
+    token = s.request_token(request)
     plan = [
-        (name, _builder(name, many, foreign, basenames, own_basename, internal)) for name in fields
+        (name, _builder(name, many, foreign, basenames, own_basename, internal))
+        if name != "actions"
+        else (name, lambda r: record_actions(request.user, r.row, token=token))
+        for name in fields
     ]
     documents = []
     for row in rows:

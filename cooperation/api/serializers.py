@@ -35,7 +35,7 @@ from cooperation.models import (
     StatusProposal,
     Topic,
 )
-from cooperation.permissions import NOTE_ACTIONS, note_actions
+from cooperation.permissions import NOTE_ACTIONS, note_actions, record_actions
 from cooperation.selectors import excerpts_visible_to, internal_users, sources_visible_to
 from cooperation.slugs import SLUG_MAX, unique_slug
 
@@ -52,6 +52,12 @@ def display_name(user) -> str | None:
     if user.full_name:
         return user.full_name
     return user.organisation.name if user.organisation_id else STAFF_LABEL
+
+
+def request_token(request) -> ApiToken | None:
+    """The API token the request came with; None for a session."""
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, ApiToken) else None
 
 
 def viewer_is_internal(context) -> bool:
@@ -348,6 +354,12 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
     actors = _links("actor", Actor.objects.all())
     topics = _links("topic", Topic.objects.all())
     evidence = EvidenceSerializer(source="evidence_links", many=True, read_only=True)
+    actions = serializers.SerializerMethodField(
+        help_text="What the caller may do to this record now, from the one permission table "
+        "(cooperation/permissions.py): edit, delete, publish, unpublish, and for a "
+        "recommendation transition:<status> for each status it may move to. Empty for "
+        "partners and read-only tokens."
+    )
     warnings = serializers.SerializerMethodField(
         help_text="In the answer to the write that published the record: what partners are "
         "not shown (evidence quoting unpublished sources). Empty otherwise."
@@ -373,8 +385,16 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
         "actors",
         "topics",
         "evidence",
+        "actions",
         "warnings",
     ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, record) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return record_actions(request.user, record, token=request_token(request))
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_warnings(self, record) -> list[str]:
@@ -626,8 +646,7 @@ class AnnotationSerializer(TrackedSerializer):
         request = self.context.get("request")
         if request is None:
             return []
-        token = request.auth if isinstance(request.auth, ApiToken) else None
-        return note_actions(request.user, note, token=token)
+        return note_actions(request.user, note, token=request_token(request))
 
 
 class AnnotationCreateSerializer(serializers.Serializer):

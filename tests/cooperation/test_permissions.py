@@ -218,3 +218,76 @@ def test_no_note_rule_is_written_outside_the_permission_module():
             if RESTATED_RULE.search(line):
                 found.append(f"{path}:{number}: {line.strip()}")
     assert not found, "ask cooperation.permissions.can() instead:\n" + "\n".join(found)
+
+
+# Records: role × state → actions (E edit, D delete, U publish, N unpublish; "-" none).
+RECORD_LETTERS = {"E": "edit", "D": "delete", "U": "publish", "N": "unpublish"}
+RECORD_TABLE = """
+role        | internal | published
+partner     | -        | -
+analyst     | E        | E
+curator     | EDU      | EDN
+admin       | EDU      | EDN
+"""
+
+
+def _parse_records(table: str) -> dict:
+    lines = table.strip().splitlines()
+    states = [cell.strip() for cell in lines[0].split("|")[1:]]
+    expected = {}
+    for line in lines[1:]:
+        role, *cells = (cell.strip() for cell in line.split("|"))
+        for state, cell in zip(states, cells, strict=True):
+            expected[(role, state)] = [] if cell == "-" else [RECORD_LETTERS[x] for x in cell]
+    return expected
+
+
+def test_record_actions_agree_with_the_table_in_can_and_the_api(db):
+    from cooperation.permissions import record_actions
+
+    curator = CuratorFactory()
+    users = {
+        "partner": PartnerFactory(),
+        "analyst": AnalystFactory(),
+        "curator": curator,
+        "admin": AdminFactory(),
+    }
+    records = {
+        "internal": AgreementFactory(),
+        "published": record_set_visibility(
+            record=AgreementFactory(), user=curator, visibility=Visibility.PUBLISHED
+        ),
+    }
+    wrong = []
+    for (role, state), expected in _parse_records(RECORD_TABLE).items():
+        record, user = records[state], users[role]
+        if record_actions(user, record) != expected:
+            wrong.append(f"can {role} {state}: {record_actions(user, record)}")
+        response = Client().get(
+            f"/api/v1/agreements/{record.pk}/", **bearer(make_token(user, write=True))
+        )
+        if response.status_code == 200 and response.json()["actions"] != expected:
+            wrong.append(f"api {role} {state}: {response.json()['actions']}")
+        listed = Client().get("/api/v1/agreements/", **bearer(make_token(user, write=True)))
+        for row in listed.json()["results"]:
+            if row["id"] == record.pk and row["actions"] != expected:
+                wrong.append(f"api list {role} {state}: {row['actions']}")
+        read_only = Client().get(
+            f"/api/v1/agreements/{record.pk}/", **bearer(make_token(user, write=False))
+        )
+        if read_only.status_code == 200 and read_only.json()["actions"] != []:
+            wrong.append(f"read-only token {role} {state}: {read_only.json()['actions']}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_recommendation_offers_the_transitions_its_status_allows(db):
+    from cooperation.choices import allowed_transitions
+    from cooperation.permissions import record_actions
+    from tests.factories import RecommendationFactory
+
+    curator, analyst = CuratorFactory(), AnalystFactory()
+    recommendation = RecommendationFactory()
+    moves = [f"transition:{s}" for s in allowed_transitions(recommendation.status)]
+    assert moves
+    assert record_actions(curator, recommendation)[-len(moves) :] == moves
+    assert not any(a.startswith("transition:") for a in record_actions(analyst, recommendation))
