@@ -17,6 +17,7 @@ from django.forms.widgets import NullBooleanSelect
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from accounts.roles import is_internal
 from cooperation import selectors
 from cooperation.choices import (
     CLOSED_RECOMMENDATION_STATUSES,
@@ -66,6 +67,18 @@ class IdSafeModelMultipleChoiceField(django_filters.fields.ModelMultipleChoiceFi
                         params={"pk": pk},
                     )
         return super()._check_values(value)
+
+
+def _staff_visible_users(request):
+    """People a filter may name by id: staff filter by anyone; partners by no one, so
+    `?owner=<id>` answers alike for every id and cannot enumerate accounts."""
+    users = get_user_model().objects.all()
+    user = getattr(request, "user", None)
+    if request is None or user is None:
+        return users  # built by server code or for the schema (no one's request)
+    if not is_internal(user):
+        return users.none()
+    return users
 
 
 class IdSafeModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
@@ -319,9 +332,7 @@ class RecommendationFilterSet(RecordFilterSet):
     priority = _choice(Priority.choices)
     addressed_to = _by_slug("addressed_to", _actors)
     addresses = _by_slug("addresses", _readable(Challenge), label="Challenge")
-    owner = IdSafeModelMultipleChoiceFilter(
-        queryset=lambda request: get_user_model().objects.all(), distinct=False
-    )
+    owner = IdSafeModelMultipleChoiceFilter(queryset=_staff_visible_users, distinct=False)
     target = django_filters.DateFromToRangeFilter(field_name="target_date", label="Target date")
     overdue = BooleanFilter(method="filter_overdue", label="Overdue")
     ordering = _ordering(
@@ -391,9 +402,7 @@ class AnnotationFilterSet(SearchFilterSet):
     motivation = _choice(AnnotationMotivation.choices)
     visibility = _choice(AnnotationVisibility.choices)
     resolved = BooleanFilter()
-    author = IdSafeModelMultipleChoiceFilter(
-        queryset=lambda request: get_user_model().objects.all(), distinct=False
-    )
+    author = IdSafeModelMultipleChoiceFilter(queryset=_staff_visible_users, distinct=False)
     excerpt = IdSafeModelMultipleChoiceFilter(queryset=_readable(Excerpt), distinct=False)
     thread_starts = BooleanFilter(
         field_name="parent", lookup_expr="isnull", label="Thread starts only"

@@ -78,12 +78,36 @@ def home_summary() -> dict:
 def annotations_visible_to(user, queryset=None):
     """The notes `user` may read: everything but other people's private notes.
 
-    Partners see only notes marked for partners (the API applies this for them).
+    Partners see only notes marked for partners, and of those only their own
+    organisation's threads, threads a curator shared with it, and staff threads
+    open to every partner organisation or shared with theirs (`partner_note_audience`).
     """
     queryset = Annotation.objects.all() if queryset is None else queryset
     if not is_internal(user):
-        return queryset.filter(visibility=AnnotationVisibility.PARTNERS)
+        if not getattr(user, "is_authenticated", False):
+            return queryset.none()
+        return queryset.filter(
+            partner_note_audience(user.organisation_id),
+            visibility=AnnotationVisibility.PARTNERS,
+        )
     return queryset.exclude(~Q(author=user), visibility=AnnotationVisibility.PRIVATE)
+
+
+def partner_note_audience(organisation_id: int | None) -> Q:
+    """Which partners-visible notes a member of `organisation_id` reads (a Q on Annotation).
+
+    Its own organisation's notes; notes shared with it; staff notes (no
+    organisation) shared with nobody in particular, i.e. open to every partner.
+    """
+    shares = Annotation.shared_with.through.objects.filter(annotation=OuterRef("pk"))
+    open_staff_note = Q(organisation__isnull=True) & ~Q(Exists(shares))
+    if organisation_id is None:
+        return open_staff_note
+    return (
+        open_staff_note
+        | Q(organisation_id=organisation_id)
+        | Q(Exists(shares.filter(organisation_id=organisation_id)))
+    )
 
 
 def internal_users():
@@ -309,30 +333,50 @@ def sources_visible_to(user):
 
 
 def excerpts_visible_to(user):
-    """Partners read an excerpt when its source is published or it backs a published record.
+    """Partners read the excerpts of published sources only.
 
-    The quote a published record cites is part of that record; the rest of an
-    unpublished brief is not.
+    A published record citing an excerpt of an unpublished source is shown to
+    partners without that evidence: they learn nothing of an unpublished source,
+    not its title, reference code, excerpts, ids or counts (docs/partner-guide.md).
     """
     if is_internal(user):
         return Excerpt.objects.all()
     return Excerpt.objects.filter(
-        Q(source__visibility=Visibility.PUBLISHED, source__deleted_at__isnull=True)
-        | Exists(_published_citations().filter(excerpt=OuterRef("pk")))
+        source__visibility=Visibility.PUBLISHED, source__deleted_at__isnull=True
     )
 
 
-def _published_citations():
-    """Live evidence links from a live, published record, as EXISTS tests per link.
+def unpublished_evidence_sources(record) -> list:
+    """The sources, not published (or in the trash), that a record's live evidence quotes.
 
-    Checked per excerpt of the page (index lookups), not as `IN (every published
-    record's evidence)`, which reads all of them for every page.
+    Partners are shown a published record without that evidence; a curator who
+    publishes it is told so (`publish_warning`).
     """
-    cited_by = Q()
-    for model in RECORD_MODELS:
-        published = model.objects.filter(pk=OuterRef("object_id"), visibility=Visibility.PUBLISHED)
-        cited_by |= Q(content_type=ContentType.objects.get_for_model(model)) & Q(Exists(published))
-    return RecordEvidence.objects.filter(cited_by)
+    quoted = RecordEvidence.objects.filter(
+        content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+    ).values("excerpt__source_id")
+    return list(
+        Source.all_objects.filter(pk__in=quoted)
+        .exclude(visibility=Visibility.PUBLISHED, deleted_at__isnull=True)
+        .order_by("title", "pk")
+    )
+
+
+def publish_warning(record) -> str | None:
+    """What a curator publishing `record` must know: evidence partners will not see."""
+    if record.visibility != Visibility.PUBLISHED:
+        return None
+    sources = unpublished_evidence_sources(record)
+    if not sources:
+        return None
+    names = "; ".join(
+        f"“{source.title}”" + (f" ({source.reference_code})" if source.reference_code else "")
+        for source in sources
+    )
+    return (
+        f"Partners see this record without its evidence from unpublished sources: {names}. "
+        "Publish those sources to show it."
+    )
 
 
 def api_annotations_visible_to(user, queryset=None):
@@ -342,12 +386,11 @@ def api_annotations_visible_to(user, queryset=None):
         return queryset
     # excerpts_visible_to() written as conditions on the note's own excerpt (a join per
     # row of the page), not as `excerpt IN (every visible excerpt)`, which reads them all.
-    on_visible = Q(excerpt__isnull=False, excerpt__deleted_at__isnull=True) & (
-        Q(
-            excerpt__source__visibility=Visibility.PUBLISHED,
-            excerpt__source__deleted_at__isnull=True,
-        )
-        | Exists(_published_citations().filter(excerpt=OuterRef("excerpt_id")))
+    on_visible = Q(
+        excerpt__isnull=False,
+        excerpt__deleted_at__isnull=True,
+        excerpt__source__visibility=Visibility.PUBLISHED,
+        excerpt__source__deleted_at__isnull=True,
     )
     # Likewise a note on a record: an index lookup of that one record per note.
     for model in RECORD_MODELS:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cooperation.admin.base import view_on_site
 from cooperation.views.dashboard import dashboard
 from portal import views
 
@@ -13,6 +14,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("api/", include("portal.api_urls")),
+    # Before the admin's own "view on site", which would answer for any object (see there).
+    path(
+        "admin/r/<path:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(view_on_site),
+    ),
     path("admin/", admin.site.urls),
     path("", include("cooperation.urls")),
 ]

@@ -34,6 +34,8 @@ class AnnotationAdmin(HistoryViewOnlyMixin, ServiceAdmin):
         "resolved",
         "resolved_by",
         "resolved_at",
+        "organisation",
+        "shared_with",
         "version",
         "created_at",
         "updated_at",

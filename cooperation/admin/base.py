@@ -65,7 +65,30 @@ class VersionedForm(forms.ModelForm):
         return cleaned
 
 
-class HistoryViewOnlyMixin:
+class VisibleHistoryMixin:
+    """History pages show only what the change page may show.
+
+    simple-history finds a missing object through its history rows, and its version
+    page reads the historical row directly: neither asks `get_queryset`, so a note
+    hidden from the list (another user's private note) would be read there. Both
+    pages first look the object up through `get_queryset` (which includes the trash),
+    and answer 404 as the change page does when it is not there.
+    """
+
+    def _visible_or_404(self, request, object_id) -> None:
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404("No such object.")
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class HistoryViewOnlyMixin(VisibleHistoryMixin):
     """History pages that show earlier versions but never write them back.
 
     simple-history's revert saves the model directly; for models whose writes go
@@ -129,7 +152,7 @@ class RunEachMixin:
             self.message_user(request, line, messages.ERROR)
 
 
-class ServiceAdmin(RunEachMixin, SimpleHistoryAdmin):
+class ServiceAdmin(VisibleHistoryMixin, RunEachMixin, SimpleHistoryAdmin):
     """A ModelAdmin for Tracked models whose every write is a service call."""
 
     form = VersionedForm
@@ -318,3 +341,27 @@ class ReadOnlyInlineMixin(ServiceInlineMixin):
 
     def save_formset_via_services(self, request, parent, formset) -> None:
         return None  # nothing can be added or changed here
+
+
+def view_on_site(request, content_type_id, object_id):
+    """The admin's "view on site" redirect, for objects the admin would show this user.
+
+    Django's shortcut redirects to any object's page whoever asks, and so tells
+    anyone with staff access that an object exists (and where): this asks the
+    model's admin first, and answers 404 for what its change page would not show.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.contenttypes.views import shortcut
+
+    try:
+        model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+    except (ValueError, ContentType.DoesNotExist):
+        raise Http404("No such object.") from None
+    model_admin = admin.site._registry.get(model)
+    if (
+        model_admin is None
+        or not model_admin.has_view_or_change_permission(request)
+        or model_admin.get_object(request, unquote(object_id)) is None
+    ):
+        raise Http404("No such object.")
+    return shortcut(request, content_type_id, object_id)

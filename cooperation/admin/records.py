@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation.choices import RecommendationStatus, Visibility, allowed_transitions
 from cooperation.models import Agreement, Challenge, Deal, Excerpt, Recommendation
-from cooperation.selectors import duplicate_candidates, internal_users
+from cooperation.selectors import duplicate_candidates, internal_users, publish_warning
 from cooperation.services import (
     recommendation_create,
     recommendation_transition,
@@ -42,6 +42,16 @@ class RecordAdmin(ServiceAdmin):
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("actors", "topics")
     inlines = [EvidenceInline, AnnotationInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # After the evidence inline saved: warn as the publish action does.
+        if "visibility" in form.changed_data:
+            saved = self.model.all_objects.get(pk=form.instance.pk)
+            warning = publish_warning(saved)
+            if warning:
+                self.message_user(request, warning, messages.WARNING)
+
     actions = ["publish", "unpublish", "merge_duplicates", *ServiceAdmin.actions]
     list_per_page = 50
     change_list_template = "admin/cooperation/record_change_list.html"
@@ -108,9 +118,14 @@ class RecordAdmin(ServiceAdmin):
         self._run_each(
             request,
             queryset,
-            lambda r: record_publish(record=r, user=request.user),
+            lambda r: self._publish_and_warn(request, r),
             _("Published %(count)d."),
         )
+
+    def _publish_and_warn(self, request, record):
+        warning = publish_warning(record_publish(record=record, user=request.user))
+        if warning:
+            self.message_user(request, f"{record}: {warning}", messages.WARNING)
 
     @admin.action(description=_("Unpublish selected (back to internal)"), permissions=["publish"])
     def unpublish(self, request, queryset):

@@ -1,8 +1,9 @@
 """Who may call what. Reads: any user with a role (visibility narrows what they see).
 
 Writes: internal users (the services then check each action's permission);
-partners only through a write-enabled token, and only to post a note. A
-read-only token never writes, whoever holds it.
+partners only through a write-enabled token, and only to post a note — a
+partner's password session reads, as a read-only token does. A read-only
+token never writes, whoever holds it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.models import ApiToken
 from accounts.roles import PARTNER, is_internal, roles_of
+from cooperation.permissions import can
 
 
 def request_token(request) -> ApiToken | None:
@@ -38,6 +40,11 @@ class ApiAccess(BasePermission):
             return True
         partner_note = getattr(view, "partner_may_create", False) and view.action == "create"
         if PARTNER in roles and partner_note:
+            # A partner's logged-in session is worth no more than a read-only token:
+            # the one write a partner makes needs a write-enabled token (the table says so).
+            if not can(user, "create", None, token=token, kind="annotation"):
+                self.message = "Partners post notes with a write-enabled API token, not a session."
+                return False
             return True
         self.message = "Partners may only read, and post notes with a write-enabled token."
         return False

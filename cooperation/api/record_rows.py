@@ -43,10 +43,21 @@ from cooperation.models import (
     Source,
 )
 from cooperation.models.sources import cached_reading
+from cooperation.permissions import record_actions
 from cooperation.selectors import is_internal
 
 # Serializer fields built here rather than read off the row as a scalar.
-_SPECIAL = {"id", "url", "web_url", "evidence", "owner", "owner_name", "allowed_transitions"}
+_SPECIAL = {
+    "id",
+    "url",
+    "web_url",
+    "evidence",
+    "owner",
+    "owner_name",
+    "allowed_transitions",
+    "actions",
+    "warnings",
+}
 _SLUG_PLACEHOLDER = "slug-placeholder"
 
 
@@ -302,7 +313,8 @@ def _status_item(change, represent) -> dict:
         "from_status": before,
         "to_status": after,
         "changed_at": represent(_fields(s.StatusChangeSerializer)["changed_at"], when),
-        "changed_by": None if user_id is None else (full_name or f"User {user_id}"),
+        # As serializers.display_name: status moves are staff's, shown by name, never an id.
+        "changed_by": None if user_id is None else (full_name or s.STAFF_LABEL),
         "note": note,
         "evidence_excerpt": excerpt,
         "evidence_url": url,
@@ -447,7 +459,14 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         and name != "status_history"
     ]
     converters = [(name, represent.converter(field)) for name, field in scalars]
-    plan = [(name, _builder(name, many, foreign, basenames, own_basename)) for name in fields]
+    internal = is_internal(request.user)
+    token = s.request_token(request)
+    plan = [
+        (name, _builder(name, many, foreign, basenames, own_basename, internal))
+        if name != "actions"
+        else (name, lambda r: record_actions(request.user, r.row, token=token))
+        for name in fields
+    ]
     documents = []
     for row in rows:
         pk = row.pk
@@ -457,6 +476,9 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
             values[name] = None if value is None else convert(value)
         page = _Row(row, pk, urls, values, evidence, many, history)
         documents.append({name: build(page) for name, build in plan})
+    if not internal:
+        context = {"request": request}
+        documents = [s.withhold_unpublished_sources(doc, context) for doc in documents]
     return documents
 
 
@@ -470,7 +492,7 @@ class _Row:
         self.evidence, self.many, self.history = evidence, many, history
 
 
-def _builder(name, many, foreign, basenames, own_basename):
+def _builder(name, many, foreign, basenames, own_basename, internal):
     """How the document's `name` is made from a _Row; chosen once per page and field."""
     if name == "id":
         return lambda r: r.pk
@@ -493,9 +515,12 @@ def _builder(name, many, foreign, basenames, own_basename):
 
         return link
     if name == "owner":
-        return lambda r: r.row.owner_id
+        # Partners see who owns a recommendation (owner_name), never a user id.
+        return (lambda r: r.row.owner_id) if internal else (lambda r: None)
     if name == "owner_name":
         return lambda r: s.display_name(r.row.owner)
+    if name == "warnings":
+        return lambda r: []  # only a publishing write has any (RecordViewSet.update)
     if name == "allowed_transitions":
         return lambda r: allowed_transitions(r.row.status)
     if name == "status_history":

@@ -12,6 +12,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from accounts.models import ApiToken
+from accounts.roles import is_internal
 from cooperation.choices import (
     AnnotationMotivation,
     AnnotationVisibility,
@@ -33,15 +35,90 @@ from cooperation.models import (
     StatusProposal,
     Topic,
 )
-from cooperation.selectors import internal_users
+from cooperation.permissions import NOTE_ACTIONS, note_actions, record_actions
+from cooperation.selectors import excerpts_visible_to, internal_users, sources_visible_to
 from cooperation.slugs import SLUG_MAX, unique_slug
+
+# Who a person without a name is to API readers: never an email address or a user id,
+# which would let a partner enumerate accounts.
+STAFF_LABEL = "Contours team"
 
 
 def display_name(user) -> str | None:
-    """A person's name as the API shows it: never their email address."""
+    """A person's name as the API shows it: their name, else their organisation's, else the
+    team's — never their email address nor their id."""
     if user is None:
         return None
-    return user.full_name or f"User {user.pk}"
+    if user.full_name:
+        return user.full_name
+    return user.organisation.name if user.organisation_id else STAFF_LABEL
+
+
+def request_token(request) -> ApiToken | None:
+    """The API token the request came with; None for a session."""
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, ApiToken) else None
+
+
+def viewer_is_internal(context) -> bool:
+    """Whether the request's user is staff, asked once per request (serializers run per row)."""
+    request = context.get("request")
+    if request is None:
+        return False
+    if not hasattr(request, "_contours_internal"):
+        request._contours_internal = is_internal(request.user)
+    return request._contours_internal
+
+
+def _visible_source_ids(request) -> set[int]:
+    if not hasattr(request, "_contours_sources"):
+        request._contours_sources = set(
+            sources_visible_to(request.user).values_list("pk", flat=True)
+        )
+    return request._contours_sources
+
+
+def _excerpt_visible(request, excerpt_id: int) -> bool:
+    # One query a request, whatever the page: the visible excerpts that status changes cite.
+    if not hasattr(request, "_contours_cited_excerpts"):
+        cited = RecommendationStatusChange.objects.values("evidence_excerpt_id")
+        request._contours_cited_excerpts = set(
+            excerpts_visible_to(request.user).filter(pk__in=cited).values_list("pk", flat=True)
+        )
+    return excerpt_id in request._contours_cited_excerpts
+
+
+def _without_any_evidence(document: dict) -> dict:
+    if "evidence" in document:
+        document["evidence"] = []
+    for change in document.get("status_history") or ():
+        change["evidence_excerpt"] = None
+    if "evidence_excerpt" in document:
+        document["evidence_excerpt"] = None
+    return document
+
+
+def withhold_unpublished_sources(document: dict, context) -> dict:
+    """Partners learn nothing of a source that is not published (docs/partner-guide.md):
+    a published record shows them only evidence quoting published sources, and a status
+    change citing another excerpt shows no excerpt id."""
+    if viewer_is_internal(context):
+        return document
+    request = context.get("request")
+    if request is None:
+        return _without_any_evidence(document)  # no reader known: fail closed
+    if "evidence" in document:
+        visible = _visible_source_ids(request)  # asked even for none: one query a page
+        document["evidence"] = [e for e in document["evidence"] if e["source"] in visible]
+    changes = document.get("status_history") or ()
+    for change in changes if isinstance(changes, list) else ():
+        excerpt = change.get("evidence_excerpt")
+        if excerpt is not None and not _excerpt_visible(request, excerpt):
+            change["evidence_excerpt"] = None
+    excerpt = document.get("evidence_excerpt")
+    if excerpt is not None and not _excerpt_visible(request, excerpt):
+        document["evidence_excerpt"] = None
+    return document
 
 
 def api_url(request, basename: str, pk) -> str:
@@ -277,6 +354,19 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
     actors = _links("actor", Actor.objects.all())
     topics = _links("topic", Topic.objects.all())
     evidence = EvidenceSerializer(source="evidence_links", many=True, read_only=True)
+    actions = serializers.SerializerMethodField(
+        help_text="What the caller may do to this record now, from the one permission table "
+        "(cooperation/permissions.py): edit, delete, publish, unpublish, and for a "
+        "recommendation transition:<status> for each status it may move to. Empty for "
+        "partners and read-only tokens."
+    )
+    warnings = serializers.SerializerMethodField(
+        help_text="In the answer to the write that published the record: what partners are "
+        "not shown (evidence quoting unpublished sources). Empty otherwise."
+    )
+
+    def to_representation(self, instance):
+        return withhold_unpublished_sources(super().to_representation(instance), self.context)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -295,7 +385,21 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
         "actors",
         "topics",
         "evidence",
+        "actions",
+        "warnings",
     ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, record) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return record_actions(request.user, record, token=request_token(request))
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_warnings(self, record) -> list[str]:
+        # Filled in by the write that publishes the record (RecordViewSet.update).
+        return []
 
 
 class AgreementSerializer(RecordSerializer):
@@ -369,6 +473,9 @@ class _StatusEvidenceSerializer(serializers.ModelSerializer):
         source="evidence_excerpt_id", read_only=True, allow_null=True
     )
     evidence_url = serializers.CharField(read_only=True, help_text="A URL, or empty.")
+
+    def to_representation(self, instance):
+        return withhold_unpublished_sources(super().to_representation(instance), self.context)
 
 
 class StatusChangeSerializer(_StatusEvidenceSerializer):
@@ -445,6 +552,12 @@ class RecommendationSerializer(RecordSerializer):
     def get_owner_name(self, recommendation) -> str | None:
         return display_name(recommendation.owner)
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not viewer_is_internal(self.context):
+            data["owner"] = None  # partners see who, never a user id
+        return data
+
     def get_allowed_transitions(self, recommendation) -> list[str]:
         return allowed_transitions(recommendation.status)
 
@@ -495,6 +608,11 @@ class AnnotationSerializer(TrackedSerializer):
     target = serializers.SerializerMethodField()
     author = serializers.SerializerMethodField()
     parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    actions = serializers.SerializerMethodField(
+        help_text="What the caller may do to this note now, from the one permission table "
+        "(cooperation/permissions.py): any of reply, edit, delete, resolve, share. A read-only "
+        "token, or a partner's password session, may do none of them."
+    )
 
     class Meta:
         model = Annotation
@@ -508,6 +626,7 @@ class AnnotationSerializer(TrackedSerializer):
             "visibility",
             "resolved",
             "resolved_at",
+            "actions",
         ]
         read_only_fields = ["resolved_at"]
 
@@ -521,6 +640,13 @@ class AnnotationSerializer(TrackedSerializer):
 
     def get_author(self, note) -> str | None:
         return display_name(note.author)
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(NOTE_ACTIONS)))
+    def get_actions(self, note) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return note_actions(request.user, note, token=request_token(request))
 
 
 class AnnotationCreateSerializer(serializers.Serializer):

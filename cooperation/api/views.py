@@ -40,7 +40,7 @@ from cooperation.api.idempotency import IdempotentPostMixin
 from cooperation.api.pagination import KeysetCursorPagination
 from cooperation.api.record_rows import record_rows, with_related
 from cooperation.api.schema import CONDITIONAL_ERRORS, READ_ERRORS, WRITE_ERRORS
-from cooperation.choices import AnnotationVisibility
+from cooperation.choices import AnnotationVisibility, Visibility
 from cooperation.filtersets import FILTERSETS
 from cooperation.models import (
     Actor,
@@ -58,6 +58,7 @@ from cooperation.models import (
 from cooperation.selectors import (
     api_annotations_visible_to,
     excerpts_visible_to,
+    publish_warning,
     records_visible_to,
     sources_visible_to,
 )
@@ -494,6 +495,20 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
             stamps.extend(change.changed_at for change in obj.status_changes.all())
         return max(stamp for stamp in stamps if stamp is not None)
 
+    def update(self, request, *args, partial=False, **kwargs):
+        before = self.get_object_to_write().visibility
+        response = super().update(request, *args, partial=partial, **kwargs)
+        if (
+            before != Visibility.PUBLISHED
+            and response.data.get("visibility") == Visibility.PUBLISHED
+        ):
+            warning = publish_warning(self.model.all_objects.get(pk=response.data["id"]))
+            if warning:
+                # The curator learns, in the answer to the publishing write itself, what
+                # partners will not be shown.
+                response.data["warnings"] = [warning]
+        return response
+
     def list(self, request, *args, **kwargs):
         queryset = with_related(
             self.filter_queryset(self.get_queryset()),
@@ -610,9 +625,10 @@ class RecommendationViewSet(RecordViewSet):
         if is_internal(request.user):
             # Earlier versions may hold unpublished drafts: internal readers only.
             versions = recommendation.history.select_related("history_user").order_by("-history_id")
+        context = self.get_serializer_context()
         data = {
-            "status_changes": s.StatusChangeSerializer(changes, many=True).data,
-            "versions": s.HistoryEntrySerializer(versions, many=True).data,
+            "status_changes": s.StatusChangeSerializer(changes, many=True, context=context).data,
+            "versions": s.HistoryEntrySerializer(versions, many=True, context=context).data,
         }
         return Response(data)
 
@@ -644,7 +660,9 @@ class AnnotationViewSet(ApiViewSet):
     partner_may_create = True
 
     def visible(self):
-        queryset = Annotation.objects.select_related("author", "content_type")
+        queryset = Annotation.objects.select_related(
+            "author__organisation", "content_type"
+        ).prefetch_related("shared_with")
         return api_annotations_visible_to(self.request.user, queryset)
 
     def _target(self, data):

@@ -47,8 +47,26 @@ class Annotation(Tracked):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Partners are separate tenants (docs/partner-guide.md, "Whose notes you see"): a
+    # partner's thread belongs to their organisation; a staff note marked "partners"
+    # reaches every partner organisation unless `shared_with` names some.
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The partner organisation whose thread this is; empty for staff threads.",
+    )
+    shared_with = models.ManyToManyField(
+        "accounts.Organisation",
+        blank=True,
+        related_name="+",
+        help_text="Partner organisations a curator shared this thread with (or, for a staff "
+        "thread, restricted it to).",
+    )
 
-    history = History()
+    history = History(m2m_fields=["shared_with"])
 
     # Only the author edits a note: the generic tracked_* services refuse annotations.
     generic_services = False

@@ -9,6 +9,7 @@ from cooperation.services.annotations import (
     annotation_create,
     annotation_delete,
     annotation_resolve,
+    annotation_share,
     annotation_update,
 )
 from cooperation.services.common import ConflictError
@@ -48,6 +49,7 @@ __all__ = [
     "annotation_create",
     "annotation_delete",
     "annotation_resolve",
+    "annotation_share",
     "annotation_update",
     "evidence_attach",
     "evidence_detach",

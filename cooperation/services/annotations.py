@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
 from cooperation.history import CHANGED, CREATED
 from cooperation.models import Annotation, Excerpt, Record
-from cooperation.services.common import acting_user, authorize, ensure_live, save_with_history
+from cooperation.permissions import require
+from cooperation.services.common import acting_user, ensure_live, save_with_history
 from cooperation.services.tracked import check_version, lock, move_to_trash
 
 MAX_BODY_CHARS = 20_000
@@ -42,7 +43,13 @@ def annotation_create(
     visibility: str = AnnotationVisibility.TEAM,
 ) -> Annotation:
     """A note on a record, on an excerpt, or a reply in an existing thread."""
-    authorize(author, "cooperation.add_annotation")
+    require(
+        author,
+        "create",
+        record or excerpt or parent,
+        kind="annotation",
+        message="You do not have permission to do this (cooperation.add_annotation).",
+    )
     if visibility not in _VISIBILITY_RANK:
         raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
     if sum(x is not None for x in (record, excerpt, parent)) != 1:
@@ -58,8 +65,7 @@ def annotation_create(
     if parent is not None:
         if parent.is_deleted:
             raise ValidationError({"parent": "That note has been deleted."})
-        if parent.visibility == AnnotationVisibility.PRIVATE and parent.author_id != author.pk:
-            raise PermissionDenied("That note is private to its author.")
+        require(author, "reply", parent, message="That note is private to its author.")
         if _VISIBILITY_RANK[visibility] > _VISIBILITY_RANK[parent.visibility]:
             # A reply must not show a private or team thread to a wider audience.
             raise ValidationError(
@@ -69,6 +75,16 @@ def annotation_create(
         annotation.parent = parent
         annotation.content_type_id, annotation.object_id = root.content_type_id, root.object_id
         annotation.excerpt_id = root.excerpt_id
+        # A reply is read by whoever reads its thread (a partner organisation's, or shared).
+        annotation.organisation_id = parent.organisation_id
+        save_with_history(
+            annotation,
+            user=author,
+            kind=CREATED,
+            reason="Created",
+            m2m={"shared_with": list(parent.shared_with.all())},
+        )
+        return annotation
     elif record is not None:
         ensure_live(record, "This record")
         annotation.content_type = ContentType.objects.get_for_model(record)
@@ -78,13 +94,6 @@ def annotation_create(
         annotation.excerpt = excerpt
     save_with_history(annotation, user=author, kind=CREATED, reason="Created")
     return annotation
-
-
-def _ensure_author_or_moderator(annotation: Annotation, user) -> None:
-    if annotation.author_id != getattr(user, "pk", None) and not user.has_perm(
-        "cooperation.moderate_annotation"
-    ):
-        raise PermissionDenied("Only the author can change this note.")
 
 
 @transaction.atomic
@@ -97,12 +106,10 @@ def annotation_update(
     motivation: str | None = None,
     visibility: str | None = None,
 ) -> Annotation:
-    authorize(user, "cooperation.change_annotation")
     current = lock(annotation)
-    if current.author_id != user.pk:
-        raise PermissionDenied("Only the author can edit this note.")
     if current.is_deleted:
         raise ValidationError("This note has been deleted.")
+    require(user, "edit", current, message="Only the author can edit this note.")
     check_version(current, expected_version)
     if visibility is not None and visibility != current.visibility:
         _check_visibility_within_thread(current, visibility)
@@ -144,9 +151,9 @@ def _check_visibility_within_thread(note: Annotation, visibility: str) -> None:
 def annotation_delete(*, annotation: Annotation, user) -> Annotation:
     """The author (or a moderator) hides a note; it stays in history and its replies stay."""
     current = lock(annotation)
-    _ensure_author_or_moderator(current, user)
     if current.is_deleted:
         return current
+    require(user, "delete", current, message="Only the author can change this note.")
     return move_to_trash(current, user=user, reason="Deleted")
 
 
@@ -158,7 +165,7 @@ def annotation_resolve(*, annotation: Annotation, user, resolved: bool = True) -
         raise ValidationError("This note has been deleted.")
     if current.parent_id is not None:
         raise ValidationError("Resolve the thread from its first note.")
-    _ensure_author_or_moderator(current, user)
+    require(user, "resolve", current, message="Only the author can change this note.")
     if current.resolved == resolved:
         return current
     current.resolved = resolved
@@ -169,3 +176,55 @@ def annotation_resolve(*, annotation: Annotation, user, resolved: bool = True) -
         current, user=user, kind=CHANGED, reason="Resolved" if resolved else "Reopened"
     )
     return current
+
+
+def _thread(root: Annotation) -> list[Annotation]:
+    """The root and every reply under it, at any depth, locked, in the trash or not."""
+    notes, level = [root], [root.pk]
+    while level:
+        replies = list(Annotation.all_objects.select_for_update().filter(parent_id__in=level))
+        notes.extend(replies)
+        level = [note.pk for note in replies]
+    return notes
+
+
+@transaction.atomic
+def annotation_share(*, annotation: Annotation, user, organisations) -> Annotation:
+    """A curator chooses which partner organisations read a partners thread.
+
+    A partner organisation's thread is always read by that organisation and staff;
+    sharing adds others. A staff thread marked "partners" is read by every partner
+    organisation while `organisations` is empty, and only by those named otherwise.
+    Every note of the thread as it stands (root and replies, a partner's replies
+    included) takes the same sharing, each with a history row; replies written
+    later inherit it, except a partner's, which stay their organisation's until
+    shared again.
+    """
+    from accounts.models import Organisation
+
+    root = lock(annotation)
+    if root.parent_id is not None:
+        raise ValidationError("Share the thread from its first note.")
+    if root.visibility != AnnotationVisibility.PARTNERS:
+        raise ValidationError(
+            {"visibility": "Only notes visible to partners are shared with partner organisations."}
+        )
+    require(user, "share", root, message="Curators share threads with partner organisations.")
+    chosen = list(Organisation.objects.filter(pk__in=[o.pk for o in organisations]))
+    if len(chosen) != len({o.pk for o in organisations}) or any(not o.is_partner for o in chosen):
+        raise ValidationError({"organisations": "Choose partner organisations."})
+    chosen = [o for o in chosen if o.pk != root.organisation_id]
+    names = ", ".join(sorted(o.name for o in chosen))
+    if chosen:
+        reason = f"Shared with {names}"
+    elif root.organisation_id is None:
+        reason = "Open to every partner organisation"
+    else:
+        reason = "Shared with no other organisation"
+    wanted = {o.pk for o in chosen}
+    for note in _thread(root):
+        if set(note.shared_with.values_list("pk", flat=True)) == wanted:
+            continue
+        note.version += 1
+        save_with_history(note, user=user, kind=CHANGED, reason=reason, m2m={"shared_with": chosen})
+    return Annotation.all_objects.get(pk=root.pk)

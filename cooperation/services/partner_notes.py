@@ -65,7 +65,13 @@ def partner_annotation_create(
         )
     _ensure_visible(author, record, excerpt, parent)
     annotation = Annotation(
-        author=author, body=_clean_body(body), motivation=motivation, visibility=visibility
+        author=author,
+        body=_clean_body(body),
+        motivation=motivation,
+        visibility=visibility,
+        # A partner's note belongs to their organisation: other partner organisations
+        # read it only if a curator shares it (annotation_share).
+        organisation_id=author.organisation_id,
     )
     if parent is not None:
         if parent.is_deleted:

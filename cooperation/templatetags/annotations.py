@@ -23,6 +23,7 @@ from cooperation.forms.annotations import (
 )
 from cooperation.markdown import render_markdown
 from cooperation.models import Annotation
+from cooperation.permissions import can, note_actions
 from cooperation.selectors import annotations_on, edited_annotation_ids
 
 register = template.Library()
@@ -39,6 +40,7 @@ class ThreadNode:
     can_edit: bool = False
     can_delete: bool = False
     can_resolve: bool = False
+    actions: list = field(default_factory=list)
     reply_form: AnnotationReplyForm | None = None
     edit_form: AnnotationEditForm | None = None
 
@@ -56,9 +58,6 @@ def build_thread(notes: list[Annotation], *, user, edited: set[int], next_url: s
     A reply whose parent this user cannot see (a note made private later) is shown at
     the top level rather than lost.
     """
-    can_add = user.has_perm("cooperation.add_annotation")
-    can_change = user.has_perm("cooperation.change_annotation")
-    can_moderate = user.has_perm("cooperation.moderate_annotation")
     nodes = {note.pk: ThreadNode(note=note, edited=note.pk in edited) for note in notes}
     roots = []
     for node in nodes.values():
@@ -76,11 +75,12 @@ def build_thread(notes: list[Annotation], *, user, edited: set[int], next_url: s
         note = node.note
         if note.is_deleted:
             continue
-        own = note.author_id == user.pk
-        node.can_reply = can_add
-        node.can_edit = own and can_change
-        node.can_delete = own or can_moderate
-        node.can_resolve = note.parent_id is None and (own or can_moderate)
+        # The buttons shown are the actions the one permission table allows.
+        node.actions = note_actions(user, note)
+        node.can_reply = "reply" in node.actions
+        node.can_edit = "edit" in node.actions
+        node.can_delete = "delete" in node.actions
+        node.can_resolve = "resolve" in node.actions
         prefix = f"annotation-{note.pk}"
         if node.can_reply:
             node.reply_form = AnnotationReplyForm(
@@ -115,7 +115,7 @@ def annotation_thread(context, target, heading_level=2):
     _mark_resolved_threads(notes)
     roots = build_thread(notes, user=user, edited=edited, next_url=next_url) if user else []
     key = target_key(target).replace(":", "-")
-    can_add = user is not None and user.has_perm("cooperation.add_annotation")
+    can_add = user is not None and can(user, "create", target, kind="annotation")
     return {
         "target": target,
         "request": request,

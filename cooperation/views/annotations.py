@@ -9,7 +9,7 @@ is refused they show the form again on a page of its own, with the input kept.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -25,6 +25,7 @@ from cooperation.forms.annotations import (
 )
 from cooperation.forms.common import add_service_errors
 from cooperation.models import Annotation, Excerpt
+from cooperation.permissions import require
 from cooperation.selectors import annotations_visible_to
 from cooperation.services import (
     ConflictError,
@@ -142,8 +143,7 @@ def annotation_reply(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def annotation_edit(request, pk: int):
     note = _visible_note(request, pk)
-    if note.author_id != request.user.pk:
-        raise PermissionDenied("Only the author can edit this note.")
+    require(request.user, "edit", note, message="Only the author can edit this note.")
     initial = {"next": request.GET.get("next", "")}
     form = AnnotationEditForm(request.POST or None, annotation=note, initial=initial)
     status = 200
@@ -190,10 +190,7 @@ def annotation_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def annotation_delete_view(request, pk: int):
     note = _visible_note(request, pk)
-    if note.author_id != request.user.pk and not request.user.has_perm(
-        "cooperation.moderate_annotation"
-    ):
-        raise PermissionDenied("Only the author can delete this note.")
+    require(request.user, "delete", note, message="Only the author can delete this note.")
     if request.method == "POST":
         annotation_delete(annotation=note, user=request.user)
         messages.success(request, "Note deleted. It stays in the history.")

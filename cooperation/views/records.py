@@ -35,6 +35,7 @@ from cooperation.models import (
     RecordEvidence,
     Source,
 )
+from cooperation.selectors import publish_warning
 from cooperation.services import (
     ConflictError,
     evidence_detach,
@@ -460,6 +461,9 @@ def record_visibility(request, kind: str, slug: str):
         messages.error(request, describe_validation_error(exc))
     else:
         messages.success(request, f"Visibility is now {saved.get_visibility_display().lower()}.")
+        warning = publish_warning(saved) if record.visibility != saved.visibility else None
+        if warning:
+            messages.warning(request, warning)
     return redirect(record.get_absolute_url())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from cooperation.services import evidence_attach
 from tests.api.conftest import RECORDS, client_for
 
 pytestmark = pytest.mark.django_db
@@ -37,15 +38,14 @@ def test_staff_read_internal_records(world, analyst, name):
     assert _ids(client, f"/api/v1/{name}/") == expected
 
 
-def test_partners_read_published_sources_and_excerpts_that_are_published_or_cited(world, partner):
+def test_partners_read_published_sources_and_their_excerpts_only(world, partner):
     client = client_for(partner)
     assert _ids(client, "/api/v1/sources/") == {world.published_source.pk}
     assert client.get(f"/api/v1/sources/{world.internal_source.pk}/").status_code == 404
-    assert _ids(client, "/api/v1/excerpts/") == {
-        world.published_excerpt.pk,
-        world.cited_excerpt.pk,
-    }
-    assert client.get(f"/api/v1/excerpts/{world.hidden_excerpt.pk}/").status_code == 404
+    # An excerpt of an unpublished source is not shown even when a published record cites it.
+    assert _ids(client, "/api/v1/excerpts/") == {world.published_excerpt.pk}
+    for hidden in (world.cited_excerpt, world.hidden_excerpt):
+        assert client.get(f"/api/v1/excerpts/{hidden.pk}/").status_code == 404
 
 
 def test_partners_read_partner_notes_on_what_they_can_see(world, partner):
@@ -87,8 +87,9 @@ def test_links_to_records_a_partner_cannot_see_are_left_out(world, partner, anal
         assert {link["slug"] for link in body["governed_by"]} == expected
 
 
-def test_a_record_reads_with_typed_links_and_evidence(world, partner):
+def test_a_record_reads_with_typed_links_and_evidence(world, partner, curator):
     agreement = world.records["agreements"]["published"]
+    evidence_attach(record=agreement, excerpt=world.published_excerpt, user=curator)
     body = client_for(partner).get(f"/api/v1/agreements/{agreement.pk}/").json()
     assert body["actors"] == [
         {
@@ -100,8 +101,9 @@ def test_a_record_reads_with_typed_links_and_evidence(world, partner):
     ]
     assert body["url"] == f"http://testserver/api/v1/agreements/{agreement.pk}/"
     assert body["web_url"] == f"http://testserver{agreement.get_absolute_url()}"
+    # The evidence from the unpublished source is left out (test_unpublished_sources.py).
     [evidence] = body["evidence"]
-    excerpt = world.cited_excerpt
+    excerpt = world.published_excerpt
     assert evidence["excerpt"] == excerpt.pk
     assert evidence["exact"] == excerpt.exact
     assert (evidence["start"], evidence["end"]) == (excerpt.start, excerpt.end)

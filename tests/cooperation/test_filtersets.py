@@ -34,6 +34,8 @@ UNFILTERED = {
     "created_at", "updated_at", "published_on", "signed_on", "in_force_on", "target_date",
     "actors", "topics", "parties", "governed_by", "affects_deals", "affects_agreements",
     "addresses", "addressed_to", "source",
+    # A note's audience is applied by the read rules (selectors), not chosen by a filter.
+    "organisation", "shared_with",
 }  # fmt: skip
 # Field name → the filter that covers it under another name.
 COVERED_BY = {

@@ -1,0 +1,240 @@
+"""Who may do what to a note, written once: one table and one function, `can(user, action, obj)`.
+
+Modelled on Hypothesis's `h/security/permission_map.py`: each (kind, action) maps
+to a list of clauses; a clause is a tuple of predicates that must all hold; the
+action is allowed when any clause holds. Predicates look at the user's role, their
+organisation, authorship, the note's visibility and audience, its state (in the
+trash or not, first note of a thread or reply) and the credential's scope: a
+read-only token — and a partner's password session, which counts as one — never
+writes (docs/partner-guide.md).
+
+Services, views, templates, the admin and the API ask this module; the read
+querysets in `cooperation.selectors` state the same "read" rule as SQL, and
+tests/cooperation/test_permissions.py walks a role × note × state × action table
+through both and through the API, failing on any disagreement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
+
+from accounts.roles import PARTNER, has_role, is_internal
+from cooperation.choices import AnnotationVisibility
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a predicate may look at besides the user and the object."""
+
+    user: Any
+    obj: Any
+    token: Any = None  # accounts.ApiToken, or None for a session (or server code)
+
+
+# -- predicates --------------------------------------------------------------------------------
+
+
+def authenticated(c: Context) -> bool:
+    return bool(getattr(c.user, "is_authenticated", False)) and c.user.is_active
+
+
+def internal(c: Context) -> bool:
+    return authenticated(c) and is_internal(c.user)
+
+
+def partner(c: Context) -> bool:
+    return authenticated(c) and has_role(c.user, PARTNER)
+
+
+def writes(c: Context) -> bool:
+    """The credential may write: staff with a session or a write token; partners only with a
+    write-enabled token (their password session reads like a read-only token)."""
+    if c.token is not None:
+        return bool(c.token.can_write)
+    return internal(c)
+
+
+def live(c: Context) -> bool:
+    return c.obj.deleted_at is None
+
+
+def thread_start(c: Context) -> bool:
+    return c.obj.parent_id is None
+
+
+def author(c: Context) -> bool:
+    return c.obj.author_id == c.user.pk
+
+
+def not_private(c: Context) -> bool:
+    return c.obj.visibility != AnnotationVisibility.PRIVATE
+
+
+def for_partners(c: Context) -> bool:
+    return c.obj.visibility == AnnotationVisibility.PARTNERS
+
+
+def in_partner_audience(c: Context) -> bool:
+    """As selectors.partner_note_audience: the reader's organisation's own notes, notes shared
+    with it, and staff notes shared with no organisation in particular."""
+    note, organisation = c.obj, c.user.organisation_id
+    shared = {o.pk for o in note.shared_with.all()}  # prefetched by lists
+    if note.organisation_id is None and not shared:
+        return True
+    return organisation is not None and (
+        note.organisation_id == organisation or organisation in shared
+    )
+
+
+def perm(code: str):
+    def predicate(c: Context) -> bool:
+        return c.user.has_perm(code)
+
+    predicate.__name__ = f"perm({code})"
+    return predicate
+
+
+def allowed(kind: str, action: str):
+    """Predicate: `action` on the same object is allowed (a rule built on another rule)."""
+
+    def predicate(c: Context) -> bool:
+        return _check(kind, action, c)
+
+    predicate.__name__ = f"allowed({kind}:{action})"
+    return predicate
+
+
+def model_perm(action: str):
+    """Predicate: the user holds `cooperation.<action>_<the object's model>`."""
+
+    def predicate(c: Context) -> bool:
+        return c.user.has_perm(f"cooperation.{action}_{c.obj._meta.model_name}")
+
+    predicate.__name__ = f"model_perm({action})"
+    return predicate
+
+
+def published(c: Context) -> bool:
+    return c.obj.visibility == "published"
+
+
+def recommendation(c: Context) -> bool:
+    return c.obj._meta.model_name == "recommendation"
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+READ_NOTE = allowed("annotation", "read")
+
+PERMISSIONS: dict[tuple[str, str], list[tuple]] = {
+    ("annotation", "read"): [
+        (internal, not_private),
+        (internal, author),
+        (partner, for_partners, in_partner_audience),
+    ],
+    ("annotation", "reply"): [
+        (internal, writes, live, READ_NOTE, perm("cooperation.add_annotation")),
+        (partner, writes, live, READ_NOTE),
+    ],
+    ("annotation", "edit"): [
+        (internal, writes, live, author, perm("cooperation.change_annotation")),
+    ],
+    ("annotation", "delete"): [
+        (internal, writes, live, author),
+        (internal, writes, live, READ_NOTE, perm("cooperation.moderate_annotation")),
+    ],
+    ("annotation", "resolve"): [
+        (internal, writes, live, thread_start, author),
+        (internal, writes, live, thread_start, READ_NOTE, perm("cooperation.moderate_annotation")),
+    ],
+    ("annotation", "share"): [
+        (
+            internal,
+            writes,
+            live,
+            thread_start,
+            for_partners,
+            perm("cooperation.moderate_annotation"),
+        ),
+    ],
+    # Starting a thread (obj: the record or excerpt, which the caller has already found
+    # readable): staff with the permission; partners with a write-enabled token.
+    ("annotation", "create"): [
+        (internal, writes, perm("cooperation.add_annotation")),
+        (partner, writes, lambda c: c.user.organisation_id is not None),
+    ],
+    # Records (agreements, deals, challenges, recommendations). The services still check
+    # these permissions themselves; this table is what `actions` tells clients.
+    ("record", "edit"): [(internal, writes, live, model_perm("change"))],
+    ("record", "delete"): [(internal, writes, live, model_perm("delete"))],
+    ("record", "publish"): [
+        (internal, writes, live, lambda c: not published(c), perm("cooperation.publish_record"))
+    ],
+    ("record", "unpublish"): [
+        (internal, writes, live, published, perm("cooperation.publish_record"))
+    ],
+    ("record", "transition"): [
+        (internal, writes, live, recommendation, perm("cooperation.transition_recommendation"))
+    ],
+}
+
+RECORD_KINDS = ("agreement", "deal", "challenge", "recommendation")
+RECORD_ACTIONS = ("edit", "delete", "publish", "unpublish")
+
+# The actions a note's readers are told about (`actions` in the API and the pages).
+NOTE_ACTIONS = ("reply", "edit", "delete", "resolve", "share")
+
+
+def _kind(obj) -> str:
+    name = obj._meta.model_name
+    return "record" if name in RECORD_KINDS else name
+
+
+def _check(kind: str, action: str, c: Context) -> bool:
+    clauses = PERMISSIONS.get((kind, action))
+    if clauses is None:
+        raise KeyError(f"No rule for {kind}:{action}; add one to PERMISSIONS.")
+    return any(all(predicate(c) for predicate in clause) for clause in clauses)
+
+
+def can(user, action: str, obj, *, token=None, kind: str | None = None) -> bool:
+    """Whether `user` (with `token`, if the request came with one) may do `action` to `obj`."""
+    if user is None:
+        return False
+    if getattr(user, "is_authenticated", False) and "groups" not in getattr(
+        user, "_prefetched_objects_cache", {}
+    ):
+        # Every role question then reads this one query (a page asks per note); changing
+        # the user's groups drops it (Django's m2m managers clear what they change).
+        prefetch_related_objects([user], "groups")
+    return _check(kind or _kind(obj), action, Context(user=user, obj=obj, token=token))
+
+
+def require(
+    user, action: str, obj, *, token=None, kind: str | None = None, message: str | None = None
+) -> None:
+    """`can`, or PermissionDenied. `user=None` is the system (management commands)."""
+    if user is None:
+        return
+    if not can(user, action, obj, token=token, kind=kind):
+        raise PermissionDenied(message or f"You may not {action} this.")
+
+
+def note_actions(user, note, *, token=None) -> list[str]:
+    """What `user` may do to `note`, for clients and pages to offer only what works."""
+    return [action for action in NOTE_ACTIONS if can(user, action, note, token=token)]
+
+
+def record_actions(user, record, *, token=None) -> list[str]:
+    """What `user` may do to `record`: edit, delete, publish or unpublish, and for a
+    recommendation each status it may move to now (`transition:<status>`)."""
+    from cooperation.choices import allowed_transitions
+
+    actions = [action for action in RECORD_ACTIONS if can(user, action, record, token=token)]
+    if can(user, "transition", record, token=token):
+        actions += [f"transition:{status}" for status in allowed_transitions(record.status)]
+    return actions

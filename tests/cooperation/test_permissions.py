@@ -1,0 +1,293 @@
+"""The role × note × state × action table, walked through `can()`, the read querysets, the
+API (status and `actions`) and the web pages; they must all agree with the table.
+
+Adding a role or a state is a row here, not a new test file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from accounts.services import api_token_create
+from cooperation.choices import AnnotationVisibility, Visibility
+from cooperation.models import Annotation
+from cooperation.permissions import NOTE_ACTIONS, can
+from cooperation.selectors import annotations_visible_to
+from cooperation.services import annotation_create, annotation_delete, record_set_visibility
+from cooperation.services.partner_notes import partner_annotation_create
+from tests.api.conftest import bearer, make_token
+from tests.factories import (
+    AdminFactory,
+    AgreementFactory,
+    AnalystFactory,
+    CuratorFactory,
+    OrganisationFactory,
+    PartnerFactory,
+)
+
+# Notes: the author analyst's private, team and partners notes, and partner A's note.
+# Cells: the actions allowed, as letters (R read, P reply, E edit, D delete, V resolve,
+# S share; "-" none). Trashed notes are read, never acted on.
+LETTERS = {"R": "read", "P": "reply", "E": "edit", "D": "delete", "V": "resolve", "S": "share"}
+TABLE = """
+role              | private | team  | staff_partners | partner_a
+anonymous         | -       | -     | -              | -
+partner_a         | -       | -     | R              | R
+partner_a_writer  | -       | -     | RP             | RP
+partner_b         | -       | -     | R              | -
+author            | RPEDV   | RPEDV | RPEDV          | RP
+other_analyst     | -       | RP    | RP             | RP
+curator           | -       | RPDV  | RPDVS          | RPDVS
+admin             | -       | RPDV  | RPDVS          | RPDVS
+"""
+
+
+def _parse(table: str) -> dict:
+    lines = [line for line in table.strip().splitlines()]
+    notes = [cell.strip() for cell in lines[0].split("|")[1:]]
+    expected = {}
+    for line in lines[1:]:
+        role, *cells = (cell.strip() for cell in line.split("|"))
+        for note, cell in zip(notes, cells, strict=True):
+            allowed = set() if cell == "-" else {LETTERS[letter] for letter in cell}
+            expected[(role, note, "live")] = allowed
+            expected[(role, note, "trashed")] = allowed & {"read"}
+    return expected
+
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPECTED = _parse(TABLE)
+ROLES = sorted({role for role, _, _ in EXPECTED})
+NOTES = ("private", "team", "staff_partners", "partner_a")
+
+
+@pytest.fixture
+def scene(db):
+    curator = CuratorFactory()
+    org_a, org_b = OrganisationFactory(name="Org A"), OrganisationFactory(name="Org B")
+    users = {
+        "anonymous": None,
+        "partner_a": PartnerFactory(organisation=org_a),
+        "partner_b": PartnerFactory(organisation=org_b),
+        "author": AnalystFactory(),
+        "other_analyst": AnalystFactory(),
+        "curator": curator,
+        "admin": AdminFactory(),
+    }
+    users["partner_a_writer"] = PartnerFactory(organisation=org_a)
+    tokens = {
+        "partner_a_writer": api_token_create(
+            user=users["partner_a_writer"], name="w", can_write=True
+        )
+    }
+    record = record_set_visibility(
+        record=AgreementFactory(), user=curator, visibility=Visibility.PUBLISHED
+    )
+    author = users["author"]
+    notes = {}
+    for state in ("live", "trashed"):
+        made = {
+            "private": annotation_create(
+                author=author, body="p", record=record, visibility=AnnotationVisibility.PRIVATE
+            ),
+            "team": annotation_create(
+                author=author, body="t", record=record, visibility=AnnotationVisibility.TEAM
+            ),
+            "staff_partners": annotation_create(
+                author=author, body="s", record=record, visibility=AnnotationVisibility.PARTNERS
+            ),
+            "partner_a": partner_annotation_create(
+                author=users["partner_a"], body="a", record=record
+            ),
+        }
+        for name, note in made.items():
+            if state == "trashed":
+                deleter = curator if name == "partner_a" else author
+                note = annotation_delete(annotation=note, user=deleter)
+            notes[(name, state)] = Annotation.all_objects.get(pk=note.pk)
+    return users, tokens, notes
+
+
+def _token(tokens, role):
+    pair = tokens.get(role)
+    return pair[0] if pair else None
+
+
+def test_the_table_covers_every_role_note_state_and_action():
+    assert {note for _, note, _ in EXPECTED} == set(NOTES)
+    assert all(cell <= {"read", *NOTE_ACTIONS} for cell in EXPECTED.values())
+
+
+def test_can_agrees_with_the_table(scene):
+    users, tokens, notes = scene
+    wrong = []
+    for (role, name, state), allowed in EXPECTED.items():
+        note = notes[(name, state)]
+        got = {
+            action
+            for action in ("read", *NOTE_ACTIONS)
+            if can(users[role], action, note, token=_token(tokens, role))
+        }
+        if got != allowed:
+            wrong.append(f"{role} {name} {state}: table {sorted(allowed)}, can() {sorted(got)}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_read_queryset_agrees_with_the_table(scene):
+    users, _, notes = scene
+    wrong = []
+    for role in ROLES:
+        user = users[role]
+        if user is None:
+            continue
+        visible = set(
+            annotations_visible_to(user, Annotation.all_objects).values_list("pk", flat=True)
+        )
+        for (name, state), note in notes.items():
+            if (note.pk in visible) != ("read" in EXPECTED[(role, name, state)]):
+                wrong.append(f"{role} {name} {state}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_api_agrees_with_the_table(scene):
+    users, tokens, notes = scene
+    wrong = []
+    for role in ROLES:
+        user = users[role]
+        client = Client()
+        headers = {}
+        if role in tokens:
+            headers = bearer(tokens[role][1])
+        elif user is not None:
+            # Roles named partner_* without a token of their own read with a read-only token.
+            headers = bearer(make_token(user, write=not role.startswith("partner")))
+        for name in NOTES:
+            note = notes[(name, "live")]
+            allowed = EXPECTED[(role, name, "live")]
+            response = client.get(f"/api/v1/annotations/{note.pk}/", **headers)
+            if user is None:
+                if response.status_code != 401:
+                    wrong.append(f"{role} {name}: {response.status_code}")
+                continue
+            if ("read" in allowed) != (response.status_code == 200):
+                wrong.append(f"{role} {name}: status {response.status_code}")
+            elif response.status_code == 200:
+                actions = set(response.json()["actions"])
+                if actions != allowed - {"read"}:
+                    wrong.append(f"{role} {name}: actions {sorted(actions)}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_web_pages_agree_with_the_table(scene):
+    users, _, notes = scene
+    wrong = []
+    for role in ("author", "other_analyst", "curator", "admin"):
+        client = Client()
+        client.force_login(users[role])
+        for name in NOTES:
+            note = notes[(name, "live")]
+            allowed = EXPECTED[(role, name, "live")]
+            for action in ("edit", "delete"):
+                status = client.get(f"/notes/{note.pk}/{action}/").status_code
+                expected = 200 if action in allowed else (403 if "read" in allowed else 404)
+                if status != expected:
+                    wrong.append(f"{role} {name} {action}: {status}, table says {expected}")
+    assert not wrong, "\n".join(wrong)
+
+
+# Modules whose note rules now come from cooperation/permissions.py: none may restate one.
+SCANNED = (
+    "cooperation/services/annotations.py",
+    "cooperation/views/annotations.py",
+    "cooperation/templatetags/annotations.py",
+)
+RESTATED_RULE = re.compile(
+    r"has_perm\(|\.author_id\s*[!=]=|is_internal\(|has_role\(|roles_of\(|"
+    r"visibility\s*[!=]=\s*AnnotationVisibility\.PRIVATE"
+)
+
+
+def test_no_note_rule_is_written_outside_the_permission_module():
+    found = []
+    for path in SCANNED:
+        for number, line in enumerate((ROOT / path).read_text().splitlines(), 1):
+            if RESTATED_RULE.search(line):
+                found.append(f"{path}:{number}: {line.strip()}")
+    assert not found, "ask cooperation.permissions.can() instead:\n" + "\n".join(found)
+
+
+# Records: role × state → actions (E edit, D delete, U publish, N unpublish; "-" none).
+RECORD_LETTERS = {"E": "edit", "D": "delete", "U": "publish", "N": "unpublish"}
+RECORD_TABLE = """
+role        | internal | published
+partner     | -        | -
+analyst     | E        | E
+curator     | EDU      | EDN
+admin       | EDU      | EDN
+"""
+
+
+def _parse_records(table: str) -> dict:
+    lines = table.strip().splitlines()
+    states = [cell.strip() for cell in lines[0].split("|")[1:]]
+    expected = {}
+    for line in lines[1:]:
+        role, *cells = (cell.strip() for cell in line.split("|"))
+        for state, cell in zip(states, cells, strict=True):
+            expected[(role, state)] = [] if cell == "-" else [RECORD_LETTERS[x] for x in cell]
+    return expected
+
+
+def test_record_actions_agree_with_the_table_in_can_and_the_api(db):
+    from cooperation.permissions import record_actions
+
+    curator = CuratorFactory()
+    users = {
+        "partner": PartnerFactory(),
+        "analyst": AnalystFactory(),
+        "curator": curator,
+        "admin": AdminFactory(),
+    }
+    records = {
+        "internal": AgreementFactory(),
+        "published": record_set_visibility(
+            record=AgreementFactory(), user=curator, visibility=Visibility.PUBLISHED
+        ),
+    }
+    wrong = []
+    for (role, state), expected in _parse_records(RECORD_TABLE).items():
+        record, user = records[state], users[role]
+        if record_actions(user, record) != expected:
+            wrong.append(f"can {role} {state}: {record_actions(user, record)}")
+        response = Client().get(
+            f"/api/v1/agreements/{record.pk}/", **bearer(make_token(user, write=True))
+        )
+        if response.status_code == 200 and response.json()["actions"] != expected:
+            wrong.append(f"api {role} {state}: {response.json()['actions']}")
+        listed = Client().get("/api/v1/agreements/", **bearer(make_token(user, write=True)))
+        for row in listed.json()["results"]:
+            if row["id"] == record.pk and row["actions"] != expected:
+                wrong.append(f"api list {role} {state}: {row['actions']}")
+        read_only = Client().get(
+            f"/api/v1/agreements/{record.pk}/", **bearer(make_token(user, write=False))
+        )
+        if read_only.status_code == 200 and read_only.json()["actions"] != []:
+            wrong.append(f"read-only token {role} {state}: {read_only.json()['actions']}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_recommendation_offers_the_transitions_its_status_allows(db):
+    from cooperation.choices import allowed_transitions
+    from cooperation.permissions import record_actions
+    from tests.factories import RecommendationFactory
+
+    curator, analyst = CuratorFactory(), AnalystFactory()
+    recommendation = RecommendationFactory()
+    moves = [f"transition:{s}" for s in allowed_transitions(recommendation.status)]
+    assert moves
+    assert record_actions(curator, recommendation)[-len(moves) :] == moves
+    assert not any(a.startswith("transition:") for a in record_actions(analyst, recommendation))
