@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from cooperation.changes import serialise_writes
 from cooperation.services import (
     ConflictError,
     tracked_create,
@@ -53,6 +54,7 @@ class VersionedForm(forms.ModelForm):
                 # The admin validates and saves in one transaction: locking the row here
                 # means a concurrent save waits, then fails this check with the form (and
                 # everything typed into it) intact, instead of losing a race at save time.
+                serialise_writes()  # before any row lock: cooperation/changes.py
                 rows = rows.select_for_update()
             current = rows.values_list("version", flat=True).first()
             if current is not None and current != expected:

@@ -1,8 +1,10 @@
 """/api/v1/ routes: one router. The resource names are a contract partners rely on (docs/api.md)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from cooperation.api import views
+from cooperation.api.changes import ChangesView
 
 router = SimpleRouter()
 router.register("sources", views.SourceViewSet, basename="source")
@@ -15,4 +17,5 @@ router.register("challenges", views.ChallengeViewSet, basename="challenge")
 router.register("recommendations", views.RecommendationViewSet, basename="recommendation")
 router.register("annotations", views.AnnotationViewSet, basename="annotation")
 
-urlpatterns = router.urls
+# The partners' change feed; the API root lists it by this name.
+urlpatterns = [path("changes/", ChangesView.as_view(), name="changes"), *router.urls]
