@@ -28,6 +28,7 @@ from cooperation.models import (
     Agreement,
     Annotation,
     Challenge,
+    ChangeEntry,
     Deal,
     Excerpt,
     IdempotencyKey,
@@ -78,6 +79,11 @@ NO_OWN_HISTORY = {
         "API bookkeeping, not data anyone edits: each row is the stored answer to a POST, "
         "written in the same transaction as that POST's write (which keeps its own history), "
         "and deleted once it expires; no admin page shows or edits it"
+    ),
+    ChangeEntry: (
+        "append-only: the change feed's log (cooperation/changes.py) names what a service "
+        "write changed, in that write's transaction (which keeps its own history row); no "
+        "admin page shows or edits it"
     ),
 }
 
