@@ -28,6 +28,7 @@ from collections import defaultdict
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.db.models import Q
 
 from accounts.models import User
 from accounts.roles import ANALYST, PARTNER
@@ -200,6 +201,17 @@ def dependents(instance) -> dict[str, set[int]]:
         _excerpt_dependents([instance.excerpt_id], found)
     elif model in (Actor, Topic):
         _taxonomy_dependents(instance, found)
+    elif model is User:
+        # Their display name shows on the notes they wrote and the recommendations they own
+        # or moved.
+        found["annotation"] |= set(
+            Annotation.all_objects.filter(author=instance).values_list("pk", flat=True)
+        )
+        found["recommendation"] |= set(
+            Recommendation.all_objects.filter(
+                Q(owner=instance) | Q(status_changes__changed_by=instance)
+            ).values_list("pk", flat=True)
+        )
     return found
 
 

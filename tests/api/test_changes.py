@@ -9,6 +9,7 @@ import json
 import pytest
 from django.core import signing
 
+from accounts.services import user_update
 from cooperation.api.changes import make_token
 from cooperation.choices import AnnotationVisibility, Visibility
 from cooperation.models import Agreement, ChangeEntry
@@ -44,7 +45,7 @@ def assert_mirrors(mirror: Mirror) -> None:
     assert mirror.seqs == sorted(mirror.seqs), "items out of order"
 
 
-def _changes(world, curator, analyst):
+def _changes(world, curator, analyst, midway=lambda: None):
     """Creates, edits, publishes, unpublishes, trashes and merges what the world holds."""
     published = world.records["agreements"]["published"]
     new = AgreementFactory(title="Fresh agreement", actors=[world.actor])
@@ -91,6 +92,9 @@ def _changes(world, curator, analyst):
         expected_version=None,
     )
     evidence_attach(record=new, excerpt=ExcerptFactory(source=SourceFactory()), user=curator)
+    midway()  # a mirror reading here holds the author's old name
+    # A renamed author: every note they wrote shows the new name.
+    user_update(user=analyst, data={"full_name": "Aiko Renamed"})
     return draft, duplicate
 
 
@@ -99,7 +103,7 @@ def test_a_mirror_following_the_feed_equals_a_full_read(request, world, curator,
     user = request.getfixturevalue(role)
     mirror = Mirror(getter(client_for(user, write=False)))
     assert_mirrors(mirror)  # from the start: everything there is
-    _changes(world, curator, analyst)
+    _changes(world, curator, analyst, midway=mirror.follow)
     assert_mirrors(mirror)  # resumed: exactly the changes since
 
 
