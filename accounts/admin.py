@@ -101,7 +101,7 @@ class UserAdmin(HistoryViewOnlyMixin, RunEachMixin, SimpleHistoryAdmin, DjangoUs
     autocomplete_fields = ("organisation",)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Person"), {"fields": ("full_name", "organisation")}),
+        (_("Person"), {"fields": ("full_name", "organisation", "is_org_admin")}),
         (_("Roles"), {"fields": ("roles", "is_active", "is_superuser")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -145,7 +145,14 @@ class UserAdmin(HistoryViewOnlyMixin, RunEachMixin, SimpleHistoryAdmin, DjangoUs
     def save_model(self, request, obj, form, change):
         roles = form.cleaned_data.get("roles", [])
         if change:
-            fields = {"email", "full_name", "organisation", "is_active", "is_superuser"}
+            fields = {
+                "email",
+                "full_name",
+                "organisation",
+                "is_active",
+                "is_superuser",
+                "is_org_admin",
+            }
             data = {name: form.cleaned_data[name] for name in fields & set(form.changed_data)}
             original = User.objects.get(pk=obj.pk)
             saved = user_update(user=original, data=data, roles=roles, actor=request.user)

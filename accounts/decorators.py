@@ -2,9 +2,21 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from accounts.roles import is_internal
+from accounts.roles import PARTNER, has_role, is_internal
+
+
+def partners_to_api_access(view):
+    """Send a partner (who has no workspace) to the API access page instead of a 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_authenticated and has_role(request.user, PARTNER):
+            return redirect("api_access")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def internal_user_required(view):

@@ -66,6 +66,14 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
+    is_org_admin = models.BooleanField(
+        _("organisation admin"),
+        default=False,
+        help_text=_(
+            "Partners: may create and revoke API tokens for their organisation's members "
+            "on the API access page."
+        ),
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

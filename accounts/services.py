@@ -25,7 +25,14 @@ from cooperation.history import CHANGED, CREATED, history_paused, write_history
 
 # Roles that work in the Django admin (curators curate there; analysts may read and edit).
 _STAFF_ROLES = {ANALYST, CURATOR, ADMIN}
-_PROFILE_FIELDS = {"email", "full_name", "organisation", "is_active", "is_superuser"}
+_PROFILE_FIELDS = {
+    "email",
+    "full_name",
+    "organisation",
+    "is_active",
+    "is_superuser",
+    "is_org_admin",
+}
 
 
 @transaction.atomic
@@ -220,11 +227,38 @@ def validate_api_token(*, user: User | None, name: str, expires_days: int | None
     return name
 
 
-def _ensure_may_manage_tokens(actor, permission: str) -> None:
-    # actor=None is the system (create_api_token on the server's shell); people need the
-    # admin role's token permission, whichever way they reach this service.
-    if actor is not None and not actor.has_perm(permission):
-        raise PermissionDenied("Only an admin may issue or revoke API tokens.")
+def is_organisation_admin(user) -> bool:
+    """An active partner flagged as their organisation's admin (they manage its tokens)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_org_admin
+        and user.organisation_id is not None
+        and roles_of(user) == {PARTNER}
+    )
+
+
+def may_manage_tokens_of(actor, owner: User, permission: str) -> bool:
+    """Admins manage every token; an organisation admin, the tokens of its own partners."""
+    if actor is None:  # the system: create_api_token on the server's shell
+        return True
+    if actor.is_active and actor.has_perm(permission):
+        return True
+    return (
+        is_organisation_admin(actor)
+        and owner.organisation_id == actor.organisation_id
+        and roles_of(owner) == {PARTNER}
+    )
+
+
+def _ensure_may_manage_tokens(actor, permission: str, owner: User) -> None:
+    # Whichever way a person reaches this service (admin, API access page), the same rule.
+    if not may_manage_tokens_of(actor, owner, permission):
+        raise PermissionDenied(
+            "Only an admin, or your organisation's admin for its own members, may issue or "
+            "revoke API tokens."
+        )
 
 
 @transaction.atomic
@@ -237,7 +271,7 @@ def api_token_create(
     actor=None,
 ) -> tuple[ApiToken, str]:
     """Make a token for `user`; returns it and its plaintext, which is never available again."""
-    _ensure_may_manage_tokens(actor, "accounts.add_apitoken")
+    _ensure_may_manage_tokens(actor, "accounts.add_apitoken", user)
     name = validate_api_token(user=user, name=name, expires_days=expires_days)
     prefix = secrets.token_hex(5)
     plaintext = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -259,7 +293,7 @@ def api_token_create(
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, actor=None) -> ApiToken:
     """Revoke one token from now on; revoking twice changes nothing."""
-    _ensure_may_manage_tokens(actor, "accounts.change_apitoken")
+    _ensure_may_manage_tokens(actor, "accounts.change_apitoken", token.user)
     current = ApiToken.objects.select_for_update().get(pk=token.pk)
     if current.revoked_at is not None:
         return current

@@ -3,8 +3,10 @@
 from django.urls import path
 
 from accounts import views
+from accounts.api_access import api_access
 
 urlpatterns = [
+    path("api-access/", api_access, name="api_access"),
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("password/change/", views.password_change, name="password_change"),

@@ -16,8 +16,16 @@ CHANGED = "~"
 DELETED = "-"
 
 
+# Search documents are derived from the other fields on every save: not history.
+SEARCH_COLUMNS = ("search_a", "search_b", "search_d")
+
+
 class History(HistoricalRecords):
     """HistoricalRecords that leaves a handle on the model so services can write rows."""
+
+    def __init__(self, *args, excluded_fields=None, **kwargs):
+        excluded = [*(excluded_fields or []), *SEARCH_COLUMNS]
+        super().__init__(*args, excluded_fields=excluded, **kwargs)
 
     def post_save(self, instance, created, using=None, **kwargs):
         # A save that touches only untracked columns (a login's last_login) is not a change.
@@ -27,6 +35,12 @@ class History(HistoricalRecords):
         super().post_save(instance, created, using=using, **kwargs)
 
     def finalize(self, sender, **kwargs):
+        if sender is self.cls:
+            # Only the search columns this model has (simple-history looks each name up).
+            names = {field.name for field in sender._meta.fields}
+            self.excluded_fields = [
+                name for name in self.excluded_fields if name not in SEARCH_COLUMNS or name in names
+            ]
         super().finalize(sender, **kwargs)
         if sender is self.cls or (self.inherit and issubclass(sender, self.cls)):
             sender._history_recorder = self
@@ -51,6 +65,10 @@ def write_history(instance, *, kind: str, user=None, reason: str = "") -> None:
     finally:
         del instance._history_user
         del instance._change_reason
+    # The partners' change feed learns of every write here, in the same transaction.
+    from cooperation.changes import record_change  # here: the models import this module
+
+    record_change(instance)
 
 
 def history_m2m_values(historical_row, field_name: str) -> list[int]:

@@ -12,9 +12,9 @@ import re
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections
 from django.db.models import Case, Expression, F, FloatField, Q, Value, When
-from django.db.models.functions import Left
 
-from cooperation.models.search import SEARCH_CONFIG, SEARCH_WEIGHTS, weighted_vector
+from cooperation.models.search import SEARCH_CONFIG, stored_columns, stored_vector
+from cooperation.search_text import fold
 
 # A query longer than this is cut: nobody types more, and it bounds the work per request.
 MAX_QUERY_LENGTH = 200
@@ -31,15 +31,20 @@ def uses_postgres(queryset) -> bool:
 
 
 def search(queryset, q: str | None):
-    """`queryset` narrowed to rows matching `q`, each annotated with `search_rank`."""
-    q = normalise_query(q)
+    """`queryset` narrowed to rows matching `q`, each annotated with `search_rank`.
+
+    Rows are searched through their stored, folded documents and the query is folded by
+    the same function (cooperation/search_text.py): "India–Japan", "ＩＮＤＩＡ-japan" and
+    "india-japan" are one search on both databases.
+    """
+    q = fold(normalise_query(q)).strip()
     if not q:
         return queryset
     key = queryset.model.search_key
     if uses_postgres(queryset):
         # websearch syntax: "quoted phrases", OR, -excluded; never a syntax error.
         query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
-        vector = weighted_vector(key)
+        vector = stored_vector(key)
         # Records rank from their stored vector (migration 0004), not a recomputed one.
         ranked = StoredSearchDocument() if key in STORED_DOCUMENT_KEYS else vector
         return (
@@ -65,35 +70,25 @@ class StoredSearchDocument(Expression):
 
 
 def _fallback(queryset, key: str, q: str):
-    """Every word must appear in some searched field; a match in the first field ranks higher."""
-    fields = [
-        field if isinstance(field, str) else _expression_name(field)
-        for field, _ in SEARCH_WEIGHTS[key]
-    ]
+    """Every word must appear in some stored document; a match in the first ranks higher.
+
+    Documents and query are folded alike, so a plain `contains` compares them (SQLite's
+    LIKE folds ASCII case only; the folding already did the rest).
+    """
+    columns = stored_columns(key)
     words = [w for w in _WORD.findall(q) if w] or [q]
-    extra = {}
-    if "text_head" in fields:
-        extra["text_head"] = Left("text", 100_000)
-        queryset = queryset.annotate(**extra)
     condition = Q()
     for word in words:
-        any_field = Q()
-        for field in fields:
-            any_field |= Q(**{f"{field}__icontains": word})
-        condition &= any_field
-    first = fields[0]
+        any_column = Q()
+        for column in columns:
+            any_column |= Q(**{f"{column}__contains": word})
+        condition &= any_column
     rank = Case(
-        When(**{f"{first}__icontains": q}, then=Value(1.0)),
+        When(**{f"{columns[0]}__contains": q}, then=Value(1.0)),
         default=Value(0.5),
         output_field=FloatField(),
     )
     return queryset.filter(condition).annotate(search_rank=rank)
-
-
-def _expression_name(expression) -> str:
-    # The only expression searched is the head of a source's text.
-    assert isinstance(expression, Left), expression
-    return "text_head"
 
 
 def order_by_rank(queryset):

@@ -5,6 +5,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from cooperation.api import views
+from cooperation.api.changes import ChangesView
 from cooperation.api.root import ApiRoot
 
 router = SimpleRouter()
@@ -18,4 +19,9 @@ router.register("challenges", views.ChallengeViewSet, basename="challenge")
 router.register("recommendations", views.RecommendationViewSet, basename="recommendation")
 router.register("annotations", views.AnnotationViewSet, basename="annotation")
 
-urlpatterns = [path("", ApiRoot.as_view(), name="root"), *router.urls]
+# The API root, then the partners' change feed (the root lists it by this name).
+urlpatterns = [
+    path("", ApiRoot.as_view(), name="root"),
+    path("changes/", ChangesView.as_view(), name="changes"),
+    *router.urls,
+]

@@ -1,5 +1,6 @@
 from cooperation.models.annotations import Annotation
 from cooperation.models.base import LiveManager, LiveQuerySet, Record, Tracked
+from cooperation.models.changes import ChangeEntry
 from cooperation.models.idempotency import IdempotencyKey
 from cooperation.models.jobs import Job
 from cooperation.models.records import (
@@ -24,6 +25,7 @@ __all__ = [
     "Agreement",
     "Annotation",
     "Challenge",
+    "ChangeEntry",
     "Deal",
     "Excerpt",
     "IdempotencyKey",

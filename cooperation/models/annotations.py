@@ -6,10 +6,10 @@ from django.db import models
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
 from cooperation.history import History
 from cooperation.models.base import Tracked
-from cooperation.models.search import search_index
+from cooperation.models.search import Searchable, search_index
 
 
-class Annotation(Tracked):
+class Annotation(Searchable, Tracked):
     """A user's note on a record or on an excerpt of a source; replies form threads.
 
     The body is Markdown as the author typed it; it is sanitised when rendered.

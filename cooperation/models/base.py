@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperation.choices import Visibility
-from cooperation.models.search import search_index
+from cooperation.models.search import Searchable, search_index
 
 
 class LiveQuerySet(models.QuerySet):
@@ -92,7 +92,7 @@ class Tracked(models.Model):
         return ""
 
 
-class Record(Tracked):
+class Record(Searchable, Tracked):
     """What agreements, deals, challenges and recommendations have in common."""
 
     title = models.CharField(max_length=300)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from cooperation.choices import SourceFormat, Visibility
 from cooperation.history import History
 from cooperation.models.base import Tracked, live_index
-from cooperation.models.search import search_index
+from cooperation.models.search import Searchable, search_index
 from cooperation.text import ReadingView, reading_view
 
 _READING_CACHE: dict[str, ReadingView] = {}
@@ -19,7 +19,7 @@ def cached_reading(sha256: str) -> ReadingView | None:
     return _READING_CACHE.get(sha256) if sha256 else None
 
 
-class Source(Tracked):
+class Source(Searchable, Tracked):
     """A brief, its text kept exactly as imported."""
 
     title = models.CharField(max_length=300)
@@ -38,6 +38,9 @@ class Source(Tracked):
     visibility = models.CharField(
         max_length=16, choices=Visibility, default=Visibility.INTERNAL, db_index=True
     )
+
+    # The head of the text, folded for search (cooperation.models.search), weight D.
+    search_d = models.TextField(blank=True, default="", editable=False)
 
     history = History(excluded_fields=["text"])
 
@@ -70,7 +73,7 @@ class Source(Tracked):
         return view
 
 
-class Excerpt(Tracked):
+class Excerpt(Searchable, Tracked):
     """Evidence: a span of a source's text, as a W3C Web Annotation text selector pair.
 
     TextPositionSelector (start, end) and TextQuoteSelector (exact, prefix, suffix);

@@ -3,10 +3,10 @@ from django.db import models
 from cooperation.choices import ActorKind
 from cooperation.history import History
 from cooperation.models.base import Tracked
-from cooperation.models.search import search_index
+from cooperation.models.search import Searchable, search_index
 
 
-class Actor(Tracked):
+class Actor(Searchable, Tracked):
     """A state, organisation or grouping that records name."""
 
     name = models.CharField(max_length=200, unique=True)
@@ -26,7 +26,7 @@ class Actor(Tracked):
         return self.name
 
 
-class Topic(Tracked):
+class Topic(Searchable, Tracked):
     """A technology or policy area."""
 
     name = models.CharField(max_length=200, unique=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from cooperation.changes import serialise_writes
 from cooperation.history import history_paused, write_history
 
 
@@ -36,6 +37,8 @@ def acting_user(user):
 
 def save_with_history(instance, *, user, kind: str, reason: str, m2m: dict | None = None) -> None:
     """Validate and save `instance`, set its links, and write exactly one history row."""
+    # Before the row is written (and locked): see cooperation/changes.py on the order.
+    serialise_writes()
     now = timezone.now()
     author = acting_user(user)
     if instance._state.adding:

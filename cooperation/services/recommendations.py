@@ -9,6 +9,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from cooperation.changes import serialise_writes
 from cooperation.choices import (
     ProposalState,
     RecommendationStatus,
@@ -161,6 +162,7 @@ def status_proposal_decide(
 ) -> StatusProposal:
     """Approve (the status moves, citing the proposal) or decline an open proposal."""
     authorize(user, "cooperation.decide_statusproposal")
+    serialise_writes()  # before any row lock: cooperation/changes.py
     proposal = StatusProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.state != ProposalState.OPEN:
         raise ValidationError(f"This proposal is already {proposal.get_state_display().lower()}.")

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from cooperation.changes import serialise_writes
 from cooperation.choices import Visibility
 from cooperation.history import CHANGED, CREATED, DELETED, history_m2m_values
 from cooperation.models import Tracked
@@ -89,7 +90,12 @@ def _ensure_generic(model) -> None:
 
 
 def lock(instance: Tracked) -> Tracked:
-    """Re-read `instance` under a row lock so the version check and the write are one step."""
+    """Re-read `instance` under a row lock so the version check and the write are one step.
+
+    The change feed's write lock comes first, so no writer waits for it holding a row
+    lock (cooperation/changes.py).
+    """
+    serialise_writes()
     return type(instance).all_objects.select_for_update().get(pk=instance.pk)
 
 

@@ -158,6 +158,9 @@ class _Batch:
 def _write(batch: _Batch) -> list:
     """bulk_create the rows, their many-to-many links and their history (with link snapshots)."""
     model = batch.model
+    for row in batch.rows:
+        if hasattr(row, "refresh_search_documents"):
+            row.refresh_search_documents()  # bulk_create skips save(), which folds them
     rows = model.objects.bulk_create(batch.rows)
     m2m_fields = {f.name: f for f in model._meta.many_to_many}
     through_rows: dict[str, list[list]] = {}

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from accounts.decorators import internal_user_required
+from accounts.decorators import internal_user_required, partners_to_api_access
 from cooperation import selectors
 from cooperation.models import RECORD_MODELS
 
@@ -107,6 +107,7 @@ def shared_context() -> dict:
 
 
 @require_safe
+@partners_to_api_access
 @internal_user_required
 def dashboard(request):
     context = {**shared_context(), "mine": selectors.open_items_for(request.user)}

@@ -155,10 +155,14 @@ def test_security_log_records_a_404_for_a_record_a_partner_may_not_see(
 def test_security_log_records_a_403_page_for_a_person(client, partner, security_log):
     client.force_login(partner)
 
-    assert client.get("/").status_code == 403
+    assert client.get("/agreements/").status_code == 403
 
     record = _only(security_log("refused"))
-    assert (record.status, record.path, record.user) == (403, "/", f"{partner.pk}:{partner.email}")
+    assert (record.status, record.path, record.user) == (
+        403,
+        "/agreements/",
+        f"{partner.pk}:{partner.email}",
+    )
 
 
 def test_security_log_leaves_ordinary_404_pages_alone(client, security_log):

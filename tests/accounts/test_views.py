@@ -235,7 +235,8 @@ def test_navigation_shows_a_curator_the_trash(client, curator):
 def test_navigation_shows_a_partner_no_workspace_links(client, partner):
     client.force_login(partner)
 
-    html = client.get("/").content.decode()
+    html = client.get("/", follow=True).content.decode()
 
     assert f'href="{reverse("cooperation:agreement_list")}"' not in html
+    assert f'href="{reverse("api_access")}"' in html
     assert "Log out" in html

@@ -151,3 +151,24 @@ def test_csp_redoc_renders_the_schema(watched, live_server, db):
     # The sidebar's "API docs by Redocly" logo comes from Redocly's CDN: refused on purpose,
     # the docs fetch nothing from elsewhere.
     _assert_nothing_blocked(watched, except_images_from="https://cdn.redoc.ly/")
+
+
+def test_a_partner_logs_in_lands_on_api_access_and_makes_a_token(watched, live_server, db):
+    from accounts.models import ApiToken
+    from accounts.services import user_update
+    from tests.factories import PASSWORD, PartnerFactory
+
+    partner = user_update(
+        user=PartnerFactory(email="org-admin@example.org"), data={"is_org_admin": True}
+    )
+    watched.goto("/accounts/login/")
+    watched.get_by_label("Email address").fill(partner.email)
+    watched.get_by_label("Password").fill(PASSWORD)
+    watched.get_by_role("button", name="Log in").click()
+    expect(watched.get_by_role("heading", level=1)).to_have_text("Contours API access")
+    assert watched.url.endswith("/accounts/api-access/")
+    watched.get_by_label("Name").fill("Nightly sync")
+    watched.get_by_role("button", name="Create token").click()
+    expect(watched.locator("#new-token")).to_contain_text("ctr_")
+    assert ApiToken.objects.filter(user=partner, name="Nightly sync").exists()
+    _assert_nothing_blocked(watched)

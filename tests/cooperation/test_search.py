@@ -145,7 +145,7 @@ def test_uses_postgres_follows_the_connection():
 def test_postgres_records_rank_from_a_stored_vector_equal_to_the_indexed_one(model, analyst):
     from django.contrib.postgres.search import SearchQuery, SearchRank
 
-    from cooperation.models.search import SEARCH_CONFIG, weighted_vector
+    from cooperation.models.search import SEARCH_CONFIG, stored_vector
     from cooperation.services import tracked_update
 
     factory = {
@@ -169,7 +169,7 @@ def test_postgres_records_rank_from_a_stored_vector_equal_to_the_indexed_one(mod
 
     stored = dict(search(model.objects.all(), "semiconductor").values_list("pk", "search_rank"))
     recomputed = dict(
-        model.objects.annotate(rank=SearchRank(weighted_vector("record"), query)).values_list(
+        model.objects.annotate(rank=SearchRank(stored_vector("record"), query)).values_list(
             "pk", "rank"
         )
     )

@@ -28,6 +28,7 @@ from cooperation.models import (
     Agreement,
     Annotation,
     Challenge,
+    ChangeEntry,
     Deal,
     Excerpt,
     IdempotencyKey,
@@ -84,6 +85,11 @@ NO_OWN_HISTORY = {
         "the worker's account of a background job (state, progress, message), written by "
         "the task and its services; the source it makes keeps its own history, and no "
         "admin page shows or edits a job"
+    ),
+    ChangeEntry: (
+        "append-only: the change feed's log (cooperation/changes.py) names what a service "
+        "write changed, in that write's transaction (which keeps its own history row); no "
+        "admin page shows or edits it"
     ),
 }
 

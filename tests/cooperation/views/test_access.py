@@ -171,7 +171,12 @@ def test_partners_get_the_403_page_everywhere(client, world, partner):
     client.force_login(partner)
     for name, url in all_urls(world):
         response = _reach(client, url)
+        if url == "/":  # the home page sends partners to their API access page
+            assert response.status_code == 302, (name, response.status_code)
+            continue
         assert response.status_code == 403, (name, response.status_code)
+        # Not a dead end: the page says where partners go.
+        assert "/accounts/api-access/" in response.content.decode(), name
 
 
 def test_analysts_reach_every_page_without_an_error(client, world, analyst):

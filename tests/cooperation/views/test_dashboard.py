@@ -194,10 +194,11 @@ def test_dashboard_costs_the_same_queries_at_one_row_and_at_many(client, curator
     assert large == small
 
 
-def test_dashboard_refuses_a_partner(client, partner):
+def test_dashboard_sends_a_partner_to_the_api_access_page(client, partner):
     client.force_login(partner)
 
     response = client.get("/")
 
-    assert response.status_code == 403
-    assert "kinds" not in response.context
+    # Partners have no workspace: the home page is their API access page, not a 403.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("api_access")

@@ -1,0 +1,252 @@
+"""The change log behind the partners' feed: which API objects changed, in commit order.
+
+Every service write ends in `history.write_history`, which calls `record_change` in the
+service's own transaction: the changed object gets an entry, and so does every object
+that reads differently, or whose visibility may differ, because of it (a published
+record's notes and the excerpts it cites, records linking to it, a source's excerpts…).
+An entry names the object only; the feed (cooperation/api/changes.py) shows each caller
+the object as it then is, through the same selectors the lists use, or a tombstone.
+
+Commit order. A sequence hands out numbers when rows are inserted, not when they
+commit: on PostgreSQL a transaction holding seq 10 can commit after another's seq 11,
+and a reader that saw 11 and resumed after it would never see 10. So appending takes a
+transaction-level advisory lock first, held until commit: entries are numbered and
+committed one transaction at a time, and once a reader sees seq n, every entry below n
+is committed too. We chose the lock over "serve only entries older than the oldest
+in-flight transaction" because the latter needs the xid of every entry and a snapshot
+comparison on every read, and writes here are rare (people curating) while reads of the
+feed are frequent. To rule out deadlocks, every service takes the same lock before its
+first row lock (`tracked.lock`, `save_with_history`): a transaction waiting for it holds
+no row locks another writer could be waiting for. SQLite runs one writer at a time and
+needs no lock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.db.models import Q
+
+from accounts.models import User
+from accounts.roles import ANALYST, PARTNER
+from cooperation import selectors
+from cooperation.models import (
+    RECORD_MODELS,
+    Actor,
+    Agreement,
+    Annotation,
+    Challenge,
+    ChangeEntry,
+    Deal,
+    Excerpt,
+    Recommendation,
+    RecordEvidence,
+    Source,
+    Topic,
+)
+
+# Any fixed 64-bit number; it names this lock among PostgreSQL advisory locks.
+_LOCK_KEY = 0x436F6E746F757273  # "Contours"
+
+# The feed's kinds are the API's resource names (singular), in the API's ids.
+MODELS: dict[str, type] = {
+    "source": Source,
+    "excerpt": Excerpt,
+    "actor": Actor,
+    "topic": Topic,
+    "agreement": Agreement,
+    "deal": Deal,
+    "challenge": Challenge,
+    "recommendation": Recommendation,
+    "annotation": Annotation,
+}
+KINDS = {model: kind for kind, model in MODELS.items()}
+
+
+def visible_to(user, kind: str):
+    """What `user` may read of `kind`: the selectors the API's lists use, nothing else."""
+    model = MODELS[kind]
+    if kind == "source":
+        return selectors.sources_visible_to(user)
+    if kind == "excerpt":
+        return selectors.excerpts_visible_to(user)
+    if kind == "annotation":
+        return selectors.api_annotations_visible_to(user, Annotation.objects.all())
+    if model in RECORD_MODELS:
+        return selectors.records_visible_to(user, model)
+    return model.objects.all()
+
+
+def serialise_writes() -> None:
+    """Take the feed's write lock until this transaction ends (PostgreSQL; see the module doc)."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+
+
+def _probe(role: str) -> User:
+    """A stand-in reader of one role, to ask what the selectors would show such a user.
+
+    Never saved; its id (0) is nobody's, so it is no note's author and a private note
+    stays hidden from it.
+    """
+    user = User(pk=0, email=f"{role}@probe.invalid", is_active=True)
+    user._prefetched_objects_cache = {"groups": Group.objects.filter(name=role)}
+    return user
+
+
+def _audiences(kind: str, ids: set[int]) -> dict[int, tuple[bool, bool]]:
+    """For each id: could (an internal user other than its author, a partner) read it now?"""
+    staff = set(visible_to(_probe(ANALYST), kind).filter(pk__in=ids).values_list("pk", flat=True))
+    partners = set(
+        visible_to(_probe(PARTNER), kind).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    return {pk: (pk in staff, pk in partners) for pk in ids}
+
+
+def _record_key(content_type_id: int, object_id: int) -> tuple[str, int] | None:
+    model = ContentType.objects.get_for_id(content_type_id).model_class()
+    kind = KINDS.get(model)
+    return (kind, object_id) if kind else None
+
+
+def _notes_on_records(model, ids) -> set[int]:
+    content_type = ContentType.objects.get_for_model(model)
+    return set(
+        Annotation.all_objects.filter(content_type=content_type, object_id__in=ids).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def _excerpt_dependents(ids, found) -> None:
+    """An excerpt's notes (their visibility follows it) and the records citing it."""
+    found["annotation"] |= set(
+        Annotation.all_objects.filter(excerpt__in=ids).values_list("pk", flat=True)
+    )
+    for content_type_id, object_id in RecordEvidence.all_objects.filter(
+        excerpt__in=ids
+    ).values_list("content_type", "object_id"):
+        key = _record_key(content_type_id, object_id)
+        if key:
+            found[key[0]].add(key[1])
+
+
+def _record_dependents(record, found) -> None:
+    model = type(record)
+    # Notes on it: a partner reads them only while the record is published.
+    found["annotation"] |= _notes_on_records(model, [record.pk])
+    # The excerpts it cites: a partner reads an unpublished source's excerpt while a
+    # published record cites it (and their notes with them).
+    excerpts = set(
+        RecordEvidence.all_objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id=record.pk
+        ).values_list("excerpt", flat=True)
+    )
+    found["excerpt"] |= excerpts
+    found["annotation"] |= set(
+        Annotation.all_objects.filter(excerpt__in=excerpts).values_list("pk", flat=True)
+    )
+    # Records linking to it, and records it links to, show its name and only while visible.
+    for field in model._meta.many_to_many:
+        if field.related_model in RECORD_MODELS:
+            found[KINDS[field.related_model]] |= set(
+                getattr(record, field.name).values_list("pk", flat=True)
+            )
+    for relation in model._meta.related_objects:
+        if relation.many_to_many and relation.related_model in RECORD_MODELS:
+            found[KINDS[relation.related_model]] |= set(
+                relation.related_model.all_objects.filter(
+                    **{relation.field.name: record.pk}
+                ).values_list("pk", flat=True)
+            )
+
+
+def _taxonomy_dependents(instance, found) -> None:
+    """Records that show this actor's or topic's name."""
+    for model in RECORD_MODELS:
+        for field in [*model._meta.many_to_many, *model._meta.fields]:
+            if field.is_relation and field.related_model is type(instance):
+                found[KINDS[model]] |= set(
+                    model.all_objects.filter(**{field.name: instance.pk}).values_list(
+                        "pk", flat=True
+                    )
+                )
+
+
+def dependents(instance) -> dict[str, set[int]]:
+    """The objects, by kind, that may read differently or change visibility after `instance`
+    changed; `instance` itself included when it is one of the feed's kinds."""
+    found: dict[str, set[int]] = defaultdict(set)
+    model = type(instance)
+    kind = KINDS.get(model)
+    if kind:
+        found[kind].add(instance.pk)
+    if model in RECORD_MODELS:
+        _record_dependents(instance, found)
+    elif model is Source:
+        excerpts = set(Excerpt.all_objects.filter(source=instance).values_list("pk", flat=True))
+        found["excerpt"] |= excerpts
+        _excerpt_dependents(excerpts, found)
+    elif model is Excerpt:
+        _excerpt_dependents([instance.pk], found)
+    elif model is RecordEvidence:
+        record_key = _record_key(instance.content_type_id, instance.object_id)
+        if record_key:
+            found[record_key[0]].add(record_key[1])
+        found["excerpt"].add(instance.excerpt_id)
+        _excerpt_dependents([instance.excerpt_id], found)
+    elif model in (Actor, Topic):
+        _taxonomy_dependents(instance, found)
+    elif model is User:
+        # Their display name shows on the notes they wrote and the recommendations they own
+        # or moved.
+        found["annotation"] |= set(
+            Annotation.all_objects.filter(author=instance).values_list("pk", flat=True)
+        )
+        found["recommendation"] |= set(
+            Recommendation.all_objects.filter(
+                Q(owner=instance) | Q(status_changes__changed_by=instance)
+            ).values_list("pk", flat=True)
+        )
+    return found
+
+
+def record_change(instance) -> None:
+    """Append entries for `instance` and what depends on it, in the caller's transaction."""
+    found = {kind: ids for kind, ids in dependents(instance).items() if ids}
+    if not found:
+        return
+    with transaction.atomic():
+        serialise_writes()
+        entries = []
+        for kind in MODELS:  # a fixed order, so one change always logs alike
+            ids = found.get(kind)
+            if not ids:
+                continue
+            audiences = _audiences(kind, ids)
+            for pk in sorted(ids):
+                staff, partners = audiences[pk]
+                entries.append(ChangeEntry(kind=kind, object_id=pk, staff=staff, partners=partners))
+        ChangeEntry.objects.bulk_create(entries)
+
+
+def seed() -> int:
+    """One entry per existing object (run once, when the log is created): a client that
+    follows the feed from its start reads everything there was before the log, too."""
+    count = 0
+    with transaction.atomic():
+        serialise_writes()
+        for kind, model in MODELS.items():
+            ids = set(model.objects.values_list("pk", flat=True))
+            audiences = _audiences(kind, ids)
+            entries = [
+                ChangeEntry(kind=kind, object_id=pk, staff=a[0], partners=a[1])
+                for pk, a in sorted(audiences.items())
+            ]
+            ChangeEntry.objects.bulk_create(entries, batch_size=1000)
+            count += len(entries)
+    return count

@@ -1,0 +1,209 @@
+"""GET /api/v1/changes/: a mirror that follows the feed ends with exactly what a full read
+returns, for every role, and learns nothing the lists would not show it."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from django.core import signing
+
+from accounts.services import user_update
+from cooperation.api.changes import make_token
+from cooperation.choices import AnnotationVisibility, Visibility
+from cooperation.models import Agreement, ChangeEntry
+from cooperation.services import (
+    annotation_create,
+    annotation_update,
+    evidence_attach,
+    record_merge,
+    record_publish,
+    record_unpublish,
+    tracked_delete,
+    tracked_update,
+)
+from tests.api.changefeed import Mirror, full_read
+from tests.api.conftest import client_for
+from tests.factories import AgreementFactory, ChallengeFactory, ExcerptFactory, SourceFactory
+
+
+def getter(client):
+    def get(path):
+        response = client.get(path)
+        return response.status_code, response.json()
+
+    return get
+
+
+def assert_mirrors(mirror: Mirror) -> None:
+    mirror.follow()
+    expected = full_read(mirror.get)
+    assert sorted(mirror.rows) == sorted(expected)
+    for key, row in expected.items():
+        assert mirror.rows[key] == row, key
+    assert mirror.seqs == sorted(mirror.seqs), "items out of order"
+
+
+def _changes(world, curator, analyst, midway=lambda: None):
+    """Creates, edits, publishes, unpublishes, trashes and merges what the world holds."""
+    published = world.records["agreements"]["published"]
+    new = AgreementFactory(title="Fresh agreement", actors=[world.actor])
+    record_publish(record=new, user=curator)
+    tracked_update(
+        instance=new, user=curator, data={"title": "Fresh, renamed"}, expected_version=None
+    )
+    # Unpublishing takes its partner notes and the internal excerpt it cites out of view.
+    record_unpublish(record=published, user=curator)
+    # A partner-visible note narrows to the team.
+    annotation_update(
+        annotation=world.notes["partners_on_excerpt"],
+        user=analyst,
+        visibility=AnnotationVisibility.TEAM,
+        expected_version=None,
+    )
+    # A draft that lives and dies unseen by partners.
+    draft = AgreementFactory(title="Secret draft")
+    tracked_delete(instance=draft, user=curator)
+    # A merge: the duplicate goes, its links and notes move to the kept record.
+    keep = ChallengeFactory(title="Cost overrun", visibility=Visibility.INTERNAL)
+    duplicate = ChallengeFactory(title="Cost overruns")
+    for record in (keep, duplicate):
+        record_publish(record=record, user=curator)
+    annotation_create(
+        author=analyst,
+        body="On the duplicate",
+        record=duplicate,
+        visibility=AnnotationVisibility.PARTNERS,
+    )
+    record_merge(keep=keep, duplicate=duplicate, user=curator)
+    # The actor's new name shows in every record linking to it.
+    tracked_update(
+        instance=world.actor,
+        user=curator,
+        data={"name": "Republic of India"},
+        expected_version=None,
+    )
+    # A source published makes its excerpts readable to partners.
+    tracked_update(
+        instance=world.internal_source,
+        user=curator,
+        data={"visibility": Visibility.PUBLISHED},
+        expected_version=None,
+    )
+    evidence_attach(record=new, excerpt=ExcerptFactory(source=SourceFactory()), user=curator)
+    midway()  # a mirror reading here holds the author's old name
+    # A renamed author: every note they wrote shows the new name.
+    user_update(user=analyst, data={"full_name": "Aiko Renamed"})
+    return draft, duplicate
+
+
+@pytest.mark.parametrize("role", ["partner", "analyst", "other_analyst", "curator"])
+def test_a_mirror_following_the_feed_equals_a_full_read(request, world, curator, analyst, role):
+    user = request.getfixturevalue(role)
+    mirror = Mirror(getter(client_for(user, write=False)))
+    assert_mirrors(mirror)  # from the start: everything there is
+    _changes(world, curator, analyst, midway=mirror.follow)
+    assert_mirrors(mirror)  # resumed: exactly the changes since
+
+
+def test_a_partner_never_learns_of_what_it_could_not_read(world, curator, analyst, partner):
+    mirror = Mirror(getter(client_for(partner, write=False)))
+    mirror.follow()
+    draft, _ = _changes(world, curator, analyst)
+    seen = []
+    mirror.get = (lambda get: lambda path: seen.append(get(path)) or seen[-1])(mirror.get)
+    mirror.follow()
+    items = [item for _, body in seen for item in body["results"]]
+    mentioned = {(item["kind"], item["id"]) for item in items}
+    assert ("agreement", draft.pk) not in mentioned
+    assert ("agreement", world.records["agreements"]["internal"].pk) not in mentioned
+    assert ("annotation", world.notes["private"].pk) not in mentioned
+    assert ("annotation", world.notes["team_on_published"].pk) not in mentioned
+    # What it could read and lost, it is told of.
+    gone = {(i["kind"], i["id"]) for i in items if i["action"] == "delete"}
+    assert ("agreement", world.records["agreements"]["published"].pk) in gone
+    assert ("annotation", world.notes["partners_on_excerpt"].pk) in gone
+    assert ("annotation", world.notes["partners_on_published"].pk) in gone
+
+
+def test_another_analysts_private_note_never_appears_even_when_deleted(
+    world, analyst, other_analyst
+):
+    private = world.notes["private"]
+    mirror = Mirror(getter(client_for(other_analyst, write=False)))
+    seen = []
+    mirror.get = (lambda get: lambda path: seen.append(get(path)) or seen[-1])(mirror.get)
+    from cooperation.services import annotation_delete
+
+    annotation_delete(annotation=private, user=analyst)
+    mirror.follow()
+    ids = {(i["kind"], i["id"]) for _, body in seen for i in body["results"]}
+    assert ("annotation", private.pk) not in ids
+    # Its author is told it went.
+    author = Mirror(getter(client_for(analyst, write=False)), page_size=200)
+    author.follow()
+    assert ("annotation", private.pk) not in author.rows
+
+
+def test_a_token_resumes_where_it_left_off_and_pages_are_bounded(world, partner, curator):
+    client = client_for(partner, write=False)
+    first = client.get("/api/v1/changes/?page_size=2").json()
+    assert len(first["results"]) <= 2 and first["more"] is True
+    rest = Mirror(getter(client))
+    rest.since = first["since"]
+    rest.follow()
+    assert min(rest.seqs) > max(item["seq"] for item in first["results"])
+    caught_up = client.get(f"/api/v1/changes/?since={rest.since}").json()
+    assert caught_up["results"] == [] and caught_up["more"] is False
+    assert caught_up["since"] == rest.since
+    agreement = AgreementFactory(title="Later")
+    record_publish(record=agreement, user=curator)
+    later = client.get(caught_up["next"].split("testserver", 1)[1]).json()
+    assert [(i["kind"], i["id"], i["action"]) for i in later["results"]] == [
+        ("agreement", agreement.pk, "upsert")
+    ]
+
+
+_OURS = "cooperation.api.changes.since"
+FORGED = {
+    "unsigned": lambda: base64.urlsafe_b64encode(json.dumps({"seq": 0}).encode()).decode(),
+    "garbage": lambda: "not-a-token",
+    "other salt": lambda: signing.dumps({"seq": 0}, salt="another.purpose"),
+    "wrong type": lambda: signing.dumps({"seq": "x"}, salt=_OURS),
+    "not an object": lambda: signing.dumps([1, 2], salt=_OURS),
+    "negative": lambda: signing.dumps({"seq": -1}, salt=_OURS),
+    "tampered": lambda: make_token(0) + "x",
+}
+
+
+@pytest.mark.parametrize("forgery", sorted(FORGED))
+def test_a_token_the_server_did_not_issue_is_a_400(partner, forgery):
+    response = client_for(partner).get("/api/v1/changes/", {"since": FORGED[forgery]()})
+    assert response.status_code == 400, response.content
+    assert "since" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query", ["page_size=0", "page_size=501", "page_size=x", "page_size=1.5", "sinse=abc"]
+)
+def test_bad_parameters_are_a_400_naming_them(partner, query):
+    response = client_for(partner).get(f"/api/v1/changes/?{query}")
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.content.decode()
+
+
+def test_anonymous_callers_get_401(db):
+    assert client_for(None).get("/api/v1/changes/").status_code == 401
+
+
+def test_every_service_write_appends_in_its_own_transaction(curator):
+    before = ChangeEntry.objects.count()
+    agreement = AgreementFactory()
+    assert ChangeEntry.objects.filter(kind="agreement", object_id=agreement.pk).count() == 1
+    with pytest.raises(Exception):  # noqa: B017 - any failure rolls the entry back too
+        tracked_update(
+            instance=agreement, user=curator, data={"signed_on": "no date"}, expected_version=None
+        )
+    assert ChangeEntry.objects.count() == before + 1
+    assert Agreement.objects.get(pk=agreement.pk).version == agreement.version
