@@ -14,6 +14,7 @@ is signed (django.core.signing): one the server did not issue is a 400.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.core import signing
 from django.db.models import Min
 from drf_spectacular.types import OpenApiTypes
@@ -114,11 +115,28 @@ def _could_have_read(user, kind: str, entries) -> set[tuple[int, int]]:
                 "pk", flat=True
             )
         )
+        authored |= _organisation_threads(user, ids)
     return {
         (e.seq, e.object_id)
         for e in entries
         if e.object_id in authored or first_seen.get(e.object_id, e.seq + 1) <= e.seq
     }
+
+
+def _organisation_threads(user, ids) -> set[int]:
+    """Notes a partner's organisation could once read beyond what every partner reads: its
+    own organisation's threads and threads shared with it, now or at any earlier version
+    (the log's audience flags speak for partners in general, not for one organisation)."""
+    organisation = getattr(user, "organisation_id", None)
+    if organisation is None or is_internal(user):
+        return set()
+    owned = Annotation.history.filter(id__in=ids, organisation_id=organisation)
+    shared = apps.get_model("cooperation", "HistoricalAnnotation_shared_with").objects.filter(
+        annotation_id__in=ids, organisation_id=organisation
+    )
+    return set(owned.values_list("id", flat=True)) | set(
+        shared.values_list("annotation_id", flat=True)
+    )
 
 
 def feed_page(request, since: int, size: int) -> tuple[list[dict], int, bool]:

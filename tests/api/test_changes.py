@@ -15,6 +15,7 @@ from cooperation.choices import AnnotationVisibility, Visibility
 from cooperation.models import Agreement, ChangeEntry
 from cooperation.services import (
     annotation_create,
+    annotation_delete,
     annotation_update,
     evidence_attach,
     record_merge,
@@ -23,9 +24,16 @@ from cooperation.services import (
     tracked_delete,
     tracked_update,
 )
+from cooperation.services.partner_notes import partner_annotation_create
 from tests.api.changefeed import Mirror, full_read
 from tests.api.conftest import client_for
-from tests.factories import AgreementFactory, ChallengeFactory, ExcerptFactory, SourceFactory
+from tests.factories import (
+    AgreementFactory,
+    ChallengeFactory,
+    ExcerptFactory,
+    PartnerFactory,
+    SourceFactory,
+)
 
 
 def getter(client):
@@ -207,3 +215,37 @@ def test_every_service_write_appends_in_its_own_transaction(curator):
         )
     assert ChangeEntry.objects.count() == before + 1
     assert Agreement.objects.get(pk=agreement.pk).version == agreement.version
+
+
+def test_an_organisations_partners_mirror_its_notes_and_no_one_else_learns_of_them(world, curator):
+    """Partner organisations are tenants (docs/partner-guide.md): a colleague's note reaches
+    the organisation's mirrors, and so does its deletion; another organisation sees neither."""
+    writer = PartnerFactory()
+    colleague = PartnerFactory(organisation=writer.organisation)
+    outsider = PartnerFactory()
+    mirrors = {who: Mirror(getter(client_for(who, write=False))) for who in (colleague, outsider)}
+    for mirror in mirrors.values():
+        mirror.follow()
+    note = partner_annotation_create(
+        author=writer,
+        body="Our organisation's view",
+        record=world.records["agreements"]["published"],
+    )
+    assert_mirrors(mirrors[colleague])
+    assert ("annotation", note.pk) in mirrors[colleague].rows
+    annotation_delete(annotation=note, user=curator)
+    seen = []
+    def recording(get, who):
+        return lambda path: seen.append((who, get(path))) or seen[-1][1]
+
+    for who, mirror in mirrors.items():
+        mirror.get = recording(mirror.get, who)
+        assert_mirrors(mirror)
+    told = {
+        (who.pk, item["action"])
+        for who, (_, body) in seen
+        if "since" in body  # the feed's pages, not the full read's
+        for item in body["results"]
+        if (item["kind"], item["id"]) == ("annotation", note.pk)
+    }
+    assert told == {(colleague.pk, "delete")}
