@@ -1,6 +1,7 @@
 """The change log behind the partners' feed: which API objects changed, in commit order.
 
-Every service write ends in `history.write_history`, which calls `record_change` in the
+Every service write ends in `history.write_history`, whose history row reaches
+`record_change` (simple-history's post_create_historical_record signal) in the
 service's own transaction: the changed object gets an entry, and so does every object
 that reads differently, or whose visibility may differ, because of it (a published
 record's notes and the excerpts it cites, records linking to it, a source's excerpts…).
@@ -213,6 +214,11 @@ def dependents(instance) -> dict[str, set[int]]:
             ).values_list("pk", flat=True)
         )
     return found
+
+
+def on_history_row(sender, instance, **kwargs) -> None:
+    """simple-history wrote a history row for `instance`: log the change (apps.py)."""
+    record_change(instance)
 
 
 def record_change(instance) -> None:

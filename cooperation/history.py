@@ -65,10 +65,8 @@ def write_history(instance, *, kind: str, user=None, reason: str = "") -> None:
     finally:
         del instance._history_user
         del instance._change_reason
-    # The partners' change feed learns of every write here, in the same transaction.
-    from cooperation.changes import record_change  # here: the models import this module
-
-    record_change(instance)
+    # The partners' change feed learns of this row from simple-history's
+    # post_create_historical_record signal, in the same transaction (cooperation/apps.py).
 
 
 def history_m2m_values(historical_row, field_name: str) -> list[int]:

@@ -35,7 +35,15 @@ from cooperation.api.errors import PreconditionFailed, PreconditionRequired
 _ETAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*')
 
 
+# What a representation says about its caller rather than the resource: what this caller
+# may do to it. Left out of the digest, so that one version of a resource has one ETag for
+# everyone who reads the same fields (an analyst's ETag holds for a curator's write).
+_CALLER_KEYS = frozenset({"actions"})
+
+
 def etag_for(instance, data) -> str:
+    if isinstance(data, dict):
+        data = {key: value for key, value in data.items() if key not in _CALLER_KEYS}
     body = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:20]
     return f'"{getattr(instance, "version", 0)}-{digest}"'

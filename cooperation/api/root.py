@@ -16,6 +16,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from cooperation.api.conventions import ApiConventions, ApiNotFound
+from cooperation.api.router import router
 from cooperation.api.schema import READ_ERRORS
 
 
@@ -49,8 +50,6 @@ class ApiRoot(ApiConventions, APIView):
         responses={200: ApiRootSerializer, **READ_ERRORS},
     )
     def get(self, request, *args, **kwargs):
-        from cooperation.api.urls import router
-
         collections = {
             prefix: reverse(f"api:{basename}-list", request=request)
             for prefix, _, basename in router.registry

@@ -146,6 +146,13 @@ class ApiViewSet(ApiConventions, IdempotentPostMixin, viewsets.GenericViewSet):
         # a read-only resource was a 403 that told them to find another token.
         method = request.method.lower()
         if method not in self.http_method_names or not hasattr(self, method):
+            # Still counted against the caller's quota, so it carries the RateLimit fields
+            # (and a flood of them is a 429): as whoever the credentials say, else anonymous.
+            try:
+                self.perform_authentication(request)
+            except exceptions.AuthenticationFailed:
+                pass  # the 405 says more than a 401 would
+            self.check_throttles(request)
             raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
         self.check_query_parameters(request)
