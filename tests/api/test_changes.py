@@ -235,6 +235,7 @@ def test_an_organisations_partners_mirror_its_notes_and_no_one_else_learns_of_th
     assert ("annotation", note.pk) in mirrors[colleague].rows
     annotation_delete(annotation=note, user=curator)
     seen = []
+
     def recording(get, who):
         return lambda path: seen.append((who, get(path))) or seen[-1][1]
 
