@@ -72,13 +72,14 @@ def test_home_shows_an_analyst_the_dashboard(client, analyst):
     assert kinds["recommendation"] == 1
 
 
-def test_home_refuses_a_partner(client, partner):
+def test_home_sends_a_partner_to_the_api_access_page(client, partner):
     client.force_login(partner)
 
     response = client.get("/")
 
-    assert response.status_code == 403
-    assert "kinds" not in response.context
+    # Never a 403 dead end: the page that explains the API and its tokens.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("api_access")
 
 
 # -- login ----------------------------------------------------------------------------------
