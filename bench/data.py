@@ -174,6 +174,8 @@ API = "/api/v1/recommendations/"
 
 
 def paths(common_term: str) -> Paths:
+    from django.utils import timezone
+
     from accounts.models import User
     from cooperation.api.pagination import KeysetCursorPagination, order_keys
     from cooperation.choices import Priority, RecommendationStatus
@@ -188,7 +190,10 @@ def paths(common_term: str) -> Paths:
     # The deepest page a partner can ask for: the one after the last-but-60th row.
     position = length - 60
     title, pk = visible.values_list("title", "pk")[position]
-    cursor = KeysetCursorPagination()._encode(order_keys(visible), [title, pk])
+    # The walk's start (a title can change, so the cursor carries it): now.
+    cursor = KeysetCursorPagination()._encode(
+        visible, order_keys(visible), [title, pk], timezone.now()
+    )
     first_page = list(visible[:PAGE_SIZE])
     first = first_page[0]
     return Paths(

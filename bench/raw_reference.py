@@ -94,12 +94,16 @@ _ADDRESSES = _links(
 )
 ROW_SQL = f"""
 SELECT r.id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary, r.visibility,
-       r.priority, r.owner_id, u.full_name AS owner_full_name, r.target_date, r.status,
+       r.priority, r.owner_id, u.full_name AS owner_full_name, uo.name AS owner_org_name,
+       r.target_date, r.status,
        {_ACTORS}, {_TOPICS}, {_ADDRESSED_TO}, {_ADDRESSES},
        (SELECT coalesce(json_agg(json_build_object(
                    'excerpt', x.id, 'source', x.source_id, 'start', x.start, 'end', x."end",
                    'exact', x.exact, 'note', e.note) ORDER BY x.start, e.id), '[]'::json)
           FROM cooperation_recordevidence e JOIN cooperation_excerpt x ON x.id = e.excerpt_id
+          -- Partners see evidence quoting published sources only.
+          JOIN cooperation_source xs ON xs.id = x.source_id
+               AND xs.visibility = 'published' AND xs.deleted_at IS NULL
          WHERE e.content_type_id = (SELECT id FROM django_content_type
                                      WHERE app_label = 'cooperation' AND model = 'recommendation')
            AND e.object_id = r.id AND e.deleted_at IS NULL) AS evidence,
@@ -108,15 +112,22 @@ SELECT r.id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary, 
                    'changed_at', {_utc_iso("s.changed_at")},
                    'changed_by', CASE WHEN s.changed_by_id IS NULL THEN NULL
                                       ELSE coalesce(nullif(cu.full_name, ''),
-                                                    'User ' || s.changed_by_id) END,
+                                                    'Contours team') END,
                    'note', s.note,
-                   'evidence_excerpt', s.evidence_excerpt_id, 'evidence_url', s.evidence_url)
+                   'evidence_excerpt', CASE WHEN EXISTS (
+                       SELECT 1 FROM cooperation_excerpt sx
+                         JOIN cooperation_source ss ON ss.id = sx.source_id
+                        WHERE sx.id = s.evidence_excerpt_id AND sx.deleted_at IS NULL
+                          AND ss.visibility = 'published' AND ss.deleted_at IS NULL)
+                       THEN s.evidence_excerpt_id END,
+                   'evidence_url', s.evidence_url)
                    ORDER BY s.changed_at, s.id), '[]'::json)
           FROM cooperation_recommendationstatuschange s
           LEFT JOIN accounts_user cu ON cu.id = s.changed_by_id
          WHERE s.recommendation_id = r.id) AS status_history
   FROM cooperation_recommendation r
   LEFT JOIN accounts_user u ON u.id = r.owner_id
+  LEFT JOIN accounts_organisation uo ON uo.id = u.organisation_id
  WHERE r.deleted_at IS NULL AND r.visibility = 'published'
 """
 PAGE_SQL = ROW_SQL + " ORDER BY r.title, r.id LIMIT %(limit)s"
@@ -372,14 +383,18 @@ def document(row: dict, base: str) -> dict:
         "priority": row["priority"],
         "addressed_to": links["addressed_to"],
         "addresses": links["addresses"],
-        "owner": row["owner_id"],
+        # Partners see who owns a recommendation by name, never a user id or e-mail.
+        "owner": None,
         "owner_name": None
         if row["owner_id"] is None
-        else (row["owner_full_name"] or f"User {row['owner_id']}"),
+        else (row["owner_full_name"] or row["owner_org_name"] or "Contours team"),
         "target_date": row["target_date"].isoformat() if row["target_date"] else None,
         "status": row["status"],
         "allowed_transitions": allowed_transitions(row["status"]),
         "status_history": row["status_history"],
+        # A partner may do nothing to a record; warnings come only with a publishing write.
+        "actions": [],
+        "warnings": [],
     }
 
 
@@ -397,6 +412,8 @@ def page_document(found: list[dict], limit: int, base: str, path: str) -> dict:
 
 def etag(data: dict) -> str:
     """cooperation/api/conditional.etag_for: the version and a digest of the document."""
+    # Without `actions`, which speaks of the caller, not the resource (conditional.py).
+    data = {key: value for key, value in data.items() if key != "actions"}
     body = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return f'"{data["version"]}-{hashlib.sha256(body.encode("utf-8")).hexdigest()[:20]}"'
 

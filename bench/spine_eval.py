@@ -648,7 +648,7 @@ def scenario_excerpts(fx: Fixture) -> list[Scenario]:
 
     visible = selectors.excerpts_visible_to(fx.partner).order_by(*ExcerptFilterSet.default_ordering)
     cursor = KeysetCursorPagination()._encode(
-        order_keys(visible), [fx.internal_source_id, -1, -1, 0]
+        visible, order_keys(visible), [fx.internal_source_id, -1, -1, 0], None
     )
     scenarios = []
     for key, label, path in (

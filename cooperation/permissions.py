@@ -22,7 +22,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 
-from accounts.roles import PARTNER, has_role, is_internal
+from accounts.roles import PARTNER, ROLE_PERMISSIONS, has_role, is_internal
 from cooperation.choices import AnnotationVisibility
 
 
@@ -90,9 +90,28 @@ def in_partner_audience(c: Context) -> bool:
     )
 
 
+def holds(user, code: str) -> bool:
+    """`user.has_perm(code)` read from the role table, with no query.
+
+    The role groups' permissions are the table in accounts/roles.py (synced after every
+    migrate), and a request's user arrives with its groups prefetched; Django's has_perm
+    would load both permission sets again (two queries on every API list page, for
+    `actions`). Roles are the only way this project grants permissions.
+    """
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    codes = getattr(user, "_contours_role_permissions", None)
+    if codes is None:
+        codes = set().union(*(ROLE_PERMISSIONS.get(g.name, set()) for g in user.groups.all()))
+        user._contours_role_permissions = codes
+    return code in codes
+
+
 def perm(code: str):
     def predicate(c: Context) -> bool:
-        return c.user.has_perm(code)
+        return holds(c.user, code)
 
     predicate.__name__ = f"perm({code})"
     return predicate
@@ -112,7 +131,7 @@ def model_perm(action: str):
     """Predicate: the user holds `cooperation.<action>_<the object's model>`."""
 
     def predicate(c: Context) -> bool:
-        return c.user.has_perm(f"cooperation.{action}_{c.obj._meta.model_name}")
+        return holds(c.user, f"cooperation.{action}_{c.obj._meta.model_name}")
 
     predicate.__name__ = f"model_perm({action})"
     return predicate

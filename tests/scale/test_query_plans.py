@@ -240,6 +240,8 @@ def _sample_values(name: str, flt, request) -> list[dict]:
         return [{name: "true"}, {name: "false"}]
     if isinstance(flt, django_filters.ModelMultipleChoiceFilter):
         obj = flt.get_queryset(request).order_by("pk").first()
+        if obj is None:
+            return []  # nothing this caller may name (a partner's owner/author filters)
         return [{name: str(getattr(obj, flt.field.to_field_name or "pk"))}]
     if isinstance(flt, django_filters.MultipleChoiceFilter):
         return [{name: flt.extra["choices"][0][0]}]
