@@ -13,12 +13,13 @@ full precision and type (a timestamp to the microsecond, a Decimal, a date): a c
 that rounded a timestamp to the millisecond made every row of that millisecond come
 back on the next page.
 
-A walk is exact: every row that stays visible and unchanged during it comes exactly
-once. When the order has a key an edit can change (a title, `updated`, a rank), the
-cursor also carries the moment the walk began, and later pages leave out rows changed
-after it (`updated_at`): such a row may have been served before its key moved past
-the cursor. A row created or changed during a walk thus comes at most once; the change
-feed is how a client learns of those.
+A walk is exact: every row visible when it began and still visible comes exactly once,
+in the order the list had then. When the order has a key an edit can change (a title,
+`updated`, a rank), the cursor also carries the moment the walk began (its horizon), and
+later pages place a row changed after it where its history says it stood then
+(cooperation/api/walks.py). A row created during such a walk does not come; in an order
+no edit changes (`created`, the id) it comes once if its place is still ahead. The change
+feed is how a client learns of both.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+
+from cooperation.api import walks
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -76,16 +79,36 @@ class OrderKey:
         # A column that can hold no NULL is ordered without a NULLS clause, so that
         # PostgreSQL can walk a plain index on it (an index matches ASC NULLS LAST only).
         self.never_null = False
+        self.annotation = name in queryset.query.annotations
         if name == "pk":
-            name = model._meta.pk.attname
+            self.field = model._meta.pk
+            name = self.field.attname
             self.never_null = True
-        elif name not in queryset.query.annotations:
-            field = model._meta.get_field(name)
-            if field.is_relation:
-                name = field.attname  # order by the id, not the related model's ordering
-            self.nullable = field.null
-            self.never_null = not field.null
+        elif self.annotation:
+            self.field = queryset.query.annotations[name].output_field
+        else:
+            self.field = model._meta.get_field(name)
+            if self.field.is_relation:
+                name = self.field.attname  # order by the id, not the related model's ordering
+            self.nullable = self.field.null
+            self.never_null = not self.field.null
         self.name = name
+        # What the key is read from (a rank annotation's name even when the page orders by
+        # a cast of it): cooperation.api.walks finds its value in a history row by it.
+        self.source = name
+
+    def db_type(self, connection) -> str:
+        return self.field.cast_db_type(connection)
+
+    def prepare(self, value, connection):
+        if value is None or self.annotation:
+            return value
+        return self.field.get_db_prep_value(value, connection)
+
+    def order_sql(self) -> str:
+        if self.never_null:
+            return "DESC" if self.descending else "ASC"
+        return "DESC NULLS LAST" if self.descending else "ASC NULLS FIRST"
 
     def order(self):
         expression = F(self.name)
@@ -208,13 +231,16 @@ class KeysetCursorPagination(BasePagination):
                 alias = f"cursor_key_{index}"
                 queryset = queryset.annotate(**{alias: Cast(key.name, FloatField())})
                 key.name = alias
+                key.field = FloatField()
         queryset = queryset.order_by(*(key.order() for key in keys))
         pk = queryset.model._meta.pk.attname
         mutable = self._has_updated_at(queryset.model) and any(
             key.name not in _IMMUTABLE and key.name != pk for key in keys
         )
         decoded = self._decode(request, queryset, keys)
+        base = queryset
         horizon = None
+        placed = {}
         if decoded is None:
             # The walk begins: rows changed after now are left out of its later pages.
             horizon = timezone.now() if mutable else None
@@ -233,10 +259,12 @@ class KeysetCursorPagination(BasePagination):
             if horizon is not None:
                 queryset = queryset.filter(updated_at__lte=horizon)
         rows = list(queryset[: size + 1])
+        if decoded is not None and horizon is not None:
+            rows, placed = walks.merge_changed(base, keys, values, horizon, rows, size, request)
         self.next_cursor = None
         if len(rows) > size:
             rows = rows[:size]
-            last = [key.value(rows[-1]) for key in keys]
+            last = placed.get(rows[-1].pk) or [key.value(rows[-1]) for key in keys]
             self.next_cursor = self._encode(queryset, keys, last, horizon)
         return rows
 

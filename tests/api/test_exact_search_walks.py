@@ -1,0 +1,81 @@
+"""A search walk (ordered by rank) stays exact while the rows' text, and so their rank, is
+edited between pages through the services: every row matching when the walk began comes
+exactly once, in the order it had then. (Other orders: tests/api/test_exact_walks.py.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from cooperation.models import Recommendation
+from cooperation.services import tracked_delete, tracked_update
+from tests.api.conftest import client_for
+from tests.factories import RecommendationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _walk(client, params, between):
+    ids, response = [], client.get("/api/v1/recommendations/", params)
+    while True:
+        assert response.status_code == 200, response.content[:300]
+        ids.extend(row["id"] for row in response.json()["results"])
+        if response.json()["next"] is None:
+            return ids
+        between(len(ids))
+        response = client.get(response.json()["next"])
+
+
+def _edit(pk, curator, **data):
+    row = Recommendation.objects.get(pk=pk)
+    tracked_update(instance=row, user=curator, data=data, expected_version=row.version)
+
+
+@pytest.mark.parametrize("ordering", ["", "title", "-priority", "-updated"])
+def test_a_search_walk_is_exact_while_texts_and_ranks_change(analyst, curator, ordering):
+    # Ranks tie and differ: "hypersonic" in the title ranks above it in the summary only.
+    made = []
+    for n in range(9):
+        in_title = n % 3 == 0
+        made.append(
+            RecommendationFactory(
+                user=curator,
+                title=f"{'Hypersonic' if in_title else 'Maritime'} cooperation {n}",
+                summary="Joint work on hypersonic export controls.",
+            ).pk
+        )
+    RecommendationFactory(user=curator, title="Unrelated", summary="Nothing to find here.")
+    params = {"q": "hypersonic", "page_size": 2}
+    if ordering:
+        params["ordering"] = ordering
+    client = client_for(analyst)
+    before = _walk(client, {**params, "page_size": 200}, lambda _: None)
+    assert sorted(before) == sorted(made)
+
+    def between(served):
+        # Move rows both ways across the walk's position: demote a row not yet served,
+        # promote one already served, and edit one twice.
+        ahead, behind = before[-1 - served // 2], before[served // 2]
+        _edit(ahead, curator, title=f"Maritime renamed {served}", priority="low")
+        _edit(behind, curator, title=f"Hypersonic renamed {served}", priority="high")
+        _edit(behind, curator, summary=f"Hypersonic hypersonic, edited again {served}.")
+
+    walked = _walk(client, params, between)
+    assert walked == before
+
+
+def test_a_row_that_leaves_the_view_during_a_walk_does_not_come(analyst, curator):
+    made = [RecommendationFactory(user=curator, title=f"Row {n}").pk for n in range(6)]
+    client = client_for(analyst)
+    before = _walk(client, {"ordering": "title", "page_size": 200}, lambda _: None)
+    assert before == sorted(made, key=lambda pk: Recommendation.objects.get(pk=pk).title)
+    gone = before[-1]
+
+    def between(served):
+        if served == 2:
+            # Edited (so placed by its history) and then trashed: it has left the list.
+            _edit(gone, curator, title="Aardvark")
+            row = Recommendation.objects.get(pk=gone)
+            tracked_delete(instance=row, user=curator, expected_version=row.version)
+
+    walked = _walk(client, {"ordering": "title", "page_size": 2}, between)
+    assert walked == before[:-1]
