@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES
+from cooperation.fieldspec import SPECS
+from cooperation.models import Agreement, Challenge, Deal, Recommendation
 
 # Characters that make Excel, LibreOffice or Google Sheets treat a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -96,51 +99,60 @@ def _overdue(rec) -> bool:
     )
 
 
-AGREEMENT_COLUMNS = [
-    *_record_head(),
-    *choice("kind"),
-    *choice("status"),
-    Column("parties", names("parties")),
-    field("signed_on", "signed"),
-    *choice("signed_on_precision", "signed_precision"),
-    field("in_force_on", "in_force"),
-    *_record_tail(),
-]
+# Computed columns a spec's field brings after it (cooperation.fieldspec.Field.csv_extra).
+EXTRA_COLUMNS = {
+    "owner_email": Column("owner_email", lambda r: r.owner.email if r.owner else ""),
+    "overdue": Column("overdue", _overdue),
+}
 
-DEAL_COLUMNS = [
-    *_record_head(),
-    *choice("kind"),
-    *choice("status"),
-    Column("supplier", lambda d: d.supplier.name if d.supplier else ""),
-    Column("recipient", lambda d: d.recipient.name if d.recipient else ""),
-    field("system"),
-    field("period_start"),
-    field("period_end"),
-    Column("governed_by", names("governed_by", "title")),
-    *_record_tail(),
-]
 
-CHALLENGE_COLUMNS = [
-    *_record_head(),
-    *choice("category"),
-    *choice("severity"),
-    Column("affects_deals", names("affects_deals", "title")),
-    Column("affects_agreements", names("affects_agreements", "title")),
-    *_record_tail(),
-]
+def _related_label(model_field) -> Callable[[Any], str]:
+    target = model_field.related_model
+    if target._meta.label == settings.AUTH_USER_MODEL:
+        return user_label
+    attribute = "name" if any(f.name == "name" for f in target._meta.fields) else "title"
+    return lambda obj: getattr(obj, attribute)
 
-RECOMMENDATION_COLUMNS = [
-    *_record_head(),
-    *choice("status"),
-    *choice("priority"),
-    Column("owner", lambda r: user_label(r.owner)),
-    Column("owner_email", lambda r: r.owner.email if r.owner else ""),
-    field("target_date"),
-    Column("overdue", _overdue),
-    Column("addressed_to", names("addressed_to")),
-    Column("addresses_challenges", names("addresses", "title")),
-    *_record_tail(),
-]
+
+def spec_columns(spec) -> list[Column]:
+    """A kind's columns from its field specification (cooperation/fieldspec.py): a choice
+    gives label and code, a link the linked names, anything else its value."""
+    columns = []
+    for entry in spec.fields:
+        model_field = spec.model._meta.get_field(entry.name)
+        header = entry.csv_header
+        if model_field.many_to_many:
+            label = _related_label(model_field)
+            columns.append(
+                Column(
+                    header,
+                    lambda obj, n=entry.name, label=label: LIST_SEPARATOR.join(
+                        label(o) for o in getattr(obj, n).all()
+                    ),
+                )
+            )
+        elif model_field.is_relation:
+            label = _related_label(model_field)
+            columns.append(
+                Column(
+                    header,
+                    lambda obj, n=entry.name, label=label: (
+                        "" if getattr(obj, n) is None else label(getattr(obj, n))
+                    ),
+                )
+            )
+        elif model_field.choices:
+            columns.extend(choice(entry.name, entry.header))
+        else:
+            columns.append(field(entry.name, entry.header))
+        columns.extend(EXTRA_COLUMNS[name] for name in entry.csv_extra)
+    return [*_record_head(), *columns, *_record_tail()]
+
+
+AGREEMENT_COLUMNS = spec_columns(SPECS[Agreement])
+DEAL_COLUMNS = spec_columns(SPECS[Deal])
+CHALLENGE_COLUMNS = spec_columns(SPECS[Challenge])
+RECOMMENDATION_COLUMNS = spec_columns(SPECS[Recommendation])
 
 SOURCE_COLUMNS = [
     field("id"),

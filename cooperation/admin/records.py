@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.choices import RecommendationStatus, Visibility, allowed_transitions
+from cooperation.fieldspec import SPECS
 from cooperation.models import Agreement, Challenge, Deal, Excerpt, Recommendation
 from cooperation.selectors import duplicate_candidates, internal_users, publish_warning
 from cooperation.services import (
@@ -188,12 +189,7 @@ class AgreementAdmin(RecordAdmin):
     list_filter = ("kind", "status", *RecordAdmin.common_list_filter)
     autocomplete_fields = ("actors", "topics", "parties")
     date_hierarchy = "signed_on"
-    fieldsets = (
-        (None, {"fields": ("title", "slug", "summary", "kind", "status", "visibility")}),
-        (_("Dates"), {"fields": ("signed_on", "signed_on_precision", "in_force_on")}),
-        (_("Links"), {"fields": ("parties", "actors", "topics")}),
-        RECORD_FIELDSET,
-    )
+    fieldsets = SPECS[Agreement].admin_fieldsets(RECORD_FIELDSET)
 
 
 @admin.register(Deal)
@@ -210,15 +206,7 @@ class DealAdmin(RecordAdmin):
     list_filter = ("kind", "status", *RecordAdmin.common_list_filter)
     list_select_related = ("supplier", "recipient")
     autocomplete_fields = ("actors", "topics", "supplier", "recipient", "governed_by")
-    fieldsets = (
-        (None, {"fields": ("title", "slug", "summary", "kind", "status", "visibility")}),
-        (
-            _("Parties and period"),
-            {"fields": ("supplier", "recipient", "system", "period_start", "period_end")},
-        ),
-        (_("Links"), {"fields": ("governed_by", "actors", "topics")}),
-        RECORD_FIELDSET,
-    )
+    fieldsets = SPECS[Deal].admin_fieldsets(RECORD_FIELDSET)
 
 
 @admin.register(Challenge)
@@ -226,11 +214,7 @@ class ChallengeAdmin(RecordAdmin):
     list_display = ("title", "category", "severity", "answered", "visibility_badge", "evidence")
     list_filter = ("category", "severity", *RecordAdmin.common_list_filter)
     autocomplete_fields = ("actors", "topics", "affects_deals", "affects_agreements")
-    fieldsets = (
-        (None, {"fields": ("title", "slug", "summary", "category", "severity", "visibility")}),
-        (_("Links"), {"fields": ("affects_deals", "affects_agreements", "actors", "topics")}),
-        RECORD_FIELDSET,
-    )
+    fieldsets = SPECS[Challenge].admin_fieldsets(RECORD_FIELDSET)
 
     def get_queryset(self, request):
         return (
@@ -296,12 +280,7 @@ class RecommendationAdmin(RecordAdmin):
         AnnotationInline,
     ]
     actions = ["change_status", *RecordAdmin.actions]
-    fieldsets = (
-        (None, {"fields": ("title", "slug", "summary", "status", "priority", "visibility")}),
-        (_("Follow-up"), {"fields": ("addressed_to", "addresses", "owner", "target_date")}),
-        (_("Links"), {"fields": ("actors", "topics")}),
-        RECORD_FIELDSET,
-    )
+    fieldsets = SPECS[Recommendation].admin_fieldsets(RECORD_FIELDSET)
 
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), "status")

@@ -20,6 +20,7 @@ from cooperation.choices import (
     RecommendationStatus,
     allowed_transitions,
 )
+from cooperation.fieldspec import SPECS
 from cooperation.filtersets import MAX_ID
 from cooperation.models import (
     Actor,
@@ -408,15 +409,7 @@ class AgreementSerializer(RecordSerializer):
 
     class Meta:
         model = Agreement
-        fields = [
-            *RecordSerializer.record_fields,
-            "kind",
-            "status",
-            "parties",
-            "signed_on",
-            "signed_on_precision",
-            "in_force_on",
-        ]
+        fields = [*RecordSerializer.record_fields, *SPECS[Agreement].api_fields()]
 
 
 class DealSerializer(RecordSerializer):
@@ -427,17 +420,7 @@ class DealSerializer(RecordSerializer):
 
     class Meta:
         model = Deal
-        fields = [
-            *RecordSerializer.record_fields,
-            "kind",
-            "status",
-            "supplier",
-            "recipient",
-            "system",
-            "period_start",
-            "period_end",
-            "governed_by",
-        ]
+        fields = [*RecordSerializer.record_fields, *SPECS[Deal].api_fields()]
 
     def validate(self, attrs):
         start = attrs.get("period_start", getattr(self.instance, "period_start", None))
@@ -456,13 +439,7 @@ class ChallengeSerializer(RecordSerializer):
 
     class Meta:
         model = Challenge
-        fields = [
-            *RecordSerializer.record_fields,
-            "category",
-            "severity",
-            "affects_deals",
-            "affects_agreements",
-        ]
+        fields = [*RecordSerializer.record_fields, *SPECS[Challenge].api_fields()]
 
 
 # The evidence a status change, or a proposal for one, cites: an excerpt id or a URL.
@@ -536,18 +513,7 @@ class RecommendationSerializer(RecordSerializer):
 
     class Meta:
         model = Recommendation
-        fields = [
-            *RecordSerializer.record_fields,
-            "priority",
-            "addressed_to",
-            "addresses",
-            "owner",
-            "owner_name",
-            "target_date",
-            "status",
-            "allowed_transitions",
-            "status_history",
-        ]
+        fields = [*RecordSerializer.record_fields, *SPECS[Recommendation].api_fields()]
 
     def get_owner_name(self, recommendation) -> str | None:
         return display_name(recommendation.owner)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from cooperation.choices import Visibility
+from cooperation.fieldspec import SPECS
 from cooperation.forms.common import IdSafeModelChoiceField, id_safe_formfield
 from cooperation.models import (
     Actor,
@@ -27,8 +28,6 @@ from cooperation.models import (
 from cooperation.selectors import internal_users
 from cooperation.services import record_create, tracked_update
 from cooperation.slugs import unique_slug
-
-RECORD_FIELDS = ("title", "slug", "summary", "visibility", "actors", "topics")
 
 
 class Checkboxes(forms.CheckboxSelectMultiple):
@@ -173,16 +172,10 @@ class RecordForm(forms.ModelForm):
             self.add_error(None, exc)
 
 
-def _fields(*extra: str) -> list[str]:
-    return [*RECORD_FIELDS[:4], *extra, *RECORD_FIELDS[4:]]
-
-
 class AgreementForm(RecordForm):
     class Meta(RecordForm.Meta):
         model = Agreement
-        fields = _fields(
-            "kind", "status", "signed_on", "signed_on_precision", "in_force_on", "parties"
-        )
+        fields = SPECS[Agreement].form_fields()
         widgets = {**RecordForm.Meta.widgets, "parties": Checkboxes}
         help_texts = RecordForm.Meta.help_texts
         labels = RecordForm.Meta.labels
@@ -195,16 +188,7 @@ class AgreementForm(RecordForm):
 class DealForm(RecordForm):
     class Meta(RecordForm.Meta):
         model = Deal
-        fields = _fields(
-            "kind",
-            "status",
-            "supplier",
-            "recipient",
-            "system",
-            "period_start",
-            "period_end",
-            "governed_by",
-        )
+        fields = SPECS[Deal].form_fields()
         widgets = {**RecordForm.Meta.widgets, "governed_by": Checkboxes}
         help_texts = RecordForm.Meta.help_texts
         labels = RecordForm.Meta.labels
@@ -219,7 +203,7 @@ class DealForm(RecordForm):
 class ChallengeForm(RecordForm):
     class Meta(RecordForm.Meta):
         model = Challenge
-        fields = _fields("category", "severity", "affects_deals", "affects_agreements")
+        fields = SPECS[Challenge].form_fields()
         widgets = {
             **RecordForm.Meta.widgets,
             "affects_deals": Checkboxes,
@@ -239,7 +223,7 @@ class RecommendationForm(RecordForm):
 
     class Meta(RecordForm.Meta):
         model = Recommendation
-        fields = _fields("priority", "owner", "target_date", "addressed_to", "addresses")
+        fields = SPECS[Recommendation].form_fields()
         widgets = {
             **RecordForm.Meta.widgets,
             "addressed_to": Checkboxes,
