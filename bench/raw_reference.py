@@ -38,7 +38,10 @@ from urllib.parse import parse_qs
 
 import psycopg
 
-from cooperation.choices import allowed_transitions  # a plain table: no Django set-up needed
+from cooperation.choices import (  # plain tables: no Django set-up needed
+    allowed_transitions,
+    gao_status,
+)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -92,10 +95,23 @@ _ADDRESSES = _links(
     "addresses",
     "AND t.visibility = 'published'",
 )
+
+
+def _precise_iso(day, precision: str) -> str | None:
+    """A date at the precision kept beside it: 2015, 2015-12 or 2015-12-12 (as the API)."""
+    if day is None:
+        return None
+    if precision == "year":
+        return f"{day.year:04d}"
+    if precision == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    return day.isoformat()
+
+
 ROW_SQL = f"""
 SELECT r.id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary, r.visibility,
        r.priority, r.owner_id, u.full_name AS owner_full_name, uo.name AS owner_org_name,
-       r.target_date, r.status,
+       r.target_date, r.target_date_precision, r.status,
        {_ACTORS}, {_TOPICS}, {_ADDRESSED_TO}, {_ADDRESSES},
        (SELECT coalesce(json_agg(json_build_object(
                    'excerpt', x.id, 'source', x.source_id, 'start', x.start, 'end', x."end",
@@ -110,6 +126,10 @@ SELECT r.id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary, 
        (SELECT coalesce(json_agg(json_build_object(
                    'id', s.id, 'from_status', s.from_status, 'to_status', s.to_status,
                    'changed_at', {_utc_iso("s.changed_at")},
+                   'happened_on', CASE s.happened_on_precision
+                                      WHEN 'year' THEN to_char(s.happened_on, 'YYYY')
+                                      WHEN 'month' THEN to_char(s.happened_on, 'YYYY-MM')
+                                      ELSE to_char(s.happened_on, 'YYYY-MM-DD') END,
                    'changed_by', CASE WHEN s.changed_by_id IS NULL THEN NULL
                                       ELSE coalesce(nullif(cu.full_name, ''),
                                                     'Contours team') END,
@@ -388,8 +408,10 @@ def document(row: dict, base: str) -> dict:
         "owner_name": None
         if row["owner_id"] is None
         else (row["owner_full_name"] or row["owner_org_name"] or "Contours team"),
-        "target_date": row["target_date"].isoformat() if row["target_date"] else None,
+        "target_date": _precise_iso(row["target_date"], row["target_date_precision"]),
+        "target_date_precision": row["target_date_precision"],
         "status": row["status"],
+        "gao_status": gao_status(row["status"]),
         "allowed_transitions": allowed_transitions(row["status"]),
         "status_history": row["status_history"],
         # A partner may do nothing to a record; warnings come only with a publishing write.

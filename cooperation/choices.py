@@ -138,6 +138,25 @@ CLOSED_RECOMMENDATION_STATUSES = frozenset(
 )
 
 
+class GaoStatus(models.TextChoices):
+    """How GAO reports a recommendation: open until closed, and closed one of two ways."""
+
+    OPEN = "open", _("Open")
+    CLOSED_IMPLEMENTED = "closed_implemented", _("Closed – implemented")
+    CLOSED_NOT_IMPLEMENTED = "closed_not_implemented", _("Closed – not implemented")
+
+
+# A closing status, GAO's way; every other status is open.
+GAO_CLOSED = {
+    RecommendationStatus.IMPLEMENTED: GaoStatus.CLOSED_IMPLEMENTED,
+    RecommendationStatus.REJECTED: GaoStatus.CLOSED_NOT_IMPLEMENTED,
+}
+
+
+def gao_status(status: str) -> str:
+    return GAO_CLOSED.get(status, GaoStatus.OPEN)
+
+
 def allowed_transitions(status: str) -> list[str]:
     """The statuses a recommendation in `status` may move to, in display order."""
     allowed = RECOMMENDATION_TRANSITIONS.get(status, frozenset())

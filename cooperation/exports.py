@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from cooperation import precise_dates
 from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES
 from cooperation.fieldspec import SPECS
 from cooperation.models import Agreement, Challenge, Deal, Recommendation
@@ -103,6 +104,7 @@ def _overdue(rec) -> bool:
 EXTRA_COLUMNS = {
     "owner_email": Column("owner_email", lambda r: r.owner.email if r.owner else ""),
     "overdue": Column("overdue", _overdue),
+    "gao_status": Column("gao_status", lambda r: r.get_gao_status_display()),
 }
 
 
@@ -114,10 +116,16 @@ def _related_label(model_field) -> Callable[[Any], str]:
     return lambda obj: getattr(obj, attribute)
 
 
+def _precise_iso(obj, name: str) -> str | None:
+    """A date at its precision (`2015`, `2015-12`, `2015-12-12`), as the API writes it."""
+    return precise_dates.iso(getattr(obj, name), getattr(obj, precise_dates.precision_name(name)))
+
+
 def spec_columns(spec) -> list[Column]:
     """A kind's columns from its field specification (cooperation/fieldspec.py): a choice
     gives label and code, a link the linked names, anything else its value."""
     columns = []
+    precise = precise_dates.precise_fields(spec.model)
     for entry in spec.fields:
         model_field = spec.model._meta.get_field(entry.name)
         header = entry.csv_header
@@ -141,6 +149,8 @@ def spec_columns(spec) -> list[Column]:
                     ),
                 )
             )
+        elif entry.name in precise:
+            columns.append(Column(header, lambda obj, n=entry.name: _precise_iso(obj, n)))
         elif model_field.choices:
             columns.extend(choice(entry.name, entry.header))
         else:

@@ -31,7 +31,8 @@ class Field:
 
     `header`: its CSV header when not its name. `form`: whether people edit it in the web
     form and the admin (a field moved only by a service, such as a recommendation's
-    status, is shown read-only in the admin). `group`: the admin fieldset it sits in.
+    status, is shown read-only in the admin; a date's precision, which the web form reads
+    from how the date is written). `group`: the admin fieldset it sits in.
     `api_extra`: computed API fields that follow it (a display name, the allowed moves).
     `csv_extra`: computed CSV columns that follow it, by name (cooperation/exports.py).
     """
@@ -106,8 +107,11 @@ SPECS: dict[type[models.Model], KindSpec] = {
                 Field("status"),
                 Field("parties"),
                 Field("signed_on", header="signed", group=DATES),
-                Field("signed_on_precision", header="signed_precision", group=DATES),
+                Field("signed_on_precision", header="signed_precision", form=False, group=DATES),
                 Field("in_force_on", header="in_force", group=DATES),
+                Field(
+                    "in_force_on_precision", header="in_force_precision", form=False, group=DATES
+                ),
             ),
             groups=(DATES,),
         ),
@@ -120,7 +124,9 @@ SPECS: dict[type[models.Model], KindSpec] = {
                 Field("recipient", group=PARTIES_AND_PERIOD),
                 Field("system", group=PARTIES_AND_PERIOD),
                 Field("period_start", group=PARTIES_AND_PERIOD),
+                Field("period_start_precision", form=False, group=PARTIES_AND_PERIOD),
                 Field("period_end", group=PARTIES_AND_PERIOD),
+                Field("period_end_precision", form=False, group=PARTIES_AND_PERIOD),
                 Field("governed_by"),
             ),
             groups=(PARTIES_AND_PERIOD,),
@@ -144,11 +150,13 @@ SPECS: dict[type[models.Model], KindSpec] = {
                     "owner", group=FOLLOW_UP, api_extra=("owner_name",), csv_extra=("owner_email",)
                 ),
                 Field("target_date", group=FOLLOW_UP, csv_extra=("overdue",)),
+                Field("target_date_precision", form=False, group=FOLLOW_UP),
                 # Moves only through the transition service, with its note and evidence.
                 Field(
                     "status",
                     form=False,
-                    api_extra=("allowed_transitions", "status_history"),
+                    api_extra=("gao_status", "allowed_transitions", "status_history"),
+                    csv_extra=("gao_status",),
                 ),
             ),
             groups=(FOLLOW_UP,),

@@ -7,6 +7,8 @@ model's default; every order ends on the primary key so pages are stable.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import django_filters
 import django_filters.fields
 from django import forms
@@ -18,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from accounts.roles import is_internal
-from cooperation import selectors
+from cooperation import precise_dates, selectors
 from cooperation.choices import (
     CLOSED_RECOMMENDATION_STATUSES,
     ActorKind,
@@ -29,11 +31,13 @@ from cooperation.choices import (
     ChallengeCategory,
     DealKind,
     DealStatus,
+    GaoStatus,
     Priority,
     RecommendationStatus,
     Severity,
     SourceFormat,
     Visibility,
+    gao_status,
 )
 from cooperation.models import (
     Actor,
@@ -252,6 +256,26 @@ def _readable(model):
     return queryset
 
 
+class PreciseDateRangeFilter(django_filters.DateFromToRangeFilter):
+    """A date range over a date kept with its precision: a date known only as 2015 (or as
+    December 2015) matches every range that reaches into that year (or month)."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        condition = Q()
+        if value.start is not None:
+            condition &= precise_dates.on_or_after(self.field_name, _day(value.start))
+        if value.stop is not None:
+            condition &= precise_dates.on_or_before(self.field_name, _day(value.stop))
+        return qs.filter(condition)
+
+
+def _day(value):
+    # django-filter widens a date range's ends to aware datetimes in the current zone.
+    return value.date() if isinstance(value, datetime) else value
+
+
 class RecordFilterSet(SearchFilterSet):
     """What every record kind filters by: visibility, actor, topic and dates."""
 
@@ -279,8 +303,8 @@ class AgreementFilterSet(RecordFilterSet):
     kind = _choice(AgreementKind.choices)
     status = _choice(AgreementStatus.choices)
     party = _by_slug("parties", _actors, label="Party")
-    signed = django_filters.DateFromToRangeFilter(field_name="signed_on", label="Signed")
-    in_force = django_filters.DateFromToRangeFilter(field_name="in_force_on", label="In force")
+    signed = PreciseDateRangeFilter(field_name="signed_on", label="Signed")
+    in_force = PreciseDateRangeFilter(field_name="in_force_on", label="In force")
     ordering = _ordering(("signed_on", "signed"), ("kind", "kind"), ("status", "status"))
 
     class Meta:
@@ -294,7 +318,7 @@ class DealFilterSet(RecordFilterSet):
     supplier = _by_slug("supplier", _actors)
     recipient = _by_slug("recipient", _actors)
     governed_by = _by_slug("governed_by", _readable(Agreement))
-    period_start = django_filters.DateFromToRangeFilter(label="Period starts")
+    period_start = PreciseDateRangeFilter(label="Period starts")
     ordering = _ordering(("period_start", "period_start"), ("status", "status"), ("kind", "kind"))
 
     class Meta:
@@ -333,8 +357,11 @@ class RecommendationFilterSet(RecordFilterSet):
     addressed_to = _by_slug("addressed_to", _actors)
     addresses = _by_slug("addresses", _readable(Challenge), label="Challenge")
     owner = IdSafeModelMultipleChoiceFilter(queryset=_staff_visible_users, distinct=False)
-    target = django_filters.DateFromToRangeFilter(field_name="target_date", label="Target date")
+    target = PreciseDateRangeFilter(field_name="target_date", label="Target date")
     overdue = BooleanFilter(method="filter_overdue", label="Overdue")
+    gao = django_filters.MultipleChoiceFilter(
+        choices=GaoStatus.choices, method="filter_gao", label="Open or closed (GAO)"
+    )
     ordering = _ordering(
         ("target_date", "target_date"), ("status", "status"), ("priority", "priority")
     )
@@ -342,6 +369,13 @@ class RecommendationFilterSet(RecordFilterSet):
     class Meta:
         model = Recommendation
         fields: list[str] = []
+
+    def filter_gao(self, queryset, name, value):
+        """Open, closed–implemented, closed–not-implemented: the statuses each stands for."""
+        if not value:
+            return queryset
+        statuses = [s for s in RecommendationStatus.values if gao_status(s) in value]
+        return queryset.filter(status__in=statuses)
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(target_date__lt=timezone.localdate()) & ~Q(

@@ -379,6 +379,7 @@ SPECTACULAR_SETTINGS = {
         "RecommendationStatusEnum": "cooperation.choices.RecommendationStatus",
         "AgreementStatusEnum": "cooperation.choices.AgreementStatus",
         "DealStatusEnum": "cooperation.choices.DealStatus",
+        "DatePrecisionEnum": "cooperation.choices.DatePrecision",
         "AnnotationTargetTypeEnum": "cooperation.api.serializers.TARGET_TYPES",
     },
     "POSTPROCESSING_HOOKS": [

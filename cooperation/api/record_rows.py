@@ -18,7 +18,7 @@ inside an aggregate, so there the same documents come from one query per kind.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 
 from django.contrib.contenttypes.models import ContentType
@@ -32,8 +32,9 @@ from rest_framework.fields import CharField, DateTimeField, IntegerField
 from rest_framework.settings import api_settings
 
 from accounts.models import User
+from cooperation import precise_dates
 from cooperation.api import serializers as s
-from cooperation.choices import Visibility, allowed_transitions
+from cooperation.choices import Visibility, allowed_transitions, gao_status
 from cooperation.models import (
     Excerpt,
     Recommendation,
@@ -54,6 +55,7 @@ _SPECIAL = {
     "evidence",
     "owner",
     "owner_name",
+    "gao_status",
     "allowed_transitions",
     "actions",
     "warnings",
@@ -268,6 +270,8 @@ _STATUS_COLUMNS = (
     "note",
     "evidence_excerpt_id",
     "evidence_url",
+    "happened_on",
+    "happened_on_precision",
 )
 
 
@@ -296,7 +300,8 @@ def _status_sql() -> str:
         "SELECT jsonb_agg(jsonb_build_array("
         f"c.{change('id')}, c.{change('from_status')}, c.{change('to_status')}, "
         f"c.{change('changed_at')}, c.{change('changed_by')}, u.{user('full_name')}, "
-        f"c.{change('note')}, c.{change('evidence_excerpt')}, c.{change('evidence_url')}) "
+        f"c.{change('note')}, c.{change('evidence_excerpt')}, c.{change('evidence_url')}, "
+        f"c.{change('happened_on')}, c.{change('happened_on_precision')}) "
         f"ORDER BY c.{change('changed_at')}, c.{change('id')}) "
         f"FROM {_quote(RecommendationStatusChange._meta.db_table)} c "
         f"LEFT JOIN {_quote(User._meta.db_table)} u ON u.{user('id')} = c.{change('changed_by')} "
@@ -305,14 +310,17 @@ def _status_sql() -> str:
 
 
 def _status_item(change, represent) -> dict:
-    pk, before, after, when, user_id, full_name, note, excerpt, url = change
+    pk, before, after, when, user_id, full_name, note, excerpt, url, happened, precision = change
     if isinstance(when, str):  # from jsonb: PostgreSQL's ISO 8601, fractions trimmed
         when = datetime.fromisoformat(when)
+    if isinstance(happened, str):
+        happened = date.fromisoformat(happened)
     return {
         "id": pk,
         "from_status": before,
         "to_status": after,
         "changed_at": represent(_fields(s.StatusChangeSerializer)["changed_at"], when),
+        "happened_on": precise_dates.iso(happened, precision),
         # As serializers.display_name: status moves are staff's, shown by name, never an id.
         "changed_by": None if user_id is None else (full_name or s.STAFF_LABEL),
         "note": note,
@@ -450,12 +458,15 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         history = _status_history(ids, represent) if with_history else {}
     foreign = {name for name in fields if basenames[name] and name not in many}
     own_basename = model._meta.model_name
+    # Fields that read the whole row (a date with its precision), not one attribute.
+    whole = {name: field for name, field in fields.items() if getattr(field, "reads_instance", 0)}
     scalars = [
         (name, field)
         for name, field in fields.items()
         if name not in _SPECIAL
         and name not in many
         and name not in foreign
+        and name not in whole
         and name != "status_history"
     ]
     converters = [(name, represent.converter(field)) for name, field in scalars]
@@ -466,6 +477,10 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         if name != "actions"
         else (name, lambda r: record_actions(request.user, r.row, token=token))
         for name in fields
+    ]
+    plan = [
+        (name, (lambda r, f=whole[name]: f.to_representation(r.row)) if name in whole else build)
+        for name, build in plan
     ]
     documents = []
     for row in rows:
@@ -521,6 +536,8 @@ def _builder(name, many, foreign, basenames, own_basename, internal):
         return lambda r: s.display_name(r.row.owner)
     if name == "warnings":
         return lambda r: []  # only a publishing write has any (RecordViewSet.update)
+    if name == "gao_status":
+        return lambda r: gao_status(r.row.status)
     if name == "allowed_transitions":
         return lambda r: allowed_transitions(r.row.status)
     if name == "status_history":

@@ -7,6 +7,7 @@ hand validated data to the services.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,11 +15,15 @@ from rest_framework.reverse import reverse
 
 from accounts.models import ApiToken
 from accounts.roles import is_internal
+from cooperation import precise_dates
 from cooperation.choices import (
     AnnotationMotivation,
     AnnotationVisibility,
+    DatePrecision,
+    GaoStatus,
     RecommendationStatus,
     allowed_transitions,
+    gao_status,
 )
 from cooperation.fieldspec import SPECS
 from cooperation.filtersets import MAX_ID
@@ -346,6 +351,54 @@ class EvidenceSerializer(serializers.ModelSerializer):
 # ---- records -------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "nullable": True,
+        "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+        "example": "2015-12",
+        "description": "ISO 8601 at the precision the evidence gives: a year (2015), a month "
+        "(2015-12) or a day (2015-12-12). Written the same way; `<name>_precision` says which.",
+    }
+)
+class PreciseDateField(serializers.Field):
+    """A date and its `<name>_precision` sibling, read and written as `2015`, `2015-12` or
+    `2015-12-12` (cooperation/precise_dates.py)."""
+
+    reads_instance = True  # record_rows hands it the row, not one attribute
+
+    def __init__(self, date_name: str, **kwargs):
+        self.date_name = date_name
+        self.precision_name = precise_dates.precision_name(date_name)
+        kwargs["source"] = "*"
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data):
+        if data is None:
+            return False, data  # null clears the date: to_internal_value says so
+        return super().validate_empty_values(data)
+
+    def to_representation(self, instance):
+        return precise_dates.iso(
+            getattr(instance, self.date_name), getattr(instance, self.precision_name)
+        )
+
+    def to_internal_value(self, data):
+        if data is None or data == "":
+            return {self.date_name: None, self.precision_name: ""}
+        if not isinstance(data, str):
+            raise serializers.ValidationError(precise_dates.FORMAT_HELP)
+        try:
+            day, precision = precise_dates.parse(data)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        current = getattr(self.parent.instance, self.precision_name, "")
+        if precision == precise_dates.DAY and current in ("", precise_dates.DAY):
+            precision = current  # a day's precision may be blank, as before it was kept
+        return {self.date_name: day, self.precision_name: precision}
+
+
 class RecordSerializer(WebUrlMixin, TrackedSerializer):
     slug = serializers.SlugField(
         max_length=SLUG_MAX,
@@ -368,6 +421,27 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
 
     def to_representation(self, instance):
         return withhold_unpublished_sources(super().to_representation(instance), self.context)
+
+    def build_field(self, field_name, info, model_class, nested_depth):
+        if field_name in precise_dates.precise_fields(model_class):
+            model_field = model_class._meta.get_field(field_name)
+            return PreciseDateField, {
+                "date_name": field_name,
+                "label": model_field.verbose_name.capitalize(),
+            }
+        return super().build_field(field_name, info, model_class, nested_depth)
+
+    def get_fields(self):
+        # A date's precision is read here and written through the date itself (`2015-12`);
+        # blank is a day's, as before precision was kept.
+        fields = super().get_fields()
+        for name in precise_dates.precise_fields(self.Meta.model):
+            precision = precise_dates.precision_name(name)
+            if precision in fields:
+                fields[precision] = serializers.ChoiceField(
+                    choices=DatePrecision.choices, read_only=True, allow_blank=True
+                )
+        return fields
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -460,6 +534,10 @@ class StatusChangeSerializer(_StatusEvidenceSerializer):
         read_only=True, help_text="Empty on the first row, when the recommendation was made."
     )
     changed_by = serializers.SerializerMethodField()
+    happened_on = serializers.SerializerMethodField(
+        help_text="When the move happened, at the precision known (2015, 2015-12, 2015-12-12), "
+        "when that is not `changed_at`, the moment it was recorded; null otherwise."
+    )
 
     class Meta:
         model = RecommendationStatusChange
@@ -468,6 +546,7 @@ class StatusChangeSerializer(_StatusEvidenceSerializer):
             "from_status",
             "to_status",
             "changed_at",
+            "happened_on",
             "changed_by",
             "note",
             "evidence_excerpt",
@@ -477,6 +556,9 @@ class StatusChangeSerializer(_StatusEvidenceSerializer):
 
     def get_changed_by(self, change) -> str | None:
         return display_name(change.changed_by)
+
+    def get_happened_on(self, change) -> str | None:
+        return precise_dates.iso(change.happened_on, change.happened_on_precision)
 
 
 class StatusProposalSerializer(_StatusEvidenceSerializer):
@@ -508,6 +590,10 @@ class RecommendationSerializer(RecordSerializer):
     owner = IdField(queryset=internal_users(), required=False, allow_null=True)
     owner_name = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=RecommendationStatus.choices, read_only=True)
+    gao_status = serializers.SerializerMethodField(
+        help_text="The status as GAO reports it: open, closed_implemented (implemented) or "
+        "closed_not_implemented (rejected)."
+    )
     allowed_transitions = serializers.SerializerMethodField()
     status_history = StatusChangeSerializer(source="status_changes", many=True, read_only=True)
 
@@ -524,6 +610,10 @@ class RecommendationSerializer(RecordSerializer):
             data["owner"] = None  # partners see who, never a user id
         return data
 
+    @extend_schema_field(serializers.ChoiceField(choices=GaoStatus.choices))
+    def get_gao_status(self, recommendation) -> str:
+        return gao_status(recommendation.status)
+
     def get_allowed_transitions(self, recommendation) -> list[str]:
         return allowed_transitions(recommendation.status)
 
@@ -531,8 +621,19 @@ class RecommendationSerializer(RecordSerializer):
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=RecommendationStatus.choices)
     note = serializers.CharField(max_length=10_000)
-    evidence_excerpt = IdField(queryset=Excerpt.objects.all(), required=False, allow_null=True)
+    evidence_excerpt = IdField(
+        queryset=Excerpt.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Required (or evidence_url) to close: implemented or rejected.",
+    )
     evidence_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    happened_on = serializers.RegexField(
+        r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$",
+        required=False,
+        allow_blank=True,
+        help_text="When the move happened, if not now: 2015, 2015-12 or 2015-12-12.",
+    )
 
 
 class HistoryEntrySerializer(serializers.Serializer):

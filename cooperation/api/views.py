@@ -611,8 +611,10 @@ class RecommendationViewSet(RecordViewSet):
             "evidence_excerpt": data.get("evidence_excerpt"),
             "evidence_url": data.get("evidence_url", ""),
         }
+        # Only a move happens on a date: a proposal is dated when a curator approves it.
+        move_on = {"happened_on": data["happened_on"]} if data.get("happened_on") else {}
         if request.user.has_perm("cooperation.transition_recommendation"):
-            change = recommendation_transition(**move, expected_version=version)
+            change = recommendation_transition(**move, **move_on, expected_version=version)
             return Response(s.StatusChangeSerializer(change).data, status=status.HTTP_201_CREATED)
         proposal = status_proposal_create(**move, expected_version=version)
         return Response(s.StatusProposalSerializer(proposal).data, status=status.HTTP_202_ACCEPTED)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.renderers import Jinja2
 
+from cooperation import precise_dates
 from cooperation.filtersets import MAX_ID
 
 # Django's own form and widget templates, rendered by Jinja2: the same HTML as the
@@ -88,3 +89,30 @@ def add_service_errors(form: forms.Form, exc: ValidationError, field_map=None) -
     for key, messages in exc.message_dict.items():
         name = field_map.get(key, key)
         form.add_error(name if name in form.fields else None, messages)
+
+
+class PreciseDateInput(forms.TextInput):
+    """A date written as precisely as the evidence gives it: 2015, 2015-12 or 2015-12-12."""
+
+    def __init__(self, attrs=None):
+        base = {
+            "placeholder": "YYYY, YYYY-MM or YYYY-MM-DD",
+            "pattern": r"\s*\d{4}(-\d{1,2}(-\d{1,2})?)?\s*",
+            "inputmode": "numeric",
+            "autocomplete": "off",
+        }
+        super().__init__({**base, **(attrs or {})})
+
+
+class PreciseDateField(forms.CharField):
+    """Cleans to (first day known, precision), or None when left empty."""
+
+    widget = PreciseDateInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", precise_dates.FORMAT_HELP)
+        super().__init__(max_length=10, **kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        return precise_dates.parse(text) if text else None

@@ -12,7 +12,12 @@ from django.utils import timezone
 
 from cooperation.choices import RecommendationStatus, ResponseClassification, allowed_transitions
 from cooperation.filtersets import MAX_ID
-from cooperation.forms.common import FAST_RENDERER, IdSafeModelChoiceField, NextField
+from cooperation.forms.common import (
+    FAST_RENDERER,
+    IdSafeModelChoiceField,
+    NextField,
+    PreciseDateField,
+)
 from cooperation.models import Excerpt, Recommendation
 
 
@@ -138,10 +143,23 @@ class StatusChangeForm(EvidenceForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say why the status changes."},
     )
+    happened_on = PreciseDateField(
+        label="When it happened",
+        required=False,
+        help_text="Leave empty if it happened today; otherwise 2015, 2015-12 or 2015-12-12. "
+        "Closing (implemented, rejected) needs evidence: an excerpt or a public-record link.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     next = NextField()
 
-    field_order = ["to_status", "note", "evidence_excerpt", "evidence_excerpt_id", "evidence_url"]
+    field_order = [
+        "to_status",
+        "note",
+        "happened_on",
+        "evidence_excerpt",
+        "evidence_excerpt_id",
+        "evidence_url",
+    ]
 
     def __init__(self, *args, recommendation: Recommendation, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("version", recommendation.version)
@@ -167,10 +185,7 @@ class ResponseForm(EvidenceForm):
     """The addressee's response, classified as in parliamentary action-taken reports."""
 
     classification = forms.ChoiceField(label="Response", choices=ResponseClassification.choices)
-    responded_on = forms.DateField(
-        label="Date of the response",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    responded_on = PreciseDateField(label="Date of the response")
     note = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     next = NextField()
 
@@ -184,11 +199,12 @@ class ResponseForm(EvidenceForm):
     ]
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {}).setdefault("responded_on", timezone.localdate())
+        today = timezone.localdate().isoformat()
+        kwargs.setdefault("initial", {}).setdefault("responded_on", today)
         super().__init__(*args, **kwargs)
 
     def clean_responded_on(self):
         responded_on = self.cleaned_data["responded_on"]
-        if responded_on > timezone.localdate():
+        if responded_on and responded_on[0] > timezone.localdate():
             raise forms.ValidationError("A response cannot be dated in the future.")
         return responded_on

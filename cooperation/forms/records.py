@@ -12,9 +12,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
+from cooperation import precise_dates
 from cooperation.choices import Visibility
 from cooperation.fieldspec import SPECS
-from cooperation.forms.common import IdSafeModelChoiceField, id_safe_formfield
+from cooperation.forms.common import IdSafeModelChoiceField, PreciseDateField, id_safe_formfield
 from cooperation.models import (
     Actor,
     Agreement,
@@ -89,6 +90,7 @@ class RecordForm(forms.ModelForm):
                 f.help_text = f.help_text or "Tick every one that applies."
             if name.endswith(("_on", "_date", "_start", "_end")):
                 f.widget = DateInput()
+        self._precise_dates()
         self._limit_visibility()
         if self.is_editing:
             self.fields["expected_version"].required = True
@@ -99,6 +101,22 @@ class RecordForm(forms.ModelForm):
     @property
     def is_editing(self) -> bool:
         return self.instance.pk is not None
+
+    def _precise_dates(self) -> None:
+        """Dates that keep a precision take 2015, 2015-12 or 2015-12-12 and show as written."""
+        for name in precise_dates.precise_fields(self._meta.model):
+            if name not in self.fields:
+                continue
+            old = self.fields[name]
+            self.fields[name] = PreciseDateField(
+                label=old.label, required=old.required, help_text=precise_dates.FORMAT_HELP
+            )
+            if self.is_editing and not self.is_bound:
+                precision = getattr(self.instance, precise_dates.precision_name(name))
+                self.initial[name] = precise_dates.iso(getattr(self.instance, name), precision)
+
+    def _precise_names(self) -> list[str]:
+        return [n for n in precise_dates.precise_fields(self._meta.model) if n in self.fields]
 
     def _limit_visibility(self) -> None:
         """Publishing is a curator's act; an analyst picks between draft and internal."""
@@ -129,6 +147,15 @@ class RecordForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        for name in self._precise_names():
+            if name in cleaned:
+                day, precision = cleaned[name] or (None, "")
+                current = getattr(self.instance, precise_dates.precision_name(name))
+                if precision == precise_dates.DAY and current in ("", precise_dates.DAY):
+                    # A day's precision may be blank (kept before precision was): as it was.
+                    precision = current
+                cleaned[name] = day
+                cleaned[precise_dates.precision_name(name)] = precision
         if not cleaned.get("slug") and cleaned.get("title") and "slug" not in self.errors:
             cleaned["slug"] = unique_slug(
                 self._meta.model, cleaned["title"], exclude_pk=self.instance.pk
@@ -136,7 +163,9 @@ class RecordForm(forms.ModelForm):
         return cleaned
 
     def service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
+        names = [name for name in self._meta.fields if name in self.fields]
+        names += [precise_dates.precision_name(name) for name in self._precise_names()]
+        return {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
 
     # -- saving through the services --------------------------------------------------------
 

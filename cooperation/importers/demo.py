@@ -119,6 +119,8 @@ class DemoLoader:
                 data=data,
                 reason=f"Proposed in {demo.SOURCE['reference_code']}",
                 evidence_excerpt=excerpts[0] if excerpts else None,
+                # Made in the talk the brief records, not on the day the demo is loaded.
+                made_on=demo.SOURCE["published_on"],
             )
         return tracked_create(model=model, user=self.user, data=data, reason=self.reason)
 

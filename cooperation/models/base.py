@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -140,6 +141,14 @@ class Record(Searchable, Tracked):
 
     def get_absolute_url(self) -> str:
         return reverse(f"cooperation:{self._meta.model_name}_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        from cooperation.precise_dates import check
+
+        errors = check(self)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def kind_label(self) -> str:

@@ -9,15 +9,17 @@ from cooperation.choices import (
     AgreementKind,
     AgreementStatus,
     ChallengeCategory,
-    DatePrecision,
     DealKind,
     DealStatus,
+    GaoStatus,
     Priority,
     RecommendationStatus,
     Severity,
+    gao_status,
 )
 from cooperation.history import History
 from cooperation.models.base import Record, Tracked, live_index
+from cooperation.models.precision import precision
 from cooperation.models.ranks import choice_rank
 
 
@@ -32,13 +34,9 @@ class Agreement(Record):
         "cooperation.Actor", blank=True, related_name="agreements_as_party"
     )
     signed_on = models.DateField(null=True, blank=True)
-    signed_on_precision = models.CharField(
-        max_length=8,
-        choices=DatePrecision,
-        blank=True,
-        help_text="How much of the signing date is known (a brief often gives only a year).",
-    )
+    signed_on_precision = precision("signing date")
     in_force_on = models.DateField(null=True, blank=True)
+    in_force_on_precision = precision("date of entry into force")
 
     history_m2m_fields = ("actors", "topics", "parties")
     history = History(m2m_fields=history_m2m_fields)
@@ -73,7 +71,9 @@ class Deal(Record):
     )
     system = models.CharField(max_length=300, blank=True, help_text="System or programme.")
     period_start = models.DateField(null=True, blank=True)
+    period_start_precision = precision("period's start")
     period_end = models.DateField(null=True, blank=True)
+    period_end_precision = precision("period's end")
     governed_by = models.ManyToManyField(
         Agreement, blank=True, related_name="governed_deals", help_text="Agreements that govern it."
     )
@@ -146,6 +146,7 @@ class Recommendation(Record):
         help_text="The analyst who follows it up.",
     )
     target_date = models.DateField(null=True, blank=True, db_index=True)
+    target_date_precision = precision("target date")
     # Never assigned directly: RecommendationStatusChange rows are the truth,
     # and this column is their latest `to_status`, kept by the same service.
     status = models.CharField(
@@ -174,6 +175,14 @@ class Recommendation(Record):
                 choice_rank("priority", Priority), "id", name="recommendation_live_priority"
             ),
         ]
+
+    @property
+    def gao_status(self) -> str:
+        """Open, closed–implemented or closed–not-implemented: derived from the status."""
+        return gao_status(self.status)
+
+    def get_gao_status_display(self) -> str:
+        return GaoStatus(self.gao_status).label
 
 
 RECORD_MODELS: tuple[type[Record], ...] = (Agreement, Deal, Challenge, Recommendation)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from cooperation.choices import ProposalState, RecommendationStatus, ResponseClassification
 from cooperation.history import History
+from cooperation.models.precision import precision
 
 
 class RecommendationStatusChange(models.Model):
@@ -19,7 +20,15 @@ class RecommendationStatusChange(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_at = models.DateTimeField(
+        default=timezone.now, db_index=True, help_text="When the change was recorded here."
+    )
+    # When it happened, as precisely as the evidence says (cooperation/precise_dates.py);
+    # empty when that is the moment it was recorded.
+    happened_on = models.DateField(
+        null=True, blank=True, help_text="When the change happened, if not when recorded."
+    )
+    happened_on_precision = precision("date it happened")
     note = models.TextField()
     evidence_excerpt = models.ForeignKey(
         "cooperation.Excerpt", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -78,6 +87,7 @@ class RecommendationResponse(models.Model):
     )
     classification = models.CharField(max_length=32, choices=ResponseClassification)
     responded_on = models.DateField()
+    responded_on_precision = precision("response date")
     note = models.TextField(blank=True)
     evidence_excerpt = models.ForeignKey(
         "cooperation.Excerpt", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -9,8 +9,10 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from cooperation import precise_dates
 from cooperation.changes import serialise_writes
 from cooperation.choices import (
+    CLOSED_RECOMMENDATION_STATUSES,
     ProposalState,
     RecommendationStatus,
     ResponseClassification,
@@ -44,6 +46,36 @@ def _validate_move(recommendation: Recommendation, to_status: str, note: str) ->
         raise ValidationError(errors)
 
 
+def _validate_closing(to_status: str, excerpt: Excerpt | None, url: str) -> None:
+    """Closing a recommendation (implemented, rejected) needs its evidence, as GAO closes one."""
+    if to_status in CLOSED_RECOMMENDATION_STATUSES and excerpt is None and not url:
+        raise ValidationError(
+            {
+                "evidence_excerpt": "Closing a recommendation (implemented or rejected) needs "
+                "evidence: an excerpt of a brief, or a link to the public record."
+            }
+        )
+
+
+def _happened(value, field: str) -> tuple[date | None, str]:
+    """When something happened, as precisely as known: a date, or `2015`, `2015-12`,
+    `2015-12-12`; never after today."""
+    if value is None or value == "":
+        return None, ""
+    if isinstance(value, tuple):
+        day, precision = value
+    else:
+        try:
+            day, precision = precise_dates.parse(value)
+        except ValidationError as exc:
+            raise ValidationError({field: exc.messages}) from None
+    if precise_dates.normalise(day, precision) != day:
+        raise ValidationError({field: f"Known only to the {precision}: give its first day."})
+    if day > timezone.localdate():
+        raise ValidationError({field: "This cannot have happened after today."})
+    return day, precision
+
+
 def _validate_evidence(excerpt: Excerpt | None, url: str) -> None:
     if excerpt is not None and excerpt.is_deleted:
         raise ValidationError({"evidence_excerpt": "This excerpt is in the trash."})
@@ -64,8 +96,14 @@ def recommendation_transition(
     evidence_excerpt: Excerpt | None = None,
     evidence_url: str = "",
     expected_version: int | None = None,
+    happened_on=None,
 ) -> RecommendationStatusChange:
-    """Move the status one step, writing the change row and a history row together."""
+    """Move the status one step, writing the change row and a history row together.
+
+    `happened_on` (a date, or `2015`, `2015-12`, `2015-12-12`) is when the move happened
+    in the world, when that is not the moment it is recorded; a move to a closing status
+    needs evidence (an excerpt or a link to the public record).
+    """
     authorize(user, "cooperation.transition_recommendation")
     current = lock(recommendation)
     check_version(current, expected_version)
@@ -73,6 +111,8 @@ def recommendation_transition(
         raise ValidationError("A recommendation in the trash cannot change status.")
     _validate_move(current, to_status, note)
     _validate_evidence(evidence_excerpt, evidence_url)
+    _validate_closing(to_status, evidence_excerpt, evidence_url)
+    day, precision = _happened(happened_on, "happened_on")
     change = RecommendationStatusChange(
         recommendation=current,
         from_status=current.status,
@@ -81,6 +121,8 @@ def recommendation_transition(
         note=note.strip(),
         evidence_excerpt=evidence_excerpt,
         evidence_url=evidence_url,
+        happened_on=day,
+        happened_on_precision=precision,
     )
     change.full_clean()
     change.save()
@@ -99,14 +141,21 @@ def recommendation_transition(
 
 @transaction.atomic
 def recommendation_create(
-    *, user, data: dict, reason: str = "Created", evidence_excerpt: Excerpt | None = None
+    *,
+    user,
+    data: dict,
+    reason: str = "Created",
+    evidence_excerpt: Excerpt | None = None,
+    made_on=None,
 ) -> Recommendation:
     """A new recommendation, its status timeline started at creation in the same transaction.
 
     The first status row goes from nothing to `proposed`, citing `evidence_excerpt`
-    (e.g. the words of the brief that propose it) when given.
+    (e.g. the words of the brief that propose it) when given; `made_on` is when the
+    recommendation was made (the brief's or the talk's date), if not today.
     """
     _validate_evidence(evidence_excerpt, "")
+    day, precision = _happened(made_on, "made_on")
     recommendation = create_tracked(model=Recommendation, user=user, data=data, reason=reason)
     RecommendationStatusChange.objects.create(
         recommendation=recommendation,
@@ -115,6 +164,8 @@ def recommendation_create(
         changed_by=acting_user(user),
         note=reason,
         evidence_excerpt=evidence_excerpt,
+        happened_on=day,
+        happened_on_precision=precision,
     )
     return recommendation
 
@@ -141,6 +192,7 @@ def status_proposal_create(
     ensure_live(recommendation, "This recommendation")
     _validate_move(recommendation, to_status, note)
     _validate_evidence(evidence_excerpt, evidence_url)
+    _validate_closing(to_status, evidence_excerpt, evidence_url)
     proposal = StatusProposal(
         recommendation=recommendation,
         from_status=recommendation.status,
@@ -194,22 +246,29 @@ def recommendation_response_record(
     *,
     recommendation: Recommendation,
     classification: str,
-    responded_on: date,
+    responded_on,
     user,
     note: str = "",
     evidence_excerpt: Excerpt | None = None,
     evidence_url: str = "",
 ) -> RecommendationResponse:
-    """Record how the addressee answered (action-taken report terms)."""
+    """Record how the addressee answered (action-taken report terms).
+
+    `responded_on`: a date, or `2015`, `2015-12`, `2015-12-12` when that is all that is known.
+    """
     authorize(user, "cooperation.add_recommendationresponse")
     ensure_live(recommendation, "This recommendation")
     if classification not in ResponseClassification.values:
         raise ValidationError({"classification": f"Unknown classification {classification!r}."})
     _validate_evidence(evidence_excerpt, evidence_url)
+    day, precision = _happened(responded_on, "responded_on")
+    if day is None:
+        raise ValidationError({"responded_on": "Say when the addressee responded."})
     response = RecommendationResponse(
         recommendation=recommendation,
         classification=classification,
-        responded_on=responded_on,
+        responded_on=day,
+        responded_on_precision=precision,
         note=note,
         evidence_excerpt=evidence_excerpt,
         evidence_url=evidence_url,

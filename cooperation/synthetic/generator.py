@@ -33,7 +33,7 @@ from django.utils.text import slugify
 from accounts.models import User
 from accounts.roles import ANALYST
 from accounts.services import user_create
-from cooperation import choices
+from cooperation import choices, precise_dates
 from cooperation.history import CHANGED, CREATED
 from cooperation.models import (
     RECORD_MODELS,
@@ -435,8 +435,10 @@ class _Generator:
                 **self.common(Agreement, title),
                 kind=kind,
                 status=self.rng.choice(choices.AgreementStatus.values),
-                signed_on=signed,
-                signed_on_precision=self.rng.choice(choices.DatePrecision.values),
+                # Drawn where it always was (the seed's data stay the same); stored as the
+                # first day of what is known (cooperation/precise_dates.py).
+                signed_on_precision=(precision := self.rng.choice(choices.DatePrecision.values)),
+                signed_on=precise_dates.normalise(signed, precision),
                 in_force_on=signed + timedelta(days=self.rng.randrange(400))
                 if self.rng.random() < 0.5
                 else None,

@@ -55,6 +55,8 @@ def status_change_form(
     name = "recommendation_transition" if can_transition else "recommendation_propose"
     form.action = reverse(f"cooperation:{name}", kwargs={"slug": recommendation.slug})
     form.is_proposal = not can_transition
+    if form.is_proposal:
+        del form.fields["happened_on"]  # a proposal is dated by the curator who approves it
     return form
 
 

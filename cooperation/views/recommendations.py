@@ -75,6 +75,10 @@ def _status_move(request, recommendation: Recommendation, *, can_transition: boo
         return _status_page(request, recommendation, form)
     data = form.cleaned_data
     save = recommendation_transition if can_transition else status_proposal_create
+    # Only a move happens on a date: a proposal is dated by the curator who approves it.
+    when = (
+        {"happened_on": data["happened_on"]} if can_transition and data.get("happened_on") else {}
+    )
     try:
         saved = save(
             recommendation=recommendation,
@@ -82,6 +86,7 @@ def _status_move(request, recommendation: Recommendation, *, can_transition: boo
             user=request.user,
             note=data["note"],
             expected_version=data["version"],
+            **when,
             **form.evidence(),
         )
     except ConflictError as exc:

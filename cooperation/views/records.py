@@ -18,12 +18,12 @@ from django.db.models import CharField, F, Prefetch, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import internal_user_required
 from cooperation import record_versions
-from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES, DatePrecision, Visibility
+from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES, Visibility
 from cooperation.forms.records import RECORD_FORMS
 from cooperation.models import (
     Agreement,
@@ -209,17 +209,6 @@ def evidence_items(record: Record) -> list[EvidenceItem]:
     return items
 
 
-def _precise_date(value, precision: str) -> str:
-    """A date shown only as precisely as the evidence gives it (often only a year)."""
-    if value is None:
-        return ""
-    if precision == DatePrecision.YEAR:
-        return formats.date_format(value, "Y")
-    if precision == DatePrecision.MONTH:
-        return formats.date_format(value, "F Y")
-    return formats.date_format(value, "j F Y")
-
-
 def is_overdue(recommendation: Recommendation) -> bool:
     return (
         recommendation.target_date is not None
@@ -245,9 +234,6 @@ def record_detail(request, kind: str, slug: str):
         "list_url": kind.list_url(),
         "evidence": evidence_items(record),
         "overdue": isinstance(record, Recommendation) and is_overdue(record),
-        "signed_on_display": _precise_date(
-            getattr(record, "signed_on", None), getattr(record, "signed_on_precision", "")
-        ),
         "publish_to": Visibility.PUBLISHED,
         "unpublish_to": Visibility.INTERNAL,
         **_perms(request.user, kind),

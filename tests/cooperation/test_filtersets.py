@@ -36,6 +36,9 @@ UNFILTERED = {
     "addresses", "addressed_to", "source",
     # A note's audience is applied by the read rules (selectors), not chosen by a filter.
     "organisation", "shared_with",
+    # A date's precision is how its own range filter reads it (cooperation/precise_dates.py).
+    "in_force_on_precision", "period_start_precision", "period_end_precision",
+    "target_date_precision",
 }  # fmt: skip
 # Field name → the filter that covers it under another name.
 COVERED_BY = {
@@ -144,7 +147,11 @@ def test_recommendation_overdue_and_status(curator):
     RecommendationFactory(slug="future", target_date=datetime.date.today())
     for status in (RecommendationStatus.UNDER_REVIEW, RecommendationStatus.REJECTED):
         recommendation_transition(
-            recommendation=done, user=curator, to_status=status, note="Decided."
+            recommendation=done,
+            user=curator,
+            to_status=status,
+            note="Decided.",
+            evidence_url="https://example.org/public-record",
         )
     overdue = RecommendationFilterSet({"overdue": "true"}, queryset=Recommendation.objects.all())
     rejected = RecommendationFilterSet(

@@ -7,6 +7,7 @@ disappear from the data file).
 
 from __future__ import annotations
 
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -319,3 +320,13 @@ def test_load_demo_leaves_detached_evidence_detached(loaded, curator):
 
     assert [link.pk for link in agreement.live_evidence_links()] == [first.pk]
     assert model_counts() == before
+
+
+def test_load_demo_dates_each_recommendation_to_the_talk(loaded):
+    """The brief's recommendations were made in the talk of 21 November 2024, whatever day
+    the demo is loaded: their timelines say so, apart from when it was recorded."""
+    firsts = RecommendationStatusChange.objects.filter(from_status="")
+    assert firsts.exists()
+    assert {(c.happened_on, c.happened_on_precision) for c in firsts} == {
+        (date(2024, 11, 21), "day")
+    }

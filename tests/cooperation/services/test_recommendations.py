@@ -83,6 +83,7 @@ def test_recommendation_transition_moves_along_every_allowed_pair(curator, from_
         to_status=to_status,
         user=curator,
         note="  The ministry wrote back.  ",
+        evidence_url="https://example.org/public-record",
     )
 
     stored = Recommendation.objects.get(pk=recommendation.pk)
@@ -113,7 +114,11 @@ def test_recommendation_transition_refuses_every_pair_outside_the_table(
 
     with pytest.raises(ValidationError) as caught:
         recommendation_transition(
-            recommendation=recommendation, to_status=to_status, user=curator, note="Why not."
+            recommendation=recommendation,
+            to_status=to_status,
+            user=curator,
+            note="Why not.",
+            evidence_url="https://example.org/public-record",
         )
 
     assert list(caught.value.message_dict) == ["to"]
@@ -129,7 +134,11 @@ def test_recommendation_transition_walks_a_whole_path_keeping_every_change(curat
 
     for status in path:
         recommendation_transition(
-            recommendation=recommendation, to_status=status, user=curator, note=f"To {status}."
+            recommendation=recommendation,
+            to_status=status,
+            user=curator,
+            note=f"To {status}.",
+            evidence_url="https://example.org/public-record",
         )
 
     stored = Recommendation.objects.get(pk=recommendation.pk)
@@ -323,7 +332,11 @@ def test_status_proposal_create_records_an_open_proposal_and_moves_nothing(analy
 def test_status_proposal_create_follows_the_transition_table(analyst, to_status, note, field):
     with pytest.raises(ValidationError) as caught:
         status_proposal_create(
-            recommendation=RecommendationFactory(), to_status=to_status, user=analyst, note=note
+            recommendation=RecommendationFactory(),
+            to_status=to_status,
+            user=analyst,
+            note=note,
+            evidence_url="https://example.org/public-record",
         )
 
     assert list(caught.value.message_dict) == [field]
@@ -371,7 +384,11 @@ def test_status_proposal_decide_approve_moves_the_status_citing_the_proposal(ana
 def test_status_proposal_decide_decline_leaves_the_status(analyst, curator):
     recommendation = RecommendationFactory()
     proposal = status_proposal_create(
-        recommendation=recommendation, to_status=S.REJECTED, user=analyst, note="Dead end."
+        recommendation=recommendation,
+        to_status=S.REJECTED,
+        user=analyst,
+        note="Dead end.",
+        evidence_url="https://example.org/public-record",
     )
 
     decided = status_proposal_decide(proposal=proposal, user=curator, approve=False, note="No.")

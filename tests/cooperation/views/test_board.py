@@ -25,7 +25,11 @@ BOARD = reverse("cooperation:recommendation_board")
 def move(recommendation, *statuses, user):
     for status in statuses:
         recommendation_transition(
-            recommendation=recommendation, to_status=status, user=user, note="Moved"
+            recommendation=recommendation,
+            to_status=status,
+            user=user,
+            note="Moved",
+            evidence_url="https://example.org/public-record",
         )
 
 

@@ -113,7 +113,11 @@ def test_dashboard_lists_overdue_open_recommendations(client, analyst, curator):
     RecommendationFactory(title="No date")
     done = RecommendationFactory(title="Late but rejected", target_date=PAST)
     recommendation_transition(
-        recommendation=done, to_status=RecommendationStatus.REJECTED, user=curator, note="No"
+        recommendation=done,
+        to_status=RecommendationStatus.REJECTED,
+        user=curator,
+        note="No",
+        evidence_url="https://example.org/public-record",
     )
     client.force_login(analyst)
 
@@ -147,7 +151,11 @@ def test_dashboard_shows_the_users_own_open_items(client, analyst, other_analyst
     RecommendationFactory(title="Theirs", owner=other_analyst)
     closed = RecommendationFactory(title="Mine, rejected", owner=analyst)
     recommendation_transition(
-        recommendation=closed, to_status=RecommendationStatus.REJECTED, user=curator, note="No"
+        recommendation=closed,
+        to_status=RecommendationStatus.REJECTED,
+        user=curator,
+        note="No",
+        evidence_url="https://example.org/public-record",
     )
     open_thread = annotation_create(author=analyst, body="Still open", record=mine)
     done = annotation_create(author=analyst, body="Done", record=mine)

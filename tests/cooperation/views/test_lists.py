@@ -127,7 +127,11 @@ def test_recommendation_list_filters_with_the_filterset(client, analyst, curator
     kept = RecommendationFactory(title="Open the ports")
     dropped = RecommendationFactory(title="Build a fab")
     recommendation_transition(
-        recommendation=dropped, to_status=RecommendationStatus.REJECTED, user=curator, note="No"
+        recommendation=dropped,
+        to_status=RecommendationStatus.REJECTED,
+        user=curator,
+        note="No",
+        evidence_url="https://example.org/public-record",
     )
     client.force_login(analyst)
 

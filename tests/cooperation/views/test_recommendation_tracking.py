@@ -150,7 +150,7 @@ def test_recommendation_tracking_shows_responses_and_the_form_to_record_one(
 
     html = render_tracking(rf, recommendation, analyst)
 
-    assert "Interim reply" in html and "Ministry will revert" in html and "1 Mar 2025" in html
+    assert "Interim reply" in html and "Ministry will revert" in html and "1 March 2025" in html
     assert reverse("cooperation:recommendation_response", args=[recommendation.slug]) in html
 
 
@@ -164,7 +164,11 @@ def test_recommendation_tracking_costs_the_same_queries_for_short_and_long_histo
         return len(queries)
 
     status_proposal_create(
-        recommendation=recommendation, to_status=S.REJECTED, user=analyst, note="No"
+        recommendation=recommendation,
+        to_status=S.REJECTED,
+        user=analyst,
+        note="No",
+        evidence_url="https://example.org/public-record",
     )
     recommendation_response_record(
         recommendation=recommendation,
@@ -430,7 +434,11 @@ def test_proposal_decide_approve_moves_the_status(client, analyst, curator, reco
 
 def test_proposal_decide_decline_leaves_the_status(client, analyst, curator, recommendation):
     proposal = status_proposal_create(
-        recommendation=recommendation, to_status=S.REJECTED, user=analyst, note="Drop it"
+        recommendation=recommendation,
+        to_status=S.REJECTED,
+        user=analyst,
+        note="Drop it",
+        evidence_url="https://example.org/public-record",
     )
     client.force_login(curator)
 
@@ -444,7 +452,11 @@ def test_proposal_decide_decline_leaves_the_status(client, analyst, curator, rec
 
 def test_proposal_decide_by_an_analyst_is_refused(client, analyst, recommendation):
     proposal = status_proposal_create(
-        recommendation=recommendation, to_status=S.REJECTED, user=analyst, note="Drop it"
+        recommendation=recommendation,
+        to_status=S.REJECTED,
+        user=analyst,
+        note="Drop it",
+        evidence_url="https://example.org/public-record",
     )
     client.force_login(analyst)
 
@@ -459,7 +471,11 @@ def test_proposal_decide_approving_a_stale_proposal_says_why_not(
     client, analyst, curator, recommendation
 ):
     proposal = status_proposal_create(
-        recommendation=recommendation, to_status=S.REJECTED, user=analyst, note="Drop it"
+        recommendation=recommendation,
+        to_status=S.REJECTED,
+        user=analyst,
+        note="Drop it",
+        evidence_url="https://example.org/public-record",
     )
     recommendation_transition(
         recommendation=recommendation, to_status=S.UNDER_REVIEW, user=curator, note="Moved"

@@ -117,7 +117,11 @@ def test_recommendation_detail_shows_owner_target_date_and_overdue_badge(client,
     done = RecommendationFactory(target_date="2020-01-31")
     for status in ("under_review", "accepted", "in_progress", "implemented"):
         recommendation_transition(
-            recommendation=done, to_status=status, user=curator, note="Moved on."
+            recommendation=done,
+            to_status=status,
+            user=curator,
+            note="Moved on.",
+            evidence_url="https://example.org/public-record",
         )
     client.force_login(analyst)
 
@@ -379,8 +383,9 @@ def test_agreement_signing_date_is_shown_only_as_precisely_as_known(client, anal
     year_html = client.get(by_year.get_absolute_url()).content.decode()
     day_html = client.get(by_day.get_absolute_url()).content.decode()
 
-    assert "<dt>Signed</dt><dd>2014 <span" in year_html and "1 January 2014" not in year_html
-    assert "<dt>Signed</dt><dd>1 September 2014</dd>" in day_html
+    assert '<dt>Signed</dt><dd><time datetime="2014">2014</time> <span' in year_html
+    assert "1 January 2014" not in year_html
+    assert '<dt>Signed</dt><dd><time datetime="2014-09-01">1 September 2014</time></dd>' in day_html
 
 
 @pytest.mark.parametrize("kind", FACTORIES)
