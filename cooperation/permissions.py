@@ -141,6 +141,15 @@ def published(c: Context) -> bool:
     return c.obj.visibility == "published"
 
 
+def trashed(c: Context) -> bool:
+    return c.obj.deleted_at is not None
+
+
+def publisher(c: Context) -> bool:
+    """The user holds the object's own publishing permission (records' or sources')."""
+    return holds(c.user, c.obj.publish_permission)
+
+
 def recommendation(c: Context) -> bool:
     return c.obj._meta.model_name == "recommendation"
 
@@ -186,20 +195,74 @@ PERMISSIONS: dict[tuple[str, str], list[tuple]] = {
         (internal, writes, perm("cooperation.add_annotation")),
         (partner, writes, lambda c: c.user.organisation_id is not None),
     ],
-    # Records (agreements, deals, challenges, recommendations). The services still check
-    # these permissions themselves; this table is what `actions` tells clients.
-    ("record", "edit"): [(internal, writes, live, model_perm("change"))],
-    ("record", "delete"): [(internal, writes, live, model_perm("delete"))],
-    ("record", "publish"): [
-        (internal, writes, live, lambda c: not published(c), perm("cooperation.publish_record"))
-    ],
-    ("record", "unpublish"): [
-        (internal, writes, live, published, perm("cooperation.publish_record"))
-    ],
-    ("record", "transition"): [
-        (internal, writes, live, recommendation, perm("cooperation.transition_recommendation"))
-    ],
 }
+
+# Records (agreements, deals, challenges, recommendations), sources and the other tracked
+# objects (excerpts, evidence links, actors, topics). Only staff hold these permissions; a
+# write needs a credential that writes. The object's state (in the trash, published) is
+# in WHEN below.
+STAFF_WRITE = (internal, writes)
+_TRACKED: dict[str, list[tuple]] = {
+    "create": [(*STAFF_WRITE, model_perm("add"))],
+    "edit": [(*STAFF_WRITE, model_perm("change"))],
+    "delete": [(*STAFF_WRITE, model_perm("delete"))],
+    # Out of the trash again.
+    "untrash": [(*STAFF_WRITE, model_perm("delete"))],
+    # An earlier version's fields back, as a new version.
+    "restore": [(*STAFF_WRITE, perm("cooperation.restore_record"), model_perm("change"))],
+}
+_PUBLISHED_KINDS = {
+    "publish": [(*STAFF_WRITE, publisher)],
+    "unpublish": [(*STAFF_WRITE, publisher)],
+}
+for _kind_name in ("record", "source", "item"):
+    for _action, _clauses in _TRACKED.items():
+        PERMISSIONS[(_kind_name, _action)] = _clauses
+for _kind_name in ("record", "source"):
+    for _action, _clauses in _PUBLISHED_KINDS.items():
+        PERMISSIONS[(_kind_name, _action)] = _clauses
+PERMISSIONS.update(
+    {
+        ("record", "merge"): [(*STAFF_WRITE, perm("cooperation.merge_record"))],
+        ("record", "link_evidence"): [(*STAFF_WRITE, perm("cooperation.add_recordevidence"))],
+        ("record", "unlink_evidence"): [(*STAFF_WRITE, perm("cooperation.delete_recordevidence"))],
+        ("record", "transition"): [
+            (*STAFF_WRITE, recommendation, perm("cooperation.transition_recommendation"))
+        ],
+        ("record", "propose"): [
+            (*STAFF_WRITE, recommendation, perm("cooperation.add_statusproposal"))
+        ],
+        ("record", "decide"): [
+            (*STAFF_WRITE, recommendation, perm("cooperation.decide_statusproposal"))
+        ],
+        ("record", "respond"): [
+            (*STAFF_WRITE, recommendation, perm("cooperation.add_recommendationresponse"))
+        ],
+        # Quoting a source: a new excerpt of it.
+        ("source", "excerpt"): [(*STAFF_WRITE, perm("cooperation.add_excerpt"))],
+        # Reading a source's file into a new source (an import job, or its retry).
+        ("source", "import"): [(*STAFF_WRITE, perm("cooperation.add_source"))],
+    }
+)
+
+# When the object's state allows an action. `can` (and so `actions`) asks both tables;
+# services ask only PERMISSIONS (`require`) and refuse a state in words of their own
+# ("restore it first"), which tell a person what to do.
+WHEN: dict[tuple[str, str], Any] = {}
+for _kind_name in ("record", "source", "item"):
+    WHEN.update(
+        {
+            (_kind_name, "edit"): live,
+            (_kind_name, "delete"): live,
+            (_kind_name, "untrash"): trashed,
+            (_kind_name, "restore"): live,
+            (_kind_name, "publish"): lambda c: live(c) and not published(c),
+            (_kind_name, "unpublish"): lambda c: live(c) and published(c),
+        }
+    )
+for _action in ("merge", "link_evidence", "transition", "propose", "decide", "respond"):
+    WHEN[("record", _action)] = live
+WHEN[("source", "excerpt")] = live
 
 RECORD_KINDS = ("agreement", "deal", "challenge", "recommendation")
 RECORD_ACTIONS = ("edit", "delete", "publish", "unpublish")
@@ -208,9 +271,12 @@ RECORD_ACTIONS = ("edit", "delete", "publish", "unpublish")
 NOTE_ACTIONS = ("reply", "edit", "delete", "resolve", "share")
 
 
-def _kind(obj) -> str:
+def kind_of(obj) -> str:
+    """The table's name for `obj` (an instance or a model class)."""
     name = obj._meta.model_name
-    return "record" if name in RECORD_KINDS else name
+    if name in RECORD_KINDS:
+        return "record"
+    return name if name in ("annotation", "source") else "item"
 
 
 def _check(kind: str, action: str, c: Context) -> bool:
@@ -220,26 +286,46 @@ def _check(kind: str, action: str, c: Context) -> bool:
     return any(all(predicate(c) for predicate in clause) for clause in clauses)
 
 
-def can(user, action: str, obj, *, token=None, kind: str | None = None) -> bool:
-    """Whether `user` (with `token`, if the request came with one) may do `action` to `obj`."""
-    if user is None:
-        return False
+def _prefetch_groups(user) -> None:
     if getattr(user, "is_authenticated", False) and "groups" not in getattr(
         user, "_prefetched_objects_cache", {}
     ):
         # Every role question then reads this one query (a page asks per note); changing
         # the user's groups drops it (Django's m2m managers clear what they change).
         prefetch_related_objects([user], "groups")
-    return _check(kind or _kind(obj), action, Context(user=user, obj=obj, token=token))
+
+
+def can(user, action: str, obj, *, token=None, kind: str | None = None) -> bool:
+    """Whether `user` (with `token`, if the request came with one) may do `action` to `obj`."""
+    if user is None:
+        return False
+    _prefetch_groups(user)
+    kind = kind or kind_of(obj)
+    c = Context(user=user, obj=obj, token=token)
+    when = WHEN.get((kind, action))
+    return _check(kind, action, c) and (when is None or when(c))
+
+
+def may(user, action: str, obj, *, token=None, kind: str | None = None) -> bool:
+    """Whether the user's role and credential allow `action` on objects like `obj`, whatever
+    its state now (WHEN): what a service checks before it reads the row under a lock."""
+    if user is None:
+        return False
+    _prefetch_groups(user)
+    return _check(kind or kind_of(obj), action, Context(user=user, obj=obj, token=token))
 
 
 def require(
     user, action: str, obj, *, token=None, kind: str | None = None, message: str | None = None
 ) -> None:
-    """`can`, or PermissionDenied. `user=None` is the system (management commands)."""
+    """`may`, or PermissionDenied. `user=None` is the system (management commands).
+
+    Services call this; a refusal the object's state causes (the trash, say) is theirs to
+    explain, as a ValidationError that says what to do.
+    """
     if user is None:
         return
-    if not can(user, action, obj, token=token, kind=kind):
+    if not may(user, action, obj, token=token, kind=kind):
         raise PermissionDenied(message or f"You may not {action} this.")
 
 

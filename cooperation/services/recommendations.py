@@ -24,7 +24,8 @@ from cooperation.models import (
     RecommendationStatusChange,
     StatusProposal,
 )
-from cooperation.services.common import acting_user, authorize, ensure_live, save_with_history
+from cooperation.permissions import require
+from cooperation.services.common import acting_user, ensure_live, save_with_history
 from cooperation.services.tracked import check_version, create_tracked, lock
 
 
@@ -66,7 +67,7 @@ def recommendation_transition(
     expected_version: int | None = None,
 ) -> RecommendationStatusChange:
     """Move the status one step, writing the change row and a history row together."""
-    authorize(user, "cooperation.transition_recommendation")
+    require(user, "transition", recommendation)
     current = lock(recommendation)
     check_version(current, expected_version)
     if current.is_deleted:
@@ -135,7 +136,7 @@ def status_proposal_create(
     With `expected_version`, refuses (ConflictError) unless the recommendation is still at
     that version; the row stays locked until the proposal is written.
     """
-    authorize(user, "cooperation.add_statusproposal")
+    require(user, "propose", recommendation)
     if expected_version is not None:
         check_version(lock(recommendation), expected_version)
     ensure_live(recommendation, "This recommendation")
@@ -161,7 +162,7 @@ def status_proposal_decide(
     *, proposal: StatusProposal, user, approve: bool, note: str = ""
 ) -> StatusProposal:
     """Approve (the status moves, citing the proposal) or decline an open proposal."""
-    authorize(user, "cooperation.decide_statusproposal")
+    require(user, "decide", proposal.recommendation)
     serialise_writes()  # before any row lock: cooperation/changes.py
     proposal = StatusProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.state != ProposalState.OPEN:
@@ -201,7 +202,7 @@ def recommendation_response_record(
     evidence_url: str = "",
 ) -> RecommendationResponse:
     """Record how the addressee answered (action-taken report terms)."""
-    authorize(user, "cooperation.add_recommendationresponse")
+    require(user, "respond", recommendation)
     ensure_live(recommendation, "This recommendation")
     if classification not in ResponseClassification.values:
         raise ValidationError({"classification": f"Unknown classification {classification!r}."})
