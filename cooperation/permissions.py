@@ -269,6 +269,8 @@ RECORD_ACTIONS = ("edit", "delete", "publish", "unpublish")
 
 # The actions a note's readers are told about (`actions` in the API and the pages).
 NOTE_ACTIONS = ("reply", "edit", "delete", "resolve", "share")
+# A source's: quote it (a new excerpt), change its details, trash it, publish or unpublish.
+SOURCE_ACTIONS = ("excerpt", "edit", "delete", "publish", "unpublish")
 
 
 def kind_of(obj) -> str:
@@ -332,6 +334,11 @@ def require(
 def note_actions(user, note, *, token=None) -> list[str]:
     """What `user` may do to `note`, for clients and pages to offer only what works."""
     return [action for action in NOTE_ACTIONS if can(user, action, note, token=token)]
+
+
+def source_actions(user, source, *, token=None) -> list[str]:
+    """What `user` may do to `source`, for clients and pages to offer only what works."""
+    return [action for action in SOURCE_ACTIONS if can(user, action, source, token=token)]
 
 
 def record_actions(user, record, *, token=None) -> list[str]:
