@@ -380,6 +380,8 @@ SPECTACULAR_SETTINGS = {
         "AgreementStatusEnum": "cooperation.choices.AgreementStatus",
         "DealStatusEnum": "cooperation.choices.DealStatus",
         "AnnotationTargetTypeEnum": "cooperation.api.serializers.TARGET_TYPES",
+        "NoteActionEnum": "cooperation.permissions.NOTE_ACTIONS",
+        "SourceActionEnum": "cooperation.permissions.SOURCE_ACTIONS",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
