@@ -22,7 +22,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 
-from accounts.roles import PARTNER, ROLE_PERMISSIONS, has_role, is_internal
+from accounts.roles import PARTNER, ROLE_PERMISSIONS, has_role, is_internal, roles_of
 from cooperation.choices import AnnotationVisibility
 
 
@@ -128,10 +128,11 @@ def allowed(kind: str, action: str):
 
 
 def model_perm(action: str):
-    """Predicate: the user holds `cooperation.<action>_<the object's model>`."""
+    """Predicate: the user holds `<app>.<action>_<the object's model>`."""
 
     def predicate(c: Context) -> bool:
-        return holds(c.user, f"cooperation.{action}_{c.obj._meta.model_name}")
+        meta = c.obj._meta
+        return holds(c.user, f"{meta.app_label}.{action}_{meta.model_name}")
 
     predicate.__name__ = f"model_perm({action})"
     return predicate
@@ -148,6 +149,29 @@ def trashed(c: Context) -> bool:
 def publisher(c: Context) -> bool:
     """The user holds the object's own publishing permission (records' or sources')."""
     return holds(c.user, c.obj.publish_permission)
+
+
+def organisation_admin(c: Context) -> bool:
+    """A partner and nothing else, flagged as their organisation's admin (User.is_org_admin)."""
+    return (
+        authenticated(c)
+        and bool(c.user.is_org_admin)
+        and c.user.organisation_id is not None
+        and roles_of(c.user) == {PARTNER}
+    )
+
+
+def own_organisations_partner(c: Context) -> bool:
+    """The object (a user) is a partner, and nothing else, of the caller's organisation."""
+    return (
+        c.obj.organisation_id is not None
+        and c.obj.organisation_id == c.user.organisation_id
+        and roles_of(c.obj) == {PARTNER}
+    )
+
+
+def own_organisation(c: Context) -> bool:
+    return c.obj is not None and c.obj.pk == c.user.organisation_id
 
 
 def recommendation(c: Context) -> bool:
@@ -203,6 +227,8 @@ PERMISSIONS: dict[tuple[str, str], list[tuple]] = {
 # in WHEN below.
 STAFF_WRITE = (internal, writes)
 _TRACKED: dict[str, list[tuple]] = {
+    # Open the admin's pages for this kind (which rows it lists comes from the selectors).
+    "browse": [(internal, model_perm("view"))],
     "create": [(*STAFF_WRITE, model_perm("add"))],
     "edit": [(*STAFF_WRITE, model_perm("change"))],
     "delete": [(*STAFF_WRITE, model_perm("delete"))],
@@ -224,6 +250,11 @@ for _kind_name in ("record", "source"):
 PERMISSIONS.update(
     {
         ("record", "merge"): [(*STAFF_WRITE, perm("cooperation.merge_record"))],
+        # Moving between draft and internal is editing; into or out of published, publishing.
+        ("record", "set_visibility"): [
+            (*STAFF_WRITE, model_perm("change"), lambda c: not published(c)),
+            (*STAFF_WRITE, publisher),
+        ],
         ("record", "link_evidence"): [(*STAFF_WRITE, perm("cooperation.add_recordevidence"))],
         ("record", "unlink_evidence"): [(*STAFF_WRITE, perm("cooperation.delete_recordevidence"))],
         ("record", "transition"): [
@@ -240,8 +271,44 @@ PERMISSIONS.update(
         ],
         # Quoting a source: a new excerpt of it.
         ("source", "excerpt"): [(*STAFF_WRITE, perm("cooperation.add_excerpt"))],
+        # Quoting it as a record's evidence, or with a note (the reader's two forms).
+        ("source", "cite"): [
+            (
+                *STAFF_WRITE,
+                perm("cooperation.add_excerpt"),
+                perm("cooperation.add_recordevidence"),
+            )
+        ],
+        ("source", "annotate"): [
+            (*STAFF_WRITE, perm("cooperation.add_excerpt"), perm("cooperation.add_annotation"))
+        ],
         # Reading a source's file into a new source (an import job, or its retry).
         ("source", "import"): [(*STAFF_WRITE, perm("cooperation.add_source"))],
+    }
+)
+
+PERMISSIONS.update(
+    {
+        # The admin's list of notes (its rows: selectors.annotations_visible_to); moderating
+        # (resolve, reopen, hide) is then asked of each note.
+        ("annotation", "browse"): [(internal, model_perm("view"))],
+        ("annotation", "moderate"): [(*STAFF_WRITE, perm("cooperation.moderate_annotation"))],
+        # People, organisations and API tokens (the admin; obj the model or the row).
+        ("account", "browse"): [(internal, model_perm("view"))],
+        ("account", "create"): [(internal, model_perm("add"))],
+        ("account", "edit"): [(internal, model_perm("change"))],
+        # Issuing and revoking a token (obj: the user who will hold it): admins for anyone,
+        # an organisation's admin for the partners of their own organisation.
+        ("token", "issue"): [
+            (authenticated, perm("accounts.add_apitoken")),
+            (organisation_admin, own_organisations_partner),
+        ],
+        ("token", "revoke"): [
+            (authenticated, perm("accounts.change_apitoken")),
+            (organisation_admin, own_organisations_partner),
+        ],
+        # The API access page's token form (obj: the organisation).
+        ("organisation", "manage_tokens"): [(organisation_admin, own_organisation)],
     }
 )
 
@@ -262,15 +329,17 @@ for _kind_name in ("record", "source", "item"):
     )
 for _action in ("merge", "link_evidence", "transition", "propose", "decide", "respond"):
     WHEN[("record", _action)] = live
-WHEN[("source", "excerpt")] = live
+for _action in ("excerpt", "cite", "annotate"):
+    WHEN[("source", _action)] = live
 
 RECORD_KINDS = ("agreement", "deal", "challenge", "recommendation")
 RECORD_ACTIONS = ("edit", "delete", "publish", "unpublish")
 
 # The actions a note's readers are told about (`actions` in the API and the pages).
 NOTE_ACTIONS = ("reply", "edit", "delete", "resolve", "share")
-# A source's: quote it (a new excerpt), change its details, trash it, publish or unpublish.
-SOURCE_ACTIONS = ("excerpt", "edit", "delete", "publish", "unpublish")
+# A source's: quote it (a new excerpt; as a record's evidence; with a note), change its
+# details, trash it, publish or unpublish it.
+SOURCE_ACTIONS = ("excerpt", "cite", "annotate", "edit", "delete", "publish", "unpublish")
 
 
 def kind_of(obj) -> str:
@@ -278,6 +347,8 @@ def kind_of(obj) -> str:
     name = obj._meta.model_name
     if name in RECORD_KINDS:
         return "record"
+    if obj._meta.app_label == "accounts":
+        return "account"
     return name if name in ("annotation", "source") else "item"
 
 

@@ -18,14 +18,23 @@ from tests.factories import (
     SourceFactory,
 )
 
-# role → state → actions (X excerpt, E edit, D delete, U publish, N unpublish; "-" none).
-LETTERS = {"X": "excerpt", "E": "edit", "D": "delete", "U": "publish", "N": "unpublish"}
+# role → state → actions (X excerpt, C cite, A annotate, E edit, D delete, U publish,
+# N unpublish; "-" none).
+LETTERS = {
+    "X": "excerpt",
+    "C": "cite",
+    "A": "annotate",
+    "E": "edit",
+    "D": "delete",
+    "U": "publish",
+    "N": "unpublish",
+}
 TABLE = """
 role      | internal | published
 partner   | -        | -
-analyst   | XE       | XE
-curator   | XEU      | XEN
-admin     | XEU      | XEN
+analyst   | XCAE     | XCAE
+curator   | XCAEU    | XCAEN
+admin     | XCAEU    | XCAEN
 """
 
 
