@@ -327,13 +327,29 @@ for _kind_name in ("record", "source", "item"):
             (_kind_name, "unpublish"): lambda c: live(c) and published(c),
         }
     )
-for _action in ("merge", "link_evidence", "transition", "propose", "decide", "respond"):
+for _action in (
+    "merge",
+    "link_evidence",
+    "unlink_evidence",
+    "transition",
+    "propose",
+    "decide",
+    "respond",
+):
     WHEN[("record", _action)] = live
 for _action in ("excerpt", "cite", "annotate"):
     WHEN[("source", _action)] = live
 
 RECORD_KINDS = ("agreement", "deal", "challenge", "recommendation")
-RECORD_ACTIONS = ("edit", "delete", "publish", "unpublish")
+RECORD_ACTIONS = (
+    "edit",
+    "delete",
+    "publish",
+    "unpublish",
+    "restore",
+    "link_evidence",
+    "unlink_evidence",
+)
 
 # The actions a note's readers are told about (`actions` in the API and the pages).
 NOTE_ACTIONS = ("reply", "edit", "delete", "resolve", "share")
@@ -421,3 +437,15 @@ def record_actions(user, record, *, token=None) -> list[str]:
     if can(user, "transition", record, token=token):
         actions += [f"transition:{status}" for status in allowed_transitions(record.status)]
     return actions
+
+
+def actions_for(user, obj, *, token=None) -> list[str]:
+    """`actions` for any object the API and the pages show: a record, a source or a note."""
+    kind = kind_of(obj)
+    if kind == "record":
+        return record_actions(user, obj, token=token)
+    if kind == "source":
+        return source_actions(user, obj, token=token)
+    if kind == "annotation":
+        return note_actions(user, obj, token=token)
+    raise KeyError(f"No actions are listed for {obj._meta.model_name}.")

@@ -220,14 +220,24 @@ def test_no_note_rule_is_written_outside_the_permission_module():
     assert not found, "ask cooperation.permissions.can() instead:\n" + "\n".join(found)
 
 
-# Records: role × state → actions (E edit, D delete, U publish, N unpublish; "-" none).
-RECORD_LETTERS = {"E": "edit", "D": "delete", "U": "publish", "N": "unpublish"}
+# Records: role × state → actions (E edit, D delete, U publish, N unpublish, R restore an
+# earlier version, L link evidence, K unlink evidence; "-" none). Trashed: nothing but
+# what the trash page offers (not an action on the record's page).
+RECORD_LETTERS = {
+    "E": "edit",
+    "D": "delete",
+    "U": "publish",
+    "N": "unpublish",
+    "R": "restore",
+    "L": "link_evidence",
+    "K": "unlink_evidence",
+}
 RECORD_TABLE = """
 role        | internal | published
 partner     | -        | -
-analyst     | E        | E
-curator     | EDU      | EDN
-admin       | EDU      | EDN
+analyst     | EL       | EL
+curator     | EDURLK   | EDNRLK
+admin       | EDURLK   | EDNRLK
 """
 
 
