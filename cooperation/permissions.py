@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 
 from accounts.roles import PARTNER, ROLE_PERMISSIONS, has_role, is_internal, roles_of
-from cooperation.choices import AnnotationVisibility
+from cooperation.choices import AnnotationVisibility, Visibility
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def model_perm(action: str):
 
 
 def published(c: Context) -> bool:
-    return c.obj.visibility == "published"
+    return c.obj.visibility == Visibility.PUBLISHED
 
 
 def trashed(c: Context) -> bool:
@@ -449,3 +449,25 @@ def actions_for(user, obj, *, token=None) -> list[str]:
     if kind == "annotation":
         return note_actions(user, obj, token=token)
     raise KeyError(f"No actions are listed for {obj._meta.model_name}.")
+
+
+def visibility_action(old: str | None, new: str | None) -> str:
+    """The table's action that moving a record's or source's visibility from `old` to `new`
+    is: "publish" into published, "unpublish" out of it, else a plain "edit"."""
+    published_value = Visibility.PUBLISHED
+    if new == published_value and old != new:
+        return "publish"
+    if old == published_value and new is not None and new != old:
+        return "unpublish"
+    return "edit"
+
+
+def visibility_choices(user, obj) -> list[tuple[str, str]]:
+    """The visibilities `user` may give `obj` (a record or source; its model for a new one):
+    its current one, and each the table lets them move it to."""
+    current = None if isinstance(obj, type) else obj.visibility
+    return [
+        (value, label)
+        for value, label in Visibility.choices
+        if value == current or may(user, visibility_action(current, value), obj)
+    ]

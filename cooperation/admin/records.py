@@ -13,9 +13,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from cooperation.choices import RecommendationStatus, Visibility, allowed_transitions
+from cooperation.choices import RecommendationStatus, allowed_transitions
 from cooperation.models import Agreement, Challenge, Deal, Excerpt, Recommendation
-from cooperation.permissions import may
+from cooperation.permissions import may, visibility_choices
 from cooperation.selectors import duplicate_candidates, internal_users, publish_warning
 from cooperation.services import (
     recommendation_create,
@@ -94,8 +94,8 @@ class RecordAdmin(ServiceAdmin):
         return fields
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
-        if db_field.name == "visibility" and not may(request.user, "publish", self.model):
-            kwargs["choices"] = [c for c in Visibility.choices if c[0] != Visibility.PUBLISHED]
+        if db_field.name == "visibility":
+            kwargs["choices"] = visibility_choices(request.user, self.model)
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     # -- actions -------------------------------------------------------------------------

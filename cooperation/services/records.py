@@ -9,7 +9,7 @@ from django.db import transaction
 from cooperation.choices import Visibility
 from cooperation.history import CHANGED
 from cooperation.models import Annotation, Excerpt, Recommendation, Record
-from cooperation.permissions import require
+from cooperation.permissions import require, visibility_action
 from cooperation.services.common import save_with_history
 from cooperation.services.evidence import evidence_attach
 from cooperation.services.recommendations import recommendation_create
@@ -53,12 +53,7 @@ def record_set_visibility(
         raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
     current = lock(record)
     # Moving into or out of "published" is what partners see change: curators only.
-    if visibility == Visibility.PUBLISHED and current.visibility != visibility:
-        require(user, "publish", current)
-    elif current.visibility == Visibility.PUBLISHED and visibility != current.visibility:
-        require(user, "unpublish", current)
-    else:
-        require(user, "edit", current)
+    require(user, visibility_action(current.visibility, visibility), current)
     check_version(current, expected_version)
     if current.is_deleted:
         raise ValidationError("A record in the trash cannot be published.")

@@ -15,7 +15,7 @@ from cooperation import media
 from cooperation.choices import Visibility
 from cooperation.history import CREATED
 from cooperation.models import Source
-from cooperation.permissions import require
+from cooperation.permissions import require, visibility_action
 from cooperation.services.common import save_with_history
 from cooperation.text import detect_furniture
 from cooperation.text_extraction import (
@@ -91,7 +91,7 @@ def source_import(
     require(user, "create", Source)
     if visibility not in Visibility.values:
         raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
-    if visibility == Visibility.PUBLISHED:
+    if visibility_action(None, visibility) == "publish":
         require(user, "publish", Source)
     extracted = source_import_check(data=data, filename=filename)
     digest = text_sha256(extracted.text)

@@ -12,10 +12,9 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from cooperation.changes import serialise_writes
-from cooperation.choices import Visibility
 from cooperation.history import CHANGED, CREATED, DELETED, history_m2m_values
 from cooperation.models import Tracked
-from cooperation.permissions import require
+from cooperation.permissions import require, visibility_action
 from cooperation.services.common import ConflictError, acting_user, save_with_history
 
 
@@ -72,12 +71,9 @@ def _pk_set(values) -> set:
 
 def _authorize_visibility(user, obj, old: str | None, new: str | None) -> None:
     """Publishing is a curator's act, whichever service the change arrives through."""
-    if new is None or old == new:
-        return
-    if new == Visibility.PUBLISHED:
-        require(user, "publish", obj)
-    elif old == Visibility.PUBLISHED:
-        require(user, "unpublish", obj)
+    action = visibility_action(old, new)
+    if action != "edit":  # editing itself was asked already
+        require(user, action, obj)
 
 
 def _ensure_generic(model) -> None:
