@@ -1,17 +1,22 @@
-"""Who may do what to a note, written once: one table and one function, `can(user, action, obj)`.
+"""Who may do what, written once: one table and one function, `can(user, action, obj)`.
 
 Modelled on Hypothesis's `h/security/permission_map.py`: each (kind, action) maps
 to a list of clauses; a clause is a tuple of predicates that must all hold; the
-action is allowed when any clause holds. Predicates look at the user's role, their
-organisation, authorship, the note's visibility and audience, its state (in the
-trash or not, first note of a thread or reply) and the credential's scope: a
-read-only token — and a partner's password session, which counts as one — never
-writes (docs/partner-guide.md).
+action is allowed when any clause holds. Predicates look at the user's role (the
+permissions accounts/roles.py gives it), their organisation, authorship, a note's
+visibility and audience and the credential's scope: a read-only token — and a
+partner's password session, which counts as one — never writes
+(docs/partner-guide.md). `WHEN` adds what the object's state must be (live, in the
+trash, published or not) for the action to be offered.
 
-Services, views, templates, the admin and the API ask this module; the read
-querysets in `cooperation.selectors` state the same "read" rule as SQL, and
-tests/cooperation/test_permissions.py walks a role × note × state × action table
-through both and through the API, failing on any disagreement.
+Kinds: annotation, record (agreements, deals, challenges, recommendations), source,
+item (other tracked rows and workflow rows), account, token, organisation.
+
+Services, views, templates (templatetags/permissions.py), the admin and the API ask
+this module; the read querysets in `cooperation.selectors` state the "read" rules as
+SQL, and tests/cooperation/test_permissions.py walks role × object × state × action
+tables through both and through the API and pages, failing on any disagreement.
+Adding a role or a state is a row here and in those tables (docs/security.md).
 """
 
 from __future__ import annotations
@@ -250,11 +255,6 @@ for _kind_name in ("record", "source"):
 PERMISSIONS.update(
     {
         ("record", "merge"): [(*STAFF_WRITE, perm("cooperation.merge_record"))],
-        # Moving between draft and internal is editing; into or out of published, publishing.
-        ("record", "set_visibility"): [
-            (*STAFF_WRITE, model_perm("change"), lambda c: not published(c)),
-            (*STAFF_WRITE, publisher),
-        ],
         ("record", "link_evidence"): [(*STAFF_WRITE, perm("cooperation.add_recordevidence"))],
         ("record", "unlink_evidence"): [(*STAFF_WRITE, perm("cooperation.delete_recordevidence"))],
         ("record", "transition"): [

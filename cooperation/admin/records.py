@@ -89,7 +89,8 @@ class RecordAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         # Only curators move a record into or out of "published" (the service checks too).
-        if obj is not None and not may(request.user, "set_visibility", obj):
+        choices = [] if obj is None else visibility_choices(request.user, obj)
+        if obj is not None and [value for value, _ in choices] == [obj.visibility]:
             fields.append("visibility")
         return fields
 
