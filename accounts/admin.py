@@ -31,7 +31,7 @@ from accounts.services import (
     validate_api_token,
     validate_roles,
 )
-from cooperation.admin.base import HistoryViewOnlyMixin, RunEachMixin
+from cooperation.admin.base import HistoryViewOnlyMixin, RunEachMixin, TableAdminMixin
 
 ROLE_CHOICES = [(role, role.capitalize()) for role in ROLES]
 
@@ -89,7 +89,9 @@ class ContoursUserChangeForm(RolesMixin, UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(HistoryViewOnlyMixin, RunEachMixin, SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(
+    TableAdminMixin, HistoryViewOnlyMixin, RunEachMixin, SimpleHistoryAdmin, DjangoUserAdmin
+):
     form = ContoursUserChangeForm
     add_form = ContoursUserCreationForm
     change_password_form = PasswordSetThroughServiceForm
@@ -228,7 +230,7 @@ class RoleGroupAdmin(DjangoGroupAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(HistoryViewOnlyMixin, SimpleHistoryAdmin):
+class OrganisationAdmin(TableAdminMixin, HistoryViewOnlyMixin, SimpleHistoryAdmin):
     list_display = ("name", "is_partner", "contact_email", "member_count")
     list_filter = ("is_partner",)
     search_fields = ("name", "contact_email")
@@ -281,7 +283,7 @@ class ApiTokenCreationForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(HistoryViewOnlyMixin, SimpleHistoryAdmin):
+class ApiTokenAdmin(TableAdminMixin, HistoryViewOnlyMixin, SimpleHistoryAdmin):
     """Tokens are made here (the plaintext is shown once, in a message) and revoked one by one.
 
     The stored hash is never shown; an existing token cannot be edited, only revoked.

@@ -229,32 +229,25 @@ def validate_api_token(*, user: User | None, name: str, expires_days: int | None
 
 def is_organisation_admin(user) -> bool:
     """An active partner flagged as their organisation's admin (they manage its tokens)."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.is_org_admin
-        and user.organisation_id is not None
-        and roles_of(user) == {PARTNER}
-    )
+    from cooperation.permissions import can
+
+    organisation = getattr(user, "organisation", None)
+    return can(user, "manage_tokens", organisation, kind="organisation")
 
 
-def may_manage_tokens_of(actor, owner: User, permission: str) -> bool:
-    """Admins manage every token; an organisation admin, the tokens of its own partners."""
+def may_manage_tokens_of(actor, owner: User, action: str) -> bool:
+    """Admins manage every token; an organisation admin, the tokens of its own partners
+    (the rule is cooperation/permissions.py's `token` rows; `action` is issue or revoke)."""
+    from cooperation.permissions import can
+
     if actor is None:  # the system: create_api_token on the server's shell
         return True
-    if actor.is_active and actor.has_perm(permission):
-        return True
-    return (
-        is_organisation_admin(actor)
-        and owner.organisation_id == actor.organisation_id
-        and roles_of(owner) == {PARTNER}
-    )
+    return can(actor, action, owner, kind="token")
 
 
-def _ensure_may_manage_tokens(actor, permission: str, owner: User) -> None:
+def _ensure_may_manage_tokens(actor, action: str, owner: User) -> None:
     # Whichever way a person reaches this service (admin, API access page), the same rule.
-    if not may_manage_tokens_of(actor, owner, permission):
+    if not may_manage_tokens_of(actor, owner, action):
         raise PermissionDenied(
             "Only an admin, or your organisation's admin for its own members, may issue or "
             "revoke API tokens."
@@ -271,7 +264,7 @@ def api_token_create(
     actor=None,
 ) -> tuple[ApiToken, str]:
     """Make a token for `user`; returns it and its plaintext, which is never available again."""
-    _ensure_may_manage_tokens(actor, "accounts.add_apitoken", user)
+    _ensure_may_manage_tokens(actor, "issue", user)
     name = validate_api_token(user=user, name=name, expires_days=expires_days)
     prefix = secrets.token_hex(5)
     plaintext = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -293,7 +286,7 @@ def api_token_create(
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, actor=None) -> ApiToken:
     """Revoke one token from now on; revoking twice changes nothing."""
-    _ensure_may_manage_tokens(actor, "accounts.change_apitoken", token.user)
+    _ensure_may_manage_tokens(actor, "revoke", token.user)
     current = ApiToken.objects.select_for_update().get(pk=token.pk)
     if current.revoked_at is not None:
         return current

@@ -1,17 +1,22 @@
-"""Who may do what to a note, written once: one table and one function, `can(user, action, obj)`.
+"""Who may do what, written once: one table and one function, `can(user, action, obj)`.
 
 Modelled on Hypothesis's `h/security/permission_map.py`: each (kind, action) maps
 to a list of clauses; a clause is a tuple of predicates that must all hold; the
-action is allowed when any clause holds. Predicates look at the user's role, their
-organisation, authorship, the note's visibility and audience, its state (in the
-trash or not, first note of a thread or reply) and the credential's scope: a
-read-only token — and a partner's password session, which counts as one — never
-writes (docs/partner-guide.md).
+action is allowed when any clause holds. Predicates look at the user's role (the
+permissions accounts/roles.py gives it), their organisation, authorship, a note's
+visibility and audience and the credential's scope: a read-only token — and a
+partner's password session, which counts as one — never writes
+(docs/partner-guide.md). `WHEN` adds what the object's state must be (live, in the
+trash, published or not) for the action to be offered.
 
-Services, views, templates, the admin and the API ask this module; the read
-querysets in `cooperation.selectors` state the same "read" rule as SQL, and
-tests/cooperation/test_permissions.py walks a role × note × state × action table
-through both and through the API, failing on any disagreement.
+Kinds: annotation, record (agreements, deals, challenges, recommendations), source,
+item (other tracked rows and workflow rows), account, token, organisation.
+
+Services, views, templates (templatetags/permissions.py), the admin and the API ask
+this module; the read querysets in `cooperation.selectors` state the "read" rules as
+SQL, and tests/cooperation/test_permissions.py walks role × object × state × action
+tables through both and through the API and pages, failing on any disagreement.
+Adding a role or a state is a row here and in those tables (docs/security.md).
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 
-from accounts.roles import PARTNER, ROLE_PERMISSIONS, has_role, is_internal
-from cooperation.choices import AnnotationVisibility
+from accounts.roles import PARTNER, ROLE_PERMISSIONS, has_role, is_internal, roles_of
+from cooperation.choices import AnnotationVisibility, Visibility
 
 
 @dataclass(frozen=True)
@@ -128,17 +133,50 @@ def allowed(kind: str, action: str):
 
 
 def model_perm(action: str):
-    """Predicate: the user holds `cooperation.<action>_<the object's model>`."""
+    """Predicate: the user holds `<app>.<action>_<the object's model>`."""
 
     def predicate(c: Context) -> bool:
-        return holds(c.user, f"cooperation.{action}_{c.obj._meta.model_name}")
+        meta = c.obj._meta
+        return holds(c.user, f"{meta.app_label}.{action}_{meta.model_name}")
 
     predicate.__name__ = f"model_perm({action})"
     return predicate
 
 
 def published(c: Context) -> bool:
-    return c.obj.visibility == "published"
+    return c.obj.visibility == Visibility.PUBLISHED
+
+
+def trashed(c: Context) -> bool:
+    return c.obj.deleted_at is not None
+
+
+def publisher(c: Context) -> bool:
+    """The user holds the object's own publishing permission (records' or sources')."""
+    return holds(c.user, c.obj.publish_permission)
+
+
+def organisation_admin(c: Context) -> bool:
+    """A partner and nothing else, flagged as their organisation's admin (User.is_org_admin)."""
+    return (
+        authenticated(c)
+        and bool(c.user.is_org_admin)
+        and c.user.organisation_id is not None
+        and roles_of(c.user) == {PARTNER}
+    )
+
+
+def own_organisations_partner(c: Context) -> bool:
+    """The object (a user) is a partner, and nothing else, of the caller's organisation."""
+    return (
+        c.obj.organisation_id is not None
+        and c.obj.organisation_id == c.user.organisation_id
+        and roles_of(c.obj) == {PARTNER}
+    )
+
+
+def own_organisation(c: Context) -> bool:
+    return c.obj is not None and c.obj.pk == c.user.organisation_id
 
 
 def recommendation(c: Context) -> bool:
@@ -186,31 +224,148 @@ PERMISSIONS: dict[tuple[str, str], list[tuple]] = {
         (internal, writes, perm("cooperation.add_annotation")),
         (partner, writes, lambda c: c.user.organisation_id is not None),
     ],
-    # Records (agreements, deals, challenges, recommendations). The services still check
-    # these permissions themselves; this table is what `actions` tells clients.
-    ("record", "edit"): [(internal, writes, live, model_perm("change"))],
-    ("record", "delete"): [(internal, writes, live, model_perm("delete"))],
-    ("record", "publish"): [
-        (internal, writes, live, lambda c: not published(c), perm("cooperation.publish_record"))
-    ],
-    ("record", "unpublish"): [
-        (internal, writes, live, published, perm("cooperation.publish_record"))
-    ],
-    ("record", "transition"): [
-        (internal, writes, live, recommendation, perm("cooperation.transition_recommendation"))
-    ],
 }
 
+# Records (agreements, deals, challenges, recommendations), sources and the other tracked
+# objects (excerpts, evidence links, actors, topics). Only staff hold these permissions; a
+# write needs a credential that writes. The object's state (in the trash, published) is
+# in WHEN below.
+STAFF_WRITE = (internal, writes)
+_TRACKED: dict[str, list[tuple]] = {
+    # Open the admin's pages for this kind (which rows it lists comes from the selectors).
+    "browse": [(internal, model_perm("view"))],
+    "create": [(*STAFF_WRITE, model_perm("add"))],
+    "edit": [(*STAFF_WRITE, model_perm("change"))],
+    "delete": [(*STAFF_WRITE, model_perm("delete"))],
+    # Out of the trash again.
+    "untrash": [(*STAFF_WRITE, model_perm("delete"))],
+    # An earlier version's fields back, as a new version.
+    "restore": [(*STAFF_WRITE, perm("cooperation.restore_record"), model_perm("change"))],
+}
+_PUBLISHED_KINDS = {
+    "publish": [(*STAFF_WRITE, publisher)],
+    "unpublish": [(*STAFF_WRITE, publisher)],
+}
+for _kind_name in ("record", "source", "item"):
+    for _action, _clauses in _TRACKED.items():
+        PERMISSIONS[(_kind_name, _action)] = _clauses
+for _kind_name in ("record", "source"):
+    for _action, _clauses in _PUBLISHED_KINDS.items():
+        PERMISSIONS[(_kind_name, _action)] = _clauses
+PERMISSIONS.update(
+    {
+        ("record", "merge"): [(*STAFF_WRITE, perm("cooperation.merge_record"))],
+        ("record", "link_evidence"): [(*STAFF_WRITE, perm("cooperation.add_recordevidence"))],
+        ("record", "unlink_evidence"): [(*STAFF_WRITE, perm("cooperation.delete_recordevidence"))],
+        ("record", "transition"): [
+            (*STAFF_WRITE, recommendation, perm("cooperation.transition_recommendation"))
+        ],
+        ("record", "propose"): [
+            (*STAFF_WRITE, recommendation, perm("cooperation.add_statusproposal"))
+        ],
+        ("record", "decide"): [
+            (*STAFF_WRITE, recommendation, perm("cooperation.decide_statusproposal"))
+        ],
+        ("record", "respond"): [
+            (*STAFF_WRITE, recommendation, perm("cooperation.add_recommendationresponse"))
+        ],
+        # Quoting a source: a new excerpt of it.
+        ("source", "excerpt"): [(*STAFF_WRITE, perm("cooperation.add_excerpt"))],
+        # Quoting it as a record's evidence, or with a note (the reader's two forms).
+        ("source", "cite"): [
+            (
+                *STAFF_WRITE,
+                perm("cooperation.add_excerpt"),
+                perm("cooperation.add_recordevidence"),
+            )
+        ],
+        ("source", "annotate"): [
+            (*STAFF_WRITE, perm("cooperation.add_excerpt"), perm("cooperation.add_annotation"))
+        ],
+        # Reading a source's file into a new source (an import job, or its retry).
+        ("source", "import"): [(*STAFF_WRITE, perm("cooperation.add_source"))],
+    }
+)
+
+PERMISSIONS.update(
+    {
+        # The admin's list of notes (its rows: selectors.annotations_visible_to); moderating
+        # (resolve, reopen, hide) is then asked of each note.
+        ("annotation", "browse"): [(internal, model_perm("view"))],
+        ("annotation", "moderate"): [(*STAFF_WRITE, perm("cooperation.moderate_annotation"))],
+        # People, organisations and API tokens (the admin; obj the model or the row).
+        ("account", "browse"): [(internal, model_perm("view"))],
+        ("account", "create"): [(internal, model_perm("add"))],
+        ("account", "edit"): [(internal, model_perm("change"))],
+        # Issuing and revoking a token (obj: the user who will hold it): admins for anyone,
+        # an organisation's admin for the partners of their own organisation.
+        ("token", "issue"): [
+            (authenticated, perm("accounts.add_apitoken")),
+            (organisation_admin, own_organisations_partner),
+        ],
+        ("token", "revoke"): [
+            (authenticated, perm("accounts.change_apitoken")),
+            (organisation_admin, own_organisations_partner),
+        ],
+        # The API access page's token form (obj: the organisation).
+        ("organisation", "manage_tokens"): [(organisation_admin, own_organisation)],
+    }
+)
+
+# When the object's state allows an action. `can` (and so `actions`) asks both tables;
+# services ask only PERMISSIONS (`require`) and refuse a state in words of their own
+# ("restore it first"), which tell a person what to do.
+WHEN: dict[tuple[str, str], Any] = {}
+for _kind_name in ("record", "source", "item"):
+    WHEN.update(
+        {
+            (_kind_name, "edit"): live,
+            (_kind_name, "delete"): live,
+            (_kind_name, "untrash"): trashed,
+            (_kind_name, "restore"): live,
+            (_kind_name, "publish"): lambda c: live(c) and not published(c),
+            (_kind_name, "unpublish"): lambda c: live(c) and published(c),
+        }
+    )
+for _action in (
+    "merge",
+    "link_evidence",
+    "unlink_evidence",
+    "transition",
+    "propose",
+    "decide",
+    "respond",
+):
+    WHEN[("record", _action)] = live
+for _action in ("excerpt", "cite", "annotate"):
+    WHEN[("source", _action)] = live
+
 RECORD_KINDS = ("agreement", "deal", "challenge", "recommendation")
-RECORD_ACTIONS = ("edit", "delete", "publish", "unpublish")
+RECORD_ACTIONS = (
+    "edit",
+    "delete",
+    "publish",
+    "unpublish",
+    "restore",
+    "link_evidence",
+    "unlink_evidence",
+)
 
 # The actions a note's readers are told about (`actions` in the API and the pages).
 NOTE_ACTIONS = ("reply", "edit", "delete", "resolve", "share")
+# A source's: quote it (a new excerpt; as a record's evidence; with a note), change its
+# details, trash it, publish or unpublish it.
+SOURCE_ACTIONS = ("excerpt", "cite", "annotate", "edit", "delete", "publish", "unpublish")
 
 
-def _kind(obj) -> str:
+def kind_of(obj) -> str:
+    """The table's name for `obj` (an instance or a model class)."""
     name = obj._meta.model_name
-    return "record" if name in RECORD_KINDS else name
+    if name in RECORD_KINDS:
+        return "record"
+    if obj._meta.app_label == "accounts":
+        return "account"
+    return name if name in ("annotation", "source") else "item"
 
 
 def _check(kind: str, action: str, c: Context) -> bool:
@@ -220,32 +375,57 @@ def _check(kind: str, action: str, c: Context) -> bool:
     return any(all(predicate(c) for predicate in clause) for clause in clauses)
 
 
-def can(user, action: str, obj, *, token=None, kind: str | None = None) -> bool:
-    """Whether `user` (with `token`, if the request came with one) may do `action` to `obj`."""
-    if user is None:
-        return False
+def _prefetch_groups(user) -> None:
     if getattr(user, "is_authenticated", False) and "groups" not in getattr(
         user, "_prefetched_objects_cache", {}
     ):
         # Every role question then reads this one query (a page asks per note); changing
         # the user's groups drops it (Django's m2m managers clear what they change).
         prefetch_related_objects([user], "groups")
-    return _check(kind or _kind(obj), action, Context(user=user, obj=obj, token=token))
+
+
+def can(user, action: str, obj, *, token=None, kind: str | None = None) -> bool:
+    """Whether `user` (with `token`, if the request came with one) may do `action` to `obj`."""
+    if user is None:
+        return False
+    _prefetch_groups(user)
+    kind = kind or kind_of(obj)
+    c = Context(user=user, obj=obj, token=token)
+    when = WHEN.get((kind, action))
+    return _check(kind, action, c) and (when is None or when(c))
+
+
+def may(user, action: str, obj, *, token=None, kind: str | None = None) -> bool:
+    """Whether the user's role and credential allow `action` on objects like `obj`, whatever
+    its state now (WHEN): what a service checks before it reads the row under a lock."""
+    if user is None:
+        return False
+    _prefetch_groups(user)
+    return _check(kind or kind_of(obj), action, Context(user=user, obj=obj, token=token))
 
 
 def require(
     user, action: str, obj, *, token=None, kind: str | None = None, message: str | None = None
 ) -> None:
-    """`can`, or PermissionDenied. `user=None` is the system (management commands)."""
+    """`may`, or PermissionDenied. `user=None` is the system (management commands).
+
+    Services call this; a refusal the object's state causes (the trash, say) is theirs to
+    explain, as a ValidationError that says what to do.
+    """
     if user is None:
         return
-    if not can(user, action, obj, token=token, kind=kind):
+    if not may(user, action, obj, token=token, kind=kind):
         raise PermissionDenied(message or f"You may not {action} this.")
 
 
 def note_actions(user, note, *, token=None) -> list[str]:
     """What `user` may do to `note`, for clients and pages to offer only what works."""
     return [action for action in NOTE_ACTIONS if can(user, action, note, token=token)]
+
+
+def source_actions(user, source, *, token=None) -> list[str]:
+    """What `user` may do to `source`, for clients and pages to offer only what works."""
+    return [action for action in SOURCE_ACTIONS if can(user, action, source, token=token)]
 
 
 def record_actions(user, record, *, token=None) -> list[str]:
@@ -257,3 +437,37 @@ def record_actions(user, record, *, token=None) -> list[str]:
     if can(user, "transition", record, token=token):
         actions += [f"transition:{status}" for status in allowed_transitions(record.status)]
     return actions
+
+
+def actions_for(user, obj, *, token=None) -> list[str]:
+    """`actions` for any object the API and the pages show: a record, a source or a note."""
+    kind = kind_of(obj)
+    if kind == "record":
+        return record_actions(user, obj, token=token)
+    if kind == "source":
+        return source_actions(user, obj, token=token)
+    if kind == "annotation":
+        return note_actions(user, obj, token=token)
+    raise KeyError(f"No actions are listed for {obj._meta.model_name}.")
+
+
+def visibility_action(old: str | None, new: str | None) -> str:
+    """The table's action that moving a record's or source's visibility from `old` to `new`
+    is: "publish" into published, "unpublish" out of it, else a plain "edit"."""
+    published_value = Visibility.PUBLISHED
+    if new == published_value and old != new:
+        return "publish"
+    if old == published_value and new is not None and new != old:
+        return "unpublish"
+    return "edit"
+
+
+def visibility_choices(user, obj) -> list[tuple[str, str]]:
+    """The visibilities `user` may give `obj` (a record or source; its model for a new one):
+    its current one, and each the table lets them move it to."""
+    current = None if isinstance(obj, type) else obj.visibility
+    return [
+        (value, label)
+        for value, label in Visibility.choices
+        if value == current or may(user, visibility_action(current, value), obj)
+    ]

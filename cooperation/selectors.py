@@ -8,7 +8,19 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,10 +54,11 @@ _NOISE = re.compile(r"[^a-z0-9 ]+")
 _STOPWORDS = {"the", "a", "an", "of", "for", "and", "on", "concerning", "between", "to", "in"}
 
 
-def home_summary() -> dict:
+def home_summary(user) -> dict:
+    """Counts for `user`'s home page, of what `user` may read (never another's private note)."""
     records = []
     for model in RECORD_MODELS:
-        counts = model.objects.aggregate(
+        counts = records_visible_to(user, model).aggregate(
             total=Count("pk"), published=Count("pk", filter=Q(visibility=Visibility.PUBLISHED))
         )
         meta = model._meta
@@ -58,7 +71,10 @@ def home_summary() -> dict:
             }
         )
     by_status = dict(
-        Recommendation.objects.values_list("status").annotate(n=Count("pk")).order_by()
+        records_visible_to(user, Recommendation)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     return {
         "records": records,
@@ -66,12 +82,12 @@ def home_summary() -> dict:
             {"value": value, "label": label, "count": by_status.get(value, 0)}
             for value, label in RecommendationStatus.choices
         ],
-        "sources": Source.objects.annotate(
-            excerpt_count=Count("excerpts", filter=Q(excerpts__deleted_at__isnull=True))
-        ).order_by("-published_on", "title")[:20],
+        "sources": sources_visible_to(user)
+        .annotate(excerpt_count=Count("excerpts", filter=Q(excerpts__deleted_at__isnull=True)))
+        .order_by("-published_on", "title")[:20],
         "actors": Actor.objects.count(),
         "topics": Topic.objects.count(),
-        "annotations": Annotation.objects.count(),
+        "annotations": annotations_visible_to(user).count(),
     }
 
 
@@ -91,6 +107,21 @@ def annotations_visible_to(user, queryset=None):
             visibility=AnnotationVisibility.PARTNERS,
         )
     return queryset.exclude(~Q(author=user), visibility=AnnotationVisibility.PRIVATE)
+
+
+def visible_note_count(user, *, on: str):
+    """How many live notes `user` may read on the outer row, as an expression to annotate
+    with: `on` is the Annotation field pointing at that row ("excerpt"). The same rule as
+    `annotations_visible_to`, so a count never counts a note the reader may not open."""
+    notes = (
+        annotations_visible_to(user)
+        .filter(**{on: OuterRef("pk")})
+        .order_by()
+        .values(on)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(notes, output_field=IntegerField()), 0)
 
 
 def partner_note_audience(organisation_id: int | None) -> Q:

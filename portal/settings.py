@@ -381,6 +381,8 @@ SPECTACULAR_SETTINGS = {
         "DealStatusEnum": "cooperation.choices.DealStatus",
         "DatePrecisionEnum": "cooperation.choices.DatePrecision",
         "AnnotationTargetTypeEnum": "cooperation.api.serializers.TARGET_TYPES",
+        "NoteActionEnum": "cooperation.permissions.NOTE_ACTIONS",
+        "SourceActionEnum": "cooperation.permissions.SOURCE_ACTIONS",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.models import Annotation
+from cooperation.permissions import may
 from cooperation.selectors import annotations_visible_to
 from cooperation.services import annotation_delete, annotation_resolve
 
@@ -57,7 +58,7 @@ class AnnotationAdmin(HistoryViewOnlyMixin, ServiceAdmin):
         return False
 
     def has_moderate_permission(self, request):
-        return request.user.has_perm("cooperation.moderate_annotation")
+        return may(request.user, "moderate", self.model)
 
     @admin.display(description=_("on"))
     def target(self, annotation):

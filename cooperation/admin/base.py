@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from cooperation.permissions import may
 from cooperation.services import (
     ConflictError,
     tracked_create,
@@ -152,7 +153,30 @@ class RunEachMixin:
             self.message_user(request, line, messages.ERROR)
 
 
-class ServiceAdmin(VisibleHistoryMixin, RunEachMixin, SimpleHistoryAdmin):
+class TableAdminMixin:
+    """The admin's view, add, change and delete permissions, asked of cooperation.permissions.
+
+    Which rows a list shows is the model admin's `get_queryset` (the read selectors); the
+    services refuse a state (the trash, say) in words of their own.
+    """
+
+    def _target(self, obj):
+        return obj if obj is not None else self.model
+
+    def has_view_permission(self, request, obj=None):
+        return may(request.user, "browse", self._target(obj))
+
+    def has_add_permission(self, request, *args):
+        return may(request.user, "create", self.model)
+
+    def has_change_permission(self, request, obj=None):
+        return may(request.user, "edit", self._target(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return may(request.user, "delete", self._target(obj))
+
+
+class ServiceAdmin(TableAdminMixin, VisibleHistoryMixin, RunEachMixin, SimpleHistoryAdmin):
     """A ModelAdmin for Tracked models whose every write is a service call."""
 
     form = VersionedForm
@@ -269,7 +293,7 @@ class ServiceAdmin(VisibleHistoryMixin, RunEachMixin, SimpleHistoryAdmin):
     # -- history and restore -------------------------------------------------------------
 
     def revert_disabled(self, request, obj=None):
-        return not request.user.has_perm("cooperation.restore_record")
+        return not may(request.user, "restore", obj if obj is not None else self.model)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))

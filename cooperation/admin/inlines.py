@@ -15,6 +15,7 @@ from cooperation.models import (
     RecordEvidence,
     StatusProposal,
 )
+from cooperation.permissions import may
 from cooperation.selectors import annotations_visible_to
 from cooperation.services import (
     annotation_create,
@@ -103,13 +104,16 @@ class AddOnlyInlineMixin(ServiceInlineMixin):
 
     extra = 0
     can_delete = False
-    add_permission = ""
+    # The table's row for adding one here: (kind, action), asked of the parent object.
+    add_action: tuple[str, str] = ("", "")
 
     def has_change_permission(self, request, obj=None):
         return False
 
     def has_add_permission(self, request, obj=None):
-        return request.user.has_perm(self.add_permission)
+        kind, action = self.add_action
+        parent = obj if obj is not None else self.parent_model
+        return may(request.user, action, parent, kind=kind)
 
     def create(self, request, parent, cleaned: dict):
         raise NotImplementedError
@@ -126,7 +130,7 @@ class AnnotationInline(AddOnlyInlineMixin, GenericTabularInline):
     model = Annotation
     fields = ("body", "motivation", "visibility", "author", "created_at", "resolved")
     readonly_fields = ("author", "created_at", "resolved")
-    add_permission = "cooperation.add_annotation"
+    add_action = ("annotation", "create")
     ct_field = "content_type"
     ct_fk_field = "object_id"
 
@@ -177,7 +181,7 @@ class ResponseInline(AddOnlyInlineMixin, admin.TabularInline):
     model = RecommendationResponse
     fields = ("responded_on", "classification", "note", "evidence_excerpt", "evidence_url")
     autocomplete_fields = ("evidence_excerpt",)
-    add_permission = "cooperation.add_recommendationresponse"
+    add_action = ("record", "respond")
     verbose_name_plural = _("responses of the addressee (action-taken report terms)")
 
     def create(self, request, parent, cleaned):

@@ -13,9 +13,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from cooperation.choices import RecommendationStatus, Visibility, allowed_transitions
+from cooperation.choices import RecommendationStatus, allowed_transitions
 from cooperation.fieldspec import SPECS
 from cooperation.models import Agreement, Challenge, Deal, Excerpt, Recommendation
+from cooperation.permissions import may, visibility_choices
 from cooperation.selectors import duplicate_candidates, internal_users, publish_warning
 from cooperation.services import (
     recommendation_create,
@@ -89,28 +90,23 @@ class RecordAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         # Only curators move a record into or out of "published" (the service checks too).
-        if (
-            obj is not None
-            and obj.visibility == Visibility.PUBLISHED
-            and not request.user.has_perm(obj.publish_permission)
-        ):
+        choices = [] if obj is None else visibility_choices(request.user, obj)
+        if obj is not None and [value for value, _ in choices] == [obj.visibility]:
             fields.append("visibility")
         return fields
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
-        if db_field.name == "visibility" and not request.user.has_perm(
-            self.model.publish_permission
-        ):
-            kwargs["choices"] = [c for c in Visibility.choices if c[0] != Visibility.PUBLISHED]
+        if db_field.name == "visibility":
+            kwargs["choices"] = visibility_choices(request.user, self.model)
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     # -- actions -------------------------------------------------------------------------
 
     def has_publish_permission(self, request):
-        return request.user.has_perm(self.model.publish_permission)
+        return may(request.user, "publish", self.model)
 
     def has_merge_permission(self, request):
-        return request.user.has_perm("cooperation.merge_record")
+        return may(request.user, "merge", self.model)
 
     @admin.action(
         description=_("Publish selected (partners can read them)"), permissions=["publish"]
@@ -289,7 +285,7 @@ class RecommendationAdmin(RecordAdmin):
         return recommendation_create(user=request.user, data=self.service_data(form))
 
     def has_transition_permission(self, request):
-        return request.user.has_perm("cooperation.transition_recommendation")
+        return may(request.user, "transition", self.model)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -333,7 +329,7 @@ class RecommendationAdmin(RecordAdmin):
     def transition_view(self, request, object_id):
         """Curators move the status; analysts get the same form to propose the move."""
         may_move = self.has_transition_permission(request)
-        if not may_move and not request.user.has_perm("cooperation.add_statusproposal"):
+        if not may_move and not may(request.user, "propose", self.model):
             raise PermissionDenied
         recommendation = self.get_object(request, unquote(object_id))
         if recommendation is None:

@@ -5,13 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from cooperation.choices import ProposalState
-from cooperation.models import RecommendationStatusChange, StatusProposal
+from cooperation.models import Recommendation, RecommendationStatusChange, StatusProposal
+from cooperation.permissions import may
 from cooperation.services import status_proposal_decide
 
-from .base import HistoryViewOnlyMixin, RunEachMixin
+from .base import HistoryViewOnlyMixin, RunEachMixin, TableAdminMixin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(TableAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -49,7 +50,7 @@ class StatusProposalAdmin(HistoryViewOnlyMixin, RunEachMixin, ReadOnlyAdmin, Sim
     actions = ["approve", "decline"]
 
     def has_decide_permission(self, request):
-        return request.user.has_perm("cooperation.decide_statusproposal")
+        return may(request.user, "decide", Recommendation)
 
     def _decide(self, request, queryset, approve: bool):
         self._run_each(

@@ -41,7 +41,13 @@ from cooperation.models import (
     StatusProposal,
     Topic,
 )
-from cooperation.permissions import NOTE_ACTIONS, note_actions, record_actions
+from cooperation.permissions import (
+    NOTE_ACTIONS,
+    SOURCE_ACTIONS,
+    note_actions,
+    record_actions,
+    source_actions,
+)
 from cooperation.selectors import excerpts_visible_to, internal_users, sources_visible_to
 from cooperation.slugs import SLUG_MAX, unique_slug
 
@@ -222,6 +228,11 @@ class TopicSerializer(TrackedSerializer):
 class SourceSerializer(WebUrlMixin, TrackedSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:source-detail")
     length = serializers.SerializerMethodField(help_text="Characters in the stored text.")
+    actions = serializers.SerializerMethodField(
+        help_text="What the caller may do to this source now, from the one permission table "
+        "(cooperation/permissions.py): excerpt (quote it), edit, delete, publish, unpublish. "
+        "Empty for partners and read-only tokens."
+    )
 
     class Meta:
         model = Source
@@ -238,8 +249,16 @@ class SourceSerializer(WebUrlMixin, TrackedSerializer):
             "visibility",
             "original_filename",
             "length",
+            "actions",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(SOURCE_ACTIONS)))
+    def get_actions(self, source) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return source_actions(request.user, source, token=request_token(request))
 
     def get_length(self, source) -> int:
         # Lists annotate the length in SQL and leave the (large) text unread.

@@ -42,7 +42,7 @@ from cooperation.api.idempotency import IdempotentPostMixin
 from cooperation.api.pagination import KeysetCursorPagination
 from cooperation.api.record_rows import record_rows, with_related
 from cooperation.api.schema import CONDITIONAL_ERRORS, READ_ERRORS, WRITE_ERRORS
-from cooperation.choices import AnnotationVisibility, Visibility
+from cooperation.choices import AnnotationVisibility
 from cooperation.filtersets import FILTERSETS
 from cooperation.models import (
     Actor,
@@ -57,6 +57,7 @@ from cooperation.models import (
     Source,
     Topic,
 )
+from cooperation.permissions import may, visibility_action
 from cooperation.selectors import (
     api_annotations_visible_to,
     excerpts_visible_to,
@@ -506,10 +507,7 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
     def update(self, request, *args, partial=False, **kwargs):
         before = self.get_object_to_write().visibility
         response = super().update(request, *args, partial=partial, **kwargs)
-        if (
-            before != Visibility.PUBLISHED
-            and response.data.get("visibility") == Visibility.PUBLISHED
-        ):
+        if visibility_action(before, response.data.get("visibility")) == "publish":
             warning = publish_warning(self.model.all_objects.get(pk=response.data["id"]))
             if warning:
                 # The curator learns, in the answer to the publishing write itself, what
@@ -613,7 +611,7 @@ class RecommendationViewSet(RecordViewSet):
         }
         # Only a move happens on a date: a proposal is dated when a curator approves it.
         move_on = {"happened_on": data["happened_on"]} if data.get("happened_on") else {}
-        if request.user.has_perm("cooperation.transition_recommendation"):
+        if may(request.user, "transition", recommendation):
             change = recommendation_transition(**move, **move_on, expected_version=version)
             return Response(s.StatusChangeSerializer(change).data, status=status.HTTP_201_CREATED)
         proposal = status_proposal_create(**move, expected_version=version)

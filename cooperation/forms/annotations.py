@@ -107,3 +107,30 @@ class AnnotationEditForm(AnnotationForm):
                 "it cannot be made more restricted than its replies."
             )
         return visibility
+
+
+class AnnotationShareForm(forms.Form):
+    """Which partner organisations read a partners thread (cooperation.services.annotation_share).
+
+    None chosen: a staff thread is open to every partner organisation; a partner's thread
+    stays its own organisation's.
+    """
+
+    organisations = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Share with",
+    )
+    next = NextField()
+
+    def __init__(self, *args, note: Annotation, **kwargs):
+        from accounts.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        choices = Organisation.objects.filter(is_partner=True).order_by("name")
+        if note.organisation_id is not None:
+            choices = choices.exclude(pk=note.organisation_id)  # it always reads its own
+        self.fields["organisations"].queryset = choices
+        if not self.is_bound:
+            self.initial["organisations"] = [o.pk for o in note.shared_with.all()]

@@ -26,6 +26,7 @@ from cooperation.models import (
     Record,
     Topic,
 )
+from cooperation.permissions import visibility_choices
 from cooperation.selectors import internal_users
 from cooperation.services import record_create, tracked_update
 from cooperation.slugs import unique_slug
@@ -120,16 +121,15 @@ class RecordForm(forms.ModelForm):
 
     def _limit_visibility(self) -> None:
         """Publishing is a curator's act; an analyst picks between draft and internal."""
-        if self.user.has_perm(self._meta.model.publish_permission):
+        target = self.instance if self.is_editing else self._meta.model
+        choices = visibility_choices(self.user, target)
+        if len(choices) == len(Visibility.choices):
             return
-        current = self.instance.visibility if self.is_editing else None
-        if current == Visibility.PUBLISHED:
+        if self.is_editing and [value for value, _ in choices] == [self.instance.visibility]:
             # Unpublishing is a curator's act too: the field stays as it is.
             del self.fields["visibility"]
             return
-        self.fields["visibility"].choices = [
-            (value, label) for value, label in Visibility.choices if value != Visibility.PUBLISHED
-        ]
+        self.fields["visibility"].choices = choices
         self.fields["visibility"].help_text = "A curator publishes records for partners."
 
     def clean_slug(self):

@@ -1,8 +1,11 @@
-"""What every service shares: permission checks, conflicts, and saving with one history row."""
+"""What every service shares: conflicts, and saving with one history row.
+
+Who may do what is asked of cooperation.permissions (`require`), never restated here.
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cooperation.changes import serialise_writes
@@ -20,14 +23,6 @@ class ConflictError(ValidationError):
         )
         self.expected = expected
         self.current = current
-
-
-def authorize(user, permission: str) -> None:
-    """Refuse unless `user` holds `permission`. `user=None` is the system (management commands)."""
-    if user is None:
-        return
-    if not user.is_authenticated or not user.is_active or not user.has_perm(permission):
-        raise PermissionDenied(f"You do not have permission to do this ({permission}).")
 
 
 def acting_user(user):

@@ -8,7 +8,8 @@ from django.db import transaction
 
 from cooperation.history import CREATED
 from cooperation.models import Excerpt, Record, RecordEvidence, Source
-from cooperation.services.common import authorize, ensure_live, save_with_history
+from cooperation.permissions import require
+from cooperation.services.common import ensure_live, save_with_history
 from cooperation.services.tracked import tracked_delete
 from cooperation.text import anchor_quote, build_selectors
 
@@ -30,7 +31,7 @@ def excerpt_create(
     Selectors computed elsewhere (e.g. in the browser) are verified, never trusted:
     a quote that differs from the text at that position is refused.
     """
-    authorize(user, "cooperation.add_excerpt")
+    require(user, "excerpt", source)
     try:
         selectors = build_selectors(source.text, int(start), int(end))
     except (TypeError, ValueError) as exc:
@@ -85,7 +86,7 @@ def excerpt_create_from_quote(
 @transaction.atomic
 def evidence_attach(*, record: Record, excerpt: Excerpt, user, note: str = "") -> RecordEvidence:
     """Make `excerpt` evidence for `record`; attaching it twice changes nothing."""
-    authorize(user, "cooperation.add_recordevidence")
+    require(user, "link_evidence", record)
     ensure_live(record, "This record")
     if excerpt.is_deleted:
         raise ValidationError({"excerpt": "This excerpt is in the trash."})

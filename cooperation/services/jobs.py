@@ -17,8 +17,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from cooperation import media
-from cooperation.models import Job
-from cooperation.services.common import authorize
+from cooperation.models import Job, Source
+from cooperation.permissions import require
 from cooperation.tasks import import_source_job
 
 
@@ -42,7 +42,7 @@ def import_job_create(*, user, data: bytes, filename: str, metadata: dict) -> Jo
     `metadata` holds the import form's fields (title, publisher, authors, reference_code,
     published_on as an ISO date or None).
     """
-    authorize(user, "cooperation.add_source")
+    require(user, "import", Source)
     staged = media.stage(_upload_name(filename), data)
     try:
         with transaction.atomic():
@@ -69,7 +69,7 @@ def job_retry(*, user, job: Job) -> Job:
         or (job.owner_id != user.pk and not user.is_superuser)
     ):
         raise PermissionDenied("Only whoever started this job can retry it.")
-    authorize(user, "cooperation.add_source")
+    require(user, "import", Source)
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job.pk)
         if not (job.state == Job.State.FAILED or job.stalled):

@@ -26,7 +26,8 @@ from cooperation.models import (
     RecommendationStatusChange,
     StatusProposal,
 )
-from cooperation.services.common import acting_user, authorize, ensure_live, save_with_history
+from cooperation.permissions import require
+from cooperation.services.common import acting_user, ensure_live, save_with_history
 from cooperation.services.tracked import check_version, create_tracked, lock
 
 
@@ -104,7 +105,7 @@ def recommendation_transition(
     in the world, when that is not the moment it is recorded; a move to a closing status
     needs evidence (an excerpt or a link to the public record).
     """
-    authorize(user, "cooperation.transition_recommendation")
+    require(user, "transition", recommendation)
     current = lock(recommendation)
     check_version(current, expected_version)
     if current.is_deleted:
@@ -186,7 +187,7 @@ def status_proposal_create(
     With `expected_version`, refuses (ConflictError) unless the recommendation is still at
     that version; the row stays locked until the proposal is written.
     """
-    authorize(user, "cooperation.add_statusproposal")
+    require(user, "propose", recommendation)
     if expected_version is not None:
         check_version(lock(recommendation), expected_version)
     ensure_live(recommendation, "This recommendation")
@@ -213,7 +214,7 @@ def status_proposal_decide(
     *, proposal: StatusProposal, user, approve: bool, note: str = ""
 ) -> StatusProposal:
     """Approve (the status moves, citing the proposal) or decline an open proposal."""
-    authorize(user, "cooperation.decide_statusproposal")
+    require(user, "decide", proposal.recommendation)
     serialise_writes()  # before any row lock: cooperation/changes.py
     proposal = StatusProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.state != ProposalState.OPEN:
@@ -256,7 +257,7 @@ def recommendation_response_record(
 
     `responded_on`: a date, or `2015`, `2015-12`, `2015-12-12` when that is all that is known.
     """
-    authorize(user, "cooperation.add_recommendationresponse")
+    require(user, "respond", recommendation)
     ensure_live(recommendation, "This recommendation")
     if classification not in ResponseClassification.values:
         raise ValidationError({"classification": f"Unknown classification {classification!r}."})

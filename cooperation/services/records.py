@@ -9,7 +9,8 @@ from django.db import transaction
 from cooperation.choices import Visibility
 from cooperation.history import CHANGED
 from cooperation.models import Annotation, Excerpt, Recommendation, Record
-from cooperation.services.common import authorize, save_with_history
+from cooperation.permissions import require, visibility_action
+from cooperation.services.common import save_with_history
 from cooperation.services.evidence import evidence_attach
 from cooperation.services.recommendations import recommendation_create
 from cooperation.services.tracked import (
@@ -52,10 +53,7 @@ def record_set_visibility(
         raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
     current = lock(record)
     # Moving into or out of "published" is what partners see change: curators only.
-    if Visibility.PUBLISHED in (visibility, current.visibility):
-        authorize(user, current.publish_permission)
-    else:
-        authorize(user, f"cooperation.change_{current._meta.model_name}")
+    require(user, visibility_action(current.visibility, visibility), current)
     check_version(current, expected_version)
     if current.is_deleted:
         raise ValidationError("A record in the trash cannot be published.")
@@ -118,7 +116,7 @@ def record_merge(*, keep: Record, duplicate: Record, user) -> Record:
     is appended to the kept record's when they differ. A duplicate recommendation's
     status timeline stays with it, in the trash, as the record of what happened to it.
     """
-    authorize(user, "cooperation.merge_record")
+    require(user, "merge", keep)
     if type(keep) is not type(duplicate):
         raise ValidationError("Only records of the same kind can be merged.")
     if keep.pk == duplicate.pk:

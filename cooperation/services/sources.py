@@ -15,7 +15,8 @@ from cooperation import media
 from cooperation.choices import Visibility
 from cooperation.history import CREATED
 from cooperation.models import Source
-from cooperation.services.common import authorize, save_with_history
+from cooperation.permissions import require, visibility_action
+from cooperation.services.common import save_with_history
 from cooperation.text import detect_furniture
 from cooperation.text_extraction import (
     ExtractedText,
@@ -87,11 +88,11 @@ def source_import(
     The original file is staged before the transaction and put in place only once it has
     committed (cooperation/media.py): a failed or killed import leaves no file behind.
     """
-    authorize(user, "cooperation.add_source")
+    require(user, "create", Source)
     if visibility not in Visibility.values:
         raise ValidationError({"visibility": f"Unknown visibility {visibility!r}."})
-    if visibility == Visibility.PUBLISHED:
-        authorize(user, Source.publish_permission)
+    if visibility_action(None, visibility) == "publish":
+        require(user, "publish", Source)
     extracted = source_import_check(data=data, filename=filename)
     digest = text_sha256(extracted.text)
     staged = None

@@ -12,14 +12,10 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from cooperation.changes import serialise_writes
-from cooperation.choices import Visibility
 from cooperation.history import CHANGED, CREATED, DELETED, history_m2m_values
 from cooperation.models import Tracked
-from cooperation.services.common import ConflictError, acting_user, authorize, save_with_history
-
-
-def _perm(model: type[models.Model], action: str) -> str:
-    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+from cooperation.permissions import require, visibility_action
+from cooperation.services.common import ConflictError, acting_user, save_with_history
 
 
 def editable_field_names(model: type[models.Model]) -> set[str]:
@@ -73,12 +69,11 @@ def _pk_set(values) -> set:
     return {getattr(v, "pk", v) for v in values}
 
 
-def _authorize_visibility(user, model, old: str | None, new: str | None) -> None:
+def _authorize_visibility(user, obj, old: str | None, new: str | None) -> None:
     """Publishing is a curator's act, whichever service the change arrives through."""
-    if new is None or old == new:
-        return
-    if Visibility.PUBLISHED in (old, new):
-        authorize(user, model.publish_permission)
+    action = visibility_action(old, new)
+    if action != "edit":  # editing itself was asked already
+        require(user, action, obj)
 
 
 def _ensure_generic(model) -> None:
@@ -134,7 +129,7 @@ def check_version(current: Tracked, expected_version: int | None) -> None:
 def create_tracked(*, model: type[Tracked], user, data: dict, reason: str) -> Tracked:
     """The shared create path; model-specific services (recommendation_create) build on it."""
     _ensure_generic(model)
-    authorize(user, _perm(model, "add"))
+    require(user, "create", model)
     fields, m2m = _split(model, data)
     fields = _to_python(model, fields)
     _authorize_visibility(user, model, None, fields.get("visibility"))
@@ -166,7 +161,7 @@ def tracked_update(
     A write that changes nothing is not a write: no version, no history row.
     """
     _ensure_generic(type(instance))
-    authorize(user, _perm(type(instance), "change"))
+    require(user, "edit", instance)
     current = lock(instance)
     if current.is_deleted:
         raise ValidationError("This item is in the trash; restore it before editing.")
@@ -179,7 +174,7 @@ def tracked_update(
     fields, m2m = _split(type(current), data)
     fields = _to_python(type(current), fields)
     _authorize_visibility(
-        user, type(current), getattr(current, "visibility", None), fields.get("visibility")
+        user, current, getattr(current, "visibility", None), fields.get("visibility")
     )
     changed = [name for name, value in fields.items() if getattr(current, name) != value]
     changed_links = [
@@ -207,7 +202,7 @@ def tracked_delete(
     *, instance: Tracked, user, expected_version: int | None = None, reason: str = "Moved to trash"
 ) -> Tracked:
     """Soft delete: the row stays, marked deleted, and history says who and when."""
-    authorize(user, _perm(type(instance), "delete"))
+    require(user, "delete", instance)
     current = lock(instance)
     check_version(current, expected_version)
     if current.is_deleted:
@@ -220,7 +215,7 @@ def tracked_delete(
 
 @transaction.atomic
 def tracked_undelete(*, instance: Tracked, user) -> Tracked:
-    authorize(user, _perm(type(instance), "delete"))
+    require(user, "untrash", instance)
     current = lock(instance)
     if not current.is_deleted:
         return current
@@ -240,8 +235,7 @@ def tracked_restore_version(
     The restore is itself a change: the versions in between stay in history.
     """
     _ensure_generic(type(instance))
-    authorize(user, "cooperation.restore_record")
-    authorize(user, _perm(type(instance), "change"))
+    require(user, "restore", instance)
     model = type(instance)
     try:
         past = instance.history.get(history_id=history_id)

@@ -21,6 +21,8 @@ from cooperation.forms.recommendations import (
     StatusChangeForm,
     evidence_excerpts,
 )
+from cooperation.models import Recommendation
+from cooperation.permissions import may
 
 register = template.Library()
 
@@ -30,14 +32,10 @@ EVIDENCE_TEXT = "evidence_excerpt__source__text"
 
 
 def tracking_permissions(user) -> dict[str, bool]:
-    def has(perm: str) -> bool:
-        return user is not None and user.has_perm(perm)
-
+    """Which tracking forms to show: the table's rows for recommendations."""
     return {
-        "can_transition": has("cooperation.transition_recommendation"),
-        "can_propose": has("cooperation.add_statusproposal"),
-        "can_decide": has("cooperation.decide_statusproposal"),
-        "can_respond": has("cooperation.add_recommendationresponse"),
+        f"can_{action}": may(user, action, Recommendation)
+        for action in ("transition", "propose", "decide", "respond")
     }
 
 

@@ -1,4 +1,4 @@
-"""Annotation threads: create, reply, edit, delete and resolve.
+"""Annotation threads: create, reply, edit, delete, resolve, and share with partners.
 
 The thread itself is drawn on the record or reader page by `{% annotation_thread %}`;
 these views take its forms' POSTs, write through cooperation.services and send the
@@ -20,6 +20,7 @@ from cooperation.forms.annotations import (
     AnnotationCreateForm,
     AnnotationEditForm,
     AnnotationReplyForm,
+    AnnotationShareForm,
     resolve_target,
     target_key,
 )
@@ -32,6 +33,7 @@ from cooperation.services import (
     annotation_create,
     annotation_delete,
     annotation_resolve,
+    annotation_share,
     annotation_update,
 )
 from cooperation.views.redirects import safe_next_url, with_fragment
@@ -223,6 +225,41 @@ def annotation_resolve_view(request, pk: int):
     return _back_to(request, note)
 
 
+@internal_user_required
+@require_http_methods(["GET", "POST"])
+def annotation_share_view(request, pk: int):
+    """A curator chooses the partner organisations that read a partners thread."""
+    note = _visible_note(request, pk)
+    require(request.user, "share", note, message="Curators share partner threads.")
+    # Nothing ticked is a choice too (an empty POST): bind whenever it is a POST.
+    form = AnnotationShareForm(request.POST if request.method == "POST" else None, note=note)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                shared = annotation_share(
+                    annotation=note,
+                    user=request.user,
+                    organisations=list(form.cleaned_data["organisations"]),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Sharing saved. It is in the note's history.")
+                return _back_to(request, shared)
+        status = 400
+    history = note.history.select_related("history_user").order_by("-history_date")[:20]
+    context = {
+        "note": note,
+        "form": form,
+        "target": note.target,
+        "target_url": _target_url(note.target),
+        "history": history,
+        "next": safe_next_url(request, ""),
+    }
+    return render(request, "cooperation/annotations/share.html", context, status=status)
+
+
 urlpatterns = [
     path("notes/new/", annotation_create_view, name="annotation_create"),
     path("notes/<int:pk>/", annotation_detail, name="annotation_detail"),
@@ -230,4 +267,5 @@ urlpatterns = [
     path("notes/<int:pk>/edit/", annotation_edit, name="annotation_edit"),
     path("notes/<int:pk>/delete/", annotation_delete_view, name="annotation_delete"),
     path("notes/<int:pk>/resolve/", annotation_resolve_view, name="annotation_resolve"),
+    path("notes/<int:pk>/share/", annotation_share_view, name="annotation_share"),
 ]

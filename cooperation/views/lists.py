@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.core.paginator import Paginator
 from django.db.models import (
     BooleanField,
@@ -50,6 +51,7 @@ from cooperation.models import (
     Recommendation,
     Source,
 )
+from cooperation.permissions import may
 from cooperation.selectors import annotations_visible_to
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -79,7 +81,7 @@ class ListSpec:
     noun_plural: str
     title: str
     create_url_name: str = ""
-    create_permission: str = ""
+    create_model: str = ""  # "app.model": the create link shows when the table allows it
     # Filters the API and links use but the page does not offer as a control (their
     # choices would be every row of a large table); a value given in the URL still applies.
     hidden_filters: tuple[str, ...] = ()
@@ -179,7 +181,7 @@ def _record_spec(
         noun_plural=plural,
         title=plural.capitalize(),
         create_url_name=f"cooperation:{key}_create",
-        create_permission=f"cooperation.add_{key}",
+        create_model=f"cooperation.{key}",
     )
 
 
@@ -260,7 +262,7 @@ SPECS: dict[str, ListSpec] = {
             noun_plural="sources",
             title="Sources",
             create_url_name="cooperation:source_import",
-            create_permission="cooperation.add_source",
+            create_model="cooperation.source",
         ),
         ListSpec(
             key="annotation",
@@ -399,7 +401,7 @@ def list_view(request, *, key: str):
     for key_ in PAGE_PARAMS:
         export_params.pop(key_, None)
     create_url = ""
-    if spec.create_url_name and request.user.has_perm(spec.create_permission):
+    if spec.create_url_name and may(request.user, "create", apps.get_model(spec.create_model)):
         create_url = reverse(spec.create_url_name)
     context = {
         "spec": spec,

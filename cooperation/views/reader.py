@@ -19,15 +19,13 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import internal_user_required
-from cooperation.choices import AnnotationVisibility
 from cooperation.forms.reader import (
     RECORD_KINDS,
     EvidenceForm,
@@ -37,13 +35,13 @@ from cooperation.forms.reader import (
     SourceImportForm,
 )
 from cooperation.models import RECORD_MODELS, Excerpt, RecordEvidence, Source
+from cooperation.permissions import can, require
+from cooperation.selectors import visible_note_count
 from cooperation.services.jobs import import_job_create
 from cooperation.services.passages import excerpt_create_as_evidence, excerpt_create_with_note
 from cooperation.services.sources import source_import as import_source_service
 from cooperation.views.reader_markup import Highlight, render_reading
 
-EVIDENCE_PERMS = ("cooperation.add_excerpt", "cooperation.add_recordevidence")
-NOTE_PERMS = ("cooperation.add_excerpt", "cooperation.add_annotation")
 # Characters of the text shown around a passage on the selection page.
 CONTEXT_SHOWN = 120
 
@@ -57,12 +55,9 @@ def _excerpts_with_links(source: Source, user) -> list[Excerpt]:
     A fixed number of queries however many excerpts: one for the excerpts, one for the
     links, one per record kind that is linked.
     """
-    visible_notes = Q(annotations__deleted_at__isnull=True) & (
-        ~Q(annotations__visibility=AnnotationVisibility.PRIVATE) | Q(annotations__author=user)
-    )
     excerpts = list(
         Excerpt.objects.filter(source=source)
-        .annotate(note_count=Count("annotations", filter=visible_notes))
+        .annotate(note_count=visible_note_count(user, on="excerpt"))
         .order_by("start", "end", "pk")
     )
     for excerpt in excerpts:
@@ -102,10 +97,6 @@ def _record_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
-def _can(user, perms: tuple[str, ...]) -> bool:
-    return user.has_perms(perms)
-
-
 def _highlights(excerpts: list[Excerpt]) -> list[Highlight]:
     highlights = []
     for number, excerpt in enumerate(excerpts, start=1):
@@ -133,8 +124,8 @@ def _forms_context(request, source: Source, *, initial=None, **bound) -> dict:
     `initial` (verified selectors) fills the fresh ones, so after an error in one form
     the person can still use the other on the same passage.
     """
-    can_evidence = _can(request.user, EVIDENCE_PERMS)
-    can_note = _can(request.user, NOTE_PERMS)
+    can_evidence = can(request.user, "cite", source)
+    can_note = can(request.user, "annotate", source)
     initial = initial or {}
     context = {
         "source": source,
@@ -313,11 +304,6 @@ def _service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def _require(user, perms: tuple[str, ...]) -> None:
-    if not _can(user, perms):
-        raise PermissionDenied("You may not do this.")
-
-
 def _reader_url(excerpt: Excerpt, *, with_notes: bool = False) -> str:
     """The reader at the excerpt; `with_notes` opens its thread in the side list."""
     address = reverse("cooperation:source_detail", kwargs={"pk": excerpt.source_id})
@@ -329,7 +315,7 @@ def _reader_url(excerpt: Excerpt, *, with_notes: bool = False) -> str:
 @require_POST
 def source_make_evidence(request, pk: int):
     source = get_object_or_404(Source.objects, pk=pk)
-    _require(request.user, EVIDENCE_PERMS)
+    require(request.user, "cite", source)
     form = EvidenceForm(request.POST, source=source, record_choices=_record_choices())
     if form.is_valid():
         s = form.selection.selectors
@@ -364,7 +350,7 @@ def source_make_evidence(request, pk: int):
 @require_POST
 def source_annotate(request, pk: int):
     source = get_object_or_404(Source.objects, pk=pk)
-    _require(request.user, NOTE_PERMS)
+    require(request.user, "annotate", source)
     form = PassageNoteForm(request.POST, source=source)
     if form.is_valid():
         s = form.selection.selectors
@@ -393,7 +379,7 @@ def source_annotate(request, pk: int):
 @internal_user_required
 @require_http_methods(["GET", "POST"])
 def source_import(request):
-    _require(request.user, ("cooperation.add_source",))
+    require(request.user, "import", Source)
     form = SourceImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid() and form.queued:
         data = form.cleaned_data

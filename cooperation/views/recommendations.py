@@ -18,6 +18,7 @@ from cooperation.board import recommendation_board
 from cooperation.forms.common import add_service_errors
 from cooperation.forms.recommendations import ProposalDecisionForm, ResponseForm
 from cooperation.models import Recommendation, StatusProposal
+from cooperation.permissions import require
 from cooperation.services import (
     ConflictError,
     recommendation_response_record,
@@ -45,11 +46,6 @@ def _status_page(request, recommendation, form, *, status=200, conflict=False):
         {"recommendation": recommendation, "form": form, "conflict": conflict},
         status=status,
     )
-
-
-def _require(user, permission: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied
 
 
 def _conflict_form(request, recommendation, *, can_transition: bool, exc: ValidationError):
@@ -117,7 +113,7 @@ def recommendation_transition_view(request, slug: str):
             next_url=request.GET.get("next", ""),
         )
         return _status_page(request, recommendation, form)
-    _require(request.user, "cooperation.transition_recommendation")
+    require(request.user, "transition", Recommendation)
     return _status_move(request, recommendation, can_transition=True)
 
 
@@ -126,7 +122,7 @@ def recommendation_transition_view(request, slug: str):
 def recommendation_propose(request, slug: str):
     """An analyst's proposal: the same form, nothing moves until a curator decides."""
     recommendation = get_object_or_404(Recommendation.objects, slug=slug)
-    _require(request.user, "cooperation.add_statusproposal")
+    require(request.user, "propose", Recommendation)
     return _status_move(request, recommendation, can_transition=False)
 
 
@@ -134,7 +130,7 @@ def recommendation_propose(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def recommendation_response(request, slug: str):
     recommendation = get_object_or_404(Recommendation.objects, slug=slug)
-    _require(request.user, "cooperation.add_recommendationresponse")
+    require(request.user, "respond", Recommendation)
     form = ResponseForm(
         request.POST or None,
         recommendation=recommendation,
@@ -168,7 +164,7 @@ def recommendation_response(request, slug: str):
 def proposal_decide(request, pk: int):
     proposal = get_object_or_404(StatusProposal.objects.select_related("recommendation"), pk=pk)
     recommendation = proposal.recommendation
-    _require(request.user, "cooperation.decide_statusproposal")
+    require(request.user, "decide", Recommendation)
     form = ProposalDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose to approve or to decline the proposal.")

@@ -35,6 +35,7 @@ from cooperation.models import (
     RecordEvidence,
     Source,
 )
+from cooperation.permissions import may, require
 from cooperation.selectors import publish_warning
 from cooperation.services import (
     ConflictError,
@@ -110,24 +111,6 @@ def _kind(kind: str) -> Kind:
         return KINDS[kind]
     except KeyError:
         raise Http404("No such kind of record.") from None
-
-
-def _require(user, permission: str) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied
-
-
-def _perms(user, kind: Kind) -> dict[str, bool]:
-    name = kind.name
-    return {
-        "can_add": user.has_perm(f"cooperation.add_{name}"),
-        "can_edit": user.has_perm(f"cooperation.change_{name}"),
-        "can_delete": user.has_perm(f"cooperation.delete_{name}"),
-        "can_publish": user.has_perm(kind.model.publish_permission),
-        "can_restore": user.has_perm("cooperation.restore_record")
-        and user.has_perm(f"cooperation.change_{name}"),
-        "can_detach": user.has_perm("cooperation.delete_recordevidence"),
-    }
 
 
 def _posted_version(request) -> int | None:
@@ -236,7 +219,6 @@ def record_detail(request, kind: str, slug: str):
         "overdue": isinstance(record, Recommendation) and is_overdue(record),
         "publish_to": Visibility.PUBLISHED,
         "unpublish_to": Visibility.INTERNAL,
-        **_perms(request.user, kind),
     }
     return render(request, "cooperation/records/detail.html", context)
 
@@ -254,7 +236,7 @@ def _excerpt_from_query(request):
 @internal_user_required
 def record_create(request, kind: str):
     kind = _kind(kind)
-    _require(request.user, f"cooperation.add_{kind.name}")
+    require(request.user, "create", kind.model)
     form_class = RECORD_FORMS[kind.model]
     excerpt = _excerpt_from_query(request)
     if request.GET.get("excerpt") and excerpt is None:
@@ -286,7 +268,7 @@ def _form_for_edit(kind: Kind, record: Record, user, **kwargs):
 @internal_user_required
 def record_edit(request, kind: str, slug: str):
     kind = _kind(kind)
-    _require(request.user, f"cooperation.change_{kind.name}")
+    require(request.user, "edit", kind.model)
     # A POST finds a record trashed meanwhile too, so the service can refuse it with the
     # person's input still in the form; a GET of a trashed record is a 404.
     record = get_object_or_404(
@@ -379,7 +361,6 @@ def record_history(request, kind: str, slug: str):
         "kind": kind,
         "record": record,
         "versions": record_versions.timeline(record),
-        **_perms(request.user, kind),
     }
     return render(request, "cooperation/records/history.html", context)
 
@@ -387,8 +368,7 @@ def record_history(request, kind: str, slug: str):
 @internal_user_required
 def record_restore(request, kind: str, slug: str, history_id: int):
     kind = _kind(kind)
-    _require(request.user, "cooperation.restore_record")
-    _require(request.user, f"cooperation.change_{kind.name}")
+    require(request.user, "restore", kind.model)
     record = get_object_or_404(kind.model.objects, slug=slug)
     rows = record_versions.history_rows(kind.model, record.pk, history_ids=[history_id])
     if not rows:
@@ -456,7 +436,7 @@ def record_visibility(request, kind: str, slug: str):
 @internal_user_required
 def record_delete(request, kind: str, slug: str):
     kind = _kind(kind)
-    _require(request.user, f"cooperation.delete_{kind.name}")
+    require(request.user, "delete", kind.model)
     record = get_object_or_404(kind.model.objects, slug=slug)
     if request.method == "POST":
         try:
@@ -484,7 +464,7 @@ def record_delete(request, kind: str, slug: str):
 @require_POST
 def record_evidence_detach(request, kind: str, slug: str, link_id: int):
     kind = _kind(kind)
-    _require(request.user, "cooperation.delete_recordevidence")
+    require(request.user, "unlink_evidence", kind.model)
     record = get_object_or_404(kind.model.objects, slug=slug)
     link = get_object_or_404(
         RecordEvidence.objects.select_related("excerpt"),
@@ -502,7 +482,7 @@ def record_evidence_detach(request, kind: str, slug: str, link_id: int):
 
 
 def _trash_kinds(user) -> list[Kind]:
-    return [kind for kind in KINDS.values() if user.has_perm(f"cooperation.delete_{kind.name}")]
+    return [kind for kind in KINDS.values() if may(user, "untrash", kind.model)]
 
 
 @internal_user_required
@@ -535,7 +515,7 @@ def trash(request):
 @require_POST
 def trash_restore(request, model: str, pk: int):
     kind = _kind(model)
-    _require(request.user, f"cooperation.delete_{kind.name}")
+    require(request.user, "untrash", kind.model)
     record = get_object_or_404(kind.model.all_objects, pk=pk)
     try:
         restored = tracked_undelete(instance=record, user=request.user)

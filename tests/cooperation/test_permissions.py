@@ -220,14 +220,104 @@ def test_no_note_rule_is_written_outside_the_permission_module():
     assert not found, "ask cooperation.permissions.can() instead:\n" + "\n".join(found)
 
 
-# Records: role × state → actions (E edit, D delete, U publish, N unpublish; "-" none).
-RECORD_LETTERS = {"E": "edit", "D": "delete", "U": "publish", "N": "unpublish"}
+# The whole project: no permission rule written outside the permission module and the read
+# selectors (and accounts/roles.py, the role table itself). A permission check is a staff
+# flag, a role compared, Django's has_perm, a template's `perms.`, or a visibility compared
+# with one of its values.
+RULE_HOMES = {
+    "cooperation/permissions.py",
+    "cooperation/selectors.py",
+    "accounts/roles.py",
+}
+PROJECT_RULE = re.compile(
+    r"is_staff|\brole\s*[!=]=|roles_of\([^)]*\)\s*[!=]=|has_perms?\(|has_module_perms|"
+    r"[!=]=\s*(Annotation)?Visibility\.[A-Z]|(Annotation)?Visibility\.[A-Z]+\s*[!=]=|"
+    r"visibility\s*[!=]=\s*[\"']|\bin \((Annotation)?Visibility\.|\bperms\.[a-z]"
+)
+# (path, text on the line) → why it is not a permission rule, or why it must stay.
+ALLOWED = {
+    ("accounts/services.py", "user.is_staff = "): "sets Django's admin-login flag from the roles",
+    ("accounts/services.py", 'update_fields=["is_staff"]'): "saves that flag",
+    ("accounts/services.py", "is_staff=is_superuser"): "a new superuser may log in to the admin",
+    ("accounts/models.py", '"is_staff"'): "Django's createsuperuser contract",
+    ("accounts/models.py", "must have is_staff=True"): "its error message",
+    (
+        "portal/database.py",
+        'role == "web"',
+    ): "a database budget's role (web, command), not a person's",
+    ("templates/base.html", "user.is_staff"): (
+        "the Admin link follows the admin site's own login gate (is_staff)"
+    ),
+    ("cooperation/services/annotations.py", "!= AnnotationVisibility.PARTNERS"): (
+        "explains why a note cannot be shared before the table's share row (which requires a "
+        "partners note too) refuses it"
+    ),
+    ("cooperation/services/partner_notes.py", "!= AnnotationVisibility.PARTNERS"): (
+        "validates the visibility a partner's client sent: partners' notes are partners notes"
+    ),
+}
+
+
+def _project_files():
+    for folder, pattern in (
+        ("accounts", "*.py"),
+        ("cooperation", "*.py"),
+        ("portal", "*.py"),
+        ("templates", "*.html"),
+    ):
+        for path in sorted((ROOT / folder).rglob(pattern)):
+            relative = path.relative_to(ROOT).as_posix()
+            if "/migrations/" not in relative and relative not in RULE_HOMES:
+                yield relative, path
+
+
+def test_no_permission_rule_is_written_outside_the_permission_module():
+    found, used = [], set()
+    for relative, path in _project_files():
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if not PROJECT_RULE.search(line):
+                continue
+            allowed = [key for key in ALLOWED if key[0] == relative and key[1] in line]
+            if allowed:
+                used.update(allowed)
+                continue
+            found.append(f"{relative}:{number}: {line.strip()}")
+    assert not found, (
+        "ask cooperation.permissions (can, may, require; actions_of/may_do in templates), "
+        "or allow the line in ALLOWED with a reason:\n" + "\n".join(found)
+    )
+    assert used == set(ALLOWED), f"allowed but no longer present: {set(ALLOWED) - used}"
+
+
+def test_the_project_scan_finds_a_restated_rule(tmp_path):
+    for line in (
+        "if request.user.has_perm('cooperation.publish_record'):",
+        "if record.visibility == Visibility.PUBLISHED:",
+        "{% if perms.cooperation.add_source %}",
+        "if user.is_staff:",
+        "if note.visibility != AnnotationVisibility.PRIVATE:",
+    ):
+        assert PROJECT_RULE.search(line), line
+
+
+# Records: role × state → actions (E edit, D delete, U publish, N unpublish, R restore an
+# earlier version, L link evidence, K unlink evidence; "-" none). Trashed: nothing but
+# what the trash page offers (not an action on the record's page).
+RECORD_LETTERS = {
+    "E": "edit",
+    "D": "delete",
+    "U": "publish",
+    "N": "unpublish",
+    "R": "restore",
+    "L": "link_evidence",
+    "K": "unlink_evidence",
+}
 RECORD_TABLE = """
 role        | internal | published
 partner     | -        | -
-analyst     | E        | E
-curator     | EDU      | EDN
-admin       | EDU      | EDN
+analyst     | EL       | EL
+curator     | EDURLK   | EDNRLK
+admin       | EDURLK   | EDNRLK
 """
 
 

@@ -113,7 +113,7 @@ def test_home_summary_counts_live_records_by_kind_and_status(analyst, curator):
     TopicFactory()
     annotation_create(author=analyst, record=moved, body="Why deferred?")
 
-    summary = home_summary()
+    summary = home_summary(analyst)
 
     rows = {row["label"]: (row["total"], row["published"]) for row in summary["records"]}
     assert rows == {
