@@ -79,6 +79,18 @@
   var root = document.getElementById("reading-text");
   if (!root) return;
 
+  // -- panels: folded on a phone, so the text comes first (they open from their heading) --
+
+  var panels = Array.prototype.slice.call(document.querySelectorAll("details[data-fold-narrow]"));
+  if (window.matchMedia("(max-width: 59.99rem)").matches) {
+    panels.forEach(function (panel) { panel.open = false; });
+  }
+
+  function unfold(element) {
+    var panel = element && element.closest("details[data-fold-narrow]");
+    if (panel) panel.open = true;
+  }
+
   /* Offsets: the server counts characters (code points), JavaScript strings count UTF-16
      units, which differ for characters beyond U+FFFF. Here everything works in UTF-16 on
      the rebuilt text and converts to characters only when selectors are sent. */
@@ -418,6 +430,7 @@
     });
     var card = cardFor(pk);
     if (!card) return;
+    unfold(card);
     card.classList.add("is-active");
     showCard(card, scrollPage);
   }
