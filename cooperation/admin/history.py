@@ -22,9 +22,10 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import get_m2m_reverse_field_name
 
-# Said by the row's own columns (who, when, which version), so not repeated as changes.
+# Said by the row's own columns (who, when, which version), so not repeated as changes;
+# a source's furniture is a list of offsets no one reads.
 BOOKKEEPING = frozenset(
-    {"id", "version", "created_at", "created_by", "updated_at", "updated_by", "deleted_at"}
+    {"id", "version", "created_at", "created_by", "updated_at", "updated_by", "furniture"}
 )
 # A long text (a summary, a note) is shown by its start, cut at a word.
 VALUE_WORDS = 30
@@ -58,9 +59,24 @@ def _display(field: models.Field, value) -> str:
 
 
 def _diffed_fields(record) -> set[str]:
-    names = {field.name for field in record.tracked_fields if field.editable}
+    # Fields nobody edits in a form still change (a recommendation's status, the trash).
+    names = {field.name for field in record.tracked_fields}
     names |= {field.name for field in record._history_m2m_fields}
     return names - BOOKKEEPING
+
+
+def _value(model, record, name: str, m2m_names: set[str]):
+    field = _model_field(model, name)
+    if name in m2m_names:
+        reverse_name = get_m2m_reverse_field_name(field)
+        return [_related(row, reverse_name) for row in getattr(record, name).all()]
+    if isinstance(field, models.ForeignKey):
+        key = getattr(record, field.attname)
+        if key is None:
+            return None
+        related = _related(record, name)
+        return related if related is not None else f"#{key} (removed)"
+    return getattr(record, field.attname)
 
 
 def _model_field(model, name: str) -> models.Field:
@@ -80,34 +96,30 @@ def _initial_values(model, record) -> list[FieldChange]:
     changes = []
     for name in sorted(_diffed_fields(record)):
         field = _model_field(model, name)
-        if name in m2m_names:
-            reverse_name = get_m2m_reverse_field_name(field)
-            value = [_related(row, reverse_name) for row in getattr(record, name).all()]
-        elif isinstance(field, models.ForeignKey):
-            value = _related(record, name)
-        else:
-            value = getattr(record, field.attname)
-        shown = _display(field, value)
+        shown = _display(field, _value(model, record, name, m2m_names))
         if shown != EMPTY:
             changes.append(FieldChange(str(capfirst(field.verbose_name)), None, shown))
     return changes
 
 
 def _differences(model, record, older) -> list[FieldChange]:
-    delta = record.diff_against(
-        older, included_fields=_diffed_fields(record), foreign_keys_are_objs=True
-    )
     m2m_names = {field.name for field in record._history_m2m_fields}
+    changed = set()
+    for name in _diffed_fields(record) - m2m_names:
+        attname = _model_field(model, name).attname
+        if getattr(record, attname) != getattr(older, attname):
+            changed.add(name)
+    if m2m_names:
+        # simple-history compares the links' rows (its own diff reads editable fields only).
+        delta = record.diff_against(older, included_fields=m2m_names & _diffed_fields(record))
+        changed |= set(delta.changed_fields)
     changes = []
-    for change in delta.changes:
-        field = _model_field(model, change.field)
-        old, new = change.old, change.new
-        if change.field in m2m_names:
-            reverse_name = get_m2m_reverse_field_name(field)
-            old = [row[reverse_name] for row in old]
-            new = [row[reverse_name] for row in new]
+    for name in sorted(changed):
+        field = _model_field(model, name)
         label = str(capfirst(field.verbose_name))
-        changes.append(FieldChange(label, _display(field, old), _display(field, new)))
+        old = _display(field, _value(model, older, name, m2m_names))
+        new = _display(field, _value(model, record, name, m2m_names))
+        changes.append(FieldChange(label, old, new))
     return changes
 
 
@@ -146,6 +158,7 @@ class ReadableHistoryMixin:
         return queryset.select_related(*relations) if relations else queryset
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        # Replaces simple-history's deltas (and its empty cells) with readable_changes.
         records = list(historical_records)
         older_than_last = None
         if records:

@@ -9,12 +9,20 @@ from django.urls import reverse
 
 from accounts.services import organisation_update
 from cooperation.admin.records import AgreementAdmin
-from cooperation.services import tracked_update
+from cooperation.models import Recommendation
+from cooperation.services import (
+    recommendation_transition,
+    tracked_delete,
+    tracked_undelete,
+    tracked_update,
+)
 from tests.factories import (
     ActorFactory,
     AdminFactory,
     AgreementFactory,
+    CuratorFactory,
     OrganisationFactory,
+    RecommendationFactory,
     TopicFactory,
 )
 
@@ -87,3 +95,23 @@ def test_history_of_a_model_without_foreign_keys_renders(admin_client):
 
     assert response.status_code == 200
     assert "Name: Old name → New name" in _cells(response.content.decode(), 5)[0]
+
+
+def test_history_shows_changes_no_form_edits_status_and_trash(admin_client):
+    curator = CuratorFactory()
+    recommendation = RecommendationFactory(title="Open a desk")
+    recommendation_transition(
+        recommendation=recommendation, to_status="under_review", user=curator, note="Go"
+    )
+    recommendation.refresh_from_db()
+    tracked_delete(instance=recommendation, user=curator)
+    tracked_undelete(instance=Recommendation.all_objects.get(pk=recommendation.pk), user=curator)
+
+    response = admin_client.get(
+        reverse("admin:cooperation_recommendation_history", args=[recommendation.pk])
+    )
+
+    restored, trashed, moved, _created = _cells(response.content.decode(), 5)
+    assert "Status: Proposed → Under review" in moved
+    assert "Deleted at: — →" in trashed
+    assert "Deleted at:" in restored and restored.endswith("→ —")
