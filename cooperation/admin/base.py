@@ -30,6 +30,8 @@ from cooperation.services import (
 from cooperation.services.common import describe_validation_error
 from cooperation.services.tracked import current_version, editable_field_names
 
+from .history import ReadableHistoryMixin
+
 
 class VersionedForm(forms.ModelForm):
     """Carries the version the form was opened at, so a stale save shows a conflict."""
@@ -66,8 +68,8 @@ class VersionedForm(forms.ModelForm):
         return cleaned
 
 
-class VisibleHistoryMixin:
-    """History pages show only what the change page may show.
+class VisibleHistoryMixin(ReadableHistoryMixin):
+    """History pages show only what the change page may show, and say what each version changed.
 
     simple-history finds a missing object through its history rows, and its version
     page reads the historical row directly: neither asks `get_queryset`, so a note
@@ -182,7 +184,6 @@ class ServiceAdmin(TableAdminMixin, VisibleHistoryMixin, RunEachMixin, SimpleHis
     form = VersionedForm
     readonly_fields = BOOKKEEPING_FIELDS
     actions = ["move_to_trash", "restore_from_trash"]
-    history_list_display = ["history_change_reason"]
 
     # -- reads ---------------------------------------------------------------------------
 

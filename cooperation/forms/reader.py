@@ -18,7 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
-from cooperation.models import RECORD_MODELS, Record, Source
+from cooperation.filtersets import MAX_ID
+from cooperation.models import RECORD_MODELS, Excerpt, Record, Source
 from cooperation.services.sources import source_import_check
 from cooperation.text import Selectors, anchor_quote, build_selectors
 from cooperation.text_extraction import SourceImportError
@@ -337,3 +338,29 @@ class SourceImportForm(forms.Form):
             message = " ".join(exc.messages)
             raise ValidationError(message[:1].upper() + message[1:]) from None
         return upload
+
+
+class CiteForm(forms.Form):
+    """An excerpt of this source by its number (its id: "#35" in the reader and on records)."""
+
+    excerpt = forms.IntegerField(
+        label="Cite an excerpt by its number",
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="The number after # on a highlighted passage, e.g. 35.",
+    )
+
+    def __init__(self, *args, source: Source, **kwargs):
+        kwargs.setdefault("auto_id", "cite_%s")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.source = source
+
+    def clean_excerpt(self):
+        number = self.cleaned_data["excerpt"]
+        excerpt = Excerpt.objects.filter(pk=number).only("pk", "source_id", "start", "end").first()
+        if excerpt is None:
+            raise ValidationError(f"There is no excerpt #{number} (it may be in the trash).")
+        if excerpt.source_id != self.source.pk:
+            raise ValidationError(f"Excerpt #{number} is a passage of another source.")
+        return excerpt

@@ -5,6 +5,7 @@ from django.db import models
 
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
 from cooperation.history import History
+from cooperation.markdown import markdown_plain_text
 from cooperation.models.base import Tracked
 from cooperation.models.search import Searchable, search_index
 
@@ -100,5 +101,5 @@ class Annotation(Searchable, Tracked):
         return f"{base.split('#')[0]}#annotation-{self.pk}"
 
     def __str__(self) -> str:
-        first_line = self.body.strip().splitlines()[0] if self.body.strip() else ""
-        return first_line[:80]
+        # Its text without Markdown markup, cut after a whole word.
+        return markdown_plain_text(self.body, max_chars=80)

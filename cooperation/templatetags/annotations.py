@@ -21,7 +21,7 @@ from cooperation.forms.annotations import (
     AnnotationReplyForm,
     target_key,
 )
-from cooperation.markdown import render_markdown
+from cooperation.markdown import EXCERPT_WORDS, render_markdown, render_markdown_excerpt
 from cooperation.models import Annotation
 from cooperation.permissions import can, note_actions
 from cooperation.selectors import annotations_on, edited_annotation_ids
@@ -139,6 +139,12 @@ def annotation_thread(context, target, heading_level=2):
 @register.filter(is_safe=True)
 def markdown(text: str) -> str:
     return render_markdown(text)
+
+
+@register.filter(is_safe=True)
+def markdown_excerpt(text: str, words: int = EXCERPT_WORDS) -> str:
+    """A note shortened to one line: its Markdown rendered, then cut after a whole word."""
+    return render_markdown_excerpt(text, int(words))
 
 
 @register.filter

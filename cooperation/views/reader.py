@@ -3,6 +3,8 @@
 Pages:
 - source_detail: the text (cooperation/views/reader_markup.py), every excerpt highlighted
   and listed with the records it is evidence for and its notes.
+- source_cite: an excerpt cited by its number (its id, the one number every page shows):
+  the passage page with the evidence and note forms filled.
 - source_selection: verifies the selectors the page computed (JSON for the page's
   script), or anchors a pasted quote (a page with the forms, the path without a mouse).
 - source_make_evidence / source_annotate: create (or reuse) the excerpt and attach it to
@@ -23,11 +25,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import internal_user_required
 from cooperation.forms.reader import (
     RECORD_KINDS,
+    CiteForm,
     EvidenceForm,
     PassageNoteForm,
     QuoteForm,
@@ -40,6 +44,7 @@ from cooperation.selectors import visible_note_count
 from cooperation.services.jobs import import_job_create
 from cooperation.services.passages import excerpt_create_as_evidence, excerpt_create_with_note
 from cooperation.services.sources import source_import as import_source_service
+from cooperation.text import build_selectors
 from cooperation.views.reader_markup import Highlight, render_reading
 
 # Characters of the text shown around a passage on the selection page.
@@ -98,19 +103,19 @@ def _record_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _highlights(excerpts: list[Excerpt]) -> list[Highlight]:
+    """Each excerpt's highlight, labelled with its id: the one number forms and pages cite."""
     highlights = []
-    for number, excerpt in enumerate(excerpts, start=1):
+    for excerpt in excerpts:
         count = len(excerpt.records)
-        described = f"Excerpt {number}: evidence for {count} record{'s' if count != 1 else ''}"
+        described = f"Excerpt #{excerpt.pk}: evidence for {count} record{'s' if count != 1 else ''}"
         if excerpt.note_count:
             described += f", {excerpt.note_count} note{'s' if excerpt.note_count != 1 else ''}"
-        excerpt.number = number
         highlights.append(
             Highlight(
                 pk=excerpt.pk,
                 start=excerpt.start,
                 end=excerpt.end,
-                label=str(number),
+                label=f"#{excerpt.pk}",
                 ref_href=f"#card-excerpt-{excerpt.pk}",
                 ref_description=described,
             )
@@ -161,9 +166,7 @@ def _open_thread(request, excerpts: list[Excerpt]) -> Excerpt | None:
     return opened
 
 
-@internal_user_required
-def source_detail(request, pk: int):
-    source = get_object_or_404(Source.objects, pk=pk)
+def _reader_page(request, source: Source, *, cite_form=None, status: int = 200):
     excerpts = _excerpts_with_links(source, request.user)
     context = _forms_context(request, source)
     context.update(
@@ -171,8 +174,49 @@ def source_detail(request, pk: int):
         open_excerpt=_open_thread(request, excerpts),
         reading_html=render_reading(source.text, source.reading, _highlights(excerpts)),
         text_length=len(source.text),
+        cite_form=cite_form or CiteForm(source=source),
     )
-    return render(request, "cooperation/reader/source_detail.html", context)
+    return render(request, "cooperation/reader/source_detail.html", context, status=status)
+
+
+@internal_user_required
+def source_detail(request, pk: int):
+    source = get_object_or_404(Source.objects, pk=pk)
+    return _reader_page(request, source)
+
+
+@internal_user_required
+@require_safe
+def source_cite(request, pk: int):
+    """Cite an excerpt of this source by its number: the passage page with its forms filled.
+
+    The path without script (and for a number typed in the reader): the reader's own
+    script opens the evidence dialog in place for an excerpt on the page.
+    """
+    source = get_object_or_404(Source.objects, pk=pk)
+    require(request.user, "cite", source)
+    cite_form = CiteForm(request.GET, source=source)
+    if not cite_form.is_valid():
+        return _reader_page(request, source, cite_form=cite_form, status=400)
+    excerpt = cite_form.cleaned_data["excerpt"]
+    s = build_selectors(source.text, excerpt.start, excerpt.end)
+    quote_form = QuoteForm(
+        {
+            f"quote-{name}": value
+            for name, value in (
+                ("start", s.start),
+                ("end", s.end),
+                ("exact", s.exact),
+                ("prefix", s.prefix),
+                ("suffix", s.suffix),
+            )
+        },
+        source=source,
+        prefix="quote",
+    )
+    if not quote_form.is_valid():  # the stored excerpt always verifies; kept for safety
+        return _selection_page(request, source, quote_form, status=400)
+    return _selection_page(request, source, quote_form)
 
 
 # -- selection --------------------------------------------------------------------------------
@@ -336,7 +380,9 @@ def source_make_evidence(request, pk: int):
             if form.record is None:
                 kind = form.cleaned_data["kind"]
                 create_url = reverse(f"cooperation:{kind}_create")
-                return redirect(f"{create_url}?excerpt={excerpt.pk}")
+                # Once the record is saved, back to this passage in the reader.
+                query = urlencode({"excerpt": excerpt.pk, "next": _reader_url(excerpt)})
+                return redirect(f"{create_url}?{query}")
             messages.success(
                 request,
                 f"The passage is now evidence for {form.record.kind_label.lower()} "
@@ -423,6 +469,7 @@ urlpatterns = [
     path("sources/import/", source_import, name="source_import"),
     path("sources/<int:pk>/", source_detail, name="source_detail"),
     path("sources/<int:pk>/selection/", source_selection, name="source_selection"),
+    path("sources/<int:pk>/cite/", source_cite, name="source_cite"),
     path("sources/<int:pk>/evidence/", source_make_evidence, name="source_make_evidence"),
     path("sources/<int:pk>/annotate/", source_annotate, name="source_annotate"),
 ]

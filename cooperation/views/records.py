@@ -250,7 +250,8 @@ def record_create(request, kind: str):
                 form.add_service_errors(exc)
             else:
                 messages.success(request, f"{kind.label} created.")
-                return redirect(record.get_absolute_url())
+                # From the reader (a passage made evidence for a new record): back there.
+                return redirect(safe_next_url(request, record.get_absolute_url()))
         excerpt = form.cleaned_data.get("excerpt") if hasattr(form, "cleaned_data") else excerpt
     else:
         form = form_class(user=request.user, initial={"excerpt": excerpt})

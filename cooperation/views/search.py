@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import internal_user_required
+from cooperation.markdown import markdown_plain_text
 from cooperation.models import (
     Agreement,
     Annotation,
@@ -126,7 +127,9 @@ def snippet(text: str, words: list[str], width: int = SNIPPET_CHARS) -> SafeStri
 def _with_snippet_source(queryset: QuerySet, group: Group, q: str, postgres: bool) -> QuerySet:
     field = group.snippet_field
     expression = Left(field, SOURCE_TEXT_INDEXED_CHARS) if field == "text" else field
-    if postgres:
+    # A note's snippet is cut from its text without Markdown markup (in _hit), never from
+    # the raw Markdown that ts_headline would cut mid-marker.
+    if postgres and group.key != "annotation":
         headline = SearchHeadline(
             expression,
             SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch"),
@@ -154,6 +157,8 @@ class Hit:
 def _hit(group: Group, obj, words: list[str]) -> Hit:
     if hasattr(obj, "search_headline"):
         text = _marked(" ".join((obj.search_headline or "").split()))
+    elif group.key == "annotation":
+        text = snippet(markdown_plain_text(obj.snippet_text), words)
     else:
         text = snippet(obj.snippet_text or "", words)
     if group.key == "excerpt":

@@ -79,6 +79,18 @@
   var root = document.getElementById("reading-text");
   if (!root) return;
 
+  // -- panels: folded on a phone, so the text comes first (they open from their heading) --
+
+  var panels = Array.prototype.slice.call(document.querySelectorAll("details[data-fold-narrow]"));
+  if (window.matchMedia("(max-width: 59.99rem)").matches) {
+    panels.forEach(function (panel) { panel.open = false; });
+  }
+
+  function unfold(element) {
+    var panel = element && element.closest("details[data-fold-narrow]");
+    if (panel) panel.open = true;
+  }
+
   /* Offsets: the server counts characters (code points), JavaScript strings count UTF-16
      units, which differ for characters beyond U+FFFF. Here everything works in UTF-16 on
      the rebuilt text and converts to characters only when selectors are sent. */
@@ -199,6 +211,32 @@
     };
   }
 
+  /* The selectors of a stored span [start, end) in characters (an excerpt's, from its card). */
+  var hasPairs = fullText.match(PAIRS) !== null;
+  function to16(chars) {
+    if (!hasPairs) return chars;
+    var units = 0;
+    for (var seen = 0; seen < chars && units < fullText.length; seen += 1) {
+      var code = fullText.charCodeAt(units);
+      units += code >= 0xd800 && code <= 0xdbff ? 2 : 1;
+    }
+    return units;
+  }
+
+  function selectorsOfSpan(start, end) {
+    var from16 = to16(start);
+    var to16End = to16(end);
+    return {
+      start: start,
+      end: end,
+      exact: fullText.slice(from16, to16End),
+      prefix: fullText.slice(Math.max(0, from16 - CONTEXT_CHARS), from16).replace(/^[\uDC00-\uDFFF]/, ""),
+      suffix: fullText.slice(to16End, to16End + CONTEXT_CHARS).replace(/[\uD800-\uDBFF]$/, ""),
+      from16: from16,
+      to16: to16End
+    };
+  }
+
   function describe(selectors) {
     var quote = readingQuote(selectors.from16, selectors.to16);
     var words = quote.split(" ").length;
@@ -210,14 +248,25 @@
     return Boolean(document.querySelector("dialog[open]"));
   }
 
+  // An excerpt chosen by clicking its highlight: stays chosen while nothing is selected.
+  var pinned = null;
+
   function updateFromSelection() {
     if (!toolbar || anyDialogOpen()) return;
     var selectors = consistent ? selectorsOfSelection() : null;
+    if (!selectors && pinned) {
+      current = pinned;
+      toolbar.querySelector("[data-role=summary]").textContent =
+        "Excerpt #" + pinned.excerpt + ": " + describe(pinned);
+      toolbar.hidden = false;
+      return;
+    }
     if (!selectors) {
       current = null;
       toolbar.hidden = true;
       return;
     }
+    pinned = null;
     current = selectors;
     toolbar.querySelector("[data-role=summary]").textContent = "Selected: " + describe(selectors);
     toolbar.hidden = false;
@@ -277,7 +326,8 @@
     if (verified.excerpt) {
       var records = verified.excerpt.records;
       existing.appendChild(document.createTextNode(
-        "This passage is already an excerpt" + (records.length ? ", evidence for: " : "; it will be reused.")
+        "This passage is already excerpt #" + verified.excerpt.id +
+          (records.length ? ", evidence for: " : "; it will be reused.")
       ));
       records.forEach(function (record, i) {
         var link = document.createElement("a");
@@ -289,10 +339,10 @@
     }
   }
 
-  function openDialog(id) {
+  function openDialog(id, chosen) {
     var dialog = document.getElementById(id);
     // The selection as it is now: the toolbar may have appeared mid-drag.
-    var selectors = (consistent && selectorsOfSelection()) || current;
+    var selectors = chosen || (consistent && selectorsOfSelection()) || current;
     if (!dialog || !selectors) return;
     toolbar.setAttribute("aria-busy", "true");
     verify(selectors).then(function (verified) {
@@ -323,6 +373,7 @@
       else {
         window.getSelection().removeAllRanges();
         current = null;
+        pinned = null;
         toolbar.hidden = true;
       }
     });
@@ -379,16 +430,57 @@
     });
     var card = cardFor(pk);
     if (!card) return;
+    unfold(card);
     card.classList.add("is-active");
     showCard(card, scrollPage);
+  }
+
+  /* An excerpt of this page by its number: its selectors, from its card. */
+  function excerptSelectors(pk) {
+    var card = cardFor(pk);
+    if (!card || !consistent) return null;
+    var selectors = selectorsOfSpan(Number(card.getAttribute("data-start")), Number(card.getAttribute("data-end")));
+    selectors.excerpt = pk;
+    return selectors;
   }
 
   root.addEventListener("click", function (event) {
     var mark = event.target.closest("mark.excerpt");
     var selection = window.getSelection();
     if (!mark || (selection && !selection.isCollapsed)) return;
-    activateCard(mark.getAttribute("data-excerpt"), true);
+    var pk = mark.getAttribute("data-excerpt");
+    activateCard(pk, true);
+    // Clicking a passage chooses it: the toolbar offers to cite or annotate it.
+    pinned = excerptSelectors(pk);
+    if (pinned) {
+      updateFromSelection();
+      say("Excerpt #" + pk + " chosen. The toolbar after the text offers to make it evidence or annotate it.");
+    }
   });
+
+  /* "Cite as evidence" on a card, and a number typed in the cite box: the evidence dialog
+     for that excerpt, here. An excerpt not on this page goes to the server, which says why. */
+  function cite(pk) {
+    var selectors = excerptSelectors(pk);
+    if (!selectors || !document.getElementById("evidence-dialog")) return false;
+    activateCard(pk, false);
+    openDialog("evidence-dialog", selectors);
+    return true;
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-cite]"), function (link) {
+    link.addEventListener("click", function (event) {
+      if (cite(link.getAttribute("data-cite"))) event.preventDefault();
+    });
+  });
+
+  var citeForm = document.getElementById("cite-form");
+  if (citeForm) {
+    citeForm.addEventListener("submit", function (event) {
+      var number = citeForm.elements.excerpt.value.trim().replace(/^#/, "");
+      if (/^\d+$/.test(number) && cite(number)) event.preventDefault();
+    });
+  }
   window.addEventListener("hashchange", markTarget);
   markTarget();
 })();

@@ -162,17 +162,19 @@ def test_make_evidence_for_a_new_record_goes_to_its_form_with_the_excerpt(
     expect(dialog.get_by_label("Record", exact=True)).to_be_hidden()
     dialog.get_by_role("button", name="Continue to the new record").click()
 
-    expect(page).to_have_url(re.compile(r"/challenges/new/\?excerpt=\d+$"))
+    expect(page).to_have_url(re.compile(r"/challenges/new/\?excerpt=\d+&next="))
     excerpt = Excerpt.objects.get(source=seed_source)
     assert excerpt.exact == "Infrastructure gap"
-    assert page.url.endswith(f"?excerpt={excerpt.pk}")
+    assert f"?excerpt={excerpt.pk}&" in page.url
 
-    # The new record's form carries the excerpt; saving it attaches the passage.
+    # The new record's form carries the excerpt; saving it attaches the passage and
+    # brings the analyst back to the passage in the reader.
     page.get_by_label("Title").fill("Infrastructure gap")
     page.get_by_label("Category").select_option(label="Infrastructure")
     page.get_by_role("button", name=re.compile(r"^(Create|Save)")).click()
-    evidence = page.get_by_role("article", name=f"Evidence from {seed_source.title}")
-    expect(evidence.locator("mark")).to_have_text(re.compile(r"Infrastructure gap"))
+    expect(page).to_have_url(re.compile(rf"{seed_source.get_absolute_url()}#excerpt-{excerpt.pk}$"))
+    card = page.locator(f"#card-excerpt-{excerpt.pk}")
+    expect(card.get_by_role("link", name="Infrastructure gap")).to_be_visible()
     assert RecordEvidence.objects.get(excerpt=excerpt).record.title == "Infrastructure gap"
 
 

@@ -262,11 +262,11 @@ def test_annotation_database_refuses_a_note_without_a_target(analyst):
         Annotation.objects.create(author=analyst, body="Floating note")
 
 
-def test_annotation_str_is_its_first_line_cut_at_80_characters(analyst):
+def test_annotation_str_is_cut_to_80_characters_even_inside_one_long_word(analyst):
     agreement = AgreementFactory()
     note = annotation_create(author=analyst, record=agreement, body="  " + "y" * 90 + "\nmore")
 
-    assert str(note) == "y" * 80
+    assert str(note) == "y" * 79 + "…"
 
 
 def test_tracking_rows_str():

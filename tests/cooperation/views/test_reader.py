@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from cooperation.models import Annotation, Excerpt, RecordEvidence, Source
 from cooperation.services import annotation_create, evidence_attach, excerpt_create, tracked_delete
@@ -666,7 +667,9 @@ def test_make_evidence_for_a_new_record_creates_the_excerpt_and_goes_to_its_form
 
     excerpt = Excerpt.objects.get(source=seed_source)
     assert response.status_code == 302
-    assert response["Location"] == f"/recommendations/new/?excerpt={excerpt.pk}"
+    # The record's form, which comes back to this passage in the reader once saved.
+    back = urlencode({"next": excerpt.get_absolute_url()})
+    assert response["Location"] == f"/recommendations/new/?excerpt={excerpt.pk}&{back}"
     assert not RecordEvidence.objects.exists()
 
 
