@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from cooperation.choices import SourceFormat, Visibility
+from cooperation.choices import DatePrecision, SourceFormat, Visibility
 from cooperation.history import History
 from cooperation.models.base import Tracked, live_index
 from cooperation.models.search import Searchable, search_index
@@ -27,6 +27,12 @@ class Source(Searchable, Tracked):
     authors = models.CharField(max_length=500, blank=True)
     reference_code = models.CharField(max_length=100, blank=True, db_index=True)
     published_on = models.DateField(null=True, blank=True, help_text="Event or publication date.")
+    published_on_precision = models.CharField(
+        max_length=8,
+        choices=DatePrecision,
+        blank=True,
+        help_text="How much of the date the brief gives (“December 2015” is a month).",
+    )
     # The stored text is the evidence: it is never rewritten after import.
     text = models.TextField(editable=False)
     sha256 = models.CharField(max_length=64, unique=True, editable=False)

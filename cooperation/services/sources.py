@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from cooperation import media
-from cooperation.choices import Visibility
+from cooperation.choices import DatePrecision, Visibility
 from cooperation.history import CREATED
+from cooperation.importers.metadata import find_publication_date, find_title
 from cooperation.models import Source
 from cooperation.services.common import authorize, save_with_history
 from cooperation.text import detect_furniture
@@ -25,14 +26,6 @@ from cooperation.text_extraction import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _title_from_text(text: str, filename: str) -> str:
-    for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line[:300]
-    return Path(filename).stem[:300]
 
 
 def source_import_check(*, data: bytes, filename: str) -> ExtractedText:
@@ -121,14 +114,24 @@ def source_import(
 
 
 def _source_save(*, extracted, digest, filename, user, original, **metadata) -> Source:
-    title = metadata.pop("title")
+    """The source as imported; a title or date nobody gave is found in the brief itself."""
+    furniture = detect_furniture(extracted.text)
+    title = metadata.pop("title") or extracted.title_hint
+    if not title.strip():
+        title = find_title(extracted.text, furniture, filename=filename)
+    precision = DatePrecision.DAY if metadata["published_on"] else ""
+    if metadata["published_on"] is None:
+        found = find_publication_date(extracted.text, furniture)
+        if found is not None:
+            metadata["published_on"], precision = found.value, found.precision
     source = Source(
-        title=(title or extracted.title_hint or _title_from_text(extracted.text, filename)).strip(),
+        title=title.strip()[:300],
         text=extracted.text,
         sha256=digest,
         format=extracted.format,
         original_filename=Path(filename).name[:255],
-        furniture=[list(span) for span in detect_furniture(extracted.text)],
+        furniture=[list(span) for span in furniture],
+        published_on_precision=precision,
         **metadata,
     )
     if original is not None:
