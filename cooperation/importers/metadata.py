@@ -155,7 +155,8 @@ def find_title(text: str, furniture: list[tuple[int, int]] = (), *, filename: st
     """The brief's title: a Markdown level-one heading, else its first line past the masthead.
 
     A title that runs over two lines (no blank line between, the first ending without a
-    full stop) is joined. With nothing that could be a title, the file's name.
+    full stop, the second going on from a colon or capitalised) is joined. With nothing
+    that could be a title, the file's name.
     """
     lines = list(_lines_outside(text, list(furniture), HEAD_CHARS))
     for _, line in lines:
@@ -169,9 +170,17 @@ def find_title(text: str, furniture: list[tuple[int, int]] = (), *, filename: st
         if index + 1 < len(lines):
             next_offset, next_line = lines[index + 1]
             adjacent = next_offset == offset + len(line) + 1
-            runs_on = title[-1:] not in ".!?" and len(title) < 90 and len(_clean(next_line)) < 90
+            following = _clean(next_line)
+            # A title's second line goes on from a colon or dash, or starts a capitalised
+            # subtitle; a lower-case line after it is body text.
+            runs_on = (
+                title[-1:] not in ".!?"
+                and len(title) < 90
+                and len(following) < 90
+                and (title[-1:] in ":–—-" or following[:1].isupper())
+            )
             if adjacent and runs_on and not is_masthead(next_line):
-                title = f"{title} {_clean(next_line)}"
+                title = f"{title} {following}"
         return title[:_MAX_TITLE_LENGTH]
     return Path(filename).stem[:_MAX_TITLE_LENGTH]
 

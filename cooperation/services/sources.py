@@ -17,6 +17,7 @@ from cooperation.history import CREATED
 from cooperation.importers.metadata import find_publication_date, find_title
 from cooperation.models import Source
 from cooperation.services.common import authorize, save_with_history
+from cooperation.services.tracked import tracked_update
 from cooperation.text import detect_furniture
 from cooperation.text_extraction import (
     ExtractedText,
@@ -139,3 +140,36 @@ def _source_save(*, extracted, digest, filename, user, original, **metadata) -> 
         original.publish_on_commit()
     save_with_history(source, user=user, kind=CREATED, reason=f"Imported {Path(filename).name}")
     return source
+
+
+def source_metadata_update(
+    *,
+    source: Source,
+    user,
+    data: dict,
+    expected_version: int | None,
+    reason: str = "Edited the source's details",
+) -> Source:
+    """Correct a source's details (title, authors, publisher, date, reference, URL).
+
+    The text is the evidence and never changes; only `Source.metadata_fields` may be given.
+    The generic tracked path does the rest under one row lock: whoever may change sources
+    (`cooperation.change_source`), the version check (ConflictError when stale), the
+    model's validation and one history row; an edit that changes nothing writes nothing.
+    """
+    other = sorted(set(data) - set(Source.metadata_fields))
+    if other:
+        raise ValidationError(
+            {name: "Only a source's details can be edited, not this." for name in other}
+        )
+    data = dict(data)
+    if "published_on" in data and not data["published_on"]:
+        data["published_on"], data["published_on_precision"] = None, ""
+    elif data.get("published_on") and not data.get("published_on_precision"):
+        data["published_on_precision"] = DatePrecision.DAY
+    for name in ("title", "authors", "publisher", "reference_code", "url"):
+        if isinstance(data.get(name), str):
+            data[name] = data[name].strip()
+    return tracked_update(
+        instance=source, user=user, data=data, expected_version=expected_version, reason=reason
+    )

@@ -1,4 +1,4 @@
-"""Sources record how much of their date the brief gives (day, month or year).
+"""Sources record how much of their date the brief gives (day, month or year), and a URL.
 
 Hand-edited: on SQLite adding a column rebuilds the table, and the rebuild would recreate
 the PostgreSQL-only search index; it is set aside for the rebuild and put back after.
@@ -15,6 +15,10 @@ PRECISION = dict(
     choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')],
     help_text='How much of the date the brief gives (“December 2015” is a month).',
     max_length=8,
+)
+
+URL = dict(
+    blank=True, help_text="Where the brief is published.", max_length=500, verbose_name="URL"
 )
 
 
@@ -38,6 +42,16 @@ class Migration(migrations.Migration):
             model_name='source',
             name='published_on_precision',
             field=models.CharField(**PRECISION),
+        ),
+        migrations.AddField(
+            model_name="historicalsource",
+            name="url",
+            field=models.URLField(**URL),
+        ),
+        migrations.AddField(
+            model_name="source",
+            name="url",
+            field=models.URLField(**URL),
         ),
         PostgresOnlyAddIndex(
             model_name='source',
