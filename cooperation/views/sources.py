@@ -23,7 +23,9 @@ def source_edit(request, pk: int):
     source = get_object_or_404(Source.objects, pk=pk)
     if not request.user.has_perm(CHANGE_SOURCE):
         raise PermissionDenied
-    context = {"source": source}
+    # The source's versions, newest first: who changed its details, when and why.
+    versions = source.history.select_related("history_user").order_by("-history_id")[:20]
+    context = {"source": source, "versions": versions}
     if request.method != "POST":
         form = SourceMetadataForm.for_source(source)
         return render(request, "cooperation/reader/source_edit.html", {**context, "form": form})

@@ -77,6 +77,10 @@ def test_an_analyst_edits_a_sources_details_and_history_keeps_both_versions(clie
     detail = client.get(source.get_absolute_url()).content.decode()
     assert "December 2015" in detail and "https://example.org/briefs/47" in detail
     assert _url(source) in detail  # the "Edit details" button
+    history = client.get(_url(source)).content.decode()
+    assert "Version 2: “Australia–Indonesia Maritime Cooperation”" in history
+    assert "Edited the source&#x27;s details, Aiko Analyst" in history
+    assert "Version 1: “Brief”" in history
 
 
 @pytest.mark.django_db
