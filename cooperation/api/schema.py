@@ -410,7 +410,14 @@ WEB_ANNOTATION_SCHEMA = {
         },
     },
 }
-_ITEMS = {"type": "array", "items": {k: v for k, v in WEB_ANNOTATION_SCHEMA.items()}}
+# In a page or a collection the items share the document's @context.
+_ITEMS = {
+    "type": "array",
+    "items": {
+        **WEB_ANNOTATION_SCHEMA,
+        "required": [key for key in WEB_ANNOTATION_SCHEMA["required"] if key != "@context"],
+    },
+}
 ANNOTATION_PAGE_SCHEMA = {
     "type": "object",
     "description": "One cursor page of the list as a W3C AnnotationPage.",

@@ -299,6 +299,7 @@ class WebAnnotationMixin:
         if not wa.wants_jsonld(request):
             return super().retrieve(request, *args, **kwargs)
         obj = get_object_or_404(self.jsonld_queryset(self.get_queryset()), pk=self.kwargs["pk"])
+        self.check_object_permissions(request, obj)
         data = wa.document(self.present(obj))
         etag, last_modified = etag_for(obj, data), self.last_modified(obj)
         headers = validator_headers(etag, last_modified)

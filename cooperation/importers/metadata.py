@@ -119,6 +119,18 @@ def _clean(line: str) -> str:
     return " ".join(_MARKDOWN_EMPHASIS.sub("", line).split())
 
 
+def is_series_label(line: str) -> bool:
+    """A line that is only a publisher's or series' name ("ISSUE BRIEF", "CENJOWS").
+
+    Stricter than `is_masthead`: it judges a PDF's /Title and its cover's largest type,
+    where a short title ("A PDF Brief") must survive.
+    """
+    cleaned = _clean(line).strip(" .:|•-–—")
+    words = cleaned.split()
+    acronym = len(words) == 1 and cleaned.isupper() and cleaned.isalpha()
+    return cleaned.casefold() in MASTHEAD_LINES or acronym
+
+
 def is_masthead(line: str) -> bool:
     """Whether a line of a brief's opening is its publisher's or series' name, not a title."""
     cleaned = _clean(line).strip(" .:|•-–—")

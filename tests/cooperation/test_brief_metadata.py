@@ -17,6 +17,7 @@ from cooperation.importers.metadata import (
     find_title,
     is_masthead,
     is_placeholder_title,
+    is_series_label,
 )
 from cooperation.services import excerpt_create, source_import
 from cooperation.text import detect_furniture, reading_view
@@ -277,3 +278,18 @@ def test_detect_furniture_leaves_a_repeated_heading_that_opens_only_two_blocks()
     text = "Recommendation\nfirst one here.\n\nRecommendation\nsecond one here."
 
     assert detect_furniture(text) == []
+
+
+@pytest.mark.django_db
+def test_a_pdf_whose_metadata_title_is_its_publisher_takes_its_cover_title():
+    source = _import(brief_pdf(title="ISSUE BRIEF"), "b.pdf")
+
+    assert source.title == PDF_TITLE  # not the series label, set larger still on the cover
+
+
+@pytest.mark.parametrize(
+    ("line", "label"),
+    [("ISSUE BRIEF", True), ("CENJOWS", True), ("Strategic Studies", True), ("A PDF Brief", False)],
+)
+def test_is_series_label_is_strict_enough_for_a_short_pdf_title(line, label):
+    assert is_series_label(line) is label
