@@ -18,7 +18,20 @@ CONTEXT_CHARS = 32
 
 _MAX_FURNITURE_LINES = 4
 _MAX_FURNITURE_LINE_LENGTH = 120
-_PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.IGNORECASE)
+# "7", "Page 7", "7 of 12", "Page 7 of 12", "- 7 -", "— 7 —", "p. 7".
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-–—]\s*)?(?:(?:page|p\.)\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?(?:\s*[-–—])?\s*$",
+    re.IGNORECASE,
+)
+# A running header or footer that shares its page's block with the body (as a PDF's text
+# layer gives it: no blank line between the header and the page's first paragraph) is
+# recognised only when it recurs at a block's edge this often.
+_MIN_EDGE_REPEATS = 3
+# A header line may carry its page number after a separator ("CENJOWS | 7", "Brief • 7").
+_HEADER_PAGE_NUMBER = re.compile(
+    r"^\s*(?:page\s+)?\d{1,4}\s*[|•·–—-]\s*|\s*[|•·–—-]\s*(?:page\s+)?\d{1,4}\s*$",
+    re.IGNORECASE,
+)
 _BLOCK = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
 # Where the text before a page break ends like this, or the text after it does not
 # start in lower case, the page break ended a paragraph too; otherwise the
@@ -40,6 +53,11 @@ def text_blocks(text: str) -> list[Block]:
 
 def _normalise(block_text: str) -> str:
     return " ".join(block_text.split()).casefold()
+
+
+def is_page_number(line: str) -> bool:
+    """A line holding only a page number ("7", "Page 7 of 12", "- 7 -")."""
+    return bool(_PAGE_NUMBER.match(line))
 
 
 def _could_be_furniture(block: Block) -> bool:
@@ -75,7 +93,57 @@ def detect_furniture(text: str) -> list[tuple[int, int]]:
         key = _furniture_key(block) if _could_be_furniture(block) else ""
         return bool(key) and counts[key] >= 2
 
-    return [(block.start, block.end) for block in blocks if is_furniture(block)]
+    spans = [(block.start, block.end) for block in blocks if is_furniture(block)]
+    spans += _edge_furniture(
+        [block for block in blocks if not is_furniture(block) and "\n" in block.text]
+    )
+    return sorted(spans)
+
+
+def _block_lines(block: Block) -> list[tuple[int, int, str]]:
+    """A block's lines as (start, end, text), offsets in the whole text."""
+    lines, at = [], block.start
+    for line in block.text.split("\n"):
+        lines.append((at, at + len(line), line))
+        at += len(line) + 1
+    return lines
+
+
+def _edge_key(line: str) -> str:
+    if len(line.strip()) > _MAX_FURNITURE_LINE_LENGTH:
+        return ""
+    return _normalise(_HEADER_PAGE_NUMBER.sub("", line))
+
+
+def _edge_furniture(blocks: list[Block]) -> list[tuple[int, int]]:
+    """Running headers, footers and page numbers on the first or last lines of a block.
+
+    A line is furniture here when it is a page number, or when the same short line opens or
+    closes at least `_MIN_EDGE_REPEATS` blocks. At most two lines are peeled from each end
+    (a header and then a page number), and never a block's every line.
+    """
+    edges = [_block_lines(block) for block in blocks]
+    counts: dict[str, int] = {}
+    for lines in edges:
+        for key in {_edge_key(text) for _, _, text in (*lines[:2], *lines[-2:])}:
+            counts[key] = counts.get(key, 0) + 1
+
+    def peelable(text: str) -> bool:
+        if _PAGE_NUMBER.match(text):
+            return True
+        key = _edge_key(text)
+        return bool(key) and counts.get(key, 0) >= _MIN_EDGE_REPEATS
+
+    spans: list[tuple[int, int]] = []
+    for lines in edges:
+        top = 0
+        while top < min(2, len(lines) - 1) and peelable(lines[top][2]):
+            top += 1
+        bottom = len(lines)
+        while bottom > max(top + 1, len(lines) - 2) and peelable(lines[bottom - 1][2]):
+            bottom -= 1
+        spans += [(start, end) for start, end, _ in lines[:top] + lines[bottom:]]
+    return spans
 
 
 @dataclass

@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 
 from cooperation import text_encodings
 from cooperation.choices import SourceFormat
+from cooperation.importers.metadata import is_placeholder_title, is_series_label
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,8 @@ def _pdf_text(data: bytes) -> ExtractedText:
         # Pages joined by a blank line: page furniture is recognised later, not cut out here.
         pages = [page.extract_text() or "" for page in reader.pages]
         title = (reader.metadata.title or "") if reader.metadata else ""
+        if is_placeholder_title(str(title)) or is_series_label(str(title)):
+            title = _largest_text(reader.pages[0]) if reader.pages else ""
     except SourceImportError:
         raise
     except PdfReadError as exc:
@@ -137,6 +140,41 @@ def _pdf_text(data: bytes) -> ExtractedText:
         # PostgreSQL cannot store NUL, and it means the text layer is garbled anyway.
         raise SourceImportError("the PDF's text layer is garbled (it contains NUL characters).")
     return ExtractedText(text=text, format=SourceFormat.PDF, title_hint=str(title))
+
+
+def _largest_text(page) -> str:
+    """The first page's text set in its largest type: where a brief prints its title.
+
+    The size is the font size scaled by the text and current transformation matrices, so a
+    title drawn at 12 pt under a 2x matrix counts as 24 pt. Runs of one size are joined in
+    reading order (a title over two lines is one title). Only sizes above the body text's
+    (the size most characters are set in) count, largest first, passing over a size
+    that holds only the publisher's name or a series label (a masthead in big type).
+    """
+    runs: list[tuple[float, str]] = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if text.strip():
+            scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1
+            runs.append((round(float(font_size or 0) * scale, 1), text))
+
+    try:
+        page.extract_text(visitor_text=visit)
+    except Exception:
+        # Only a title hint: a page whose type sizes cannot be read still imports.
+        logger.debug("PDF type sizes unreadable", exc_info=True)
+        return ""
+    characters: dict[float, int] = {}
+    for size, text in runs:
+        characters[size] = characters.get(size, 0) + len(text.strip())
+    if len(characters) < 2:
+        return ""  # one size throughout: no title stands out
+    body = max(characters, key=characters.get)
+    for size in sorted((size for size in characters if size > body), reverse=True):
+        title = " ".join(" ".join(text for run_size, text in runs if run_size == size).split())
+        if title and not is_series_label(title):
+            return title[:300]
+    return ""
 
 
 def extract_text(data: bytes, filename: str) -> ExtractedText:

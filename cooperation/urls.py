@@ -13,6 +13,7 @@ from cooperation.views import (
     recommendations,
     records,
     search,
+    sources,
 )
 
 app_name = "cooperation"
@@ -30,6 +31,8 @@ urlpatterns = [
     *jobs.urlpatterns,
     # The source reader and evidence from a selection.
     *reader.urlpatterns,
+    # A source's details (title, authors, date, …) edited, with history.
+    *sources.urlpatterns,
     # Record pages, create/edit, history and restore, trash, publishing.
     *records.urlpatterns,
 ]

@@ -331,3 +331,127 @@ def document_http(result, generator, request, public):
     if not _uses(result, "#/components/schemas/Error"):
         components["schemas"].pop("Error", None)
     return result
+
+
+# -- W3C Web Annotation (JSON-LD): cooperation/api/web_annotation.py ---------------------------
+
+_URI = {"type": "string", "format": "uri"}
+_TEXT_SELECTORS = {
+    "type": "array",
+    "description": "A TextQuoteSelector and a TextPositionSelector on the source's stored text.",
+    "items": {
+        "type": "object",
+        "required": ["type"],
+        "properties": {
+            "type": {"type": "string", "enum": ["TextQuoteSelector", "TextPositionSelector"]},
+            "exact": {"type": "string"},
+            "prefix": {"type": "string"},
+            "suffix": {"type": "string"},
+            "start": {"type": "integer", "minimum": 0},
+            "end": {"type": "integer", "minimum": 1},
+        },
+    },
+}
+WEB_ANNOTATION_SCHEMA = {
+    "type": "object",
+    "description": "A W3C Web Annotation (https://www.w3.org/TR/annotation-model/).",
+    "required": ["@context", "id", "type", "motivation", "created", "creator", "target"],
+    "properties": {
+        "@context": {"type": "string", "enum": ["http://www.w3.org/ns/anno.jsonld"]},
+        "id": _URI,
+        "type": {"type": "string", "enum": ["Annotation"]},
+        "motivation": {
+            "type": "string",
+            "enum": [
+                "highlighting",
+                "describing",
+                "commenting",
+                "questioning",
+                "linking",
+                "replying",
+            ],
+        },
+        "created": {"type": "string", "format": "date-time"},
+        "modified": {"type": "string", "format": "date-time"},
+        "creator": {
+            "type": "object",
+            "required": ["type", "name"],
+            "properties": {
+                "type": {"type": "string", "enum": ["Person", "Software"]},
+                "name": {"type": "string"},
+            },
+        },
+        "body": {
+            "type": "object",
+            "required": ["type", "value"],
+            "properties": {
+                "type": {"type": "string", "enum": ["TextualBody"]},
+                "value": {"type": "string"},
+                "format": {"type": "string"},
+                "purpose": {"type": "string"},
+            },
+        },
+        "target": {
+            "description": "The excerpt's source with its selectors, or (for a note on a record "
+            "or a reply) the IRI of what it is about.",
+            "oneOf": [
+                _URI,
+                {
+                    "type": "object",
+                    "required": ["type", "source", "selector"],
+                    "properties": {
+                        "id": _URI,
+                        "type": {"type": "string", "enum": ["SpecificResource"]},
+                        "source": _URI,
+                        "selector": _TEXT_SELECTORS,
+                    },
+                },
+            ],
+        },
+    },
+}
+# In a page or a collection the items share the document's @context.
+_ITEMS = {
+    "type": "array",
+    "items": {
+        **WEB_ANNOTATION_SCHEMA,
+        "required": [key for key in WEB_ANNOTATION_SCHEMA["required"] if key != "@context"],
+    },
+}
+ANNOTATION_PAGE_SCHEMA = {
+    "type": "object",
+    "description": "One cursor page of the list as a W3C AnnotationPage.",
+    "required": ["@context", "id", "type", "partOf", "items"],
+    "properties": {
+        "@context": {"type": "string"},
+        "id": _URI,
+        "type": {"type": "string", "enum": ["AnnotationPage"]},
+        "partOf": {
+            "type": "object",
+            "properties": {"id": _URI, "type": {"type": "string"}},
+        },
+        "next": _URI,
+        "items": _ITEMS,
+    },
+}
+ANNOTATION_COLLECTION_SCHEMA = {
+    "type": "object",
+    "description": "The whole list as a W3C AnnotationCollection with one embedded page.",
+    "required": ["@context", "id", "type", "total", "first"],
+    "properties": {
+        "@context": {"type": "string"},
+        "id": _URI,
+        "type": {"type": "string", "enum": ["AnnotationCollection"]},
+        "label": {"type": "string"},
+        "total": {"type": "integer"},
+        "first": {
+            "type": "object",
+            "properties": {
+                "id": _URI,
+                "type": {"type": "string", "enum": ["AnnotationPage"]},
+                "startIndex": {"type": "integer"},
+                "items": _ITEMS,
+            },
+        },
+    },
+}

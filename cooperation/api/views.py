@@ -14,6 +14,7 @@ from django.db.models import Max, Prefetch, prefetch_related_objects
 from django.db.models.functions import Length
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -29,6 +30,7 @@ from rest_framework.response import Response
 
 from accounts.roles import is_internal
 from cooperation.api import serializers as s
+from cooperation.api import web_annotation as wa
 from cooperation.api.conditional import (
     etag_for,
     expected_version,
@@ -41,7 +43,14 @@ from cooperation.api.errors import PreconditionFailed
 from cooperation.api.idempotency import IdempotentPostMixin
 from cooperation.api.pagination import KeysetCursorPagination
 from cooperation.api.record_rows import record_rows, with_related
-from cooperation.api.schema import CONDITIONAL_ERRORS, READ_ERRORS, WRITE_ERRORS
+from cooperation.api.schema import (
+    ANNOTATION_COLLECTION_SCHEMA,
+    ANNOTATION_PAGE_SCHEMA,
+    CONDITIONAL_ERRORS,
+    READ_ERRORS,
+    WEB_ANNOTATION_SCHEMA,
+    WRITE_ERRORS,
+)
 from cooperation.choices import AnnotationVisibility
 from cooperation.filtersets import FILTERSETS
 from cooperation.models import (
@@ -231,6 +240,92 @@ class ApiViewSet(ApiConventions, IdempotentPostMixin, viewsets.GenericViewSet):
         )
 
 
+class WebAnnotationMixin:
+    """W3C Web Annotation JSON-LD by content negotiation on the list and the detail, and
+    the whole (filtered) list as a download: cooperation/api/web_annotation.py.
+
+    The rows are the same the plain JSON shows (`visible()`, the filters); only their
+    presentation differs, so a note nobody else may read stays unread here too.
+    """
+
+    jsonld_actions = ("list", "retrieve", "web_annotations")
+    jsonld_label = ""
+
+    def present(self, obj) -> dict:
+        raise NotImplementedError
+
+    def jsonld_queryset(self, queryset):
+        return queryset
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.action in self.jsonld_actions and not any(
+            isinstance(renderer, wa.WebAnnotationRenderer) for renderer in renderers
+        ):
+            renderers.append(wa.WebAnnotationRenderer())
+        return renderers
+
+    def query_parameters(self) -> frozenset[str]:
+        if self.action == "web_annotations":
+            return self.filterset_class._parameters()
+        return super().query_parameters()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.action in ("list", "retrieve"):
+            patch_vary_headers(response, ["Accept"])
+        return response
+
+    def _collection_id(self, request) -> str:
+        params = request.GET.copy()
+        for name in ("cursor", "page_size"):
+            params.pop(name, None)
+        query = f"?{params.urlencode()}" if params else ""
+        return request.build_absolute_uri(request.path + query)
+
+    def list(self, request, *args, **kwargs):
+        if not wa.wants_jsonld(request):
+            return super().list(request, *args, **kwargs)
+        queryset = self.jsonld_queryset(self.filter_queryset(self.get_queryset()))
+        rows = self.paginate_queryset(queryset)
+        data = wa.page(
+            page_id=request.build_absolute_uri(),
+            collection_id=self._collection_id(request),
+            items=[self.present(obj) for obj in rows],
+            next_url=self.paginator.get_next_link(),
+        )
+        return Response(data, content_type=wa.PROFILED_MEDIA_TYPE)
+
+    def retrieve(self, request, *args, **kwargs):
+        if not wa.wants_jsonld(request):
+            return super().retrieve(request, *args, **kwargs)
+        obj = get_object_or_404(self.jsonld_queryset(self.get_queryset()), pk=self.kwargs["pk"])
+        self.check_object_permissions(request, obj)
+        data = wa.document(self.present(obj))
+        etag, last_modified = etag_for(obj, data), self.last_modified(obj)
+        headers = validator_headers(etag, last_modified)
+        if not_modified(request, etag, last_modified):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(data, headers=headers, content_type=wa.PROFILED_MEDIA_TYPE)
+
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="web-annotations",
+        renderer_classes=[wa.WebAnnotationRenderer, JSONRenderer],
+    )
+    def web_annotations(self, request, *args, **kwargs):
+        queryset = self.jsonld_queryset(self.filter_queryset(self.get_queryset()))
+        name = self.model._meta.verbose_name_plural.replace(" ", "-")
+        return wa.stream_collection(
+            collection_id=self._collection_id(request),
+            label=self.jsonld_label,
+            total=queryset.count(),
+            items=(self.present(obj) for obj in queryset.iterator(chunk_size=wa.CHUNK_SIZE)),
+            filename=f"{name}.jsonld",
+        )
+
+
 class TrackedWriteMixin:
     """Create, update and move to the trash through the tracked services."""
 
@@ -298,21 +393,44 @@ def document(
     request=None,
     update_request=None,
     list_serializer=None,
+    web_annotations=False,
 ):
-    """@extend_schema_view for a resource: summaries, headers and the error responses."""
+    """@extend_schema_view for a resource: summaries, headers and the error responses.
+
+    With `web_annotations`, the list and the detail also answer `Accept: application/ld+json`
+    (W3C Web Annotation JSON-LD), and a download of the whole list is documented.
+    """
     a_noun = f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+    list_ok = {200: (list_serializer or serializer)(many=True)}
+    detail_ok = {200: serializer}
+    negotiated = ""
+    if web_annotations:
+        list_ok = {
+            (200, "application/json"): (list_serializer or serializer)(many=True),
+            (200, wa.MEDIA_TYPE): OpenApiResponse(ANNOTATION_PAGE_SCHEMA),
+        }
+        detail_ok = {
+            (200, "application/json"): serializer,
+            (200, wa.MEDIA_TYPE): OpenApiResponse(WEB_ANNOTATION_SCHEMA),
+        }
+        negotiated = (
+            ' With `Accept: application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"` '
+            "it is a W3C Web Annotation (JSON-LD)."
+        )
     views = {
         "list": extend_schema(
             summary=f"List {plural}",
             description=f"Cursor-paged {plural} you may read, filtered, searched (`q`) and "
-            "ordered (`ordering`).",
-            responses={200: (list_serializer or serializer)(many=True), **READ_ERRORS},
+            "ordered (`ordering`)."
+            + negotiated.replace("it is a", "each page is an AnnotationPage of"),
+            responses={**list_ok, **READ_ERRORS},
         ),
         "retrieve": extend_schema(
             summary=f"Read one {noun}",
-            description="A strong ETag comes with it; send it back in If-None-Match for a 304.",
+            description="A strong ETag comes with it; send it back in If-None-Match for a 304."
+            + negotiated,
             parameters=[IF_NONE_MATCH],
-            responses={200: serializer, 304: NOT_MODIFIED, **READ_ERRORS},
+            responses={**detail_ok, 304: NOT_MODIFIED, **READ_ERRORS},
         ),
         "export": extend_schema(
             summary=f"Export {plural} as CSV",
@@ -321,6 +439,17 @@ def document(
             responses={(200, "text/csv"): OpenApiTypes.STR, **READ_ERRORS},
         ),
     }
+    if web_annotations:
+        views["web_annotations"] = extend_schema(
+            summary=f"Download {plural} as W3C Web Annotations",
+            description=f"Every {noun} you may read, with the list's filters, as one "
+            "AnnotationCollection (JSON-LD) whose first page holds them all, streamed.",
+            filters=True,
+            responses={
+                (200, wa.MEDIA_TYPE): OpenApiResponse(ANNOTATION_COLLECTION_SCHEMA),
+                **READ_ERRORS,
+            },
+        )
     if writable:
         views.update(
             create=extend_schema(
@@ -411,11 +540,19 @@ class SourceViewSet(ApiViewSet):
     s.ExcerptSerializer,
     request=s.ExcerptCreateSerializer,
     update_request=s.ExcerptUpdateSerializer,
+    web_annotations=True,
 )
-class ExcerptViewSet(TrackedWriteMixin, ApiViewSet):
+class ExcerptViewSet(WebAnnotationMixin, TrackedWriteMixin, ApiViewSet):
     model = Excerpt
     read_serializer_class = s.ExcerptSerializer
     http_method_names = WRITE_METHODS
+    jsonld_label = "Contours excerpts"
+
+    def present(self, obj) -> dict:
+        return wa.excerpt_annotation(self.request, obj)
+
+    def jsonld_queryset(self, queryset):
+        return queryset.select_related("created_by__organisation")
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -657,8 +794,9 @@ _TARGET_MODELS = {
     s.AnnotationSerializer,
     request=s.AnnotationCreateSerializer,
     update_request=s.AnnotationUpdateSerializer,
+    web_annotations=True,
 )
-class AnnotationViewSet(ApiViewSet):
+class AnnotationViewSet(WebAnnotationMixin, ApiViewSet):
     """Notes. Partners read notes marked for partners on what they can see, and with a
     write-enabled token post such notes; staff read all but others' private notes."""
 
@@ -666,6 +804,13 @@ class AnnotationViewSet(ApiViewSet):
     serializer_class = s.AnnotationSerializer
     http_method_names = WRITE_METHODS
     partner_may_create = True
+    jsonld_label = "Contours notes"
+
+    def present(self, obj) -> dict:
+        return wa.note_annotation(self.request, obj)
+
+    def jsonld_queryset(self, queryset):
+        return queryset.select_related("excerpt")
 
     def visible(self):
         queryset = Annotation.objects.select_related(

@@ -301,7 +301,8 @@ class SourceImportForm(forms.Form):
         label="Title",
         max_length=300,
         required=False,
-        help_text="Left blank: the PDF's title or the first line of the text.",
+        help_text="Left blank: found in the brief (a PDF's title or largest type, else its "
+        "first line past the publisher's name).",
     )
     publisher = forms.CharField(label="Publisher", max_length=300, required=False)
     authors = forms.CharField(label="Authors", max_length=500, required=False)
@@ -309,6 +310,7 @@ class SourceImportForm(forms.Form):
     published_on = forms.DateField(
         label="Event or publication date",
         required=False,
+        help_text="Left blank: the date on the brief's opening, if it gives one.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from cooperation.choices import SourceFormat, Visibility
+from cooperation.choices import DatePrecision, SourceFormat, Visibility
 from cooperation.history import History
 from cooperation.models.base import Tracked, live_index
 from cooperation.models.search import Searchable, search_index
@@ -26,7 +26,16 @@ class Source(Searchable, Tracked):
     publisher = models.CharField(max_length=300, blank=True)
     authors = models.CharField(max_length=500, blank=True)
     reference_code = models.CharField(max_length=100, blank=True, db_index=True)
+    url = models.URLField(
+        "URL", max_length=500, blank=True, help_text="Where the brief is published."
+    )
     published_on = models.DateField(null=True, blank=True, help_text="Event or publication date.")
+    published_on_precision = models.CharField(
+        max_length=8,
+        choices=DatePrecision,
+        blank=True,
+        help_text="How much of the date the brief gives (“December 2015” is a month).",
+    )
     # The stored text is the evidence: it is never rewritten after import.
     text = models.TextField(editable=False)
     sha256 = models.CharField(max_length=64, unique=True, editable=False)
@@ -46,6 +55,18 @@ class Source(Searchable, Tracked):
 
     publish_permission = "cooperation.publish_source"
 
+    # What an analyst may correct after import (cooperation.services.source_metadata_update);
+    # the text, its hash and its furniture never change.
+    metadata_fields = (
+        "title",
+        "authors",
+        "publisher",
+        "published_on",
+        "published_on_precision",
+        "reference_code",
+        "url",
+    )
+
     class Meta(Tracked.Meta):
         ordering = ["-published_on", "title"]
         permissions = [("publish_source", "Can publish and unpublish sources")]
@@ -55,6 +76,11 @@ class Source(Searchable, Tracked):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.published_on is None and self.published_on_precision:
+            raise ValidationError({"published_on": "A precision needs a date."})
 
     def get_absolute_url(self) -> str:
         return reverse("cooperation:source_detail", kwargs={"pk": self.pk})

@@ -33,7 +33,7 @@ from cooperation.services.records import (
     record_set_visibility,
     record_unpublish,
 )
-from cooperation.services.sources import source_import
+from cooperation.services.sources import source_import, source_metadata_update
 from cooperation.services.tracked import (
     tracked_create,
     tracked_delete,
@@ -64,6 +64,7 @@ __all__ = [
     "record_set_visibility",
     "record_unpublish",
     "source_import",
+    "source_metadata_update",
     "status_proposal_create",
     "status_proposal_decide",
     "tracked_create",

@@ -12,11 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from cooperation import media
-from cooperation.choices import Visibility
+from cooperation.choices import DatePrecision, Visibility
 from cooperation.history import CREATED
+from cooperation.importers.metadata import find_publication_date, find_title
 from cooperation.models import Source
 from cooperation.permissions import require, visibility_action
 from cooperation.services.common import save_with_history
+from cooperation.services.tracked import tracked_update
 from cooperation.text import detect_furniture
 from cooperation.text_extraction import (
     ExtractedText,
@@ -26,14 +28,6 @@ from cooperation.text_extraction import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _title_from_text(text: str, filename: str) -> str:
-    for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line[:300]
-    return Path(filename).stem[:300]
 
 
 def source_import_check(*, data: bytes, filename: str) -> ExtractedText:
@@ -122,14 +116,24 @@ def source_import(
 
 
 def _source_save(*, extracted, digest, filename, user, original, **metadata) -> Source:
-    title = metadata.pop("title")
+    """The source as imported; a title or date nobody gave is found in the brief itself."""
+    furniture = detect_furniture(extracted.text)
+    title = metadata.pop("title") or extracted.title_hint
+    if not title.strip():
+        title = find_title(extracted.text, furniture, filename=filename)
+    precision = DatePrecision.DAY if metadata["published_on"] else ""
+    if metadata["published_on"] is None:
+        found = find_publication_date(extracted.text, furniture)
+        if found is not None:
+            metadata["published_on"], precision = found.value, found.precision
     source = Source(
-        title=(title or extracted.title_hint or _title_from_text(extracted.text, filename)).strip(),
+        title=title.strip()[:300],
         text=extracted.text,
         sha256=digest,
         format=extracted.format,
         original_filename=Path(filename).name[:255],
-        furniture=[list(span) for span in detect_furniture(extracted.text)],
+        furniture=[list(span) for span in furniture],
+        published_on_precision=precision,
         **metadata,
     )
     if original is not None:
@@ -137,3 +141,36 @@ def _source_save(*, extracted, digest, filename, user, original, **metadata) -> 
         original.publish_on_commit()
     save_with_history(source, user=user, kind=CREATED, reason=f"Imported {Path(filename).name}")
     return source
+
+
+def source_metadata_update(
+    *,
+    source: Source,
+    user,
+    data: dict,
+    expected_version: int | None,
+    reason: str = "Edited the source's details",
+) -> Source:
+    """Correct a source's details (title, authors, publisher, date, reference, URL).
+
+    The text is the evidence and never changes; only `Source.metadata_fields` may be given.
+    The generic tracked path does the rest under one row lock: whoever may change sources
+    (`cooperation.change_source`), the version check (ConflictError when stale), the
+    model's validation and one history row; an edit that changes nothing writes nothing.
+    """
+    other = sorted(set(data) - set(Source.metadata_fields))
+    if other:
+        raise ValidationError(
+            {name: "Only a source's details can be edited, not this." for name in other}
+        )
+    data = dict(data)
+    if "published_on" in data and not data["published_on"]:
+        data["published_on"], data["published_on_precision"] = None, ""
+    elif data.get("published_on") and not data.get("published_on_precision"):
+        data["published_on_precision"] = DatePrecision.DAY
+    for name in ("title", "authors", "publisher", "reference_code", "url"):
+        if isinstance(data.get(name), str):
+            data[name] = data[name].strip()
+    return tracked_update(
+        instance=source, user=user, data=data, expected_version=expected_version, reason=reason
+    )

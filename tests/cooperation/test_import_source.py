@@ -79,7 +79,10 @@ def test_import_source_stores_the_seed_brief_exactly_and_finds_its_headers(tmp_p
     source = Source.objects.get()
     assert source.text.encode("utf-8") == seed_bytes
     assert source.sha256 == hashlib.sha256(seed_bytes).hexdigest()
-    assert source.title == "CENTRE FOR"  # the first line, since no --title was given
+    # No --title or --date given: both are read from the brief, past its masthead
+    # ("CENTRE FOR / JOINT WARFARE / STUDIES", "GL/31/24").
+    assert source.title == "INDIA JAPAN STRATEGIC COOPERATION: FUTURE CONTOURS"
+    assert (source.published_on, source.published_on_precision) == (date(2024, 11, 21), "day")
     assert output.endswith(", 2 page-furniture blocks recognised.\n")
 
 
