@@ -146,6 +146,8 @@ def is_masthead(line: str) -> bool:
     # An acronym or a short all-capitals name ("CENJOWS", "ORF", "RUSI NEWSBRIEF").
     if len(words) <= 3 and letters and all(ch.isupper() for ch in letters):
         return True
+    if words and words[0].casefold() in ("a", "an"):
+        return False  # "A Brief History of…", "An Issue for the Quad": a title's opening
     return len(words) <= 6 and bool(_MASTHEAD_WORDS.search(cleaned)) and ":" not in cleaned
 
 

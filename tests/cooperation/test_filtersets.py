@@ -38,7 +38,7 @@ UNFILTERED = {
     "organisation", "shared_with",
     # A date's precision is how its own range filter reads it (cooperation/precise_dates.py).
     "in_force_on_precision", "period_start_precision", "period_end_precision",
-    "target_date_precision",
+    "target_date_precision", "published_on_precision", "url",
 }  # fmt: skip
 # Field name → the filter that covers it under another name.
 COVERED_BY = {

@@ -274,6 +274,8 @@ def _page_params(name: str, growth: Growth) -> dict:
         return SEARCH
     if name == "annotation_create":
         return {"target": f"deal:{growth.subjects['deal'].pk}"}
+    if name == "source_cite":
+        return {"excerpt": str(growth.excerpts[0].pk)}
     return {}
 
 
