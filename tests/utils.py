@@ -89,30 +89,38 @@ def run_python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProc
 # -- a real, minimal PDF --------------------------------------------------------------------
 
 
-def _pdf_string(text: str) -> str:
+def pdf_string(text: str) -> str:
     return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
 
 
 def make_pdf(pages: list[list[str]], *, title: str | None = None) -> bytes:
-    """A valid PDF written by hand: one Helvetica text line per string, a page per list.
+    """A valid PDF written by hand: one Helvetica text line per string, a page per list."""
+    streams = []
+    for lines in pages:
+        operators = ["BT", "/F1 12 Tf", "14 TL", "72 720 Td"]
+        operators += [f"{pdf_string(line)} Tj T*" for line in lines]
+        operators.append("ET")
+        streams.append("\n".join(operators).encode("latin-1"))
+    return pdf_from_streams(streams, info=None if title is None else f"/Title {pdf_string(title)}")
+
+
+def pdf_from_streams(streams: list[bytes], *, info: str | None = None) -> bytes:
+    """A valid PDF of one page per content stream, in Helvetica (`/F1`).
 
     Objects: 1 catalog, 2 page tree, 3 font, then a page and its content stream per page,
-    then the optional /Info dictionary; the xref table holds each object's byte offset.
+    then the optional /Info dictionary (`info`: its entries); the xref table holds each
+    object's byte offset.
     """
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         (
             "<< /Type /Pages /Kids ["
-            + " ".join(f"{4 + 2 * i} 0 R" for i in range(len(pages)))
-            + f"] /Count {len(pages)} >>"
+            + " ".join(f"{4 + 2 * i} 0 R" for i in range(len(streams)))
+            + f"] /Count {len(streams)} >>"
         ).encode(),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    for i, lines in enumerate(pages):
-        operators = ["BT", "/F1 12 Tf", "14 TL", "72 720 Td"]
-        operators += [f"{_pdf_string(line)} Tj T*" for line in lines]
-        operators.append("ET")
-        stream = "\n".join(operators).encode("latin-1")
+    for i, stream in enumerate(streams):
         objects.append(
             (
                 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
@@ -120,10 +128,10 @@ def make_pdf(pages: list[list[str]], *, title: str | None = None) -> bytes:
             ).encode()
         )
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
-    info = ""
-    if title is not None:
-        objects.append(f"<< /Title {_pdf_string(title)} >>".encode("latin-1"))
-        info = f" /Info {len(objects)} 0 R"
+    trailer_info = ""
+    if info is not None:
+        objects.append(f"<< {info} >>".encode("latin-1"))
+        trailer_info = f" /Info {len(objects)} 0 R"
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -132,6 +140,6 @@ def make_pdf(pages: list[list[str]], *, title: str | None = None) -> bytes:
     xref_at = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{info} >>\n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{trailer_info} >>\n".encode()
     out += b"startxref\n%d\n%%%%EOF\n" % xref_at
     return bytes(out)
