@@ -282,8 +282,16 @@ class RecordFilterSet(SearchFilterSet):
     visibility = _choice(Visibility.choices)
     actor = _by_slug("actors", _actors, label="Actor")
     topic = _by_slug("topics", _topics, label="Topic")
+    # The briefs that attest a record (its live evidence quotes them): `?source=3&source=7`.
+    source = IdSafeModelMultipleChoiceFilter(
+        queryset=_readable(Source), method="filter_source", label="Source", distinct=False
+    )
 
     default_ordering = ("title", "pk")
+
+    def filter_source(self, queryset, name, value):
+        return selectors.attested_by(queryset, value)
+
     ordering_fields = (
         ("title", "title"),
         ("created_at", "created"),

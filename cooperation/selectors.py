@@ -222,12 +222,54 @@ def _breakdown_field(model) -> str:
     return "status" if any(f.name == "status" for f in model._meta.fields) else "severity"
 
 
-def record_counts() -> list[dict]:
-    """Per record kind: the total, the count per visibility and per status (one query a kind)."""
+def attested_by(queryset, sources):
+    """The records of `queryset` that cite a live excerpt of any of `sources` (ids or rows)
+    through live evidence: what a brief contributes to the corpus."""
+    if not sources:
+        return queryset
+    links = RecordEvidence.objects.filter(
+        content_type=ContentType.objects.get_for_model(queryset.model),
+        object_id=OuterRef("pk"),
+        excerpt__source__in=sources,
+        excerpt__deleted_at__isnull=True,
+    )
+    return queryset.filter(Exists(links))
+
+
+def attestation(record) -> list[tuple]:
+    """The sources a record's live evidence quotes, each with its number of excerpts, in the
+    order the evidence is shown: "attested by 3 sources"."""
+    counts: dict = {}
+    for link in record.evidence_links.all():
+        source = link.excerpt.source
+        counts[source] = counts.get(source, 0) + 1
+    return list(counts.items())
+
+
+def source_contributions(user, source) -> list[dict]:
+    """Per record kind, how many records `user` may read cite `source`, with the list filtered
+    to them (one count a kind)."""
+    rows = []
+    for model in RECORD_MODELS:
+        meta = model._meta
+        rows.append(
+            {
+                "label": meta.verbose_name_plural.capitalize(),
+                "count": attested_by(records_visible_to(user, model), [source.pk]).count(),
+                "url": f"{reverse(f'cooperation:{meta.model_name}_list')}?source={source.pk}",
+            }
+        )
+    return rows
+
+
+def record_counts(sources=()) -> list[dict]:
+    """Per record kind: the total, the count per visibility and per status (one query a kind);
+    with `sources`, of the records those briefs attest only."""
     kinds = []
     for model in RECORD_MODELS:
         by = _breakdown_field(model)
-        rows = model.objects.values_list("visibility", by).annotate(n=Count("pk")).order_by()
+        records = attested_by(model.objects.all(), sources)
+        rows = records.values_list("visibility", by).annotate(n=Count("pk")).order_by()
         per_visibility: dict[str, int] = {}
         per_status: dict[str, int] = {}
         for visibility, value, n in rows:
@@ -259,9 +301,9 @@ def _live_addressed_challenges():
     ).values("challenge_id")
 
 
-def unaddressed_challenges(*, limit: int = DASHBOARD_LIMIT) -> tuple[int, list]:
+def unaddressed_challenges(*, limit: int = DASHBOARD_LIMIT, sources=()) -> tuple[int, list]:
     """Live challenges no live recommendation answers, most severe first: (count, first few)."""
-    qs = Challenge.objects.exclude(pk__in=_live_addressed_challenges())
+    qs = attested_by(Challenge.objects.all(), sources).exclude(pk__in=_live_addressed_challenges())
     severity = Case(
         *(When(severity=value, then=Value(rank)) for value, rank in _SEVERITY_RANK.items()),
         default=Value(len(_SEVERITY_RANK)),
@@ -270,10 +312,12 @@ def unaddressed_challenges(*, limit: int = DASHBOARD_LIMIT) -> tuple[int, list]:
     return qs.count(), list(qs.order_by(severity, "title", "pk")[:limit])
 
 
-def overdue_recommendations(*, limit: int = DASHBOARD_LIMIT) -> tuple[int, list]:
+def overdue_recommendations(*, limit: int = DASHBOARD_LIMIT, sources=()) -> tuple[int, list]:
     """Open recommendations whose target date has passed, oldest target first."""
-    qs = Recommendation.objects.filter(target_date__lt=timezone.localdate()).exclude(
-        status__in=CLOSED_RECOMMENDATION_STATUSES
+    qs = (
+        attested_by(Recommendation.objects.all(), sources)
+        .filter(target_date__lt=timezone.localdate())
+        .exclude(status__in=CLOSED_RECOMMENDATION_STATUSES)
     )
     rows = qs.select_related("owner").order_by("target_date", "title", "pk")[:limit]
     return qs.count(), list(rows)

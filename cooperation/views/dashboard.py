@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.decorators import internal_user_required, partners_to_api_access
 from cooperation import selectors
+from cooperation.forms.dashboard import DashboardSourceForm
 from cooperation.models import RECORD_MODELS
 
 urlpatterns: list = []
@@ -80,19 +81,21 @@ def data_stamp() -> tuple:
     return (*stamp, timezone.localdate().isoformat())
 
 
-def shared_context() -> dict:
-    """What every internal user sees alike: counts, the chart, gaps, overdue items, activity.
+def shared_context(sources: tuple[int, ...] = ()) -> dict:
+    """What every internal user sees alike: counts, the chart, gaps, overdue items, activity;
+    with `sources`, of the records those briefs attest (recent activity stays the corpus's).
 
     At 100,000 records these aggregates are most of the page's cost, so each worker keeps
     them under the data stamp: any write (from any worker or process) makes a new stamp.
     """
-    key = "dashboard:shared:" + hashlib.sha256(repr(data_stamp()).encode()).hexdigest()
+    stamp = repr((data_stamp(), sources)).encode()
+    key = "dashboard:shared:" + hashlib.sha256(stamp).hexdigest()
     context = cache.get(key)
     if context is None:
-        kinds = selectors.record_counts()
+        kinds = selectors.record_counts(sources)
         recommendations = next(kind for kind in kinds if kind["key"] == "recommendation")
-        unaddressed_count, unaddressed = selectors.unaddressed_challenges()
-        overdue_count, overdue = selectors.overdue_recommendations()
+        unaddressed_count, unaddressed = selectors.unaddressed_challenges(sources=sources)
+        overdue_count, overdue = selectors.overdue_recommendations(sources=sources)
         context = {
             "kinds": kinds,
             "chart": status_chart(recommendations["statuses"]),
@@ -110,5 +113,18 @@ def shared_context() -> dict:
 @partners_to_api_access
 @internal_user_required
 def dashboard(request):
-    context = {**shared_context(), "mine": selectors.open_items_for(request.user)}
+    """The dashboard; `?source=<id>` (repeatable) narrows it to what those briefs attest."""
+    form = DashboardSourceForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        context = {"source_form": form, "kinds": [], "mine": []}
+        return render(request, "cooperation/dashboard/dashboard.html", context, status=400)
+    sources = form.cleaned_data["source"] if form.is_bound else []
+    ids = tuple(sorted(source.pk for source in sources))
+    context = {
+        **shared_context(ids),
+        "mine": selectors.open_items_for(request.user),
+        "source_form": form,
+        "filtered_by": sources,
+        "source_query": "".join(f"&source={pk}" for pk in ids),
+    }
     return render(request, "cooperation/dashboard/dashboard.html", context)

@@ -40,7 +40,7 @@ from cooperation.forms.reader import (
 )
 from cooperation.models import RECORD_MODELS, Excerpt, RecordEvidence, Source
 from cooperation.permissions import can, require
-from cooperation.selectors import visible_note_count
+from cooperation.selectors import source_contributions, visible_note_count
 from cooperation.services.jobs import import_job_create
 from cooperation.services.passages import excerpt_create_as_evidence, excerpt_create_with_note
 from cooperation.services.sources import source_import as import_source_service
@@ -175,6 +175,7 @@ def _reader_page(request, source: Source, *, cite_form=None, status: int = 200):
         reading_html=render_reading(source.text, source.reading, _highlights(excerpts)),
         text_length=len(source.text),
         cite_form=cite_form or CiteForm(source=source),
+        contributions=source_contributions(request.user, source),
     )
     return render(request, "cooperation/reader/source_detail.html", context, status=status)
 

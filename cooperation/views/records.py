@@ -36,7 +36,7 @@ from cooperation.models import (
     Source,
 )
 from cooperation.permissions import may, require
-from cooperation.selectors import publish_warning
+from cooperation.selectors import attestation, publish_warning
 from cooperation.services import (
     ConflictError,
     evidence_detach,
@@ -216,6 +216,7 @@ def record_detail(request, kind: str, slug: str):
         "record": record,
         "list_url": kind.list_url(),
         "evidence": evidence_items(record),
+        "attestation": attestation(record),
         "overdue": isinstance(record, Recommendation) and is_overdue(record),
         "publish_to": Visibility.PUBLISHED,
         "unpublish_to": Visibility.INTERNAL,

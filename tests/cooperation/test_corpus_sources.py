@@ -1,0 +1,136 @@
+"""Many briefs in one corpus: every record list (web, API, CSV) and the dashboard narrow to
+what chosen briefs attest (`?source=<id>`); a record shows each source that attests it; a
+source's page shows what it contributes."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from cooperation.choices import Visibility
+from cooperation.services import evidence_attach, record_set_visibility
+from tests.api.conftest import client_for
+from tests.factories import (
+    AgreementFactory,
+    ChallengeFactory,
+    ExcerptFactory,
+    PartnerFactory,
+    SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def corpus(curator):
+    """Two briefs: one agreement attested by each, one by both, one by neither."""
+    india_japan = SourceFactory(title="India–Japan brief", visibility=Visibility.PUBLISHED)
+    japan_ph = SourceFactory(title="Japan–Philippines brief", visibility=Visibility.INTERNAL)
+    first = ExcerptFactory(source=india_japan, start=0, end=10)
+    second = ExcerptFactory(source=india_japan, start=20, end=30)
+    other = ExcerptFactory(source=japan_ph, start=0, end=10)
+    records = {
+        "ij": AgreementFactory(title="A: India–Japan only"),
+        "ph": AgreementFactory(title="B: Philippines only"),
+        "both": AgreementFactory(title="C: both briefs"),
+        "none": AgreementFactory(title="D: no evidence"),
+    }
+    evidence_attach(record=records["ij"], excerpt=first, user=curator)
+    evidence_attach(record=records["ph"], excerpt=other, user=curator)
+    evidence_attach(record=records["both"], excerpt=first, user=curator)
+    evidence_attach(record=records["both"], excerpt=second, user=curator)
+    evidence_attach(record=records["both"], excerpt=other, user=curator)
+    for record in records.values():
+        record_set_visibility(record=record, visibility=Visibility.PUBLISHED, user=curator)
+    ChallengeFactory(title="A challenge no brief attests")
+    return india_japan, japan_ph, records
+
+
+def _titles_api(user, **params):
+    response = client_for(user).get("/api/v1/agreements/", params)
+    assert response.status_code == 200, response.content
+    return [row["title"] for row in response.json()["results"]]
+
+
+def test_the_api_list_narrows_to_a_source_and_to_several(corpus, analyst):
+    india_japan, japan_ph, _ = corpus
+    assert _titles_api(analyst, source=india_japan.pk) == ["A: India–Japan only", "C: both briefs"]
+    assert _titles_api(analyst, source=japan_ph.pk) == ["B: Philippines only", "C: both briefs"]
+    assert _titles_api(analyst, source=[india_japan.pk, japan_ph.pk]) == [
+        "A: India–Japan only",
+        "B: Philippines only",
+        "C: both briefs",
+    ]
+
+
+def test_a_partner_cannot_name_an_unpublished_source(corpus):
+    india_japan, japan_ph, _ = corpus
+    partner = PartnerFactory()
+    assert _titles_api(partner, source=india_japan.pk) == ["A: India–Japan only", "C: both briefs"]
+    refused = client_for(partner).get("/api/v1/agreements/", {"source": japan_ph.pk})
+    assert refused.status_code == 400
+    assert "source" in refused.json()["errors"]
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "99999999", "-1"])
+def test_a_bad_source_is_a_400_everywhere(corpus, analyst, client, bad):
+    assert client_for(analyst).get("/api/v1/agreements/", {"source": bad}).status_code == 400
+    client.force_login(analyst)
+    assert client.get(reverse("home"), {"source": bad}).status_code == 400
+    # The web list shows its filter form's error beside the field, as for every filter.
+    page = client.get(reverse("cooperation:agreement_list"), {"source": bad})
+    assert page.status_code == 200
+    assert "source" in page.context["filterset"].form.errors
+
+
+def test_the_web_list_and_its_csv_narrow_to_a_source(corpus, analyst, client):
+    india_japan, _, _ = corpus
+    client.force_login(analyst)
+    page = client.get(reverse("cooperation:agreement_list"), {"source": india_japan.pk})
+    assert [row.title for row in page.context["rows"]] == ["A: India–Japan only", "C: both briefs"]
+    export = client.get(reverse("cooperation:agreement_export"), {"source": india_japan.pk})
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert [row["title"] for row in rows] == ["A: India–Japan only", "C: both briefs"]
+
+
+def test_a_record_shows_each_source_that_attests_it(corpus, analyst, client):
+    _, _, records = corpus
+    client.force_login(analyst)
+    html = client.get(records["both"].get_absolute_url()).content.decode()
+    assert "Attested by 2 sources" in html
+    assert "India–Japan brief</cite></a> (2 excerpts)" in html
+    assert "Japan–Philippines brief</cite></a> (1 excerpt)" in html
+    single = client.get(records["ij"].get_absolute_url()).content.decode()
+    assert "Attested by one source" in single
+
+
+def test_a_source_page_shows_what_the_brief_contributes(corpus, analyst, client):
+    india_japan, _, _ = corpus
+    client.force_login(analyst)
+    response = client.get(india_japan.get_absolute_url())
+    rows = {row["label"]: row for row in response.context["contributions"]}
+    assert rows["Agreements"]["count"] == 2
+    assert rows["Challenges"]["count"] == 0
+    assert rows["Agreements"]["url"].endswith(f"?source={india_japan.pk}")
+
+
+def test_the_dashboard_narrows_to_a_source(corpus, analyst, client):
+    india_japan, japan_ph, _ = corpus
+    client.force_login(analyst)
+
+    def agreements(**params):
+        response = client.get(reverse("home"), params)
+        assert response.status_code == 200
+        [kind] = [k for k in response.context["kinds"] if k["key"] == "agreement"]
+        return kind["total"], response
+
+    assert agreements()[0] == 4
+    total, response = agreements(source=japan_ph.pk)
+    assert total == 2
+    assert "Showing the records attested by" in response.content.decode()
+    assert f"?visibility=published&amp;source={japan_ph.pk}" in response.content.decode()
+    unaddressed = client.get(reverse("home"), {"source": india_japan.pk}).context["unaddressed"]
+    assert [c.title for c in unaddressed] == []
