@@ -6,6 +6,7 @@ Order matters: fixed paths (board, new, export.csv, import) come before the
 
 from cooperation.views import (
     annotations,
+    bulk,
     dashboard,
     jobs,
     lists,
@@ -23,6 +24,8 @@ urlpatterns = [
     *recommendations.urlpatterns,
     # Lists, CSV exports, the dashboard and the one search.
     *lists.urlpatterns,
+    # Bulk actions on the record lists' selected rows, one service call a row.
+    *bulk.urlpatterns,
     *dashboard.urlpatterns,
     *search.urlpatterns,
     # Annotation threads.

@@ -53,6 +53,7 @@ from cooperation.models import (
 )
 from cooperation.permissions import may
 from cooperation.selectors import annotations_visible_to
+from cooperation.views import bulk
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
@@ -428,10 +429,20 @@ def list_view(request, *, key: str):
         + (f"?{export_params.urlencode()}" if export_params else ""),
         "clear_url": reverse(f"cooperation:{spec.key}_list"),
         "create_url": create_url,
+        **_bulk_context(request, spec),
         "today": timezone.localdate(),
         **spec.extra_context,
     }
     return render(request, "cooperation/lists/list.html", context)
+
+
+def _bulk_context(request, spec: ListSpec) -> dict:
+    """The bulk-action form of a record list, when the user may take any action on it."""
+    model = bulk.KINDS.get(spec.key)
+    if model is None or not bulk.offered_actions(request.user, model):
+        return {}
+    form = bulk.BulkForm(user=request.user, model=model, auto_id="id_bulk_%s")
+    return {"bulk_form": form, "bulk_url": reverse(f"cooperation:{spec.key}_bulk")}
 
 
 @require_safe

@@ -80,6 +80,11 @@ EXEMPT = {
         for kind in ("agreement", "deal", "challenge", "recommendation")
         for action in ("restore", "delete", "visibility", "evidence_detach")
     },
+    **{
+        f"{kind}_bulk": "POST-only bulk action: one service call (its own transaction and "
+        "history row) per selected row, so its cost grows with the rows by design"
+        for kind in ("agreement", "deal", "challenge", "recommendation")
+    },
 }
 # API routes (router names) that are not GET endpoints.
 API_EXEMPT = {
