@@ -8,6 +8,7 @@ none of them saves a model on its own.
 from cooperation.services.annotations import (
     annotation_create,
     annotation_delete,
+    annotation_edit,
     annotation_resolve,
     annotation_share,
     annotation_update,
@@ -48,6 +49,7 @@ __all__ = [
     "SourceImportError",
     "annotation_create",
     "annotation_delete",
+    "annotation_edit",
     "annotation_resolve",
     "annotation_share",
     "annotation_update",
