@@ -204,6 +204,11 @@ PERMISSIONS: dict[tuple[str, str], list[tuple]] = {
         (internal, writes, live, author),
         (internal, writes, live, READ_NOTE, perm("cooperation.moderate_annotation")),
     ],
+    # Back from the trash: whoever could delete it.
+    ("annotation", "untrash"): [
+        (internal, writes, trashed, author),
+        (internal, writes, trashed, READ_NOTE, perm("cooperation.moderate_annotation")),
+    ],
     ("annotation", "resolve"): [
         (internal, writes, live, thread_start, author),
         (internal, writes, live, thread_start, READ_NOTE, perm("cooperation.moderate_annotation")),

@@ -11,6 +11,7 @@ from cooperation.services.annotations import (
     annotation_edit,
     annotation_resolve,
     annotation_share,
+    annotation_undelete,
     annotation_update,
 )
 from cooperation.services.common import ConflictError
@@ -52,6 +53,7 @@ __all__ = [
     "annotation_edit",
     "annotation_resolve",
     "annotation_share",
+    "annotation_undelete",
     "annotation_update",
     "evidence_attach",
     "evidence_detach",

@@ -264,6 +264,33 @@ def annotation_delete(
     return move_to_trash(current, user=user, reason="Deleted")
 
 
+@transaction.atomic
+def annotation_undelete(*, annotation: Annotation, user) -> Annotation:
+    """Bring a deleted note back, as a new version: whoever could delete it may."""
+    current = lock(annotation)
+    if not current.is_deleted:
+        return current
+    require(user, "untrash", current, message="Only the author can change this note.")
+    current.deleted_at = None
+    current.deleted_by = None
+    current.version += 1
+    save_with_history(current, user=user, kind=CHANGED, reason="Restored from trash")
+    return current
+
+
+def annotations_follow_merge(*, duplicate: Record, keep: Record, user) -> None:
+    """The notes on a merged duplicate now hang on the kept record, each with a history row.
+
+    Part of `records.record_merge`, inside its transaction, which asked for the merge.
+    """
+    for note in Annotation.all_objects.select_for_update().filter(
+        content_type=ContentType.objects.get_for_model(duplicate), object_id=duplicate.pk
+    ):
+        note.object_id = keep.pk
+        note.version += 1
+        save_with_history(note, user=user, kind=CHANGED, reason=f"Moved with merge into #{keep.pk}")
+
+
 def _thread(root: Annotation) -> list[Annotation]:
     """The root and every reply under it, at any depth, locked, in the trash or not."""
     notes, level = [root], [root.pk]
