@@ -204,6 +204,11 @@ PERMISSIONS: dict[tuple[str, str], list[tuple]] = {
         (internal, writes, live, author),
         (internal, writes, live, READ_NOTE, perm("cooperation.moderate_annotation")),
     ],
+    # Back from the trash: whoever could delete it.
+    ("annotation", "untrash"): [
+        (internal, writes, trashed, author),
+        (internal, writes, trashed, READ_NOTE, perm("cooperation.moderate_annotation")),
+    ],
     ("annotation", "resolve"): [
         (internal, writes, live, thread_start, author),
         (internal, writes, live, thread_start, READ_NOTE, perm("cooperation.moderate_annotation")),
@@ -449,6 +454,30 @@ def actions_for(user, obj, *, token=None) -> list[str]:
     if kind == "annotation":
         return note_actions(user, obj, token=token)
     raise KeyError(f"No actions are listed for {obj._meta.model_name}.")
+
+
+@dataclass(frozen=True)
+class NoteAudience:
+    """Who reads the notes a user writes: the data that tells a partner's note from staff's.
+
+    `visibilities` are those the user may give a note, `default` the one a new note takes
+    when none is asked for; `organisation_id`, when set, is the partner organisation whose
+    thread the note belongs to (a reply too: a partner's reply stays their organisation's
+    until a curator shares it); None means a staff note, whose replies join their thread's
+    audience.
+    """
+
+    visibilities: tuple[str, ...]
+    default: str
+    organisation_id: int | None
+
+
+def note_audience(user) -> NoteAudience:
+    """The audience of `user`'s notes (the notes service asks; it never asks for a role)."""
+    if user is not None and not is_internal(user) and has_role(user, PARTNER):
+        partners = AnnotationVisibility.PARTNERS
+        return NoteAudience((partners,), partners, user.organisation_id)
+    return NoteAudience(tuple(AnnotationVisibility.values), AnnotationVisibility.TEAM, None)
 
 
 def visibility_action(old: str | None, new: str | None) -> str:

@@ -10,7 +10,7 @@ import factory
 
 from accounts.models import Organisation, User
 from accounts.roles import ADMIN, ANALYST, CURATOR, PARTNER
-from accounts.services import organisation_create, user_create
+from accounts.services import api_token_create, organisation_create, user_create
 from cooperation import choices
 from cooperation.models import (
     Actor,
@@ -23,6 +23,7 @@ from cooperation.models import (
     Topic,
 )
 from cooperation.services import (
+    annotation_create,
     excerpt_create,
     recommendation_create,
     source_import,
@@ -197,3 +198,10 @@ class ExcerptFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, **kwargs):
         return excerpt_create(**kwargs)
+
+
+def partner_note_create(*, author, **note):
+    """A partner's note as the API writes it: through `annotation_create` with a
+    write-enabled token of theirs (a partner without one writes nothing)."""
+    token, _plaintext = api_token_create(user=author, name="notes", can_write=True)
+    return annotation_create(author=author, token=token, **note)

@@ -42,6 +42,7 @@ from cooperation.api.csv_export import CSVRenderer, stream_csv
 from cooperation.api.errors import PreconditionFailed
 from cooperation.api.idempotency import IdempotentPostMixin
 from cooperation.api.pagination import KeysetCursorPagination
+from cooperation.api.permissions import request_token
 from cooperation.api.record_rows import record_rows, with_related
 from cooperation.api.schema import (
     ANNOTATION_COLLECTION_SCHEMA,
@@ -51,7 +52,6 @@ from cooperation.api.schema import (
     WEB_ANNOTATION_SCHEMA,
     WRITE_ERRORS,
 )
-from cooperation.choices import AnnotationVisibility
 from cooperation.filtersets import FILTERSETS
 from cooperation.models import (
     Actor,
@@ -76,6 +76,8 @@ from cooperation.selectors import (
 )
 from cooperation.services import (
     annotation_create,
+    annotation_delete,
+    annotation_edit,
     excerpt_create,
     excerpt_create_from_quote,
     recommendation_create,
@@ -85,8 +87,6 @@ from cooperation.services import (
     tracked_delete,
     tracked_update,
 )
-from cooperation.services.note_edits import annotation_delete_at_version, annotation_edit
-from cooperation.services.partner_notes import partner_annotation_create
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -835,12 +835,10 @@ class AnnotationViewSet(WebAnnotationMixin, ApiViewSet):
         data = serializer.validated_data
         note = {"author": request.user, "body": data["body"], "motivation": data["motivation"]}
         note.update(self._target(data))
-        if is_internal(request.user):
-            visibility = data.get("visibility", AnnotationVisibility.TEAM)
-            created = annotation_create(**note, visibility=visibility)
-        else:
-            visibility = data.get("visibility", AnnotationVisibility.PARTNERS)
-            created = partner_annotation_create(**note, visibility=visibility)
+        # Staff and partners alike: the service gives each author's note its audience.
+        created = annotation_create(
+            **note, visibility=data.get("visibility"), token=request_token(request)
+        )
         obj = self.reload(created)
         return self.detail_response(
             obj,
@@ -868,5 +866,5 @@ class AnnotationViewSet(WebAnnotationMixin, ApiViewSet):
     def destroy(self, request, *args, **kwargs):
         note = self.get_object()
         version = self.current_version(note)
-        annotation_delete_at_version(annotation=note, user=request.user, expected_version=version)
+        annotation_delete(annotation=note, user=request.user, expected_version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
 from cooperation.forms.common import NextField
 from cooperation.models import RECORD_MODELS, Annotation, Excerpt
-from cooperation.services.annotations import MAX_BODY_CHARS
+from cooperation.services.annotations import MAX_BODY_CHARS, check_visibility_within_thread
 
 # Which model a `target` value ("recommendation:12", "excerpt:5") names.
 TARGET_MODELS = {model._meta.model_name: model for model in (*RECORD_MODELS, Excerpt)}
@@ -16,11 +17,6 @@ MARKDOWN_HELP = (
     "Markdown: **bold**, _italic_, `code`, > quote, - lists, [a link](https://…). "
     "No images or HTML."
 )
-
-
-def visibility_rank(visibility: str) -> int:
-    """private < team < partners: the order in which the choices widen the audience."""
-    return AnnotationVisibility.values.index(visibility)
 
 
 def target_key(target) -> str:
@@ -86,26 +82,14 @@ class AnnotationEditForm(AnnotationForm):
         super().__init__(*args, **kwargs)
 
     def clean_visibility(self):
-        # annotation_create keeps replies inside their thread's audience; an edit must
-        # too, in both directions: a reply may not widen, a note with replies may not
-        # narrow below them (the replies would hang from a note their readers cannot see).
+        # The notes service's own rule (a reply never wider than its note, a note never
+        # narrower than its replies), asked here to show the refusal on this field.
         visibility = self.cleaned_data["visibility"]
-        rank = visibility_rank(visibility)
-        parent = self.annotation.parent
-        if parent is not None and rank > visibility_rank(parent.visibility):
-            raise forms.ValidationError(
-                "A reply cannot be seen more widely than the note it answers."
-            )
-        reply_visibilities = set(
-            self.annotation.replies.filter(deleted_at__isnull=True).values_list(
-                "visibility", flat=True
-            )
-        )
-        if any(visibility_rank(v) > rank for v in reply_visibilities):
-            raise forms.ValidationError(
-                "Replies to this note are seen more widely than that; "
-                "it cannot be made more restricted than its replies."
-            )
+        if visibility != self.annotation.visibility:
+            try:
+                check_visibility_within_thread(self.annotation, visibility)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.message_dict["visibility"]) from exc
         return visibility
 
 

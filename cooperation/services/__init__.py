@@ -8,8 +8,10 @@ none of them saves a model on its own.
 from cooperation.services.annotations import (
     annotation_create,
     annotation_delete,
+    annotation_edit,
     annotation_resolve,
     annotation_share,
+    annotation_undelete,
     annotation_update,
 )
 from cooperation.services.common import ConflictError
@@ -48,8 +50,10 @@ __all__ = [
     "SourceImportError",
     "annotation_create",
     "annotation_delete",
+    "annotation_edit",
     "annotation_resolve",
     "annotation_share",
+    "annotation_undelete",
     "annotation_update",
     "evidence_attach",
     "evidence_detach",

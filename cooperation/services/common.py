@@ -49,6 +49,25 @@ def save_with_history(instance, *, user, kind: str, reason: str, m2m: dict | Non
     write_history(instance, kind=kind, user=author, reason=reason)
 
 
+def save_workflow_row(row, *, user, validate: bool = True) -> None:
+    """Validate and save a workflow row (a status change, a proposal, a response).
+
+    These rows are added (a proposal also decided) and never edited in a form; those with
+    history get simple-history's row for the save, naming `user`. The change feed's write
+    lock comes first, as for every write (cooperation/changes.py). `validate=False` is for
+    a row whose only changes are the service's own (a proposal's decision): its other
+    fields were checked when it was added, and a proposer since removed must not block it.
+    """
+    serialise_writes()
+    if validate:
+        row.full_clean()
+    row._history_user = acting_user(user)
+    try:
+        row.save()
+    finally:
+        del row._history_user
+
+
 def describe_validation_error(exc: ValidationError) -> str:
     """One line naming each field and what is wrong with it, for commands and logs."""
     if hasattr(exc, "error_dict"):

@@ -27,7 +27,12 @@ from cooperation.models import (
     StatusProposal,
 )
 from cooperation.permissions import require
-from cooperation.services.common import acting_user, ensure_live, save_with_history
+from cooperation.services.common import (
+    acting_user,
+    ensure_live,
+    save_with_history,
+    save_workflow_row,
+)
 from cooperation.services.tracked import check_version, create_tracked, lock
 
 
@@ -125,8 +130,7 @@ def recommendation_transition(
         happened_on=day,
         happened_on_precision=precision,
     )
-    change.full_clean()
-    change.save()
+    save_workflow_row(change, user=user)
     before = current.get_status_display()
     current.status = to_status
     current.version += 1
@@ -158,7 +162,7 @@ def recommendation_create(
     _validate_evidence(evidence_excerpt, "")
     day, precision = _happened(made_on, "made_on")
     recommendation = create_tracked(model=Recommendation, user=user, data=data, reason=reason)
-    RecommendationStatusChange.objects.create(
+    first = RecommendationStatusChange(
         recommendation=recommendation,
         from_status="",
         to_status=recommendation.status,
@@ -168,6 +172,7 @@ def recommendation_create(
         happened_on=day,
         happened_on_precision=precision,
     )
+    save_workflow_row(first, user=user)
     return recommendation
 
 
@@ -203,9 +208,7 @@ def status_proposal_create(
         evidence_url=evidence_url,
         proposed_by=acting_user(user),
     )
-    proposal.full_clean()
-    proposal._history_user = acting_user(user)
-    proposal.save()
+    save_workflow_row(proposal, user=user)
     return proposal
 
 
@@ -237,8 +240,7 @@ def status_proposal_decide(
     proposal.decided_by = acting_user(user)
     proposal.decided_at = timezone.now()
     proposal.decision_note = note
-    proposal._history_user = acting_user(user)
-    proposal.save()
+    save_workflow_row(proposal, user=user, validate=False)
     return proposal
 
 
@@ -275,7 +277,5 @@ def recommendation_response_record(
         evidence_url=evidence_url,
         recorded_by=acting_user(user),
     )
-    response.full_clean()
-    response._history_user = acting_user(user)
-    response.save()
+    save_workflow_row(response, user=user)
     return response

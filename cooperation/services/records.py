@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from cooperation.choices import Visibility
 from cooperation.history import CHANGED
-from cooperation.models import Annotation, Excerpt, Recommendation, Record
+from cooperation.models import Excerpt, Recommendation, Record
 from cooperation.permissions import require, visibility_action
+from cooperation.services.annotations import annotations_follow_merge
 from cooperation.services.common import save_with_history
 from cooperation.services.evidence import evidence_attach
 from cooperation.services.recommendations import recommendation_create
@@ -79,16 +79,6 @@ def record_unpublish(*, record: Record, user) -> Record:
     return record_set_visibility(record=record, user=user, visibility=Visibility.INTERNAL)
 
 
-def _move_annotations(keep: Record, duplicate: Record, user) -> None:
-    """Notes on the duplicate now belong to the kept record, each with a history row."""
-    for note in Annotation.all_objects.filter(
-        content_type=ContentType.objects.get_for_model(duplicate), object_id=duplicate.pk
-    ):
-        note.object_id = keep.pk
-        note.version += 1
-        save_with_history(note, user=user, kind=CHANGED, reason=f"Moved with merge into #{keep.pk}")
-
-
 def _repoint_inbound_links(keep: Record, duplicate: Record, user) -> None:
     """Records that link to the duplicate (a deal governed by it, say) link to `keep` instead."""
     for relation in type(duplicate)._meta.related_objects:
@@ -140,7 +130,7 @@ def record_merge(*, keep: Record, duplicate: Record, user) -> Record:
 
     for link in duplicate.evidence_links.all():
         evidence_attach(record=keep, excerpt=link.excerpt, user=user, note=link.note)
-    _move_annotations(keep, duplicate, user)
+    annotations_follow_merge(duplicate=duplicate, keep=keep, user=user)
     _repoint_inbound_links(keep, duplicate, user)
 
     duplicate.merged_into = keep

@@ -77,7 +77,7 @@ def _authorize_visibility(user, obj, old: str | None, new: str | None) -> None:
 
 
 def _ensure_generic(model) -> None:
-    # Annotations have author-only rules of their own (services/annotations.py).
+    # Notes have one service of their own (services/annotations.py), and no second path.
     if not getattr(model, "generic_services", True):
         raise PermissionDenied(
             f"{model._meta.verbose_name_plural} are changed by their own services."
@@ -202,6 +202,7 @@ def tracked_delete(
     *, instance: Tracked, user, expected_version: int | None = None, reason: str = "Moved to trash"
 ) -> Tracked:
     """Soft delete: the row stays, marked deleted, and history says who and when."""
+    _ensure_generic(type(instance))
     require(user, "delete", instance)
     current = lock(instance)
     check_version(current, expected_version)
@@ -215,6 +216,7 @@ def tracked_delete(
 
 @transaction.atomic
 def tracked_undelete(*, instance: Tracked, user) -> Tracked:
+    _ensure_generic(type(instance))
     require(user, "untrash", instance)
     current = lock(instance)
     if not current.is_deleted:

@@ -24,7 +24,6 @@ from cooperation.services import (
     tracked_delete,
     tracked_update,
 )
-from cooperation.services.partner_notes import partner_annotation_create
 from tests.api.changefeed import Mirror, full_read
 from tests.api.conftest import client_for
 from tests.factories import (
@@ -33,6 +32,7 @@ from tests.factories import (
     ExcerptFactory,
     PartnerFactory,
     SourceFactory,
+    partner_note_create,
 )
 
 
@@ -226,7 +226,7 @@ def test_an_organisations_partners_mirror_its_notes_and_no_one_else_learns_of_th
     mirrors = {who: Mirror(getter(client_for(who, write=False))) for who in (colleague, outsider)}
     for mirror in mirrors.values():
         mirror.follow()
-    note = partner_annotation_create(
+    note = partner_note_create(
         author=writer,
         body="Our organisation's view",
         record=world.records["agreements"]["published"],

@@ -9,9 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from cooperation.choices import AnnotationVisibility
 from cooperation.models import Annotation
 from cooperation.services import annotation_create, annotation_share
-from cooperation.services.partner_notes import partner_annotation_create
 from tests.api.conftest import client_for
-from tests.factories import OrganisationFactory, PartnerFactory
+from tests.factories import OrganisationFactory, PartnerFactory, partner_note_create
 
 
 @pytest.fixture
@@ -54,7 +53,7 @@ def test_a_partners_note_is_read_by_its_organisation_and_staff_only(world, tenan
 
 def test_staff_reply_in_a_partner_thread_stays_in_that_organisation(world, tenants, analyst):
     published = world.records["agreements"]["published"]
-    root = partner_annotation_create(author=tenants["a"], body="Question", record=published)
+    root = partner_note_create(author=tenants["a"], body="Question", record=published)
     reply = annotation_create(
         author=analyst, body="Answer", parent=root, visibility=AnnotationVisibility.PARTNERS
     )
@@ -83,7 +82,7 @@ def test_staff_partners_notes_reach_every_organisation_until_a_curator_restricts
 
 def test_a_curator_shares_a_partners_thread_with_another_organisation(world, tenants, curator):
     published = world.records["agreements"]["published"]
-    root = partner_annotation_create(author=tenants["a"], body="Our view", record=published)
+    root = partner_note_create(author=tenants["a"], body="Our view", record=published)
     reply = annotation_create(
         author=curator, body="Thanks", parent=root, visibility=AnnotationVisibility.PARTNERS
     )

@@ -18,7 +18,6 @@ from cooperation.models import Annotation
 from cooperation.permissions import NOTE_ACTIONS, can
 from cooperation.selectors import annotations_visible_to
 from cooperation.services import annotation_create, annotation_delete, record_set_visibility
-from cooperation.services.partner_notes import partner_annotation_create
 from tests.api.conftest import bearer, make_token
 from tests.factories import (
     AdminFactory,
@@ -27,6 +26,7 @@ from tests.factories import (
     CuratorFactory,
     OrganisationFactory,
     PartnerFactory,
+    partner_note_create,
 )
 
 # Notes: the author analyst's private, team and partners notes, and partner A's note.
@@ -100,9 +100,7 @@ def scene(db):
             "staff_partners": annotation_create(
                 author=author, body="s", record=record, visibility=AnnotationVisibility.PARTNERS
             ),
-            "partner_a": partner_annotation_create(
-                author=users["partner_a"], body="a", record=record
-            ),
+            "partner_a": partner_note_create(author=users["partner_a"], body="a", record=record),
         }
         for name, note in made.items():
             if state == "trashed":
@@ -251,9 +249,6 @@ ALLOWED = {
     ("cooperation/services/annotations.py", "!= AnnotationVisibility.PARTNERS"): (
         "explains why a note cannot be shared before the table's share row (which requires a "
         "partners note too) refuses it"
-    ),
-    ("cooperation/services/partner_notes.py", "!= AnnotationVisibility.PARTNERS"): (
-        "validates the visibility a partner's client sent: partners' notes are partners notes"
     ),
 }
 

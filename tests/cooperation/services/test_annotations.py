@@ -13,6 +13,7 @@ from cooperation.services import (
     annotation_create,
     annotation_delete,
     annotation_resolve,
+    annotation_undelete,
     annotation_update,
 )
 from cooperation.services.annotations import MAX_BODY_CHARS
@@ -241,6 +242,22 @@ def test_annotation_delete_refuses_another_analyst_but_a_curator_may_moderate(
     annotation_delete(annotation=thread, user=curator)
 
     assert Annotation.all_objects.get(pk=thread.pk).deleted_by == curator
+
+
+def test_annotation_undelete_brings_the_note_back_as_a_new_version(analyst, thread):
+    annotation_delete(annotation=thread, user=analyst)
+    restored = annotation_undelete(annotation=thread, user=analyst)
+    assert not restored.is_deleted and restored.version == 3
+    assert history_rows(restored)[0].history_change_reason == "Restored from trash"
+    annotation_undelete(annotation=thread, user=analyst)  # live already: nothing written
+    assert len(history_rows(restored)) == 3
+
+
+def test_annotation_undelete_is_for_whoever_could_delete(analyst, other_analyst, curator, thread):
+    annotation_delete(annotation=thread, user=analyst)
+    with pytest.raises(PermissionDenied):
+        annotation_undelete(annotation=thread, user=other_analyst)
+    assert annotation_undelete(annotation=thread, user=curator).deleted_at is None
 
 
 # -- annotation_resolve ---------------------------------------------------------------------

@@ -13,11 +13,12 @@ from cooperation.models import Agreement, Annotation, Excerpt, Recommendation, S
 from cooperation.services import (
     ConflictError,
     annotation_create,
+    annotation_delete,
+    annotation_edit,
     record_create,
     status_proposal_create,
     tracked_delete,
 )
-from cooperation.services.note_edits import annotation_delete_at_version, annotation_edit
 from cooperation.services.passages import excerpt_create_as_evidence, excerpt_create_with_note
 from tests.factories import AgreementFactory, ExcerptFactory, RecommendationFactory
 
@@ -124,11 +125,9 @@ def test_annotation_edit_refused_resolution_keeps_the_old_body(analyst, note):
 
 def test_annotation_delete_at_a_stale_version_keeps_the_note(analyst, note):
     with pytest.raises(ConflictError):
-        annotation_delete_at_version(
-            annotation=note, user=analyst, expected_version=note.version + 1
-        )
+        annotation_delete(annotation=note, user=analyst, expected_version=note.version + 1)
     assert Annotation.objects.filter(pk=note.pk).exists()
-    annotation_delete_at_version(annotation=note, user=analyst, expected_version=note.version)
+    annotation_delete(annotation=note, user=analyst, expected_version=note.version)
     assert not Annotation.objects.filter(pk=note.pk).exists()
 
 

@@ -9,13 +9,13 @@ import pytest
 from cooperation.choices import AnnotationVisibility, Visibility
 from cooperation.selectors import annotations_visible_to
 from cooperation.services import annotation_create, record_set_visibility
-from cooperation.services.partner_notes import partner_annotation_create
 from tests.factories import (
     AgreementFactory,
     AnalystFactory,
     CuratorFactory,
     OrganisationFactory,
     PartnerFactory,
+    partner_note_create,
 )
 
 
@@ -27,7 +27,7 @@ def scene(db):
     )
     org_a, org_b, org_c = (OrganisationFactory(name=f"Org {x}") for x in "ABC")
     partners = {org.name: PartnerFactory(organisation=org) for org in (org_a, org_b, org_c)}
-    note = partner_annotation_create(author=partners["Org A"], body="Question", record=record)
+    note = partner_note_create(author=partners["Org A"], body="Question", record=record)
     return {
         "curator": curator,
         "record": record,
