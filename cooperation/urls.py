@@ -9,6 +9,7 @@ from cooperation.views import (
     dashboard,
     jobs,
     lists,
+    notifications,
     reader,
     recommendations,
     records,
@@ -33,6 +34,8 @@ urlpatterns = [
     *reader.urlpatterns,
     # A source's details (title, authors, date, …) edited, with history.
     *sources.urlpatterns,
+    # Notifications, their settings, and watching a record.
+    *notifications.urlpatterns,
     # Record pages, create/edit, history and restore, trash, publishing.
     *records.urlpatterns,
 ]

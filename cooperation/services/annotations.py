@@ -11,6 +11,7 @@ from cooperation.choices import AnnotationMotivation, AnnotationVisibility
 from cooperation.history import CHANGED, CREATED
 from cooperation.models import Annotation, Excerpt, Record
 from cooperation.permissions import require
+from cooperation.services import notifications
 from cooperation.services.common import acting_user, ensure_live, save_with_history
 from cooperation.services.tracked import check_version, lock, move_to_trash
 
@@ -84,6 +85,7 @@ def annotation_create(
             reason="Created",
             m2m={"shared_with": list(parent.shared_with.all())},
         )
+        notifications.note_written(annotation)
         return annotation
     elif record is not None:
         ensure_live(record, "This record")
@@ -93,6 +95,7 @@ def annotation_create(
         ensure_live(excerpt, "This excerpt")
         annotation.excerpt = excerpt
     save_with_history(annotation, user=author, kind=CREATED, reason="Created")
+    notifications.note_written(annotation)
     return annotation
 
 
@@ -125,6 +128,7 @@ def annotation_update(
     if changed:
         current.version += 1
         save_with_history(current, user=user, kind=CHANGED, reason="Edited")
+        notifications.note_written(current)
     return current
 
 

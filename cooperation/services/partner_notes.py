@@ -22,6 +22,7 @@ from cooperation.selectors import (
     excerpts_visible_to,
     records_visible_to,
 )
+from cooperation.services import notifications
 from cooperation.services.annotations import _clean_body
 from cooperation.services.common import save_with_history
 
@@ -89,4 +90,5 @@ def partner_annotation_create(
             raise ValidationError({"excerpt": "This excerpt is in the trash."})
         annotation.excerpt = excerpt
     save_with_history(annotation, user=author, kind=CREATED, reason="Created by partner")
+    notifications.note_written(annotation)
     return annotation
