@@ -104,8 +104,7 @@ NO_OWN_HISTORY = {
         "toggled from the record page and removed when they stop watching"
     ),
     NotificationSettings: (
-        "a person's own e-mail choice and @handle, changed only by them on their "
-        "notifications page"
+        "a person's own e-mail choice and @handle, changed only by them on their notifications page"
     ),
 }
 
