@@ -24,6 +24,7 @@ write commits) or a daily digest (`send_digests`, the management command).
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 
@@ -43,6 +44,8 @@ from cooperation.models import Annotation, Notification, NotificationSettings, R
 from cooperation.permissions import can
 from cooperation.selectors import internal_users, notifications_visible_to, records_visible_to
 from cooperation.services.common import acting_user
+
+logger = logging.getLogger(__name__)
 
 # `@name`: not inside a word or an address (ann@example.org mentions nobody), ending on a
 # letter or digit (a sentence's full stop or a comma is not part of the name).
@@ -308,7 +311,7 @@ def _line(notification: Notification) -> str:
         line += f" “{what}”" if notification.kind != NotificationKind.MENTION else f" on “{what}”"
     if notification.detail:
         line += f" ({notification.detail})"
-    base = getattr(settings, "CONTOURS_BASE_URL", "").rstrip("/")
+    base = settings.CONTOURS_BASE_URL
     return f"{line}\n  {base}{notification_url(notification)}"
 
 
@@ -333,8 +336,13 @@ def _email_soon(recipient_ids: list[int]) -> None:
 
 
 def _send_immediate(user_ids: list[int]) -> None:
+    # After the write committed: a mail server that fails must not turn it into an error
+    # page. What was not sent stays un-e-mailed, for the next one or a digest to carry.
     for user in get_user_model().objects.filter(pk__in=user_ids, is_active=True):
-        _send(user, subject="Contours: {n} new notification{s}", since=None)
+        try:
+            _send(user, subject="Contours: {n} new notification{s}", since=None)
+        except Exception:
+            logger.exception("Notification e-mail to user %s failed", user.pk)
 
 
 @transaction.atomic
@@ -372,10 +380,13 @@ def send_digests(*, now=None) -> int:
         is_active=True, notification_settings__email=EmailPreference.DAILY
     )
     for user in readers:
-        if _send(
-            user,
-            subject="Contours: your daily digest ({n} notification{s})",
-            since=now - timedelta(days=1),
-        ):
-            sent += 1
+        try:
+            if _send(
+                user,
+                subject="Contours: your daily digest ({n} notification{s})",
+                since=now - timedelta(days=1),
+            ):
+                sent += 1
+        except Exception:  # one person's failed e-mail does not stop the others'
+            logger.exception("Digest e-mail to user %s failed", user.pk)
     return sent

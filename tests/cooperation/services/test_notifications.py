@@ -137,10 +137,20 @@ def test_a_private_note_notifies_nobody(analyst, other_analyst):
         visibility=AnnotationVisibility.PRIVATE,
     )
     assert Notification.objects.count() == 0
+    # The same words in a team note do tell them.
+    annotation_create(author=analyst, body=f"@{_local(other_analyst)}", record=AgreementFactory())
+    assert Notification.objects.count() == 1
 
 
 def test_partners_are_not_mentioned_from_a_team_note(analyst, partner):
-    annotation_create(author=analyst, body=f"@{_local(partner)}", record=AgreementFactory())
+    record = AgreementFactory(visibility=Visibility.PUBLISHED)
+    annotation_create(author=analyst, body=f"@{_local(partner)}", record=record)
+    annotation_create(
+        author=analyst,
+        body=f"@{_local(partner)}",
+        record=record,
+        visibility=AnnotationVisibility.PARTNERS,
+    )
     assert Notification.objects.filter(recipient=partner).count() == 0
 
 
@@ -178,6 +188,7 @@ def test_a_note_made_private_hides_its_notification(analyst, other_analyst):
 def test_a_record_in_the_trash_hides_its_notifications(analyst, other_analyst, curator):
     record = AgreementFactory()
     annotation_create(author=analyst, body=f"@{_local(other_analyst)}", record=record)
+    assert unread_notification_count(other_analyst) == 1
     tracked_delete(instance=record, user=curator)
     assert unread_notification_count(other_analyst) == 0
 
@@ -362,3 +373,23 @@ def test_digest_leaves_out_what_the_reader_can_no_longer_read(analyst, other_ana
     )
     assert send_digests() == 0
     assert mail.outbox == []
+
+
+def test_a_failing_mail_server_does_not_fail_the_write(
+    analyst, other_analyst, django_capture_on_commit_callbacks, monkeypatch
+):
+    from cooperation.services import notifications
+
+    def broken(*args, **kwargs):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(notifications, "send_mail", broken)
+    notification_settings_update(user=other_analyst, email=EmailPreference.IMMEDIATELY)
+    with django_capture_on_commit_callbacks(execute=True):
+        annotation_create(
+            author=analyst, body=f"@{_local(other_analyst)}", record=AgreementFactory()
+        )
+    notification = Notification.objects.get()
+    assert notification.emailed_at is None  # left for the next e-mail to carry
+    notification_settings_update(user=other_analyst, email=EmailPreference.DAILY)
+    assert send_digests() == 0
