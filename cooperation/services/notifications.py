@@ -81,11 +81,8 @@ def users_mentioned(names: list[str]) -> list:
     for name in names:
         if name not in by_handle:
             local |= Q(email__istartswith=f"{name}@")
-    candidates = (
-        internal_users().filter(Q(pk__in=by_handle.values()) | local)
-        if local
-        else (internal_users().filter(pk__in=by_handle.values()))
-    )
+    # One query: everyone a handle names, and everyone whose address starts "name@".
+    candidates = internal_users().filter(Q(pk__in=list(by_handle.values())) | local)
     users = {user.pk: user for user in candidates}
     found, seen = [], set()
     for name in names:
