@@ -182,17 +182,18 @@ def record_created(record, *, user) -> list:
 
 
 @transaction.atomic
-def record_changed(record, *, user, fields: list[str]) -> list:
-    """A record's `fields` changed: a new owner is told so; its watchers that it changed."""
-    if not isinstance(record, Record) or not fields:
+def record_changed(record, *, user, fields: list[str], detail: str = "") -> list:
+    """A record's `fields` changed (or `detail` says what happened to it, e.g. a restore):
+    a new owner is told so; its watchers that it changed."""
+    if not isinstance(record, Record) or not (fields or detail):
         return []
     created, told = [], set()
     owner = getattr(record, "owner", None)
     if "owner" in fields and owner is not None and _reads_record(owner, record):
         created += _notify([owner], kind=NotificationKind.OWNER, actor=user, record=record)
         told.add(owner.pk)
-    names = ", ".join(
-        str(record._meta.get_field(name).verbose_name) for name in fields if name != "version"
+    names = detail or ", ".join(
+        str(record._meta.get_field(name).verbose_name).capitalize() for name in fields
     )
     watchers = [u for u in watchers_of(record) if u.pk not in told and _reads_record(u, record)]
     created += _notify(

@@ -10,6 +10,7 @@ from cooperation.choices import Visibility
 from cooperation.history import CHANGED
 from cooperation.models import Annotation, Excerpt, Recommendation, Record
 from cooperation.permissions import require, visibility_action
+from cooperation.services import notifications
 from cooperation.services.common import save_with_history
 from cooperation.services.evidence import evidence_attach
 from cooperation.services.recommendations import recommendation_create
@@ -67,6 +68,9 @@ def record_set_visibility(
         user=user,
         kind=CHANGED,
         reason=f"Visibility {before} → {current.get_visibility_display()}",
+    )
+    notifications.record_changed(
+        current, user=user, fields=[], detail=f"{before} → {current.get_visibility_display()}"
     )
     return current
 

@@ -262,4 +262,5 @@ def tracked_restore_version(
     save_with_history(
         current, user=user, kind=CHANGED, reason=f"Restored the version of {when}", m2m=m2m
     )
+    notifications.record_changed(current, user=user, fields=[], detail=f"Restored ({when})")
     return current

@@ -393,3 +393,22 @@ def test_a_failing_mail_server_does_not_fail_the_write(
     assert notification.emailed_at is None  # left for the next e-mail to carry
     notification_settings_update(user=other_analyst, email=EmailPreference.DAILY)
     assert send_digests() == 0
+
+
+def test_watchers_hear_of_publishing_and_a_restore(analyst, other_analyst, curator):
+    from cooperation.services import record_publish, tracked_restore_version
+
+    record = AgreementFactory()
+    watch_toggle(user=other_analyst, record=record)
+    first = record.history.order_by("history_id").first().history_id
+    record = tracked_update(
+        instance=record, user=analyst, data={"summary": "New"}, expected_version=1
+    )
+    record_publish(record=record, user=curator)
+    tracked_restore_version(instance=record, history_id=first, user=curator)
+    details = list(
+        notifications_visible_to(other_analyst).order_by("pk").values_list("detail", flat=True)
+    )
+    assert details[0] == "Summary"
+    assert details[1] == "Internal → Published"
+    assert details[2].startswith("Restored (")
