@@ -192,3 +192,22 @@ class AnnotationVisibility(models.TextChoices):
     PRIVATE = "private", _("Private (only me)")
     TEAM = "team", _("Team")
     PARTNERS = "partners", _("Team and partners")
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification tells its recipient (cooperation/services/notifications.py)."""
+
+    MENTION = "mention", _("mentioned you")
+    NOTE = "note", _("wrote a note on")
+    REPLY = "reply", _("replied on")
+    CHANGE = "change", _("changed")
+    STATUS = "status", _("moved the status of")
+    OWNER = "owner", _("made you the owner of")
+
+
+class EmailPreference(models.TextChoices):
+    """Whether a user's notifications are also e-mailed, and how often."""
+
+    NONE = "none", _("No e-mail")
+    IMMEDIATELY = "immediately", _("Each one as it happens")
+    DAILY = "daily", _("A daily digest")

@@ -40,12 +40,14 @@ from cooperation.models import (
     Annotation,
     Challenge,
     Excerpt,
+    Notification,
     Recommendation,
     Record,
     RecordEvidence,
     Source,
     StatusProposal,
     Topic,
+    Watch,
 )
 
 # Titles at least this similar (0–1, after normalising) are offered as possible duplicates.
@@ -472,3 +474,39 @@ def api_annotations_visible_to(user, queryset=None):
         visible = records_visible_to(user, model).filter(pk=OuterRef("object_id"))
         on_visible |= Q(content_type=ContentType.objects.get_for_model(model)) & Q(Exists(visible))
     return queryset.filter(on_visible)
+
+
+# ---- Notifications (written by services/notifications.py) ----
+
+
+def notifications_visible_to(user):
+    """`user`'s notifications about what they may still read: a record in the trash, a note
+    made private or deleted, or a record a partner may not see hides its notifications."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    on_visible_record = Q(content_type__isnull=True)
+    for model in RECORD_MODELS:
+        visible = records_visible_to(user, model).filter(pk=OuterRef("object_id"))
+        on_visible_record |= Q(content_type=ContentType.objects.get_for_model(model)) & Q(
+            Exists(visible)
+        )
+    visible_note = api_annotations_visible_to(user).filter(pk=OuterRef("note_id"))
+    return Notification.objects.filter(recipient=user).filter(
+        on_visible_record, Q(note__isnull=True) | Q(Exists(visible_note))
+    )
+
+
+def unread_notification_count(user) -> int:
+    """The bell's number: one query for a signed-in user, none for anyone else."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return notifications_visible_to(user).filter(read_at__isnull=True).count()
+
+
+def watches(user, record) -> bool:
+    """Whether `user` watches `record`."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Watch.objects.filter(
+        user=user, content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+    ).exists()

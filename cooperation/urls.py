@@ -10,6 +10,7 @@ from cooperation.views import (
     dashboard,
     jobs,
     lists,
+    notifications,
     reader,
     recommendations,
     records,
@@ -36,6 +37,8 @@ urlpatterns = [
     *reader.urlpatterns,
     # A source's details (title, authors, date, …) edited, with history.
     *sources.urlpatterns,
+    # Notifications, their settings, and watching a record.
+    *notifications.urlpatterns,
     # Record pages, create/edit, history and restore, trash, publishing.
     *records.urlpatterns,
 ]

@@ -215,6 +215,8 @@ CONTOURS_WRITE_SLOTS = env_int("CONTOURS_WRITE_SLOTS", 0)
 # An API POST's Idempotency-Key replays its first answer for this long (the IETF draft's
 # example: 24 hours); `manage.py purge_idempotency_keys` deletes older ones.
 CONTOURS_IDEMPOTENCY_HOURS = env_int("CONTOURS_IDEMPOTENCY_HOURS", 24)
+# Where notification e-mails link to (e.g. https://contours.example.org); empty: paths only.
+CONTOURS_BASE_URL = os.environ.get("CONTOURS_BASE_URL", "").rstrip("/")
 
 # ---- Cache (docs/deployment.md, "Scaling out") ----
 # DRF's throttle counts live in the default cache. Unset, CACHE_URL gives each process its

@@ -3,6 +3,7 @@ from cooperation.models.base import LiveManager, LiveQuerySet, Record, Tracked
 from cooperation.models.changes import ChangeEntry
 from cooperation.models.idempotency import IdempotencyKey
 from cooperation.models.jobs import Job
+from cooperation.models.notifications import Notification, NotificationSettings, Watch
 from cooperation.models.records import (
     RECORD_MODELS,
     Agreement,
@@ -32,6 +33,8 @@ __all__ = [
     "Job",
     "LiveManager",
     "LiveQuerySet",
+    "Notification",
+    "NotificationSettings",
     "Recommendation",
     "RecommendationResponse",
     "RecommendationStatusChange",
@@ -41,4 +44,5 @@ __all__ = [
     "StatusProposal",
     "Topic",
     "Tracked",
+    "Watch",
 ]

@@ -27,6 +27,7 @@ from cooperation.selectors import (
     excerpts_visible_to,
     records_visible_to,
 )
+from cooperation.services import notifications
 from cooperation.services.common import acting_user, ensure_live, save_with_history
 from cooperation.services.tracked import check_version, lock, move_to_trash
 
@@ -174,6 +175,7 @@ def annotation_create(
         reason=reason,
         m2m={"shared_with": shared_with} if shared_with else None,
     )
+    notifications.note_written(annotation)
     return annotation
 
 
@@ -231,6 +233,7 @@ def annotation_edit(
         current.version += 1
         reason = reasons[0] if len(reasons) == 1 else f"Edited and {reasons[1].lower()}"
         save_with_history(current, user=user, kind=CHANGED, reason=reason)
+        notifications.note_written(current)
     return current
 
 

@@ -27,6 +27,7 @@ from cooperation.models import (
     StatusProposal,
 )
 from cooperation.permissions import require
+from cooperation.services import notifications
 from cooperation.services.common import (
     acting_user,
     ensure_live,
@@ -141,6 +142,7 @@ def recommendation_transition(
         reason=f"Status {before} → {current.get_status_display()}",
     )
     recommendation.status, recommendation.version = current.status, current.version
+    notifications.status_moved(change, user=user)
     return change
 
 

@@ -9,6 +9,7 @@ from cooperation.choices import Visibility
 from cooperation.history import CHANGED
 from cooperation.models import Excerpt, Recommendation, Record
 from cooperation.permissions import require, visibility_action
+from cooperation.services import notifications
 from cooperation.services.annotations import annotations_follow_merge
 from cooperation.services.common import save_with_history
 from cooperation.services.evidence import evidence_attach
@@ -67,6 +68,9 @@ def record_set_visibility(
         user=user,
         kind=CHANGED,
         reason=f"Visibility {before} → {current.get_visibility_display()}",
+    )
+    notifications.record_changed(
+        current, user=user, fields=[], detail=f"{before} → {current.get_visibility_display()}"
     )
     return current
 

@@ -15,6 +15,7 @@ from cooperation.changes import serialise_writes
 from cooperation.history import CHANGED, CREATED, DELETED, history_m2m_values
 from cooperation.models import Tracked
 from cooperation.permissions import require, visibility_action
+from cooperation.services import notifications
 from cooperation.services.common import ConflictError, acting_user, save_with_history
 
 
@@ -135,6 +136,7 @@ def create_tracked(*, model: type[Tracked], user, data: dict, reason: str) -> Tr
     _authorize_visibility(user, model, None, fields.get("visibility"))
     instance = model(**fields)
     save_with_history(instance, user=user, kind=CREATED, reason=reason, m2m=m2m)
+    notifications.record_created(instance, user=user)
     return instance
 
 
@@ -194,6 +196,7 @@ def tracked_update(
         reason=reason,
         m2m={name: m2m[name] for name in changed_links},
     )
+    notifications.record_changed(current, user=user, fields=changed + changed_links)
     return current
 
 
@@ -261,4 +264,5 @@ def tracked_restore_version(
     save_with_history(
         current, user=user, kind=CHANGED, reason=f"Restored the version of {when}", m2m=m2m
     )
+    notifications.record_changed(current, user=user, fields=[], detail=f"Restored ({when})")
     return current

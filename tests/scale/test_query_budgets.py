@@ -75,10 +75,13 @@ EXEMPT = {
     "source_annotate": _ACTION,
     "trash_restore": _ACTION,
     "job_retry": _ACTION,
+    "notifications_read": _ACTION,
+    "notifications_read_all": _ACTION,
+    "notifications_settings": _ACTION,
     **{
         f"{kind}_{action}": _ACTION
         for kind in ("agreement", "deal", "challenge", "recommendation")
-        for action in ("restore", "delete", "visibility", "evidence_detach")
+        for action in ("restore", "delete", "visibility", "evidence_detach", "watch")
     },
     **{
         f"{kind}_bulk": "POST-only bulk action: one service call (its own transaction and "

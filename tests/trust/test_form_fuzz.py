@@ -244,6 +244,10 @@ def world(curator, analyst):
         for author in (curator, analyst)
     }
     annotation_create(author=analyst, body="A reply", parent=notes[curator.pk])
+    # Each is mentioned once, so their notifications page offers "Mark read".
+    for author, reader in ((curator, analyst), (analyst, curator)):
+        mention = f"@{reader.email.split('@')[0]} have a look"
+        annotation_create(author=author, body=mention, record=records["deal"])
     trashed = AgreementFactory(user=curator)
     tracked_delete(instance=trashed, user=curator)
     return {"source": source, "excerpt": excerpt, "records": records, "notes": notes}
@@ -267,6 +271,7 @@ def _pages(world, user) -> dict[str, str]:
         "notes": reverse("cooperation:annotation_list"),
         "sources": reverse("cooperation:source_list"),
         "password-change": reverse("password_change"),
+        "notifications": reverse("cooperation:notifications"),
     }
     for kind, record in records.items():
         pages[f"{kind}-list"] = reverse(f"cooperation:{kind}_list")
@@ -295,6 +300,7 @@ PAGE_NAMES = [
     "notes",
     "sources",
     "password-change",
+    "notifications",
     *(
         f"{kind}-{page}"
         for kind in ("agreement", "deal", "challenge", "recommendation")
@@ -395,10 +401,21 @@ def test_the_fuzzed_pages_hold_every_workspace_form(curator, analyst, world):
         "cooperation:trash_restore",
         "password_change",
         "logout",
+        "cooperation:notifications_read",
+        "cooperation:notifications_read_all",
+        "cooperation:notifications_settings",
         *(
             f"cooperation:{kind}_{view}"
             for kind in ("agreement", "deal", "challenge", "recommendation")
-            for view in ("create", "edit", "delete", "visibility", "restore", "evidence_detach")
+            for view in (
+                "create",
+                "edit",
+                "delete",
+                "visibility",
+                "restore",
+                "evidence_detach",
+                "watch",
+            )
         ),
     }
     assert expected - reached == set()

@@ -33,12 +33,15 @@ from cooperation.models import (
     Excerpt,
     IdempotencyKey,
     Job,
+    Notification,
+    NotificationSettings,
     Recommendation,
     RecommendationStatusChange,
     RecordEvidence,
     Source,
     StatusProposal,
     Topic,
+    Watch,
 )
 from cooperation.models.base import Tracked
 from cooperation.services import (
@@ -90,6 +93,18 @@ NO_OWN_HISTORY = {
         "append-only: the change feed's log (cooperation/changes.py) names what a service "
         "write changed, in that write's transaction (which keeps its own history row); no "
         "admin page shows or edits it"
+    ),
+    Notification: (
+        "a message to one person about a write that keeps its own history (a note, a "
+        "record's change, a status move), written in that write's transaction by "
+        "services/notifications.py; only its read/e-mailed times change after"
+    ),
+    Watch: (
+        "a person's own choice to hear of a record's changes, not data about the record; "
+        "toggled from the record page and removed when they stop watching"
+    ),
+    NotificationSettings: (
+        "a person's own e-mail choice and @handle, changed only by them on their notifications page"
     ),
 }
 

@@ -1,0 +1,29 @@
+"""The header's bell and a record page's watch button.
+
+{% load notifications %}
+{% unread_notifications as unread %}   {# one query; none for anyone not signed in #}
+{% watching record as is_watching %}
+"""
+
+from __future__ import annotations
+
+from django import template
+
+from cooperation.selectors import unread_notification_count, watches
+
+register = template.Library()
+
+
+def _viewer(context):
+    request = context.get("request")
+    return getattr(request, "user", None) or context.get("user")
+
+
+@register.simple_tag(takes_context=True)
+def unread_notifications(context) -> int:
+    return unread_notification_count(_viewer(context))
+
+
+@register.simple_tag(takes_context=True)
+def watching(context, record) -> bool:
+    return watches(_viewer(context), record)
