@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+import requests
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
@@ -147,3 +148,18 @@ def world(db, curator, analyst) -> World:
         records=records,
         notes=notes,
     )
+
+
+@pytest.fixture
+def http(live_server):
+    """Real HTTP to the live server: `http(method, path, token=None, **requests_kwargs)`."""
+
+    def call(method, path, token=None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return requests.request(
+            method, live_server.url + path, headers=headers, timeout=30, **kwargs
+        )
+
+    return call

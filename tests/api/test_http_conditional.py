@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import requests
 from django.utils.http import http_date, parse_http_date
 
 from cooperation.models import Agreement
@@ -19,19 +18,6 @@ from tests.api.conftest import make_token
 from tests.factories import AgreementFactory, ExcerptFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def http(live_server):
-    def call(method, path, token=None, **kwargs):
-        headers = kwargs.pop("headers", {})
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        return requests.request(
-            method, live_server.url + path, headers=headers, timeout=30, **kwargs
-        )
-
-    return call
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
 from accounts.services import api_token_revoke
 from cooperation.models import Agreement
@@ -11,19 +10,6 @@ from tests.factories import AgreementFactory, AnalystFactory
 from tests.utils import history_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def http(live_server):
-    def call(method, path, token=None, **kwargs):
-        headers = kwargs.pop("headers", {})
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        return requests.request(
-            method, live_server.url + path, headers=headers, timeout=30, **kwargs
-        )
-
-    return call
 
 
 @pytest.fixture
