@@ -63,6 +63,15 @@ def parse(text) -> tuple[date, str]:
         raise ValidationError(message, code="invalid") from None
 
 
+def as_stored(precision: str, current: str) -> str:
+    """The precision to store for a date written at `precision` over one stored at `current`:
+    a day's precision may be blank (as before precision was kept), and stays as it was, so
+    writing a date back unchanged is no change."""
+    if precision == DAY and current in ("", DAY):
+        return current
+    return precision
+
+
 def normalise(value: date | None, precision: str) -> date | None:
     """The first day of the period `value` falls in, at `precision`."""
     if value is None:

@@ -413,9 +413,8 @@ class PreciseDateField(serializers.Field):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from None
         current = getattr(self.parent.instance, self.precision_name, "")
-        if precision == precise_dates.DAY and current in ("", precise_dates.DAY):
-            precision = current  # a day's precision may be blank, as before it was kept
-        return {self.date_name: day, self.precision_name: precision}
+        stored = precise_dates.as_stored(precision, current)
+        return {self.date_name: day, self.precision_name: stored}
 
 
 class RecordSerializer(WebUrlMixin, TrackedSerializer):

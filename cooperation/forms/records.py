@@ -151,11 +151,10 @@ class RecordForm(forms.ModelForm):
             if name in cleaned:
                 day, precision = cleaned[name] or (None, "")
                 current = getattr(self.instance, precise_dates.precision_name(name))
-                if precision == precise_dates.DAY and current in ("", precise_dates.DAY):
-                    # A day's precision may be blank (kept before precision was): as it was.
-                    precision = current
                 cleaned[name] = day
-                cleaned[precise_dates.precision_name(name)] = precision
+                cleaned[precise_dates.precision_name(name)] = precise_dates.as_stored(
+                    precision, current
+                )
         if not cleaned.get("slug") and cleaned.get("title") and "slug" not in self.errors:
             cleaned["slug"] = unique_slug(
                 self._meta.model, cleaned["title"], exclude_pk=self.instance.pk
