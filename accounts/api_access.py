@@ -14,8 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import ApiToken, User
-from accounts.roles import PARTNER, is_internal
+from accounts.models import User
 from accounts.security import log_event
 from accounts.services import (
     MAX_TOKEN_DAYS,
@@ -23,12 +22,8 @@ from accounts.services import (
     api_token_revoke,
     is_organisation_admin,
 )
-
-
-def organisation_partners(user):
-    return User.objects.filter(
-        organisation_id=user.organisation_id, is_active=True, groups__name=PARTNER
-    ).order_by("full_name", "email")
+from cooperation.permissions import portal
+from cooperation.selectors import api_tokens_visible_to, organisation_partners
 
 
 class TokenForm(forms.Form):
@@ -53,13 +48,6 @@ class TokenForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = organisation_partners(admin)
         self.fields["owner"].initial = admin.pk
-
-
-def _visible_tokens(user, manager: bool):
-    tokens = ApiToken.objects.select_related("user")
-    if manager:
-        return tokens.filter(user__organisation_id=user.organisation_id, user__groups__name=PARTNER)
-    return tokens.filter(user=user)
 
 
 def _create(request, form) -> str | None:
@@ -89,7 +77,7 @@ def _revoke(request) -> str:
     raw = request.POST.get("token", "")
     token = None
     if raw.isdecimal():
-        token = _visible_tokens(request.user, True).filter(pk=int(raw)).first()
+        token = api_tokens_visible_to(request.user, manager=True).filter(pk=int(raw)).first()
     if token is None:
         return "There is no such token of your organisation."
     api_token_revoke(token=token, actor=request.user)
@@ -103,7 +91,12 @@ def api_access(request):
     user = request.user
     manager = is_organisation_admin(user)
     form = TokenForm(admin=user) if manager else None
-    context = {"manager": manager, "internal": is_internal(user), "status": "", "new_token": ""}
+    context = {
+        "manager": manager,
+        "internal": portal(user, "workspace"),
+        "status": "",
+        "new_token": "",
+    }
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -130,7 +123,7 @@ def api_access(request):
             status, context["status"] = 400, "Choose to create or to revoke a token."
     context.update(
         form=form,
-        tokens=_visible_tokens(user, manager),
+        tokens=api_tokens_visible_to(user, manager=manager),
         api_root=request.build_absolute_uri("/api/v1/"),
     )
     response = render(request, "accounts/api_access.html", context, status=status)

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 
-from accounts.roles import PARTNER, has_role, is_internal
+from cooperation.permissions import portal
 
 
 def partners_to_api_access(view):
@@ -12,7 +12,7 @@ def partners_to_api_access(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.user.is_authenticated and has_role(request.user, PARTNER):
+        if portal(request.user, "partner_home"):
             return redirect("api_access")
         return view(request, *args, **kwargs)
 
@@ -29,7 +29,7 @@ def internal_user_required(view):
         # user's groups from this one query; changing them clears it (Django's m2m
         # managers drop a prefetch they change).
         prefetch_related_objects([request.user], "groups")
-        if not is_internal(request.user):
+        if not portal(request.user, "workspace"):
             return render(request, "errors/403_internal.html", status=403)
         return view(request, *args, **kwargs)
 

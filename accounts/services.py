@@ -20,11 +20,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import ApiToken, Organisation, User
-from accounts.roles import ADMIN, ANALYST, CURATOR, PARTNER, ROLES, roles_of
+from accounts.roles import INTERNAL_ROLES, PARTNER, ROLES
 from cooperation.history import CHANGED, CREATED, history_paused, write_history
 
 # Roles that work in the Django admin (curators curate there; analysts may read and edit).
-_STAFF_ROLES = {ANALYST, CURATOR, ADMIN}
 _PROFILE_FIELDS = {
     "email",
     "full_name",
@@ -88,7 +87,7 @@ def validate_roles(*, roles: list[str], organisation: Organisation | None) -> No
 def _apply_roles(user: User, roles: list[str]) -> None:
     validate_roles(roles=roles, organisation=user.organisation)
     user.groups.set(Group.objects.filter(name__in=roles))
-    user.is_staff = bool(_STAFF_ROLES & set(roles)) or user.is_superuser
+    user.is_staff = bool(set(INTERNAL_ROLES) & set(roles)) or user.is_superuser
 
 
 def _save(user: User, *, roles: list[str] | None, kind: str, actor, reason: str) -> User:
@@ -212,16 +211,10 @@ def validate_api_token(*, user: User | None, name: str, expires_days: int | None
         errors["name"] = "Keep the name under 100 characters."
     if expires_days is not None and not 1 <= expires_days <= MAX_TOKEN_DAYS:
         errors["expires_days"] = f"Expiry must be between 1 and {MAX_TOKEN_DAYS} days."
-    if user is None:
-        errors["user"] = "Choose a user."
-    elif not user.is_active:
-        errors["user"] = "This user is inactive."
-    else:
-        roles = roles_of(user)
-        if not roles:
-            errors["user"] = "This user has no role; give them one before making a token."
-        elif PARTNER in roles and user.organisation_id is None:
-            errors["user"] = "A partner user must belong to an organisation."
+    from cooperation.permissions import token_holder_problem
+
+    if problem := token_holder_problem(user):
+        errors["user"] = problem
     if errors:
         raise ValidationError(errors)
     return name

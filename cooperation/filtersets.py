@@ -19,7 +19,6 @@ from django.forms.widgets import NullBooleanSelect
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from accounts.roles import is_internal
 from cooperation import precise_dates, selectors
 from cooperation.choices import (
     CLOSED_RECOMMENDATION_STATUSES,
@@ -51,6 +50,7 @@ from cooperation.models import (
     Topic,
 )
 from cooperation.models.ranks import choice_rank
+from cooperation.permissions import sees_internal
 from cooperation.search import normalise_query, search
 
 # The largest primary key a bigint column holds; a bigger number is bad input, not a query.
@@ -80,7 +80,7 @@ def _staff_visible_users(request):
     user = getattr(request, "user", None)
     if request is None or user is None:
         return users  # built by server code or for the schema (no one's request)
-    if not is_internal(user):
+    if not sees_internal(user):
         return users.none()
     return users
 

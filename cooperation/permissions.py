@@ -183,6 +183,15 @@ def recommendation(c: Context) -> bool:
     return c.obj._meta.model_name == "recommendation"
 
 
+def has_a_role(c: Context) -> bool:
+    return authenticated(c) and bool(roles_of(c.user))
+
+
+def outside_staff(c: Context) -> bool:
+    """Holds no staff role (a partner who is also an analyst counts as staff)."""
+    return not is_internal(c.user)
+
+
 # -- the table ---------------------------------------------------------------------------------
 
 READ_NOTE = allowed("annotation", "read")
@@ -259,6 +268,11 @@ for _kind_name in ("record", "source"):
         PERMISSIONS[(_kind_name, _action)] = _clauses
 PERMISSIONS.update(
     {
+        # Reading a record or a source: staff read every one; anyone else a published one
+        # (selectors.records_visible_to / sources_visible_to say the same as querysets, and
+        # test_permissions proves them equal). Only live ones: WHEN below.
+        ("record", "read"): [(internal,), (published,)],
+        ("source", "read"): [(internal,), (published,)],
         ("record", "merge"): [(*STAFF_WRITE, perm("cooperation.merge_record"))],
         ("record", "link_evidence"): [(*STAFF_WRITE, perm("cooperation.add_recordevidence"))],
         ("record", "unlink_evidence"): [(*STAFF_WRITE, perm("cooperation.delete_recordevidence"))],
@@ -317,6 +331,33 @@ PERMISSIONS.update(
     }
 )
 
+# What a person may do in the portal as a whole (obj None; kind "portal"). Every "is this
+# person staff?" question outside this module is one of these rows, named for what it
+# opens, so a new role is placed here once rather than in each view, serializer and filter.
+PERMISSIONS.update(
+    {
+        # See what only staff see: drafts and internal records, the team's notes, staff
+        # identities (e-mail, user ids, `?owner=<id>`), internal fields, earlier versions.
+        ("portal", "read_internal"): [(internal,)],
+        # The analysts' workspace pages (a partner is sent to the API access page).
+        ("portal", "workspace"): [(internal,)],
+        ("portal", "partner_home"): [(partner, outside_staff)],
+        # Be notified and be @mentioned (the bell, the digest, watching records).
+        ("portal", "notifications"): [(internal,)],
+        # The API: any role reads (the selectors narrow what); staff write with a credential
+        # that writes (the services then ask each action's row); partners write only notes,
+        # through ("annotation", "create").
+        ("portal", "api_read"): [(has_a_role,)],
+        ("portal", "api_write"): [(internal, writes)],
+        # Hold an API token: someone with a role; a partner only as a member of an
+        # organisation (their notes and tokens belong to it).
+        ("portal", "hold_token"): [
+            (internal,),
+            (partner, lambda c: c.user.organisation_id is not None),
+        ],
+    }
+)
+
 # When the object's state allows an action. `can` (and so `actions`) asks both tables;
 # services ask only PERMISSIONS (`require`) and refuse a state in words of their own
 # ("restore it first"), which tell a person what to do.
@@ -332,6 +373,8 @@ for _kind_name in ("record", "source", "item"):
             (_kind_name, "unpublish"): lambda c: live(c) and published(c),
         }
     )
+for _kind_name in ("record", "source"):
+    WHEN[(_kind_name, "read")] = live
 for _action in (
     "merge",
     "link_evidence",
@@ -423,6 +466,29 @@ def require(
         raise PermissionDenied(message or f"You may not {action} this.")
 
 
+def portal(user, action: str, *, token=None) -> bool:
+    """`can` for the rows about the portal as a whole (kind "portal", no object)."""
+    return can(user, action, None, token=token, kind="portal")
+
+
+def sees_internal(user) -> bool:
+    """The caller sees what staff see (drafts, internal records, staff identities)."""
+    return portal(user, "read_internal")
+
+
+def token_holder_problem(user) -> str | None:
+    """Why `user` may not hold an API token, in words an administrator can act on, or None."""
+    if user is None:
+        return "Choose a user."
+    if not user.is_active:
+        return "This user is inactive."
+    if portal(user, "hold_token"):
+        return None
+    if not portal(user, "api_read"):
+        return "This user has no role; give them one before making a token."
+    return "A partner user must belong to an organisation."
+
+
 def note_actions(user, note, *, token=None) -> list[str]:
     """What `user` may do to `note`, for clients and pages to offer only what works."""
     return [action for action in NOTE_ACTIONS if can(user, action, note, token=token)]
@@ -474,7 +540,7 @@ class NoteAudience:
 
 def note_audience(user) -> NoteAudience:
     """The audience of `user`'s notes (the notes service asks; it never asks for a role)."""
-    if user is not None and not is_internal(user) and has_role(user, PARTNER):
+    if user is not None and portal(user, "partner_home"):
         partners = AnnotationVisibility.PARTNERS
         return NoteAudience((partners,), partners, user.organisation_id)
     return NoteAudience(tuple(AnnotationVisibility.values), AnnotationVisibility.TEAM, None)

@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.roles import INTERNAL_ROLES, is_internal
+from accounts.roles import INTERNAL_ROLES, PARTNER
 from cooperation.choices import (
     CLOSED_RECOMMENDATION_STATUSES,
     RANKS,
@@ -49,6 +49,7 @@ from cooperation.models import (
     Topic,
     Watch,
 )
+from cooperation.permissions import sees_internal
 
 # Titles at least this similar (0–1, after normalising) are offered as possible duplicates.
 DUPLICATE_SIMILARITY = 0.88
@@ -101,7 +102,7 @@ def annotations_visible_to(user, queryset=None):
     open to every partner organisation or shared with theirs (`partner_note_audience`).
     """
     queryset = Annotation.objects.all() if queryset is None else queryset
-    if not is_internal(user):
+    if not sees_internal(user):
         if not getattr(user, "is_authenticated", False):
             return queryset.none()
         return queryset.filter(
@@ -141,6 +142,31 @@ def partner_note_audience(organisation_id: int | None) -> Q:
         | Q(organisation_id=organisation_id)
         | Q(Exists(shares.filter(organisation_id=organisation_id)))
     )
+
+
+def organisation_partners(user):
+    """The partners (and nothing else) of `user`'s organisation: whose tokens its admin
+    manages, as permissions.own_organisations_partner states it for one user."""
+    if getattr(user, "organisation_id", None) is None:
+        return get_user_model().objects.none()
+    return (
+        get_user_model()
+        .objects.filter(organisation_id=user.organisation_id, is_active=True, groups__name=PARTNER)
+        .exclude(groups__name__in=INTERNAL_ROLES)
+        .exclude(is_superuser=True)
+        .order_by("full_name", "email")
+    )
+
+
+def api_tokens_visible_to(user, *, manager: bool):
+    """The tokens the API access page lists: an organisation admin's, every token of their
+    organisation's partners; anyone else's, their own."""
+    from accounts.models import ApiToken
+
+    tokens = ApiToken.objects.select_related("user")
+    if manager:
+        return tokens.filter(user__in=organisation_partners(user).values("pk"))
+    return tokens.filter(user=user)
 
 
 def internal_users():
@@ -397,14 +423,14 @@ def open_items_for(user, *, limit: int = DASHBOARD_LIMIT) -> dict:
 def records_visible_to(user, model: type[Record]):
     """Live records of `model` the user may read: everything internal, or published only."""
     queryset = model.objects.all()
-    if is_internal(user):
+    if sees_internal(user):
         return queryset
     return queryset.filter(visibility=Visibility.PUBLISHED)
 
 
 def sources_visible_to(user):
     """Partners read published sources only; a source's full text is never shown by accident."""
-    if is_internal(user):
+    if sees_internal(user):
         return Source.objects.all()
     return Source.objects.filter(visibility=Visibility.PUBLISHED)
 
@@ -416,7 +442,7 @@ def excerpts_visible_to(user):
     partners without that evidence: they learn nothing of an unpublished source,
     not its title, reference code, excerpts, ids or counts (docs/partner-guide.md).
     """
-    if is_internal(user):
+    if sees_internal(user):
         return Excerpt.objects.all()
     return Excerpt.objects.filter(
         source__visibility=Visibility.PUBLISHED, source__deleted_at__isnull=True
@@ -459,7 +485,7 @@ def publish_warning(record) -> str | None:
 def api_annotations_visible_to(user, queryset=None):
     """`annotations_visible_to`, and for partners only notes on things they can see."""
     queryset = annotations_visible_to(user, queryset)
-    if is_internal(user):
+    if sees_internal(user):
         return queryset
     # excerpts_visible_to() written as conditions on the note's own excerpt (a join per
     # row of the page), not as `excerpt IN (every visible excerpt)`, which reads them all.

@@ -25,13 +25,13 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from accounts.roles import is_internal
 from cooperation.api import views as api_views
 from cooperation.api.record_rows import record_rows, with_related
 from cooperation.api.schema import READ_ERRORS
 from cooperation.api.serializers import api_url
 from cooperation.changes import MODELS
 from cooperation.models import Annotation, ChangeEntry
+from cooperation.permissions import sees_internal
 
 _SALT = "cooperation.api.changes.since"
 DEFAULT_PAGE_SIZE = 100
@@ -101,7 +101,7 @@ def _could_have_read(user, kind: str, entries) -> set[tuple[int, int]]:
     caller could once read: an entry up to that one says its audience included callers
     like this one, or the caller wrote it (a private note)."""
     ids = {entry.object_id for entry in entries}
-    audience = {"staff": True} if is_internal(user) else {"partners": True}
+    audience = {"staff": True} if sees_internal(user) else {"partners": True}
     first_seen = dict(
         ChangeEntry.objects.filter(kind=kind, object_id__in=ids, **audience)
         .values("object_id")
@@ -128,7 +128,7 @@ def _organisation_threads(user, ids) -> set[int]:
     own organisation's threads and threads shared with it, now or at any earlier version
     (the log's audience flags speak for partners in general, not for one organisation)."""
     organisation = getattr(user, "organisation_id", None)
-    if organisation is None or is_internal(user):
+    if organisation is None or sees_internal(user):
         return set()
     owned = Annotation.history.filter(id__in=ids, organisation_id=organisation)
     shared = apps.get_model("cooperation", "HistoricalAnnotation_shared_with").objects.filter(

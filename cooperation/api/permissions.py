@@ -11,8 +11,7 @@ from __future__ import annotations
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.models import ApiToken
-from accounts.roles import PARTNER, is_internal, roles_of
-from cooperation.permissions import can
+from cooperation.permissions import can, portal
 
 
 def request_token(request) -> ApiToken | None:
@@ -26,8 +25,7 @@ class ApiAccess(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
-        roles = roles_of(user)
-        if not roles:
+        if not portal(user, "api_read"):
             self.message = "Your account has no role; ask an administrator for one."
             return False
         if request.method in SAFE_METHODS:
@@ -36,10 +34,9 @@ class ApiAccess(BasePermission):
         if token is not None and not token.can_write:
             self.message = "This token is read-only."
             return False
-        if is_internal(user):
+        if portal(user, "api_write", token=token):
             return True
-        partner_note = getattr(view, "partner_may_create", False) and view.action == "create"
-        if PARTNER in roles and partner_note:
+        if getattr(view, "partner_may_create", False) and view.action == "create":
             # A partner's logged-in session is worth no more than a read-only token:
             # the one write a partner makes needs a write-enabled token (the table says so).
             if not can(user, "create", None, token=token, kind="annotation"):

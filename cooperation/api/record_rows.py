@@ -44,8 +44,7 @@ from cooperation.models import (
     Source,
 )
 from cooperation.models.sources import cached_reading
-from cooperation.permissions import record_actions
-from cooperation.selectors import is_internal
+from cooperation.permissions import record_actions, sees_internal
 
 # Serializer fields built here rather than read off the row as a scalar.
 _SPECIAL = {
@@ -106,7 +105,7 @@ def _m2m_spec(model, name, user):
     visible = Q(**{f"{target}__deleted_at__isnull": True})
     if issubclass(target_model, Record):
         label = "title"
-        if not is_internal(user):
+        if not sees_internal(user):
             visible &= Q(**{f"{target}__visibility": Visibility.PUBLISHED})
     else:
         label = "name"
@@ -129,7 +128,7 @@ def _m2m_links(model, name, ids, user, urls, basename) -> dict[int, list[dict]]:
 
 def _m2m_json(model, name, user) -> RawSQL:
     """One record's links of one kind as a jsonb array of [id, slug, name], in link order."""
-    sql, params = _m2m_sql(model, name, is_internal(user))
+    sql, params = _m2m_sql(model, name, sees_internal(user))
     return RawSQL(sql, params, output_field=JSONField())
 
 
@@ -470,7 +469,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         and name != "status_history"
     ]
     converters = [(name, represent.converter(field)) for name, field in scalars]
-    internal = is_internal(request.user)
+    internal = sees_internal(request.user)
     token = s.request_token(request)
     plan = [
         (name, _builder(name, many, foreign, basenames, own_basename, internal))

@@ -14,7 +14,6 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from accounts.models import ApiToken
-from accounts.roles import is_internal
 from cooperation import precise_dates
 from cooperation.choices import (
     AnnotationMotivation,
@@ -46,6 +45,7 @@ from cooperation.permissions import (
     SOURCE_ACTIONS,
     note_actions,
     record_actions,
+    sees_internal,
     source_actions,
 )
 from cooperation.selectors import excerpts_visible_to, internal_users, sources_visible_to
@@ -78,7 +78,7 @@ def viewer_is_internal(context) -> bool:
     if request is None:
         return False
     if not hasattr(request, "_contours_internal"):
-        request._contours_internal = is_internal(request.user)
+        request._contours_internal = sees_internal(request.user)
     return request._contours_internal
 
 

@@ -28,7 +28,6 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from accounts.roles import is_internal
 from cooperation.api import serializers as s
 from cooperation.api import web_annotation as wa
 from cooperation.api.conditional import (
@@ -66,7 +65,7 @@ from cooperation.models import (
     Source,
     Topic,
 )
-from cooperation.permissions import may, visibility_action
+from cooperation.permissions import may, sees_internal, visibility_action
 from cooperation.selectors import (
     api_annotations_visible_to,
     excerpts_visible_to,
@@ -354,7 +353,7 @@ class TrackedWriteMixin:
             lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
             if (
                 self.request.headers.get("If-Match")
-                and is_internal(self.request.user)
+                and sees_internal(self.request.user)
                 and str(lookup).isdecimal()
                 and self.model.all_objects.filter(pk=lookup, deleted_at__isnull=False).exists()
             ):
@@ -767,7 +766,7 @@ class RecommendationViewSet(RecordViewSet):
             "changed_at", "id"
         )
         versions = []
-        if is_internal(request.user):
+        if sees_internal(request.user):
             # Earlier versions may hold unpublished drafts: internal readers only.
             versions = recommendation.history.select_related("history_user").order_by("-history_id")
         context = self.get_serializer_context()

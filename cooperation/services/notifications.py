@@ -38,10 +38,9 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.roles import is_internal
 from cooperation.choices import EmailPreference, NotificationKind
 from cooperation.models import Annotation, Notification, NotificationSettings, Record, Watch
-from cooperation.permissions import can
+from cooperation.permissions import can, portal
 from cooperation.selectors import internal_users, notifications_visible_to, records_visible_to
 from cooperation.services.common import acting_user
 
@@ -100,13 +99,12 @@ def users_mentioned(names: list[str]) -> list:
 
 
 def _reads_note(user, note: Annotation) -> bool:
-    return bool(user.is_active and is_internal(user) and can(user, "read", note))
+    return bool(portal(user, "notifications") and can(user, "read", note))
 
 
 def _reads_record(user, record: Record) -> bool:
     return bool(
-        user.is_active
-        and is_internal(user)
+        portal(user, "notifications")
         and records_visible_to(user, type(record)).filter(pk=record.pk).exists()
     )
 
@@ -215,7 +213,7 @@ def status_moved(change, *, user) -> list:
 
 
 def _person(user) -> None:
-    if not getattr(user, "is_authenticated", False) or not is_internal(user):
+    if not portal(user, "notifications"):
         raise PermissionDenied("Notifications are for staff accounts.")
 
 

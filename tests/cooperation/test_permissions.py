@@ -26,6 +26,7 @@ from tests.factories import (
     CuratorFactory,
     OrganisationFactory,
     PartnerFactory,
+    UserFactory,
     partner_note_create,
 )
 
@@ -230,7 +231,11 @@ RULE_HOMES = {
 PROJECT_RULE = re.compile(
     r"is_staff|\brole\s*[!=]=|roles_of\([^)]*\)\s*[!=]=|has_perms?\(|has_module_perms|"
     r"[!=]=\s*(Annotation)?Visibility\.[A-Z]|(Annotation)?Visibility\.[A-Z]+\s*[!=]=|"
-    r"visibility\s*[!=]=\s*[\"']|\bin \((Annotation)?Visibility\.|\bperms\.[a-z]"
+    r"visibility\s*[!=]=\s*[\"']|\bin \((Annotation)?Visibility\.|\bperms\.[a-z]|"
+    # Asking for a role by name: the role table's helpers, a group lookup, a role tested
+    # for membership. Outside the rule homes a question about a person is a "portal" row.
+    r"\bis_internal\(|\bhas_role\(|\broles_of\(|groups__name|"
+    r"\b(PARTNER|ANALYST|CURATOR|ADMIN|INTERNAL_ROLES)\s+(not\s+)?in\b"
 )
 # (path, text on the line) → why it is not a permission rule, or why it must stay.
 ALLOWED = {
@@ -245,6 +250,18 @@ ALLOWED = {
     ): "a database budget's role (web, command), not a person's",
     ("templates/base.html", "user.is_staff"): (
         "the Admin link follows the admin site's own login gate (is_staff)"
+    ),
+    ("accounts/admin.py", "roles_of(user)"): "the admin's Roles column lists them; decides nothing",
+    ("accounts/models.py", "roles_of(self)"): "User.roles, the property that reads them",
+    ("accounts/services.py", "if PARTNER in roles and len"): (
+        "which roles may be given together (a partner holds no other): the roles' data, not "
+        "what the person may do"
+    ),
+    ("accounts/services.py", "if PARTNER in roles and organisation is None"): (
+        "a partner is given an organisation with the role: the roles' data"
+    ),
+    ("accounts/management/commands/create_demo_users.py", "if PARTNER in roles else"): (
+        "the demo partner's organisation, set when the demo accounts are made"
     ),
     ("cooperation/services/annotations.py", "!= AnnotationVisibility.PARTNERS"): (
         "explains why a note cannot be shared before the table's share row (which requires a "
@@ -291,6 +308,11 @@ def test_the_project_scan_finds_a_restated_rule(tmp_path):
         "{% if perms.cooperation.add_source %}",
         "if user.is_staff:",
         "if note.visibility != AnnotationVisibility.PRIVATE:",
+        "if not is_internal(request.user):",
+        "if has_role(user, PARTNER):",
+        "roles = roles_of(user)",
+        "User.objects.filter(groups__name=PARTNER)",
+        "elif PARTNER in roles:",
     ):
         assert PROJECT_RULE.search(line), line
 
@@ -376,3 +398,189 @@ def test_a_recommendation_offers_the_transitions_its_status_allows(db):
     assert moves
     assert record_actions(curator, recommendation)[-len(moves) :] == moves
     assert not any(a.startswith("transition:") for a in record_actions(analyst, recommendation))
+
+
+# The portal as a whole (kind "portal", no object): role → what it opens. I see what staff
+# see (read_internal), W the workspace, H the partners' home (API access page), N
+# notifications and mentions, A read the API, X write through the API with a session, T hold
+# an API token. Walked through `portal()`, the dashboard, the API root and an API write.
+PORTAL_LETTERS = {
+    "I": "read_internal",
+    "W": "workspace",
+    "H": "partner_home",
+    "N": "notifications",
+    "A": "api_read",
+    "X": "api_write",
+    "T": "hold_token",
+}
+PORTAL_TABLE = """
+anonymous          | -
+no_role            | -
+inactive_analyst   | -
+partner            | HAT
+analyst            | IWNAXT
+curator            | IWNAXT
+admin              | IWNAXT
+"""
+
+
+def _parse_portal(table: str) -> dict[str, set[str]]:
+    expected = {}
+    for line in table.strip().splitlines():
+        role, cell = (part.strip() for part in line.split("|"))
+        expected[role] = set() if cell == "-" else {PORTAL_LETTERS[x] for x in cell}
+    return expected
+
+
+PORTAL_EXPECTED = _parse_portal(PORTAL_TABLE)
+
+
+@pytest.fixture
+def portal_people(db):
+    from accounts.services import user_update
+
+    inactive = AnalystFactory()
+    user_update(user=inactive, data={"is_active": False})
+    return {
+        "anonymous": None,
+        "no_role": UserFactory(roles=[]),
+        "inactive_analyst": inactive,
+        "partner": PartnerFactory(),
+        "analyst": AnalystFactory(),
+        "curator": CuratorFactory(),
+        "admin": AdminFactory(),
+    }
+
+
+def test_portal_rows_cover_every_action_in_the_table():
+    from cooperation.permissions import PERMISSIONS
+
+    rows = {action for kind, action in PERMISSIONS if kind == "portal"}
+    assert rows == set(PORTAL_LETTERS.values())
+
+
+def test_portal_agrees_with_the_table(portal_people):
+    from cooperation.permissions import portal
+
+    wrong = []
+    for role, expected in PORTAL_EXPECTED.items():
+        got = {a for a in PORTAL_LETTERS.values() if portal(portal_people[role], a)}
+        if got != expected:
+            wrong.append(f"{role}: table {sorted(expected)}, portal() {sorted(got)}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_pages_and_the_api_agree_with_the_portal_table(portal_people):
+    wrong = []
+    for role, expected in PORTAL_EXPECTED.items():
+        client = Client()
+        user = portal_people[role]
+        if user is not None:
+            client.force_login(user)
+        home = client.get("/")
+        if "workspace" in expected:
+            want = 200
+        elif "partner_home" in expected or user is None or not user.is_active:
+            want = 302  # to the API access page, or to log in
+        else:
+            want = 403
+        if home.status_code != want:
+            wrong.append(f"{role} dashboard: {home.status_code}, table says {want}")
+        root = client.get("/api/v1/")
+        if (root.status_code == 200) != ("api_read" in expected):
+            wrong.append(f"{role} API root: {root.status_code}")
+        write = client.post("/api/v1/agreements/", {}, content_type="application/json")
+        # Allowed: the service is asked and refuses the empty body (400); refused: 401/403.
+        if (write.status_code == 400) != ("api_write" in expected):
+            wrong.append(f"{role} API write: {write.status_code}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_only_a_token_holder_gets_a_token(portal_people):
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import validate_api_token
+
+    for role, expected in PORTAL_EXPECTED.items():
+        user = portal_people[role]
+        if user is None:
+            continue
+        if "hold_token" in expected:
+            validate_api_token(user=user, name="t", expires_days=None)
+        else:
+            with pytest.raises(ValidationError):
+                validate_api_token(user=user, name="t", expires_days=None)
+
+
+def test_an_organisation_admin_manages_only_its_plain_partners(db):
+    """The token form's people and the listed tokens are what own_organisations_partner
+    allows: the organisation's partners, not another organisation's, nor its staff."""
+    from accounts.services import user_update
+    from cooperation.permissions import can
+    from cooperation.selectors import api_tokens_visible_to, organisation_partners
+
+    org, other = OrganisationFactory(), OrganisationFactory()
+    manager = PartnerFactory(organisation=org)
+    user_update(user=manager, data={"is_org_admin": True})
+    member, outsider = PartnerFactory(organisation=org), PartnerFactory(organisation=other)
+    staff_in_org = AnalystFactory(organisation=org)
+    listed = set(organisation_partners(manager))
+    assert listed == {manager, member}
+    for person in (manager, member, outsider, staff_in_org):
+        assert (person in listed) == can(manager, "issue", person, kind="token"), person
+    for person in (member, outsider, staff_in_org):
+        make_token(person, write=False)
+    holders = {t.user for t in api_tokens_visible_to(manager, manager=True)}
+    assert holders == {member}
+    assert {t.user for t in api_tokens_visible_to(outsider, manager=False)} == {outsider}
+
+
+@pytest.mark.parametrize("kind", ["record", "source"])
+def test_the_read_rows_agree_with_the_read_querysets(db, kind):
+    """("record"|"source", "read") in the table and selectors' querysets: one rule, for every
+    role and every state (internal, published, in the trash)."""
+    from cooperation.permissions import can
+    from cooperation.selectors import records_visible_to, sources_visible_to
+    from cooperation.services import tracked_delete, tracked_update
+    from tests.factories import SourceFactory
+
+    curator = CuratorFactory()
+    people = {
+        "no_role": UserFactory(roles=[]),
+        "partner": PartnerFactory(),
+        "analyst": AnalystFactory(),
+        "curator": curator,
+        "admin": AdminFactory(),
+    }
+    if kind == "record":
+        publish = lambda r: record_set_visibility(  # noqa: E731
+            record=r, user=curator, visibility=Visibility.PUBLISHED
+        )
+        objects = {
+            "internal": AgreementFactory(),
+            "published": publish(AgreementFactory()),
+            "trashed": tracked_delete(instance=publish(AgreementFactory()), user=curator),
+        }
+        model = type(objects["internal"])
+        readable = lambda user: records_visible_to(user, model)  # noqa: E731
+    else:
+        publish = lambda s: tracked_update(  # noqa: E731
+            instance=s,
+            user=curator,
+            data={"visibility": Visibility.PUBLISHED},
+            expected_version=s.version,
+        )
+        objects = {
+            "internal": SourceFactory(),
+            "published": publish(SourceFactory()),
+            "trashed": tracked_delete(instance=publish(SourceFactory()), user=None),
+        }
+        readable = sources_visible_to
+    wrong = []
+    for role, user in people.items():
+        visible = set(readable(user).values_list("pk", flat=True))
+        for state, obj in objects.items():
+            obj = type(obj).all_objects.get(pk=obj.pk)
+            if can(user, "read", obj) != (obj.pk in visible):
+                wrong.append(f"{role} {state}: can() {can(user, 'read', obj)}, queryset differs")
+    assert not wrong, "\n".join(wrong)
