@@ -15,7 +15,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -195,10 +196,48 @@ def api_token_find(plaintext: str):
     parts = split_token(plaintext or "")
     if parts is None:
         return None
-    token = ApiToken.objects.select_related("user").filter(prefix=parts[0]).first()
+    token = (
+        ApiToken.objects.select_related("user")
+        .annotate(role_groups=_role_groups_of("user_id"))
+        .filter(prefix=parts[0])
+        .first()
+    )
     if token is None or not hmac.compare_digest(token.key_hash, _token_hash(plaintext)):
         return None
+    _remember_groups(token.user, token.role_groups)
     return token
+
+
+def _role_groups_of(user_column: str):
+    """The user's groups as "id:name,…", a subquery of the statement that finds the token:
+    every API request then knows its caller's roles from that one statement."""
+    links = User.groups.through.objects.filter(user_id=OuterRef(user_column))
+    return Subquery(
+        links.values("user_id")
+        .annotate(
+            pairs=StringAgg(
+                Concat(Cast("group_id", CharField()), Value(":"), "group__name"),
+                delimiter=Value(","),
+            )
+        )
+        .values("pairs")[:1]
+    )
+
+
+def _remember_groups(user: User, pairs: str | None) -> None:
+    """Fill `user.groups`' prefetch cache from "id:name,…" (as prefetch_related would), so
+    neither the role questions nor Django's own code asks the database again."""
+    groups = []
+    for pair in filter(None, (pairs or "").split(",")):
+        pk, _, name = pair.partition(":")
+        groups.append(Group(pk=int(pk), name=name))
+    queryset = user.groups.all()
+    queryset._result_cache = groups
+    queryset._prefetch_done = True
+    user._prefetched_objects_cache = {
+        **getattr(user, "_prefetched_objects_cache", {}),
+        "groups": queryset,
+    }
 
 
 def validate_api_token(*, user: User | None, name: str, expires_days: int | None) -> str:
