@@ -271,8 +271,8 @@ PERMISSIONS.update(
         # Reading a record or a source: staff read every one; anyone else a published one
         # (selectors.records_visible_to / sources_visible_to say the same as querysets, and
         # test_permissions proves them equal). Only live ones: WHEN below.
-        ("record", "read"): [(internal,), (published,)],
-        ("source", "read"): [(internal,), (published,)],
+        ("record", "read"): [(internal,), (allowed("portal", "read_published"), published)],
+        ("source", "read"): [(internal,), (allowed("portal", "read_published"), published)],
         ("record", "merge"): [(*STAFF_WRITE, perm("cooperation.merge_record"))],
         ("record", "link_evidence"): [(*STAFF_WRITE, perm("cooperation.add_recordevidence"))],
         ("record", "unlink_evidence"): [(*STAFF_WRITE, perm("cooperation.delete_recordevidence"))],
@@ -344,10 +344,11 @@ PERMISSIONS.update(
         ("portal", "partner_home"): [(partner, outside_staff)],
         # Be notified and be @mentioned (the bell, the digest, watching records).
         ("portal", "notifications"): [(internal,)],
-        # The API: any role reads (the selectors narrow what); staff write with a credential
+        # Read what is published, on the pages and through the API: anyone with a role (the
+        # selectors narrow what; staff read more, read_internal). Staff write with a credential
         # that writes (the services then ask each action's row); partners write only notes,
         # through ("annotation", "create").
-        ("portal", "api_read"): [(has_a_role,)],
+        ("portal", "read_published"): [(has_a_role,)],
         ("portal", "api_write"): [(internal, writes)],
         # Hold an API token: someone with a role; a partner only as a member of an
         # organisation (their notes and tokens belong to it).
@@ -484,7 +485,7 @@ def token_holder_problem(user) -> str | None:
         return "This user is inactive."
     if portal(user, "hold_token"):
         return None
-    if not portal(user, "api_read"):
+    if not portal(user, "read_published"):
         return "This user has no role; give them one before making a token."
     return "A partner user must belong to an organisation."
 

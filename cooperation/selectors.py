@@ -49,7 +49,7 @@ from cooperation.models import (
     Topic,
     Watch,
 )
-from cooperation.permissions import sees_internal
+from cooperation.permissions import portal, sees_internal
 
 # Titles at least this similar (0–1, after normalising) are offered as possible duplicates.
 DUPLICATE_SIMILARITY = 0.88
@@ -425,6 +425,8 @@ def records_visible_to(user, model: type[Record]):
     queryset = model.objects.all()
     if sees_internal(user):
         return queryset
+    if not portal(user, "read_published"):
+        return queryset.none()
     return queryset.filter(visibility=Visibility.PUBLISHED)
 
 
@@ -432,6 +434,8 @@ def sources_visible_to(user):
     """Partners read published sources only; a source's full text is never shown by accident."""
     if sees_internal(user):
         return Source.objects.all()
+    if not portal(user, "read_published"):
+        return Source.objects.none()
     return Source.objects.filter(visibility=Visibility.PUBLISHED)
 
 
@@ -444,6 +448,8 @@ def excerpts_visible_to(user):
     """
     if sees_internal(user):
         return Excerpt.objects.all()
+    if not portal(user, "read_published"):
+        return Excerpt.objects.none()
     return Excerpt.objects.filter(
         source__visibility=Visibility.PUBLISHED, source__deleted_at__isnull=True
     )

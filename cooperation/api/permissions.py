@@ -25,7 +25,7 @@ class ApiAccess(BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
-        if not portal(user, "api_read"):
+        if not portal(user, "read_published"):
             self.message = "Your account has no role; ask an administrator for one."
             return False
         if request.method in SAFE_METHODS:

@@ -409,7 +409,7 @@ PORTAL_LETTERS = {
     "W": "workspace",
     "H": "partner_home",
     "N": "notifications",
-    "A": "api_read",
+    "A": "read_published",
     "X": "api_write",
     "T": "hold_token",
 }
@@ -487,7 +487,7 @@ def test_the_pages_and_the_api_agree_with_the_portal_table(portal_people):
         if home.status_code != want:
             wrong.append(f"{role} dashboard: {home.status_code}, table says {want}")
         root = client.get("/api/v1/")
-        if (root.status_code == 200) != ("api_read" in expected):
+        if (root.status_code == 200) != ("read_published" in expected):
             wrong.append(f"{role} API root: {root.status_code}")
         write = client.post("/api/v1/agreements/", {}, content_type="application/json")
         # Allowed: the service is asked and refuses the empty body (400); refused: 401/403.
@@ -584,3 +584,128 @@ def test_the_read_rows_agree_with_the_read_querysets(db, kind):
             if can(user, "read", obj) != (obj.pk in visible):
                 wrong.append(f"{role} {state}: can() {can(user, 'read', obj)}, queryset differs")
     assert not wrong, "\n".join(wrong)
+
+
+# Records, every role × every state, through every door: `can()`, the read queryset, the
+# web record page and the API (status and `actions`). V read (view), then RECORD_LETTERS.
+# partner_a_writer holds a write-enabled token; partners write no record whatever it holds.
+RECORD_DOORS_TABLE = """
+role              | draft    | internal | published | trashed
+anonymous         | -        | -        | -         | -
+no_role           | -        | -        | -         | -
+partner_a         | -        | -        | V         | -
+partner_b         | -        | -        | V         | -
+partner_a_writer  | -        | -        | V         | -
+analyst           | VEL      | VEL      | VEL       | -
+curator           | VEDURLK  | VEDURLK  | VEDNRLK   | -
+admin             | VEDURLK  | VEDURLK  | VEDNRLK   | -
+"""
+
+
+def _parse_record_doors(table: str) -> dict:
+    letters = {"V": "read", **RECORD_LETTERS}
+    lines = table.strip().splitlines()
+    states = [cell.strip() for cell in lines[0].split("|")[1:]]
+    expected = {}
+    for line in lines[1:]:
+        role, *cells = (cell.strip() for cell in line.split("|"))
+        for state, cell in zip(states, cells, strict=True):
+            expected[(role, state)] = set() if cell == "-" else {letters[x] for x in cell}
+    return expected
+
+
+RECORD_DOORS = _parse_record_doors(RECORD_DOORS_TABLE)
+
+
+def test_records_through_every_door_agree_with_the_table(db):
+    from cooperation.models import Agreement
+    from cooperation.permissions import RECORD_ACTIONS, record_actions
+    from cooperation.selectors import records_visible_to
+    from cooperation.services import tracked_delete, tracked_update
+
+    curator = CuratorFactory()
+    org_a, org_b = OrganisationFactory(), OrganisationFactory()
+    people = {
+        "anonymous": None,
+        "no_role": UserFactory(roles=[]),
+        "partner_a": PartnerFactory(organisation=org_a),
+        "partner_b": PartnerFactory(organisation=org_b),
+        "partner_a_writer": PartnerFactory(organisation=org_a),
+        "analyst": AnalystFactory(),
+        "curator": curator,
+        "admin": AdminFactory(),
+    }
+    tokens = {
+        role: make_token(user, write=role == "partner_a_writer" or not role.startswith("partner"))
+        for role, user in people.items()
+        if user is not None and role != "no_role"
+    }
+
+    def published():
+        return record_set_visibility(
+            record=AgreementFactory(), user=curator, visibility=Visibility.PUBLISHED
+        )
+
+    draft = AgreementFactory()
+    draft = tracked_update(
+        instance=draft, user=curator, data={"visibility": "draft"}, expected_version=draft.version
+    )
+    records = {
+        "draft": draft,
+        "internal": AgreementFactory(),
+        "published": published(),
+        "trashed": tracked_delete(instance=published(), user=curator),
+    }
+    assert {state: r.visibility for state, r in records.items()}["draft"] == "draft"
+    wrong = []
+    for (role, state), allowed in RECORD_DOORS.items():
+        user = people[role]
+        record = Agreement.all_objects.get(pk=records[state].pk)
+        token = None
+        if role == "partner_a_writer":
+            token = accounts_token(user)
+        # 1. The table.
+        got = {a for a in ("read", *RECORD_ACTIONS) if can(user, a, record, token=token)}
+        if got != allowed:
+            wrong.append(f"can {role} {state}: {sorted(got)}")
+        if user is not None and "read" in allowed:
+            listed = record_actions(user, record, token=token)
+            if set(listed) != allowed - {"read"}:
+                wrong.append(f"record_actions {role} {state}: {listed}")
+        # 2. The read queryset.
+        readable = records_visible_to(user, Agreement).filter(pk=record.pk).exists()
+        if readable != ("read" in allowed):
+            wrong.append(f"queryset {role} {state}: {readable}")
+        # 3. The API: 401 anonymous, 403 no role, else 200 or 404, and `actions`.
+        headers = bearer(tokens[role]) if role in tokens else {}
+        client = Client()
+        if role == "no_role":
+            client.force_login(user)
+        response = client.get(f"/api/v1/agreements/{record.pk}/", **headers)
+        want = 401 if user is None else 403 if role == "no_role" else None
+        want = want or (200 if "read" in allowed else 404)
+        if response.status_code != want:
+            wrong.append(f"api {role} {state}: {response.status_code}, table says {want}")
+        elif want == 200 and set(response.json()["actions"]) != allowed - {"read"}:
+            wrong.append(f"api actions {role} {state}: {response.json()['actions']}")
+        # 4. The web record page (the workspace): staff 200 or 404; the anonymous are sent
+        # to log in; partners and a person with no role are refused (403).
+        web = Client()
+        if user is not None:
+            web.force_login(user)
+        page = web.get(record.get_absolute_url())
+        if user is None:
+            want = 302
+        elif role == "no_role" or role.startswith("partner"):
+            want = 403
+        else:
+            want = 200 if "read" in allowed else 404
+        if page.status_code != want:
+            wrong.append(f"page {role} {state}: {page.status_code}, table says {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+def accounts_token(user):
+    from accounts.models import ApiToken
+
+    return ApiToken.objects.filter(user=user, can_write=True).first()
