@@ -7,7 +7,7 @@ can say it). Each costs a fixed number of queries, whatever the amount of data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
 
@@ -262,6 +262,7 @@ class Node:
     title: str
     url: str
     status: str = ""  # the status's or severity's label, when the kind has one
+    via: tuple[str, ...] = ()  # titles of the drawn records in the column before it linked to it
 
 
 @dataclass(frozen=True)
@@ -319,6 +320,18 @@ def _drawn_edges(columns, edges) -> list[tuple[str, str]]:
     return [(a, b) for a, b in dict.fromkeys(edges) if a in keys and b in keys]
 
 
+def _with_via(columns, edges) -> list[tuple[str, list[Node]]]:
+    """Each record of the right-hand column names the records it is linked to on its left,
+    so the list read aloud says which challenge affects which deal."""
+    titles = {node.key: node.title for _, nodes in columns for node in nodes}
+    via: dict[str, list[str]] = {}
+    for start, end in edges:
+        via.setdefault(end, []).append(titles[start])
+    *rest, (heading, nodes) = columns
+    last = [replace(node, via=tuple(via.get(node.key, ()))) for node in nodes]
+    return [*rest, (heading, last)]
+
+
 def neighbourhood(user, record) -> Neighbourhood:
     """A recommendation with the challenges it answers and the deals and agreements those
     affect; or a challenge with the recommendations that answer it and the deals and
@@ -353,6 +366,7 @@ def neighbourhood(user, record) -> Neighbourhood:
         ]
     else:
         raise TypeError(f"no neighbourhood for a {type(record).__name__}")
+    edges = _drawn_edges(columns, edges)
     return Neighbourhood(
-        columns=columns, edges=_drawn_edges(columns, edges), more=more, centre=centre.key
+        columns=_with_via(columns, edges), edges=edges, more=more, centre=centre.key
     )

@@ -273,6 +273,8 @@ def test_a_recommendations_neighbourhood_holds_only_readable_records(analyst, pa
     ]
     assert _titles(partners)["Challenges it answers"] == ["Costs"]
     assert _titles(partners)["Deals and agreements they affect"] == ["Open deal", "Treaty"]
+    last = dict((node.title, node.via) for node in partners.columns[2][1])
+    assert last == {"Open deal": ("Costs",), "Treaty": ("Costs",)}
     assert set(partners.edges) == {
         (f"recommendation-{rec.pk}", f"challenge-{challenge.pk}"),
         (f"challenge-{challenge.pk}", f"deal-{deal.pk}"),

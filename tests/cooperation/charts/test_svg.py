@@ -4,7 +4,9 @@ escaped, every mark a link to its list."""
 from __future__ import annotations
 
 import datetime
+import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +115,39 @@ def test_long_labels_are_cut_after_a_word():
     cut = svg._fit("A very long title about maritime security in the Indo-Pacific", 150)
     assert cut.endswith("…") and len(cut) <= 150 / svg.CHAR_PX
     assert " " not in cut[-2:]
+
+
+# -- colours (static/css/charts.css) -----------------------------------------------------------
+
+CSS = Path(__file__).resolve().parents[3] / "static" / "css"
+
+
+def _luminance(hex_colour: str) -> float:
+    digits = hex_colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(d * 2 for d in digits)
+    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: str, second: str) -> float:
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_chart_text_and_lines_stand_out_from_every_background_they_sit_on():
+    variables = dict(
+        re.findall(
+            r"--([a-z-]+):\s*(#[0-9a-f]{6}|#[0-9a-f]{3})\b", (CSS / "contours.css").read_text()
+        )
+    )
+    charts = (CSS / "charts.css").read_text()
+    assert re.search(r"\.chart text \{[^}]*fill: var\(--ink\)", charts)  # every label is ink
+    # The backgrounds text is drawn on: the card, a ticked cell, a hovered node.
+    backgrounds = [variables["card"], *re.findall(r"fill: (#[0-9a-f]{6}|#[0-9a-f]{3})\b", charts)]
+    for background in backgrounds:
+        assert contrast(variables["ink"], background) >= 5.75, background
+    # Lines and outlines that tell a mark apart hold to the same ratio against the card.
+    for name in set(re.findall(r"stroke: var\(--([a-z]+)\)", charts)) - {"line"}:
+        assert contrast(variables[name], variables["card"]) >= 5.75, name
