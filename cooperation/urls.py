@@ -7,6 +7,7 @@ Order matters: fixed paths (board, new, export.csv, import) come before the
 from cooperation.views import (
     annotations,
     bulk,
+    charts,
     dashboard,
     jobs,
     lists,
@@ -28,6 +29,8 @@ urlpatterns = [
     # Bulk actions on the record lists' selected rows, one service call a row.
     *bulk.urlpatterns,
     *dashboard.urlpatterns,
+    # Charts of the corpus, drawn on the server as SVG.
+    *charts.urlpatterns,
     *search.urlpatterns,
     # Annotation threads.
     *annotations.urlpatterns,

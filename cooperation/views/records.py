@@ -23,6 +23,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import internal_user_required
 from cooperation import record_versions
+from cooperation.charts.data import neighbourhood
+from cooperation.charts.svg import graph
 from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES, Visibility
 from cooperation.forms.records import RECORD_FORMS
 from cooperation.models import (
@@ -221,6 +223,12 @@ def record_detail(request, kind: str, slug: str):
         "publish_to": Visibility.PUBLISHED,
         "unpublish_to": Visibility.INTERNAL,
     }
+    if isinstance(record, Recommendation | Challenge):
+        around = neighbourhood(request.user, record)
+        context["neighbourhood"] = around
+        context["neighbourhood_svg"] = graph(
+            around, ident="neighbourhood", title=f"{kind.label} and its neighbourhood"
+        )
     return render(request, "cooperation/records/detail.html", context)
 
 
