@@ -23,7 +23,7 @@ from functools import cache
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import JSONField, Q
+from django.db.models import JSONField, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
@@ -409,7 +409,51 @@ def with_related(queryset, *, serializer_class, user):
     annotations[_json_name("evidence")] = _evidence_json(model)
     if "status_history" in fields:
         annotations[_json_name("status_history")] = _status_json()
+    if not sees_internal(user):
+        annotations.update(_partner_readable(model, user, "status_history" in fields))
     return queryset.annotate(**annotations)
+
+
+_READABLE_SOURCES = "contours_readable_sources"
+_READABLE_CITED = "contours_readable_cited"
+
+
+def _partner_readable(model, user, with_history: bool) -> dict:
+    """For a reader outside staff, which of the row's evidence sources and of the excerpts
+    its status changes cite they may read: the selectors' own querysets, asked inside the
+    page's statement (serializers.withhold_unpublished_sources then reads these instead of
+    asking the database once more for each page)."""
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    from cooperation.selectors import excerpts_visible_to, sources_visible_to
+
+    links = RecordEvidence.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), object_id=OuterRef(OuterRef("pk"))
+    ).values("excerpt__source_id")
+    readable = {
+        _READABLE_SOURCES: ArraySubquery(
+            sources_visible_to(user).filter(pk__in=links).order_by().values("pk")
+        )
+    }
+    if with_history:
+        cited = RecommendationStatusChange.objects.filter(
+            recommendation_id=OuterRef(OuterRef("pk")), evidence_excerpt__isnull=False
+        ).values("evidence_excerpt_id")
+        readable[_READABLE_CITED] = ArraySubquery(
+            excerpts_visible_to(user).filter(pk__in=cited).order_by().values("pk")
+        )
+    return readable
+
+
+def _remember_readable(rows, request) -> None:
+    """What _partner_readable brought for this page, where the serializers look for it: the
+    rest stays unknown, so anything outside the page is withheld (closed), never shown."""
+    if hasattr(rows[0], _READABLE_SOURCES) and not hasattr(request, "_contours_sources"):
+        request._contours_sources = {pk for row in rows for pk in row.contours_readable_sources}
+    if hasattr(rows[0], _READABLE_CITED) and not hasattr(request, "_contours_cited_excerpts"):
+        request._contours_cited_excerpts = {
+            pk for row in rows for pk in row.contours_readable_cited
+        }
 
 
 def record_rows(*, serializer_class, rows, request) -> list[dict]:
@@ -491,6 +535,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         page = _Row(row, pk, urls, values, evidence, many, history)
         documents.append({name: build(page) for name, build in plan})
     if not internal:
+        _remember_readable(rows, request)
         context = {"request": request}
         documents = [s.withhold_unpublished_sources(doc, context) for doc in documents]
     return documents

@@ -67,3 +67,49 @@ def test_record_list_rows_hide_links_to_unpublished_records(world, partner, cura
     published = set(Challenge.objects.filter(visibility="published").values_list("pk", flat=True))
     assert linked(partner) <= published
     assert linked(curator) - published
+
+
+@pytest.mark.parametrize("resource", RECORDS)
+@pytest.mark.parametrize("role", ["partner", "curator"])
+def test_a_detail_is_what_the_serializer_shows(world, resource, role, request):
+    """The detail is built by the list's read path (one statement); writes answer with the
+    serializer. Both must give one document, so a GET's ETag holds for the next If-Match."""
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from bench.measure import _drf_view
+    from tests.api.conftest import make_token
+
+    user = request.getfixturevalue(role)
+    token = make_token(user, write=True)
+    rows = client_for(user).get(f"/api/v1/{resource}/", {"page_size": 200}).json()["results"]
+    assert rows
+    factory = RequestFactory(HTTP_HOST="testserver")
+    for row in rows[:25]:
+        path = f"/api/v1/{resource}/{row['id']}/"
+        detail = client_for(user).get(path)
+        view, drf_request = _drf_view(
+            resolve(path), factory.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+        )
+        view.perform_authentication(drf_request)
+        view.action = "retrieve"
+        obj = view.get_object()
+        data, etag = view.representation(obj)
+        assert _normalised(detail.json()) == _normalised(dict(data)), path
+        assert list(detail.json()) == list(data)
+        assert detail["ETag"] == etag, path
+
+
+@pytest.mark.parametrize("resource", RECORDS)
+def test_a_detail_etag_holds_for_a_write(world, resource, curator):
+    client = client_for(curator)
+    row = client.get(f"/api/v1/{resource}/", {"page_size": 1}).json()["results"][0]
+    path = f"/api/v1/{resource}/{row['id']}/"
+    detail = client.get(path)
+    written = client.patch(
+        path, {"title": row["title"] + " (edited)"}, format="json", HTTP_IF_MATCH=detail["ETag"]
+    )
+    assert written.status_code == 200, written.content
+    again = client.get(path)
+    assert again["ETag"] == written["ETag"]
+    assert _normalised(again.json()) == _normalised(written.json())
