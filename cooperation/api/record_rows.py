@@ -38,6 +38,7 @@ from cooperation.choices import Visibility, allowed_transitions, gao_status
 from cooperation.models import (
     Excerpt,
     Recommendation,
+    RecommendationResponse,
     RecommendationStatusChange,
     Record,
     RecordEvidence,
@@ -59,6 +60,7 @@ _SPECIAL = {
     "allowed_transitions",
     "actions",
     "warnings",
+    "responses",
 }
 _SLUG_PLACEHOLDER = "slug-placeholder"
 
@@ -287,6 +289,20 @@ def _status_history(ids, represent) -> dict[int, list[dict]]:
     return history
 
 
+def _responses(ids, request) -> dict[int, list[dict]]:
+    """The addressee's responses to a page's recommendations, in one query."""
+    rows = (
+        RecommendationResponse.objects.filter(recommendation_id__in=ids)
+        .select_related("recorded_by__organisation")
+        .order_by("responded_on", "id")
+    )
+    context = {"request": request}
+    responses = defaultdict(list)
+    for row in rows:
+        responses[row.recommendation_id].append(s.ResponseSerializer(row, context=context).data)
+    return responses
+
+
 def _status_json() -> RawSQL:
     """One recommendation's status timeline as a jsonb array of _STATUS_COLUMNS."""
     return RawSQL(_status_sql(), [], output_field=JSONField())
@@ -456,6 +472,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         }
         evidence = _evidence(model, ids, urls)
         history = _status_history(ids, represent) if with_history else {}
+    responses = _responses([row.pk for row in rows], request) if "responses" in fields else {}
     foreign = {name for name in fields if basenames[name] and name not in many}
     own_basename = model._meta.model_name
     # Fields that read the whole row (a date with its precision), not one attribute.
@@ -490,7 +507,10 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
             value = getattr(row, name)
             values[name] = None if value is None else convert(value)
         page = _Row(row, pk, urls, values, evidence, many, history)
-        documents.append({name: build(page) for name, build in plan})
+        document = {name: build(page) for name, build in plan}
+        if "responses" in document:
+            document["responses"] = responses.get(pk, [])
+        documents.append(document)
     if not internal:
         context = {"request": request}
         documents = [s.withhold_unpublished_sources(doc, context) for doc in documents]
@@ -542,4 +562,6 @@ def _builder(name, many, foreign, basenames, own_basename, internal):
         return lambda r: allowed_transitions(r.row.status)
     if name == "status_history":
         return lambda r: r.history.get(r.pk, [])
+    if name == "responses":
+        return lambda r: []  # filled in from the page's one query (_responses)
     return lambda r: r.values[name]
