@@ -121,7 +121,8 @@ def check(document: dict) -> None:
         _require(record, "a record", record_type=str, slug=str, title=str)
         model = KINDS.get(record["record_type"])
         if model is None:
-            raise ExchangeError(f"{_name(record)}: unknown record_type (not one of {', '.join(KINDS)}).")
+            known = ", ".join(KINDS)
+            raise ExchangeError(f"{_name(record)}: unknown record_type (not one of {known}).")
         if record["slug"] in slugs[model]:
             raise ExchangeError(f"{_name(record)} appears twice.")
         slugs[model].add(record["slug"])
@@ -150,10 +151,9 @@ def _check_record(record: dict, excerpts: dict, taxonomy: dict, slugs: dict) -> 
                 raise ExchangeError(
                     f"{name}: “{key}” names {what} {slug!r}, which the file does not hold."
                 )
-            if issubclass(target, Record) and list(KINDS.values()).index(target) >= list(
-                KINDS.values()
-            ).index(model):
-                raise ExchangeError(f"{name}: “{key}” cannot link to a {record['record_type']} or later.")
+            order = list(KINDS.values())
+            if issubclass(target, Record) and order.index(target) >= order.index(model):
+                raise ExchangeError(f"{name}: “{key}” cannot link to a {target._meta.model_name}.")
     cited = [(item, "evidence") for item in _list(record, "evidence", name)]
     if model is KINDS["recommendation"]:
         timeline = _list(record, "status_history", name)

@@ -136,7 +136,8 @@ class Exporter:
                     .order_by("responded_on", "id"),
                 ),
             ]
-        return queryset.prefetch_related(*lookups)
+        # The caller's own prefetches (a list page's) give way to these.
+        return queryset.prefetch_related(None).prefetch_related(*lookups)
 
     # -- values ------------------------------------------------------------------------------
 

@@ -200,9 +200,7 @@ class _Importer:
             return None
         user = get_user_model().objects.filter(email__iexact=email).first()
         if user is None:
-            self.report.warnings.append(
-                f"{item['record_type']} {item['slug']!r}: no user {email} here; “{name}” left empty."
-            )
+            self.report.warnings.append(f"{self.where}: no user {email} here; “{name}” left empty.")
         return user
 
     def _excerpt(self, cited: dict | None) -> Excerpt | None:

@@ -63,9 +63,8 @@ def canonical(document: dict) -> dict:
 
     records = []
     for record in document["records"]:
-        record = {
-            k: v for k, v in record.items() if k not in ("id", "version", "created_at", "updated_at")
-        }
+        unkept = ("id", "version", "created_at", "updated_at")
+        record = {k: v for k, v in record.items() if k not in unkept}
         record["evidence"] = sorted(
             (cite(e), e["note"], e["quote"], e["source_title"]) for e in record["evidence"]
         )
@@ -298,7 +297,7 @@ def test_what_is_not_an_export_is_refused(db, tmp_path, text, said):
 
 def test_bytes_that_are_not_utf8_are_refused(db, tmp_path):
     path = tmp_path / "export.json"
-    path.write_bytes(b"{\"format\": \"\xc3(\"}")
+    path.write_bytes(b'{"format": "\xc3("}')
     with pytest.raises(CommandError, match="not UTF-8"):
         call_command("import_records", str(path), stdout=StringIO())
 
