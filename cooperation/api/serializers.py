@@ -110,7 +110,7 @@ def _excerpt_visible(request, excerpt_id: int) -> bool:
 def _without_any_evidence(document: dict) -> dict:
     if "evidence" in document:
         document["evidence"] = []
-    for change in document.get("status_history") or ():
+    for change in [*(document.get("status_history") or ()), *(document.get("responses") or ())]:
         change["evidence_excerpt"] = None
     if "evidence_excerpt" in document:
         document["evidence_excerpt"] = None
@@ -129,11 +129,12 @@ def withhold_unpublished_sources(document: dict, context) -> dict:
     if "evidence" in document:
         visible = _visible_source_ids(request)  # asked even for none: one query a page
         document["evidence"] = [e for e in document["evidence"] if e["source"] in visible]
-    changes = document.get("status_history") or ()
-    for change in changes if isinstance(changes, list) else ():
-        excerpt = change.get("evidence_excerpt")
-        if excerpt is not None and not _excerpt_visible(request, excerpt):
-            change["evidence_excerpt"] = None
+    for timeline in ("status_history", "responses"):
+        changes = document.get(timeline) or ()
+        for change in changes if isinstance(changes, list) else ():
+            excerpt = change.get("evidence_excerpt")
+            if excerpt is not None and not _excerpt_visible(request, excerpt):
+                change["evidence_excerpt"] = None
     excerpt = document.get("evidence_excerpt")
     if excerpt is not None and not _excerpt_visible(request, excerpt):
         document["evidence_excerpt"] = None
