@@ -348,7 +348,7 @@ def _response_item(response, represent) -> dict:
         "id": pk,
         "classification": classification,
         "responded_on": precise_dates.iso(day, precision),
-        "recorded_at": represent(_fields(s.ResponseSerializer)["recorded_at"], when),
+        "recorded_at": represent(_fields(s.RecommendationResponseSerializer)["recorded_at"], when),
         # Responses are recorded by staff: by name, never an id (serializers.display_name).
         "recorded_by": None if user_id is None else (full_name or s.STAFF_LABEL),
         "note": note,

@@ -609,7 +609,7 @@ class StatusProposalSerializer(_StatusEvidenceSerializer):
         return display_name(proposal.proposed_by)
 
 
-class ResponseSerializer(_StatusEvidenceSerializer):
+class RecommendationResponseSerializer(_StatusEvidenceSerializer):
     classification = serializers.ChoiceField(
         choices=ResponseClassification.choices,
         read_only=True,
@@ -655,7 +655,7 @@ class RecommendationSerializer(RecordSerializer):
     )
     allowed_transitions = serializers.SerializerMethodField()
     status_history = StatusChangeSerializer(source="status_changes", many=True, read_only=True)
-    responses = ResponseSerializer(
+    responses = RecommendationResponseSerializer(
         many=True, read_only=True, help_text="The addressee's responses, oldest first."
     )
 

@@ -56,9 +56,7 @@ def test_staff_export_every_record_they_may_read(world, analyst, name):
     }
 
 
-def test_partners_learn_nothing_of_unpublished_sources_nor_staff_addresses(
-    world, partner, curator
-):
+def test_partners_learn_nothing_of_unpublished_sources_nor_staff_addresses(world, partner, curator):
     _respond(world, curator)
     document, text = _export(client_for(partner), "agreements")
     (agreement,) = document["records"]
@@ -95,7 +93,8 @@ def test_staff_get_the_evidence_partners_do_not(world, analyst, curator):
 def test_the_export_takes_the_lists_filters_and_refuses_unknown_ones(world, analyst):
     client = client_for(analyst)
     document, _ = _export(client, "agreements", {"visibility": "internal"})
-    assert [r["slug"] for r in document["records"]] == [world.records["agreements"]["internal"].slug]
+    internal = world.records["agreements"]["internal"]
+    assert [r["slug"] for r in document["records"]] == [internal.slug]
     assert client.get("/api/v1/agreements/json-export/", {"colour": "red"}).status_code == 400
     assert client.get("/api/v1/agreements/json-export/", {"visibility": "x"}).status_code == 400
 
