@@ -3,6 +3,8 @@ responses in a recommendation's representation: what partners may read, and noth
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -133,3 +135,14 @@ def test_staff_see_every_response_evidence(world, analyst, curator):
         world.cited_excerpt.pk,
         world.published_excerpt.pk,
     ]
+
+
+def test_the_api_csv_names_each_response_by_its_classification(world, analyst, curator):
+    _respond(world, curator)
+    response = client_for(analyst).get(
+        "/api/v1/recommendations/export/", {"visibility": "published"}, HTTP_ACCEPT="text/csv"
+    )
+    header, row = (
+        line for line in csv.reader(io.StringIO(b"".join(response.streaming_content).decode()))
+    )
+    assert row[header.index("responses")] == "interim_reply; interim_reply"
