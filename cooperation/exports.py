@@ -100,11 +100,22 @@ def _overdue(rec) -> bool:
     )
 
 
+def _responses(rec) -> str:
+    """The addressee's responses, oldest first: "Accepted (2025-03): the note"."""
+    return LIST_SEPARATOR.join(
+        f"{r.get_classification_display()} "
+        f"({precise_dates.iso(r.responded_on, r.responded_on_precision)})"
+        + (f": {r.note}" if r.note else "")
+        for r in rec.responses.all()
+    )
+
+
 # Computed columns a spec's field brings after it (cooperation.fieldspec.Field.csv_extra).
 EXTRA_COLUMNS = {
     "owner_email": Column("owner_email", lambda r: r.owner.email if r.owner else ""),
     "overdue": Column("overdue", _overdue),
     "gao_status": Column("gao_status", lambda r: r.get_gao_status_display()),
+    "responses": Column("responses", _responses),
 }
 
 

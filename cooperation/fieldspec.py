@@ -155,8 +155,8 @@ SPECS: dict[type[models.Model], KindSpec] = {
                 Field(
                     "status",
                     form=False,
-                    api_extra=("gao_status", "allowed_transitions", "status_history"),
-                    csv_extra=("gao_status",),
+                    api_extra=("gao_status", "allowed_transitions", "status_history", "responses"),
+                    csv_extra=("gao_status", "responses"),
                 ),
             ),
             groups=(FOLLOW_UP,),

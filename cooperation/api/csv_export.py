@@ -39,8 +39,8 @@ def cell(value) -> str:
     if isinstance(value, list):
         return "; ".join(cell(item) for item in value)
     if isinstance(value, dict):
-        # A typed link by its slug; other nested objects by their id.
-        for key in ("slug", "excerpt", "id", "to_status"):
+        # A typed link by its slug, a response by its classification; others by their id.
+        for key in ("slug", "excerpt", "classification", "id", "to_status"):
             if value.get(key) is not None:
                 return cell(value[key])
         return json.dumps(value, sort_keys=True)

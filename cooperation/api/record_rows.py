@@ -38,6 +38,7 @@ from cooperation.choices import Visibility, allowed_transitions, gao_status
 from cooperation.models import (
     Excerpt,
     Recommendation,
+    RecommendationResponse,
     RecommendationStatusChange,
     Record,
     RecordEvidence,
@@ -58,6 +59,7 @@ _SPECIAL = {
     "allowed_transitions",
     "actions",
     "warnings",
+    "responses",
 }
 _SLUG_PLACEHOLDER = "slug-placeholder"
 
@@ -286,6 +288,74 @@ def _status_history(ids, represent) -> dict[int, list[dict]]:
     return history
 
 
+_RESPONSE_COLUMNS = (
+    "id",
+    "classification",
+    "responded_on",
+    "responded_on_precision",
+    "recorded_at",
+    "recorded_by_id",
+    "recorded_by__full_name",
+    "note",
+    "evidence_excerpt_id",
+    "evidence_url",
+)
+
+
+def _responses(ids, represent) -> dict[int, list[dict]]:
+    """The addressee's responses to a page's recommendations, in one query."""
+    rows = (
+        RecommendationResponse.objects.filter(recommendation_id__in=ids)
+        .order_by("responded_on", "id")
+        .values_list("recommendation_id", *_RESPONSE_COLUMNS)
+    )
+    responses = defaultdict(list)
+    for owner, *response in rows:
+        responses[owner].append(_response_item(response, represent))
+    return responses
+
+
+def _responses_json() -> RawSQL:
+    """One recommendation's responses as a jsonb array of _RESPONSE_COLUMNS."""
+    return RawSQL(_responses_sql(), [], output_field=JSONField())
+
+
+@cache
+def _responses_sql() -> str:
+    answer = _columns(RecommendationResponse._meta)
+    user = _columns(User._meta)
+    return (
+        "SELECT jsonb_agg(jsonb_build_array("
+        f"r.{answer('id')}, r.{answer('classification')}, r.{answer('responded_on')}, "
+        f"r.{answer('responded_on_precision')}, r.{answer('recorded_at')}, "
+        f"r.{answer('recorded_by')}, u.{user('full_name')}, r.{answer('note')}, "
+        f"r.{answer('evidence_excerpt')}, r.{answer('evidence_url')}) "
+        f"ORDER BY r.{answer('responded_on')}, r.{answer('id')}) "
+        f"FROM {_quote(RecommendationResponse._meta.db_table)} r "
+        f"LEFT JOIN {_quote(User._meta.db_table)} u ON u.{user('id')} = r.{answer('recorded_by')} "
+        f"WHERE r.{answer('recommendation')} = {_outer_pk(Recommendation)}"
+    )
+
+
+def _response_item(response, represent) -> dict:
+    pk, classification, day, precision, when, user_id, full_name, note, excerpt, url = response
+    if isinstance(when, str):  # from jsonb
+        when = datetime.fromisoformat(when)
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return {
+        "id": pk,
+        "classification": classification,
+        "responded_on": precise_dates.iso(day, precision),
+        "recorded_at": represent(_fields(s.RecommendationResponseSerializer)["recorded_at"], when),
+        # Responses are recorded by staff: by name, never an id (serializers.display_name).
+        "recorded_by": None if user_id is None else (full_name or s.STAFF_LABEL),
+        "note": note,
+        "evidence_excerpt": excerpt,
+        "evidence_url": url,
+    }
+
+
 def _status_json() -> RawSQL:
     """One recommendation's status timeline as a jsonb array of _STATUS_COLUMNS."""
     return RawSQL(_status_sql(), [], output_field=JSONField())
@@ -409,8 +479,11 @@ def with_related(queryset, *, serializer_class, user):
     annotations[_json_name("evidence")] = _evidence_json(model)
     if "status_history" in fields:
         annotations[_json_name("status_history")] = _status_json()
+    if "responses" in fields:
+        annotations[_json_name("responses")] = _responses_json()
     if not sees_internal(user):
-        annotations.update(_partner_readable(model, user, "status_history" in fields))
+        cites = "status_history" in fields or "responses" in fields
+        annotations.update(_partner_readable(model, user, cites))
     return queryset.annotate(**annotations)
 
 
@@ -418,7 +491,7 @@ _READABLE_SOURCES = "contours_readable_sources"
 _READABLE_CITED = "contours_readable_cited"
 
 
-def _partner_readable(model, user, with_history: bool) -> dict:
+def _partner_readable(model, user, cites: bool) -> dict:
     """For a reader outside staff, which of the row's evidence sources and of the excerpts
     its status changes cite they may read: the selectors' own querysets, asked inside the
     page's statement (serializers.withhold_unpublished_sources then reads these instead of
@@ -435,12 +508,19 @@ def _partner_readable(model, user, with_history: bool) -> dict:
             sources_visible_to(user).filter(pk__in=links).order_by().values("pk")
         )
     }
-    if with_history:
-        cited = RecommendationStatusChange.objects.filter(
-            recommendation_id=OuterRef(OuterRef("pk")), evidence_excerpt__isnull=False
-        ).values("evidence_excerpt_id")
+    if cites:
+        # As serializers._excerpt_visible: the excerpts status moves and responses cite.
+        moves, answers = (
+            timeline.objects.filter(
+                recommendation_id=OuterRef(OuterRef("pk")), evidence_excerpt__isnull=False
+            ).values("evidence_excerpt_id")
+            for timeline in (RecommendationStatusChange, RecommendationResponse)
+        )
         readable[_READABLE_CITED] = ArraySubquery(
-            excerpts_visible_to(user).filter(pk__in=cited).order_by().values("pk")
+            excerpts_visible_to(user)
+            .filter(Q(pk__in=moves) | Q(pk__in=answers))
+            .order_by()
+            .values("pk")
         )
     return readable
 
@@ -466,6 +546,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
     basenames = {name: _link_basename(field) for name, field in fields.items()}
     many_names = _many_names(fields)
     with_history = "status_history" in fields
+    with_responses = "responses" in fields
     readings = _Readings()
     represent = _Representer()
     if hasattr(rows[0], _json_name("evidence")):
@@ -491,6 +572,13 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
             for row in rows
             if with_history
         }
+        responses = {
+            row.pk: [
+                _response_item(r, represent) for r in getattr(row, _json_name("responses")) or ()
+            ]
+            for row in rows
+            if with_responses
+        }
     else:
         ids = [row.pk for row in rows]
         many = {
@@ -499,6 +587,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         }
         evidence = _evidence(model, ids, urls)
         history = _status_history(ids, represent) if with_history else {}
+        responses = _responses(ids, represent) if with_responses else {}
     foreign = {name for name in fields if basenames[name] and name not in many}
     own_basename = model._meta.model_name
     # Fields that read the whole row (a date with its precision), not one attribute.
@@ -532,7 +621,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         for name, convert in converters:
             value = getattr(row, name)
             values[name] = None if value is None else convert(value)
-        page = _Row(row, pk, urls, values, evidence, many, history)
+        page = _Row(row, pk, urls, values, evidence, many, history, responses)
         documents.append({name: build(page) for name, build in plan})
     if not internal:
         _remember_readable(rows, request)
@@ -544,11 +633,12 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
 class _Row:
     """One record and what was read for it, as the document builders see it."""
 
-    __slots__ = ("evidence", "history", "many", "pk", "row", "urls", "values")
+    __slots__ = ("evidence", "history", "many", "pk", "responses", "row", "urls", "values")
 
-    def __init__(self, row, pk, urls, values, evidence, many, history):
+    def __init__(self, row, pk, urls, values, evidence, many, history, responses):
         self.row, self.pk, self.urls, self.values = row, pk, urls, values
         self.evidence, self.many, self.history = evidence, many, history
+        self.responses = responses
 
 
 def _builder(name, many, foreign, basenames, own_basename, internal):
@@ -586,4 +676,6 @@ def _builder(name, many, foreign, basenames, own_basename, internal):
         return lambda r: allowed_transitions(r.row.status)
     if name == "status_history":
         return lambda r: r.history.get(r.pk, [])
+    if name == "responses":
+        return lambda r: r.responses.get(r.pk, [])
     return lambda r: r.values[name]

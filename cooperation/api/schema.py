@@ -455,3 +455,105 @@ ANNOTATION_COLLECTION_SCHEMA = {
         },
     },
 }
+
+
+# -- the records' JSON export: cooperation/exchange/export.py ---------------------------------
+
+_EVIDENCE = {
+    "type": "object",
+    "nullable": True,
+    "description": "An excerpt that supports it: id, source, place and quote.",
+    "properties": {
+        "excerpt": {"type": "integer"},
+        "source": {"type": "integer"},
+        "source_title": {"type": "string"},
+        "start": {"type": "integer"},
+        "end": {"type": "integer"},
+        "exact": {"type": "string"},
+        "quote": {"type": "string"},
+        "note": {"type": "string"},
+    },
+}
+_PRECISE = {"type": "string", "nullable": True, "example": "2015-12"}
+JSON_EXPORT_SCHEMA = {
+    "type": "object",
+    "description": "The records with their evidence, a recommendation's status timeline and "
+    "responses, then the excerpts, sources (with their text), actors and topics they cite: "
+    "what `manage.py import_records` reads (docs/api.md#the-json-export).",
+    "required": ["format", "version", "exported_at", "records", "excerpts", "sources"],
+    "properties": {
+        "format": {"type": "string", "enum": ["contours-export"]},
+        "version": {"type": "integer", "enum": [1]},
+        "exported_at": {"type": "string", "format": "date-time"},
+        "records": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "description": "The record's fields as its kind's field specification lists "
+                "them; links to actors, topics and other records by slug.",
+                "required": ["record_type", "id", "slug", "title", "visibility", "evidence"],
+                "properties": {
+                    "record_type": {
+                        "type": "string",
+                        "enum": ["agreement", "deal", "challenge", "recommendation"],
+                    },
+                    "id": {"type": "integer"},
+                    "slug": {"type": "string"},
+                    "title": {"type": "string"},
+                    "visibility": {"type": "string"},
+                    "evidence": {"type": "array", "items": _EVIDENCE},
+                    "status_history": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "from_status": {"type": "string"},
+                                "to_status": {"type": "string"},
+                                "recorded_at": {"type": "string", "format": "date-time"},
+                                "happened_on": _PRECISE,
+                                "happened_on_precision": {"type": "string"},
+                                "changed_by": {"type": "string", "nullable": True},
+                                "note": {"type": "string"},
+                                "evidence": _EVIDENCE,
+                                "evidence_url": {"type": "string"},
+                            },
+                        },
+                    },
+                    "responses": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "classification": {"type": "string"},
+                                "classification_label": {"type": "string"},
+                                "responded_on": _PRECISE,
+                                "responded_on_precision": {"type": "string"},
+                                "recorded_at": {"type": "string", "format": "date-time"},
+                                "recorded_by": {"type": "string", "nullable": True},
+                                "note": {"type": "string"},
+                                "evidence": _EVIDENCE,
+                                "evidence_url": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "excerpts": {"type": "array", "items": {"type": "object"}},
+        "sources": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "title", "sha256", "text"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "title": {"type": "string"},
+                    "sha256": {"type": "string"},
+                    "text": {"type": "string"},
+                },
+            },
+        },
+        "actors": {"type": "array", "items": {"type": "object"}},
+        "topics": {"type": "array", "items": {"type": "object"}},
+    },
+}

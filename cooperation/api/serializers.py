@@ -8,6 +8,7 @@ hand validated data to the services.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -21,6 +22,7 @@ from cooperation.choices import (
     DatePrecision,
     GaoStatus,
     RecommendationStatus,
+    ResponseClassification,
     allowed_transitions,
     gao_status,
 )
@@ -34,6 +36,7 @@ from cooperation.models import (
     Deal,
     Excerpt,
     Recommendation,
+    RecommendationResponse,
     RecommendationStatusChange,
     RecordEvidence,
     Source,
@@ -91,11 +94,15 @@ def _visible_source_ids(request) -> set[int]:
 
 
 def _excerpt_visible(request, excerpt_id: int) -> bool:
-    # One query a request, whatever the page: the visible excerpts that status changes cite.
+    # One query a request, whatever the page: the visible excerpts that status changes and
+    # responses cite.
     if not hasattr(request, "_contours_cited_excerpts"):
-        cited = RecommendationStatusChange.objects.values("evidence_excerpt_id")
+        moves = RecommendationStatusChange.objects.values("evidence_excerpt_id")
+        answers = RecommendationResponse.objects.values("evidence_excerpt_id")
         request._contours_cited_excerpts = set(
-            excerpts_visible_to(request.user).filter(pk__in=cited).values_list("pk", flat=True)
+            excerpts_visible_to(request.user)
+            .filter(Q(pk__in=moves) | Q(pk__in=answers))
+            .values_list("pk", flat=True)
         )
     return excerpt_id in request._contours_cited_excerpts
 
@@ -103,7 +110,7 @@ def _excerpt_visible(request, excerpt_id: int) -> bool:
 def _without_any_evidence(document: dict) -> dict:
     if "evidence" in document:
         document["evidence"] = []
-    for change in document.get("status_history") or ():
+    for change in [*(document.get("status_history") or ()), *(document.get("responses") or ())]:
         change["evidence_excerpt"] = None
     if "evidence_excerpt" in document:
         document["evidence_excerpt"] = None
@@ -122,11 +129,12 @@ def withhold_unpublished_sources(document: dict, context) -> dict:
     if "evidence" in document:
         visible = _visible_source_ids(request)  # asked even for none: one query a page
         document["evidence"] = [e for e in document["evidence"] if e["source"] in visible]
-    changes = document.get("status_history") or ()
-    for change in changes if isinstance(changes, list) else ():
-        excerpt = change.get("evidence_excerpt")
-        if excerpt is not None and not _excerpt_visible(request, excerpt):
-            change["evidence_excerpt"] = None
+    for timeline in ("status_history", "responses"):
+        changes = document.get(timeline) or ()
+        for change in changes if isinstance(changes, list) else ():
+            excerpt = change.get("evidence_excerpt")
+            if excerpt is not None and not _excerpt_visible(request, excerpt):
+                change["evidence_excerpt"] = None
     excerpt = document.get("evidence_excerpt")
     if excerpt is not None and not _excerpt_visible(request, excerpt):
         document["evidence_excerpt"] = None
@@ -601,6 +609,39 @@ class StatusProposalSerializer(_StatusEvidenceSerializer):
         return display_name(proposal.proposed_by)
 
 
+class RecommendationResponseSerializer(_StatusEvidenceSerializer):
+    classification = serializers.ChoiceField(
+        choices=ResponseClassification.choices,
+        read_only=True,
+        help_text="How the addressee answered, in action-taken report terms.",
+    )
+    responded_on = serializers.SerializerMethodField(
+        help_text="When the addressee responded, at the precision known (2015, 2015-12, "
+        "2015-12-12)."
+    )
+    recorded_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RecommendationResponse
+        fields = [
+            "id",
+            "classification",
+            "responded_on",
+            "recorded_at",
+            "recorded_by",
+            "note",
+            "evidence_excerpt",
+            "evidence_url",
+        ]
+        read_only_fields = fields
+
+    def get_responded_on(self, response) -> str:
+        return precise_dates.iso(response.responded_on, response.responded_on_precision)
+
+    def get_recorded_by(self, response) -> str | None:
+        return display_name(response.recorded_by)
+
+
 class RecommendationSerializer(RecordSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:recommendation-detail")
     addressed_to = _links("actor", Actor.objects.all())
@@ -614,6 +655,9 @@ class RecommendationSerializer(RecordSerializer):
     )
     allowed_transitions = serializers.SerializerMethodField()
     status_history = StatusChangeSerializer(source="status_changes", many=True, read_only=True)
+    responses = RecommendationResponseSerializer(
+        many=True, read_only=True, help_text="The addressee's responses, oldest first."
+    )
 
     class Meta:
         model = Recommendation

@@ -47,10 +47,12 @@ from cooperation.api.schema import (
     ANNOTATION_COLLECTION_SCHEMA,
     ANNOTATION_PAGE_SCHEMA,
     CONDITIONAL_ERRORS,
+    JSON_EXPORT_SCHEMA,
     READ_ERRORS,
     WEB_ANNOTATION_SCHEMA,
     WRITE_ERRORS,
 )
+from cooperation.exchange import export as exchange_export
 from cooperation.filtersets import FILTERSETS
 from cooperation.models import (
     Actor,
@@ -60,6 +62,7 @@ from cooperation.models import (
     Deal,
     Excerpt,
     Recommendation,
+    RecommendationResponse,
     RecommendationStatusChange,
     RecordEvidence,
     Source,
@@ -171,7 +174,7 @@ class ApiViewSet(ApiConventions, IdempotentPostMixin, viewsets.GenericViewSet):
         """What this action reads from the query string; anything else is a 400."""
         if self.action == "list":
             return self.filterset_class._parameters() | {"cursor", "page_size"}
-        if self.action == "export":
+        if self.action in ("export", "json_export"):
             return self.filterset_class._parameters()
         return frozenset()
 
@@ -610,9 +613,9 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
         queryset = records_visible_to(user, self.model)
         if self.select:
             queryset = queryset.select_related(*self.select)
-        if self.action == "list":
-            # The list builds its documents from the page's ids (record_rows), so the
-            # page query loads the records alone.
+        if self.action in ("list", "json_export"):
+            # The list builds its documents from the page's ids (record_rows), and the JSON
+            # export prefetches what it writes itself: the records alone.
             return queryset
         prefetches = [
             "actors",
@@ -667,9 +670,10 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
             )
         if self.model is Recommendation:
             if hasattr(obj, "status_stamp"):
-                stamps.append(obj.status_stamp)
+                stamps += [obj.status_stamp, obj.response_stamp]
             else:
                 stamps.extend(change.changed_at for change in obj.status_changes.all())
+                stamps.extend(response.recorded_at for response in obj.responses.all())
         return max(stamp for stamp in stamps if stamp is not None)
 
     def update(self, request, *args, partial=False, **kwargs):
@@ -692,6 +696,23 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
         page = self.paginate_queryset(queryset)
         rows = record_rows(serializer_class=self.get_serializer_class(), rows=page, request=request)
         return self.get_paginated_response(rows)
+
+    @extend_schema(
+        summary="Export records as JSON, with evidence, timelines and sources",
+        description="Every record you may read, with the list's filters, search and order, as "
+        "one JSON document (`format: contours-export`, `version: 1`): each record with its "
+        "evidence, a recommendation's status timeline and addressee responses, then the "
+        "excerpts, sources (with their text), actors and topics they cite. Streamed. Partners "
+        "get published records only, evidence quoting published sources only, and people by "
+        "name. `manage.py import_records` reads it back (docs/api.md#the-json-export).",
+        filters=True,
+        responses={(200, "application/json"): OpenApiResponse(JSON_EXPORT_SCHEMA), **READ_ERRORS},
+    )
+    @action(detail=False, methods=["get"], url_path="json-export", renderer_classes=[JSONRenderer])
+    def json_export(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        name = self.model._meta.verbose_name_plural.replace(" ", "-")
+        return exchange_export.response(request.user, [queryset], f"{name}.json")
 
 
 @document("agreement", "agreements", s.AgreementSerializer)
@@ -727,9 +748,11 @@ class RecommendationViewSet(RecordViewSet):
 
     def stamps(self) -> dict:
         changes = RecommendationStatusChange.objects.filter(recommendation=OuterRef("pk"))
+        answers = RecommendationResponse.objects.filter(recommendation=OuterRef("pk"))
         return {
             **super().stamps(),
             "status_stamp": Subquery(changes.order_by("-changed_at").values("changed_at")[:1]),
+            "response_stamp": Subquery(answers.order_by("-recorded_at").values("recorded_at")[:1]),
         }
 
     def extra_prefetches(self):
@@ -739,6 +762,12 @@ class RecommendationViewSet(RecordViewSet):
                 "status_changes",
                 queryset=RecommendationStatusChange.objects.select_related("changed_by").order_by(
                     "changed_at", "id"
+                ),
+            ),
+            Prefetch(
+                "responses",
+                queryset=RecommendationResponse.objects.select_related("recorded_by").order_by(
+                    "responded_on", "id"
                 ),
             ),
         ]

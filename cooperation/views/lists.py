@@ -19,6 +19,7 @@ from django.db.models import (
     ExpressionWrapper,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -33,6 +34,8 @@ from django.views.decorators.http import require_safe
 from accounts.decorators import internal_user_required
 from cooperation import exports
 from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES
+from cooperation.exchange import KINDS as JSON_EXPORT_KINDS
+from cooperation.exchange import export as exchange_export
 from cooperation.filtersets import (
     AgreementFilterSet,
     AnnotationFilterSet,
@@ -49,6 +52,7 @@ from cooperation.models import (
     Deal,
     Excerpt,
     Recommendation,
+    RecommendationResponse,
     Source,
 )
 from cooperation.permissions import may
@@ -56,6 +60,7 @@ from cooperation.selectors import annotations_visible_to
 from cooperation.views import bulk
 
 PAGE_SIZES = (10, 25, 50, 100)
+RESPONSE_ORDER = ("responded_on", "id")
 DEFAULT_PAGE_SIZE = 25
 # Query-string keys that belong to the page, not to the FilterSet.
 PAGE_PARAMS = ("page", "per_page")
@@ -132,7 +137,10 @@ def _recommendations(request) -> QuerySet:
         status__in=CLOSED_RECOMMENDATION_STATUSES
     )
     return _record_prefetch(
-        Recommendation.objects.select_related("owner"), "addressed_to", "addresses"
+        Recommendation.objects.select_related("owner"),
+        "addressed_to",
+        "addresses",
+        Prefetch("responses", queryset=RecommendationResponse.objects.order_by(*RESPONSE_ORDER)),
     ).annotate(is_overdue=ExpressionWrapper(overdue, output_field=BooleanField()))
 
 
@@ -427,6 +435,10 @@ def list_view(request, *, key: str):
         "next_url": _query(params, page=page.next_page_number()) if page.has_next() else "",
         "export_url": reverse(f"cooperation:{spec.key}_export")
         + (f"?{export_params.urlencode()}" if export_params else ""),
+        "json_export_url": reverse(f"cooperation:{spec.key}_json_export")
+        + (f"?{export_params.urlencode()}" if export_params else "")
+        if spec.key in JSON_EXPORT_KINDS
+        else "",
         "clear_url": reverse(f"cooperation:{spec.key}_list"),
         "create_url": create_url,
         **_bulk_context(request, spec),
@@ -456,6 +468,18 @@ def export_view(request, *, key: str):
     return exports.csv_response(spec.export_columns, rows, f"contours-{spec.path}-{stamp}.csv")
 
 
+@require_safe
+@internal_user_required
+def json_export_view(request, *, key: str):
+    """The filtered list as the records' JSON export (cooperation/exchange/export.py): each
+    record with its evidence, timeline and responses, then the sources they cite."""
+    spec = SPECS[key]
+    filterset = filtered(spec, request)
+    rows = filterset.qs  # an invalid filter is left out, as the page and the CSV leave it
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return exchange_export.response(request.user, [rows], f"contours-{spec.path}-{stamp}.json")
+
+
 def _urls() -> list:
     patterns = []
     for spec in SPECS.values():
@@ -465,6 +489,15 @@ def _urls() -> list:
                 f"{spec.path}/export.csv", export_view, {"key": spec.key}, name=f"{spec.key}_export"
             ),
         ]
+        if spec.key in JSON_EXPORT_KINDS:
+            patterns.append(
+                path(
+                    f"{spec.path}/export.json",
+                    json_export_view,
+                    {"key": spec.key},
+                    name=f"{spec.key}_json_export",
+                )
+            )
     return patterns
 
 
