@@ -103,7 +103,8 @@
           headers: { Accept: "application/json" },
           credentials: "same-origin",
         });
-        if (mine !== sequence || !response.ok) return;
+        const type = response.headers.get("Content-Type") || "";
+        if (mine !== sequence || !response.ok || !type.includes("application/json")) return;
         const body = await response.json();
         if (mine !== sequence || document.activeElement !== area) return;
         typed = { start: caret - prefix.length - 1, end: caret, prefix };

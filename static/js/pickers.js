@@ -28,6 +28,15 @@
     return field ? field.value : "";
   }
 
+  const SESSION_ENDED = "Your session has ended: log in again in another tab, then try again.";
+
+  // A JSON answer, or null when the session ended (the lookup redirects to the login page).
+  async function json(response) {
+    const type = response.headers.get("Content-Type") || "";
+    if (response.redirected || !type.includes("application/json")) return null;
+    return response.json().catch(() => ({}));
+  }
+
   function enhance(wrapper) {
     const lookupUrl = wrapper.dataset.pickerLookup;
     const createUrl = wrapper.dataset.pickerCreate || "";
@@ -171,8 +180,13 @@
           headers: { Accept: "application/json" },
           credentials: "same-origin",
         });
-        const body = await response.json().catch(() => ({}));
+        const body = await json(response);
         if (mine !== sequence || document.activeElement !== input) return;
+        if (body === null) {
+          close();
+          error.textContent = SESSION_ENDED;
+          return;
+        }
         if (!response.ok) {
           close();
           error.textContent = body.detail || "The search failed; the list could not be loaded.";
@@ -201,8 +215,12 @@
           body: new URLSearchParams({ name: query }),
           credentials: "same-origin",
         });
-        const body = await response.json().catch(() => ({}));
-        if (!response.ok) {
+        const body = await json(response);
+        if (body === null) {
+          error.textContent = SESSION_ENDED;
+          return;
+        }
+        if (!response.ok || body.id == null) {
           error.textContent = body.detail || `The ${noun} could not be created.`;
           return;
         }

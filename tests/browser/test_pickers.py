@@ -216,3 +216,17 @@ def test_typing_at_and_letters_offers_colleagues_to_mention(watched, context, li
     expect(page.locator(".annotation").first).to_contain_text("@otto")
     assert Notification.objects.filter(recipient=otto).count() == 1
     _clean(page)
+
+
+def test_a_picker_whose_session_ended_says_so(watched, context, live_server):
+    page = watched
+    ActorFactory(name="India")
+    log_in(context, live_server, AnalystFactory())
+    page.goto("/agreements/new/")
+    context.clear_cookies()  # logged out elsewhere, or the session timed out
+    box = page.get_by_role("group", name="Actors").get_by_role("combobox")
+    box.click()
+    box.press_sequentially("ind")
+    expect(page.get_by_role("alert")).to_contain_text("Your session has ended")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    _clean(page)
