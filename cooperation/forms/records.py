@@ -102,17 +102,23 @@ class RecordForm(forms.ModelForm):
                 self.initial.setdefault("expected_version", self.instance.version)
 
     def _pickers(self) -> None:
-        """Each checkbox list names its JSON lookup (and, for actors and topics the user may
-        create, where to create one): static/js/pickers.js turns the list into a
-        search-as-you-type picker; without script the checkboxes stay."""
+        """Each checkbox list, and each single choice of an actor, names its JSON lookup
+        (and, for actors and topics the user may create, where to create one):
+        static/js/pickers.js turns it into a search-as-you-type picker; without script
+        the checkboxes and selects stay."""
         for f in self.fields.values():
-            if not isinstance(f.widget, forms.CheckboxSelectMultiple):
+            multiple = isinstance(f.widget, forms.CheckboxSelectMultiple)
+            single = type(f.widget) is forms.Select and getattr(f, "queryset", None) is not None
+            if not (multiple or single):
                 continue
             model = f.queryset.model
+            if single and model not in (Actor, Topic):
+                continue  # a recommendation's owner: a short list of people, a plain select
             plural = str(model._meta.verbose_name_plural)
             f.picker = {
                 "lookup": reverse(f"cooperation:lookup_{plural}"),
                 "noun": str(model._meta.verbose_name),
+                "single": single,
                 "create": (
                     reverse(f"cooperation:lookup_{plural}_create")
                     if model in (Actor, Topic) and may(self.user, "create", model)

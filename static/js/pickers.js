@@ -46,6 +46,12 @@
     const fieldset = wrapper.querySelector("fieldset") || wrapper;
     const legend = fieldset.querySelector("legend");
     const boxes = Array.from(wrapper.querySelectorAll(`input[type='checkbox'][name='${name}']`));
+    // One value (a deal's supplier): the select gives way, its label names the combobox.
+    const single = "pickerSingle" in wrapper.dataset;
+    const select = single ? wrapper.querySelector(`select[name='${name}']`) : null;
+    const ownLabel = select && select.id ? wrapper.querySelector(`label[for='${select.id}']`) : null;
+    const title = legend ? legend.textContent.trim()
+      : ownLabel ? ownLabel.textContent.replace(/:\s*$/, "").trim() : noun;
     const n = ++counter;
     const ids = {
       input: `picker-${n}-input`,
@@ -57,8 +63,8 @@
     if (legend && !legend.id) legend.id = ids.legend;
 
     const picker = el("div", { class: "picker" });
-    const chips = el("ul", { class: "picker-chips", id: ids.chips, "aria-label": `Chosen: ${legend ? legend.textContent.trim() : noun}` });
-    const label = el("label", { for: ids.input, class: "picker-label" }, `Find ${noun === "item" ? "one" : `a${/^[aeiou]/i.test(noun) ? "n" : ""} ${noun}`} to add`);
+    const chips = el("ul", { class: "picker-chips", id: ids.chips, "aria-label": `Chosen: ${title}` });
+    const label = ownLabel ? null : el("label", { for: ids.input, class: "picker-label" }, `Find ${noun === "item" ? "one" : `a${/^[aeiou]/i.test(noun) ? "n" : ""} ${noun}`} to add`);
     const input = el("input", {
       type: "text",
       id: ids.input,
@@ -72,14 +78,16 @@
       spellcheck: "false",
       maxlength: "100",
     });
+    const verb = single ? "choose" : "add";
     const hint = el("p", { id: ids.hint, class: "picker-hint muted" },
-      createUrl ? "Type to search; ↓ ↑ to move, Enter to add. A name not found can be created."
-                : "Type to search; ↓ ↑ to move, Enter to add.");
+      createUrl ? `Type to search; ↓ ↑ to move, Enter to ${verb}. A name not found can be created.`
+                : `Type to search; ↓ ↑ to move, Enter to ${verb}.`);
     const list = el("ul", { id: ids.list, role: "listbox", class: "picker-list", "aria-label": `Matching ${noun}s`, hidden: true });
     const status = el("p", { class: "visually-hidden", role: "status", "aria-live": "polite" });
     const error = el("p", { class: "picker-error", role: "alert" });
 
-    picker.append(chips, label, input, hint, list, status, error);
+    picker.append(...[chips, label, input, hint, list, status, error].filter(Boolean));
+    if (ownLabel) ownLabel.htmlFor = ids.input;
 
     // The checkbox group stays in the page but out of the form: the chips' inputs submit.
     const group = fieldset.querySelector(":scope > div[id]:not(.helptext)");
@@ -89,13 +97,19 @@
       box.disabled = true;
     });
     if (group) group.hidden = true;
+    if (select) {
+      if (select.value) chosen.set(select.value, select.selectedOptions[0].textContent.trim());
+      select.disabled = true;
+      select.style.display = "none";
+    }
     const helpText = fieldset.querySelector(".helptext");
     if (helpText) helpText.style.display = "none"; // "Tick every one…" no longer applies
-    fieldset.appendChild(picker);
+    (select ? wrapper : fieldset).appendChild(picker);
 
     function addChip(id, text) {
       id = String(id);
       if (chips.querySelector(`input[value='${CSS.escape(id)}']`)) return;
+      if (single) chips.replaceChildren();
       const chip = el("li", { class: "picker-chip" });
       chip.append(el("span", {}, text));
       const remove = el("button", { type: "button", class: "picker-remove", "aria-label": `Remove ${text}` }, "×");

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from cooperation.models import Actor, Agreement, Notification
+from cooperation.models import Actor, Agreement, Deal, Notification
 from tests.browser.conftest import log_in
 from tests.factories import ActorFactory, AgreementFactory, AnalystFactory, TopicFactory
 
@@ -230,3 +230,40 @@ def test_a_picker_whose_session_ended_says_so(watched, context, live_server):
     expect(page.get_by_role("alert")).to_contain_text("Your session has ended")
     expect(box).to_have_attribute("aria-expanded", "false")
     _clean(page)
+
+
+def test_a_deals_supplier_and_recipient_are_single_pickers(watched, context, live_server):
+    page = watched
+    ActorFactory(name="India")
+    ActorFactory(name="Japan")
+    log_in(context, live_server, AnalystFactory())
+    page.goto("/deals/new/")
+
+    supplier = page.get_by_role("combobox", name="Supplier")
+    supplier.click()
+    supplier.press_sequentially("jap")
+    page.get_by_role("option", name="Japan").click()
+    chosen = page.get_by_role("list", name="Chosen: Supplier")
+    expect(chosen.get_by_role("listitem")).to_have_text(["Japan×"])
+    supplier.press_sequentially("ind")
+    expect(page.get_by_role("option", name="India")).to_be_visible()
+    supplier.press("ArrowDown")
+    supplier.press("Enter")  # one supplier: India takes Japan's place
+    expect(chosen.get_by_role("listitem")).to_have_text(["India×"])
+
+    recipient = page.get_by_role("combobox", name="Recipient")
+    recipient.press_sequentially("Ruritania")
+    expect(page.get_by_role("option", name="Create actor “Ruritania”")).to_be_visible()
+    recipient.press("ArrowDown")
+    recipient.press("Enter")
+    expect(page.get_by_role("list", name="Chosen: Recipient").get_by_role("listitem")).to_have_text(
+        ["Ruritania×"]
+    )
+    page.get_by_label("Title").fill("Single picks")
+    page.get_by_label("Summary").fill("One supplier, one recipient.")
+    page.get_by_label("Kind").select_option(index=1)
+    _clean(page)
+    page.get_by_role("button", name="Create deal").click()
+    expect(page.locator("h1")).to_contain_text("Single picks")
+    deal = Deal.objects.get(title="Single picks")
+    assert (deal.supplier.name, deal.recipient.name) == ("India", "Ruritania")

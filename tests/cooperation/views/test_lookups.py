@@ -286,3 +286,12 @@ def test_note_forms_ask_for_completion(client, analyst):
     client.force_login(analyst)
     html = client.get(record.get_absolute_url()).content.decode()
     assert f'data-mention-lookup="{PEOPLE}"' in html
+
+
+def test_a_deals_actors_are_single_pickers_and_an_owner_stays_a_select(client, analyst):
+    client.force_login(analyst)
+    deal = client.get(reverse("cooperation:deal_create")).content.decode()
+    assert 'data-picker-name="supplier" data-picker-noun="actor" data-picker-single' in deal
+    assert '<select name="supplier"' in deal  # without script, the plain select
+    recommendation = client.get(reverse("cooperation:recommendation_create")).content.decode()
+    assert 'data-picker-name="owner"' not in recommendation
