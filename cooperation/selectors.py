@@ -430,6 +430,16 @@ def records_visible_to(user, model: type[Record]):
     return queryset.filter(visibility=Visibility.PUBLISHED)
 
 
+def pickable(user, model):
+    """What a record form's picker may offer `user` of `model`: records as
+    `records_visible_to`, actors and topics (readable by everyone who may read records)."""
+    if issubclass(model, Record):
+        return records_visible_to(user, model)
+    if model in (Actor, Topic):
+        return model.objects.all()
+    raise ValueError(f"No picker reads {model._meta.verbose_name_plural}.")
+
+
 def sources_visible_to(user):
     """Partners read published sources only; a source's full text is never shown by accident."""
     if sees_internal(user):

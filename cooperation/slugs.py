@@ -1,16 +1,17 @@
-"""Record slugs made from titles: one rule for the web forms and the API."""
+"""Slugs made from titles and names: one rule for the web forms, the pickers and the API."""
 
 from __future__ import annotations
 
 from django.utils.text import slugify
 
-from cooperation.models import Record
+from cooperation.models import Record, Tracked
 
 SLUG_MAX = Record._meta.get_field("slug").max_length
 
 
-def unique_slug(model: type[Record], title: str, *, exclude_pk: int | None = None) -> str:
-    """A slug from `title`, unique among every record of the kind, trash included.
+def unique_slug(model: type[Tracked], title: str, *, exclude_pk: int | None = None) -> str:
+    """A slug from `title`, unique among every row of the model (a record kind, actors,
+    topics), trash included.
 
     The trash keeps its slugs (a restored record keeps its address), so a new record
     cannot take one.

@@ -11,6 +11,7 @@ from cooperation.views import (
     dashboard,
     jobs,
     lists,
+    lookups,
     notifications,
     reader,
     recommendations,
@@ -40,6 +41,8 @@ urlpatterns = [
     *reader.urlpatterns,
     # A source's details (title, authors, date, …) edited, with history.
     *sources.urlpatterns,
+    # JSON lookups for the record forms' pickers and @mention completion.
+    *lookups.urlpatterns,
     # Notifications, their settings, and watching a record.
     *notifications.urlpatterns,
     # Record pages, create/edit, history and restore, trash, publishing.

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
-from cooperation.forms.common import NextField
+from cooperation.forms.common import MentionTextarea, NextField
 from cooperation.models import RECORD_MODELS, Annotation, Excerpt
 from cooperation.services.annotations import MAX_BODY_CHARS, check_visibility_within_thread
 
@@ -35,7 +35,7 @@ def resolve_target(value: str | None):
 class AnnotationForm(forms.Form):
     body = forms.CharField(
         label="Note",
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=MentionTextarea(),
         max_length=MAX_BODY_CHARS,
         help_text=MARKDOWN_HELP,
         error_messages={"required": "Write something."},

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.renderers import Jinja2
+from django.urls import reverse_lazy
 
 from cooperation import precise_dates
 from cooperation.filtersets import MAX_ID
@@ -116,3 +117,12 @@ class PreciseDateField(forms.CharField):
     def clean(self, value):
         text = super().clean(value)
         return precise_dates.parse(text) if text else None
+
+
+class MentionTextarea(forms.Textarea):
+    """A note's text: `@` and a name's first letters offer colleagues to mention
+    (static/js/mentions.js asks /lookup/people/); without script a plain textarea."""
+
+    def __init__(self, attrs=None):
+        base = {"rows": 4, "data-mention-lookup": reverse_lazy("cooperation:lookup_people")}
+        super().__init__({**base, **(attrs or {})})

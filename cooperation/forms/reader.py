@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
 from cooperation.filtersets import MAX_ID
+from cooperation.forms.common import MentionTextarea
 from cooperation.models import RECORD_MODELS, Excerpt, Record, Source
 from cooperation.services.sources import source_import_check
 from cooperation.text import Selectors, anchor_quote, build_selectors
@@ -275,7 +276,7 @@ class PassageNoteForm(SelectionForm):
     body = forms.CharField(
         label="Note",
         help_text="Markdown: *emphasis*, lists and links.",
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=MentionTextarea(attrs={"rows": 5}),
     )
     motivation = forms.ChoiceField(
         label="Kind of note", choices=AnnotationMotivation.choices, initial="comment"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.urls import reverse
 
 from cooperation import precise_dates
 from cooperation.choices import Visibility
@@ -26,7 +27,7 @@ from cooperation.models import (
     Record,
     Topic,
 )
-from cooperation.permissions import visibility_choices
+from cooperation.permissions import may, visibility_choices
 from cooperation.selectors import internal_users
 from cooperation.services import record_create, tracked_update
 from cooperation.slugs import unique_slug
@@ -93,11 +94,37 @@ class RecordForm(forms.ModelForm):
                 f.widget = DateInput()
         self._precise_dates()
         self._limit_visibility()
+        self._pickers()
         if self.is_editing:
             self.fields["expected_version"].required = True
             del self.fields["excerpt"], self.fields["evidence_note"]
             if not self.is_bound:
                 self.initial.setdefault("expected_version", self.instance.version)
+
+    def _pickers(self) -> None:
+        """Each checkbox list, and each single choice of an actor, names its JSON lookup
+        (and, for actors and topics the user may create, where to create one):
+        static/js/pickers.js turns it into a search-as-you-type picker; without script
+        the checkboxes and selects stay."""
+        for f in self.fields.values():
+            multiple = isinstance(f.widget, forms.CheckboxSelectMultiple)
+            single = type(f.widget) is forms.Select and getattr(f, "queryset", None) is not None
+            if not (multiple or single):
+                continue
+            model = f.queryset.model
+            if single and model not in (Actor, Topic):
+                continue  # a recommendation's owner: a short list of people, a plain select
+            plural = str(model._meta.verbose_name_plural)
+            f.picker = {
+                "lookup": reverse(f"cooperation:lookup_{plural}"),
+                "noun": str(model._meta.verbose_name),
+                "single": single,
+                "create": (
+                    reverse(f"cooperation:lookup_{plural}_create")
+                    if model in (Actor, Topic) and may(self.user, "create", model)
+                    else ""
+                ),
+            }
 
     @property
     def is_editing(self) -> bool:

@@ -70,8 +70,20 @@ def users_mentioned(names: list[str]) -> list:
     A handle wins over a local part; a local part that two people share (ann@a.org,
     ann@b.org) names nobody, since the writer cannot have meant both.
     """
+    named = _named(names)
+    found, seen = [], set()
+    for name in names:
+        user = named.get(name)
+        if user is not None and user.pk not in seen:
+            seen.add(user.pk)
+            found.append(user)
+    return found
+
+
+def _named(names: list[str]) -> dict:
+    """{name: the one user it names} for each of `names` that names exactly one person."""
     if not names:
-        return []
+        return {}
     by_handle = {
         s.handle: s.user_id
         for s in NotificationSettings.objects.filter(handle__in=names).only("handle", "user_id")
@@ -83,16 +95,52 @@ def users_mentioned(names: list[str]) -> list:
     # One query: everyone a handle names, and everyone whose address starts "name@".
     candidates = internal_users().filter(Q(pk__in=list(by_handle.values())) | local)
     users = {user.pk: user for user in candidates}
-    found, seen = [], set()
+    named = {}
     for name in names:
         if name in by_handle:
             pks = [by_handle[name]] if by_handle[name] in users else []
         else:
             pks = [pk for pk, u in users.items() if u.email.lower().split("@")[0] == name]
-        if len(pks) == 1 and pks[0] not in seen:
-            seen.add(pks[0])
-            found.append(users[pks[0]])
-    return found
+        if len(pks) == 1:
+            named[name] = users[pks[0]]
+    return named
+
+
+# A name being typed after "@": what MENTION accepts of a name's start.
+MENTION_PREFIX = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$", re.I)
+
+
+def mention_candidates(prefix: str, *, limit: int = 8) -> list[dict]:
+    """Whom `@<prefix>` could go on to mention, for completion in the note forms.
+
+    Each is offered under the one name `users_mentioned` resolves to them (their handle,
+    else their e-mail's local part); someone no name reaches (a local part two people
+    share, or one another person's handle takes) is not offered. Reading only.
+    """
+    prefix = (prefix or "").lower()
+    if not MENTION_PREFIX.match(prefix):
+        return []
+    people = list(
+        internal_users()
+        .filter(
+            Q(email__istartswith=prefix)
+            | Q(notification_settings__handle__startswith=prefix)
+            | Q(full_name__icontains=prefix)
+        )
+        .select_related("notification_settings")[: limit * 3]
+    )
+    names = {}
+    for person in people:
+        settings_row = getattr(person, "notification_settings", None)
+        handle = getattr(settings_row, "handle", "") or ""
+        names[person.pk] = handle or person.email.lower().split("@")[0]
+    named = _named(list(set(names.values())))
+    offered = [
+        {"name": name, "label": person.full_name or person.email}
+        for person in people
+        if (name := names[person.pk]) in named and named[name].pk == person.pk
+    ]
+    return offered[:limit]
 
 
 # ---- who reads what -----------------------------------------------------------------------

@@ -14,6 +14,18 @@ from tests.factories import AgreementFactory, AnalystFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+VIEWPORTS = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def page(request, page):
+    """Each shortcut on a laptop and on a phone; no console error on either."""
+    page.set_viewport_size(VIEWPORTS[request.param])
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    yield page
+    assert errors == [], errors
+
 
 def test_slash_focuses_search_and_typing_there_triggers_nothing(page, context, live_server):
     log_in(context, live_server, AnalystFactory())
@@ -68,3 +80,24 @@ def test_e_edits_the_record_and_question_mark_shows_the_shortcuts(page, context,
     page.keyboard.press("e")
     expect(page).to_have_url(f"{live_server.url}{record.get_absolute_url()}edit/")
     expect(page.locator("form.record-form")).to_be_visible()
+
+
+def test_shortcuts_stay_off_in_the_pickers_and_the_note_field(page, context, live_server):
+    analyst = AnalystFactory()
+    record = AgreementFactory(user=analyst, title="Typed into")
+    log_in(context, live_server, analyst)
+    page.goto(f"{record.get_absolute_url()}edit/")
+    box = page.get_by_role("group", name="Actors").get_by_role("combobox")
+    box.click()
+    box.press_sequentially("j?e/k")
+    expect(box).to_have_value("j?e/k")
+    expect(page.locator("#shortcuts-help")).not_to_be_visible()
+    assert page.url.endswith("/edit/")
+
+    page.goto(record.get_absolute_url())
+    note = page.locator("form.annotation-form textarea").first
+    note.click()
+    note.press_sequentially("e/j?")
+    expect(note).to_have_value("e/j?")
+    expect(page.locator("#shortcuts-help")).not_to_be_visible()
+    assert page.url.endswith(record.get_absolute_url())

@@ -78,6 +78,8 @@ EXEMPT = {
     "notifications_read": _ACTION,
     "notifications_read_all": _ACTION,
     "notifications_settings": _ACTION,
+    "lookup_actors_create": "POST-only: creates one actor for a form's picker (JSON)",
+    "lookup_topics_create": "POST-only: creates one topic for a form's picker (JSON)",
     **{
         f"{kind}_{action}": _ACTION
         for kind in ("agreement", "deal", "challenge", "recommendation")
