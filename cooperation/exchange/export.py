@@ -25,7 +25,6 @@ from django.db.models import Prefetch, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from accounts.roles import is_internal
 from cooperation import precise_dates
 from cooperation.api.serializers import display_name
 from cooperation.exchange import FORMAT, VERSION
@@ -41,6 +40,7 @@ from cooperation.models import (
     Source,
     Topic,
 )
+from cooperation.permissions import sees_internal
 from cooperation.selectors import excerpts_visible_to, records_visible_to, sources_visible_to
 
 CHUNK_SIZE = 200
@@ -74,7 +74,7 @@ class Exporter:
     def __init__(self, user, *, internal: bool | None = None):
         self.user = user
         # `internal=True` is the system (export_records): it reads as staff do.
-        self.internal = is_internal(user) if internal is None else internal
+        self.internal = sees_internal(user) if internal is None else internal
         self.excerpt_ids: set[int] = set()
         self.actor_ids: set[int] = set()
         self.topic_ids: set[int] = set()
