@@ -503,8 +503,6 @@ def source_actions(user, source, *, token=None) -> list[str]:
 def record_actions(user, record, *, token=None) -> list[str]:
     """What `user` may do to `record`: edit, delete, publish or unpublish, and for a
     recommendation each status it may move to now (`transition:<status>`)."""
-    from cooperation.choices import allowed_transitions
-
     actions = [action for action in RECORD_ACTIONS if can(user, action, record, token=token)]
     way, targets = status_moves(user, record, token=token)
     if way == "transition":

@@ -153,7 +153,9 @@ def test_a_disallowed_column_refuses_the_drop_and_says_why(board, context, live_
 
     expect(board.get_by_role("dialog")).to_have_count(0)
     expect(board.locator("[data-drop-cue]:visible")).to_have_count(0)
-    expect(board.locator("[data-board-live]")).to_have_text("“Joint space awareness” stays proposed.")
+    expect(board.locator("[data-board-live]")).to_have_text(
+        "“Joint space awareness” stays proposed."
+    )
     recommendation.refresh_from_db()
     assert recommendation.status == "proposed"
     assert RecommendationStatusChange.objects.filter(recommendation=recommendation).count() == 1
