@@ -149,6 +149,10 @@ def test_a_disallowed_column_refuses_the_drop_and_says_why(board, context, live_
     expect(_column(board, "implemented")).to_have_class("board-column is-drop-refused is-drop-over")
     expect(_column(board, "under_review")).to_contain_text("Drop here to move to under review")
     expect(_column(board, "proposed")).to_contain_text("Its status now")
+    expect(board.locator("[data-board-live]")).to_have_text(
+        "Moving “Joint space awareness”. It may go to: Under review, Rejected, Deferred. "
+        "Other columns refuse it."
+    )
     board.mouse.up()
 
     expect(board.get_by_role("dialog")).to_have_count(0)
