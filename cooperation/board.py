@@ -55,6 +55,8 @@ def recommendation_board(params, *, limit: int | None = None):
             "count": len(columns[value]),
             "cards": columns[value][:limit],
             "more": max(0, len(columns[value]) - limit) if limit is not None else 0,
+            # Moving here closes the recommendation, which needs evidence (the services).
+            "closing": value in CLOSED_RECOMMENDATION_STATUSES,
         }
         for value, label in RecommendationStatus.choices
     ]

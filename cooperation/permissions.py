@@ -503,12 +503,29 @@ def source_actions(user, source, *, token=None) -> list[str]:
 def record_actions(user, record, *, token=None) -> list[str]:
     """What `user` may do to `record`: edit, delete, publish or unpublish, and for a
     recommendation each status it may move to now (`transition:<status>`)."""
+    actions = [action for action in RECORD_ACTIONS if can(user, action, record, token=token)]
+    way, targets = status_moves(user, record, token=token)
+    if way == "transition":
+        actions += [f"transition:{status}" for status in targets]
+    return actions
+
+
+def status_moves(user, record, *, token=None) -> tuple[str, list[str]]:
+    """How `user` may move a recommendation's status now, and to which statuses: a curator
+    moves it ("transition"), an analyst proposes ("propose"), anyone else neither ("", []).
+
+    The statuses are those RECOMMENDATION_TRANSITIONS allows from the current one; the
+    board offers exactly these as drop targets (the services check again on the write).
+    """
     from cooperation.choices import allowed_transitions
 
-    actions = [action for action in RECORD_ACTIONS if can(user, action, record, token=token)]
-    if can(user, "transition", record, token=token):
-        actions += [f"transition:{status}" for status in allowed_transitions(record.status)]
-    return actions
+    if record._meta.model_name != "recommendation":
+        return "", []
+    for way in ("transition", "propose"):
+        if can(user, way, record, token=token):
+            targets = allowed_transitions(record.status)
+            return (way, targets) if targets else ("", [])
+    return "", []
 
 
 def actions_for(user, obj, *, token=None) -> list[str]:

@@ -212,6 +212,8 @@ def board(request):
             "total": sum(column["count"] for column in columns),
             "can_move": perms["can_transition"] or perms["can_propose"],
             "move_label": "Change status" if perms["can_transition"] else "Propose a move",
+            # The board's move dialog: a curator's move is dated, a proposal is not.
+            "move_is_dated": perms["can_transition"],
         },
     )
 

@@ -201,3 +201,135 @@ def test_board_shows_a_long_column_in_part_with_a_link_to_the_full_list(
     assert '<span class="board-count">3<' in proposed
     list_url = reverse("cooperation:recommendation_list")
     assert f'<a href="{list_url}?priority=low&amp;status=proposed">1 more proposed' in proposed
+
+
+# -- moving cards (static/js/board.js reads these attributes; the server decides) -----------
+
+
+def card_html(html: str, slug: str) -> str:
+    start = html.index(f'data-card="{slug}"')
+    return html[start : html.index("</li>", start)]
+
+
+def test_each_card_carries_the_moves_the_table_allows_its_viewer(client, analyst, curator):
+    fresh = RecommendationFactory(title="Fresh")
+    closed = RecommendationFactory(title="Closed")
+    move(closed, S.REJECTED, user=curator)
+    transition = reverse("cooperation:recommendation_transition", args=[fresh.slug])
+    propose = reverse("cooperation:recommendation_propose", args=[fresh.slug])
+
+    client.force_login(curator)
+    html = client.get(BOARD).content.decode()
+    card = card_html(html, fresh.slug)
+    assert 'data-move-way="transition"' in card
+    assert f'data-move-action="{transition}"' in card
+    assert 'data-move-targets="under_review rejected deferred"' in card
+    assert f'data-version="{fresh.version}"' in card
+    # The same statuses the API's `actions` lists for the curator.
+    from cooperation.permissions import record_actions
+
+    listed = [a.split(":", 1)[1] for a in record_actions(curator, fresh) if ":" in a]
+    assert listed == ["under_review", "rejected", "deferred"]
+    assert 'data-move-targets="under_review"' in card_html(html, closed.slug)
+    # Moving into these columns closes a recommendation: its evidence is asked for.
+    assert re.findall(r'data-column="([a-z_]+)"[^>]*data-closing', html) == [
+        S.IMPLEMENTED,
+        S.REJECTED,
+    ]
+
+    client.force_login(analyst)
+    card = card_html(client.get(BOARD).content.decode(), fresh.slug)
+    assert 'data-move-way="propose"' in card
+    assert f'data-move-action="{propose}"' in card
+    assert 'data-move-targets="under_review rejected deferred"' in card
+
+
+def test_status_moves_offers_nothing_to_whoever_may_neither_move_nor_propose(curator, partner):
+    from cooperation.permissions import status_moves
+    from tests.factories import AgreementFactory
+
+    recommendation = RecommendationFactory(title="Partners read only")
+
+    assert status_moves(partner, recommendation) == ("", [])
+    assert status_moves(curator, AgreementFactory()) == ("", [])
+    assert status_moves(curator, recommendation) == (
+        "transition",
+        [S.UNDER_REVIEW, S.REJECTED, S.DEFERRED],
+    )
+
+
+def _post_from_board(client, recommendation, url_name, **data):
+    url = reverse(f"cooperation:{url_name}", args=[recommendation.slug])
+    return client.post(
+        url,
+        {"version": recommendation.version, "note": "Forged", "next": BOARD, **data},
+    )
+
+
+def test_a_forged_drop_on_a_disallowed_column_is_refused_and_changes_nothing(client, curator):
+    recommendation = RecommendationFactory(title="Still proposed")
+    client.force_login(curator)
+
+    response = _post_from_board(
+        client,
+        recommendation,
+        "recommendation_transition",
+        to_status=S.IMPLEMENTED,
+        evidence_url="https://example.org/record",
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cannot move to implemented" in html
+    assert "Allowed: under review, rejected, deferred." in html
+    recommendation.refresh_from_db()
+    assert (recommendation.status, recommendation.version) == (S.PROPOSED, 1)
+    assert recommendation.status_changes.count() == 1
+    assert recommendation.history.count() == 1
+
+
+@pytest.mark.parametrize("to_status", ["implemented", "proposed", "nonsense", ""])
+def test_a_forged_proposal_to_a_disallowed_status_is_refused(client, analyst, to_status):
+    recommendation = RecommendationFactory(title="Not this way")
+    client.force_login(analyst)
+
+    response = _post_from_board(
+        client, recommendation, "recommendation_propose", to_status=to_status
+    )
+
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    recommendation.refresh_from_db()
+    assert recommendation.status == S.PROPOSED
+    assert not recommendation.status_proposals.exists()
+
+
+def test_an_analyst_forging_a_curators_move_is_refused(client, analyst):
+    recommendation = RecommendationFactory(title="Curators only")
+    client.force_login(analyst)
+
+    response = _post_from_board(
+        client, recommendation, "recommendation_transition", to_status=S.UNDER_REVIEW
+    )
+
+    assert response.status_code == 403
+    recommendation.refresh_from_db()
+    assert recommendation.status == S.PROPOSED
+    assert recommendation.status_changes.count() == 1
+
+
+def test_a_drop_on_a_card_that_moved_meanwhile_is_a_conflict(client, curator):
+    recommendation = RecommendationFactory(title="Moved by someone else")
+    shown_version = recommendation.version
+    move(recommendation, S.UNDER_REVIEW, user=curator)
+    client.force_login(curator)
+
+    response = client.post(
+        reverse("cooperation:recommendation_transition", args=[recommendation.slug]),
+        {"version": shown_version, "to_status": S.ACCEPTED, "note": "Stale", "next": BOARD},
+    )
+
+    assert response.status_code == 409
+    assert "changed since you opened the form" in response.content.decode()
+    recommendation.refresh_from_db()
+    assert recommendation.status == S.UNDER_REVIEW
