@@ -144,7 +144,29 @@ SELECT r.id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary, 
                    ORDER BY s.changed_at, s.id), '[]'::json)
           FROM cooperation_recommendationstatuschange s
           LEFT JOIN accounts_user cu ON cu.id = s.changed_by_id
-         WHERE s.recommendation_id = r.id) AS status_history
+         WHERE s.recommendation_id = r.id) AS status_history,
+       (SELECT coalesce(json_agg(json_build_object(
+                   'id', a.id, 'classification', a.classification,
+                   'responded_on', CASE a.responded_on_precision
+                                       WHEN 'year' THEN to_char(a.responded_on, 'YYYY')
+                                       WHEN 'month' THEN to_char(a.responded_on, 'YYYY-MM')
+                                       ELSE to_char(a.responded_on, 'YYYY-MM-DD') END,
+                   'recorded_at', {_utc_iso("a.recorded_at")},
+                   'recorded_by', CASE WHEN a.recorded_by_id IS NULL THEN NULL
+                                       ELSE coalesce(nullif(au.full_name, ''),
+                                                     'Contours team') END,
+                   'note', a.note,
+                   'evidence_excerpt', CASE WHEN EXISTS (
+                       SELECT 1 FROM cooperation_excerpt ax
+                         JOIN cooperation_source asrc ON asrc.id = ax.source_id
+                        WHERE ax.id = a.evidence_excerpt_id AND ax.deleted_at IS NULL
+                          AND asrc.visibility = 'published' AND asrc.deleted_at IS NULL)
+                       THEN a.evidence_excerpt_id END,
+                   'evidence_url', a.evidence_url)
+                   ORDER BY a.responded_on, a.id), '[]'::json)
+          FROM cooperation_recommendationresponse a
+          LEFT JOIN accounts_user au ON au.id = a.recorded_by_id
+         WHERE a.recommendation_id = r.id) AS responses
   FROM cooperation_recommendation r
   LEFT JOIN accounts_user u ON u.id = r.owner_id
   LEFT JOIN accounts_organisation uo ON uo.id = u.organisation_id
@@ -414,6 +436,7 @@ def document(row: dict, base: str) -> dict:
         "gao_status": gao_status(row["status"]),
         "allowed_transitions": allowed_transitions(row["status"]),
         "status_history": row["status_history"],
+        "responses": row["responses"],
         # A partner may do nothing to a record; warnings come only with a publishing write.
         "actions": [],
         "warnings": [],
