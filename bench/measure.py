@@ -263,11 +263,12 @@ def check_answers(ports: dict[str, int], eps: dict[str, Endpoint], accounts: Acc
             raise SystemExit(f"bench: {name} ({endpoint.path}) answered {answers[name].status}")
     for portal, reference in (("list", "reference_list"), ("detail", "reference_detail")):
         ours, theirs = (json.loads(answers[n].body) for n in (portal, reference))
-        if portal == "list":
-            # The API's cursor is signed and carries the moment its walk began (issue 12), so
-            # no two answers share one: both must offer a next page, whatever its cursor.
-            if (ours.pop("next", None) is None) != (theirs.pop("next", None) is None):
-                raise SystemExit("bench: the reference's list differs from the API's (next)")
+        # The API's cursor is signed and carries the moment its walk began (issue 12), so no
+        # two answers share one: both must offer a next page, whatever its cursor.
+        if portal == "list" and (ours.pop("next", None) is None) != (
+            theirs.pop("next", None) is None
+        ):
+            raise SystemExit("bench: the reference's list differs from the API's (next)")
         if ours != theirs:
             rows = ours.get("results", [ours])
             other = theirs.get("results", [theirs])
