@@ -488,7 +488,7 @@ def with_related(queryset, *, serializer_class, user):
 
 
 _READABLE_SOURCES = "contours_readable_sources"
-_READABLE_CITED = "contours_readable_cited"
+_READABLE_CITED = ("contours_readable_moves", "contours_readable_answers")
 
 
 def _partner_readable(model, user, cites: bool) -> dict:
@@ -509,19 +509,17 @@ def _partner_readable(model, user, cites: bool) -> dict:
         )
     }
     if cites:
-        # As serializers._excerpt_visible: the excerpts status moves and responses cite.
-        moves, answers = (
-            timeline.objects.filter(
+        # As serializers._excerpt_visible: the excerpts status moves and responses cite, one
+        # subquery each (an OR of the two made PostgreSQL scan every excerpt for every row).
+        for name, timeline in zip(
+            _READABLE_CITED, (RecommendationStatusChange, RecommendationResponse), strict=True
+        ):
+            cited = timeline.objects.filter(
                 recommendation_id=OuterRef(OuterRef("pk")), evidence_excerpt__isnull=False
             ).values("evidence_excerpt_id")
-            for timeline in (RecommendationStatusChange, RecommendationResponse)
-        )
-        readable[_READABLE_CITED] = ArraySubquery(
-            excerpts_visible_to(user)
-            .filter(Q(pk__in=moves) | Q(pk__in=answers))
-            .order_by()
-            .values("pk")
-        )
+            readable[name] = ArraySubquery(
+                excerpts_visible_to(user).filter(pk__in=cited).order_by().values("pk")
+            )
     return readable
 
 
@@ -530,9 +528,9 @@ def _remember_readable(rows, request) -> None:
     rest stays unknown, so anything outside the page is withheld (closed), never shown."""
     if hasattr(rows[0], _READABLE_SOURCES) and not hasattr(request, "_contours_sources"):
         request._contours_sources = {pk for row in rows for pk in row.contours_readable_sources}
-    if hasattr(rows[0], _READABLE_CITED) and not hasattr(request, "_contours_cited_excerpts"):
+    if hasattr(rows[0], _READABLE_CITED[0]) and not hasattr(request, "_contours_cited_excerpts"):
         request._contours_cited_excerpts = {
-            pk for row in rows for pk in row.contours_readable_cited
+            pk for row in rows for name in _READABLE_CITED for pk in getattr(row, name)
         }
 
 
