@@ -1,35 +1,43 @@
 """Issue 16 in the browser, item by item, at 1366 px and at 390 px.
 
-Where each item is covered (tags, saved views and the axe checks are other files'):
+Where each item is covered at 1366 px and 390 px (tags, saved views, axe: other files):
 
-| item                                             | test (1366 px and 390 px unless said)                   |
-|--------------------------------------------------|---------------------------------------------------------|
-| reader numbering = ids, cite by click / number   | test_citing.py (both widths)                            |
-| reader at 390 px                                 | test_reader_phone.py (390 px; 1366 px layout check too) |
-| pickers                                          | test_pickers.py (both, fixture-parametrised)            |
-| bulk actions, the refused rows listed            | here: test_bulk_actions_list_each_refused_row…          |
-| keyboard shortcuts / j k e ?                     | test_shortcuts.py (both, fixture-parametrised)          |
-| @mentions, bell, unread, mark read               | test_notifications.py (both widths)                     |
-| watch                                            | NOT in the browser yet (tests/cooperation/ only)        |
-| assign owner notifies                            | here: same test as bulk actions (owner's bell)          |
-| board drag (+ touch, + refusals in the dialog)   | test_board_moves.py (both; touch at 390 px)             |
-| dashboard cards layout, notes cut at a word      | NOT in the browser yet                                  |
-| charts + neighbourhood graph, marks open lists   | test_charts.py (both; a past-year cell at 390 px)       |
-| admin history readable, no CSP error on admin    | test_admin_pages.py / test_csp.py (1280 px only)        |
-| publishing a record citing an unpublished source | NOT in the browser yet (view tests only)                |
+- reader numbering = ids, cite by click / number: test_citing.py
+- reader at 390 px: test_reader_phone.py (390 px, and the 1366 px layout)
+- pickers: test_pickers.py (fixture-parametrised)
+- bulk actions, each refused row listed: here, test_bulk_actions_…
+- keyboard shortcuts / j k e ?: test_shortcuts.py (fixture-parametrised)
+- @mentions, bell, unread, mark read: test_notifications.py
+- watch: here, test_watching_…
+- assigning an owner tells them: here, test_bulk_actions_… (the owner's bell)
+- board drag, touch, refusals in the dialog: test_board_moves.py (touch at 390 px)
+- dashboard cards layout, Markdown notes cut at a word: here, test_the_dashboard_…
+- charts and neighbourhood graph, a mark opens its list: test_charts.py
+- admin history readable (field: before → after), no CSP error on any admin page:
+  test_admin_pages.py and test_csp.py, at 1280 px only (admin pages are Django's own
+  responsive layout; not re-run at two widths to keep CI time down)
+- publishing a record citing an unpublished source warns: here, test_publishing_…
 
 One test here per width, reusing the package's browser and the live server: no sleeps.
 """
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from cooperation.models import Notification
-from cooperation.services import recommendation_transition
+from cooperation.services import annotation_create, evidence_attach, recommendation_transition
 from tests.browser.conftest import log_in
-from tests.factories import AnalystFactory, CuratorFactory, RecommendationFactory
+from tests.factories import (
+    AgreementFactory,
+    AnalystFactory,
+    CuratorFactory,
+    ExcerptFactory,
+    RecommendationFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -94,3 +102,72 @@ def test_bulk_actions_list_each_refused_row_and_a_new_owner_is_told(
         _fits(other)
     finally:
         theirs.close()
+
+
+def _bell(page):
+    return page.get_by_role("link", name="Notifications")
+
+
+@pytest.mark.parametrize("width", list(VIEWPORTS))
+def test_the_dashboard_cards_and_a_note_cut_at_a_word_then_watching_a_record(
+    page, context, live_server, width
+):
+    analyst, curator = AnalystFactory(), CuratorFactory()
+    recommendation = RecommendationFactory(title="Watched recommendation")
+    words = " ".join(f"word{n}" for n in range(60))
+    annotation_create(author=analyst, record=recommendation, body=f"**Bold start** {words}")
+    log_in(context, live_server, analyst)
+    page.set_viewport_size(VIEWPORTS[width])
+
+    page.goto("/")
+    _fits(page)
+    tops = page.evaluate(
+        "Array.from(document.querySelectorAll('main .grid > .card'))"
+        ".map((c) => Math.round(c.getBoundingClientRect().top))"
+    )
+    assert len(tops) >= 3, tops
+    if width == "1366px":
+        assert len(set(tops)) < len(tops), tops  # cards side by side
+    else:
+        assert len(set(tops)) == len(tops), tops  # one card a row
+    # The note, its Markdown rendered (no asterisks), cut after a whole word.
+    note = page.locator("section[aria-labelledby='mine-heading'] a[href^='/notes/']").first
+    text = note.inner_text()
+    assert text.startswith("Bold start word0") and "**" not in text, text
+    assert text.endswith("…"), text
+    assert re.search(r"word\d+…$", text) and text.rstrip("…").split()[-1] in words.split(), text
+
+    # Watch the recommendation; a curator's move of it lights the bell.
+    page.goto(recommendation.get_absolute_url())
+    watch = page.get_by_role("button", name="Watch", exact=True)
+    watch.click()
+    expect(page.get_by_role("button", name="Stop watching")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    recommendation_transition(
+        recommendation=recommendation, to_status="under_review", user=curator, note="Review"
+    )
+    page.reload()
+    expect(_bell(page)).to_have_attribute("data-unread", "1")
+    _fits(page)
+
+
+@pytest.mark.parametrize("width", list(VIEWPORTS))
+def test_publishing_a_record_citing_an_unpublished_source_warns_the_curator(
+    page, context, live_server, width
+):
+    curator = CuratorFactory()
+    record = AgreementFactory(title="Cites the minutes")
+    excerpt = ExcerptFactory(source__title="Internal minutes")
+    evidence_attach(record=record, excerpt=excerpt, user=curator)
+    log_in(context, live_server, curator)
+    page.set_viewport_size(VIEWPORTS[width])
+
+    page.goto(record.get_absolute_url())
+    page.get_by_role("button", name="Publish", exact=True).click()
+
+    messages = page.locator(".messages")
+    expect(messages).to_contain_text("Visibility is now published")
+    expect(messages).to_contain_text("without its evidence from unpublished sources")
+    expect(messages).to_contain_text("Internal minutes")
+    _fits(page)
