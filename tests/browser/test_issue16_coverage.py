@@ -13,9 +13,10 @@ Where each item is covered at 1366 px and 390 px (tags, saved views, axe: other 
 - board drag, touch, refusals in the dialog: test_board_moves.py (touch at 390 px)
 - dashboard cards layout, Markdown notes cut at a word: here, test_the_dashboard_…
 - charts and neighbourhood graph, a mark opens its list: test_charts.py
-- admin history readable (field: before → after), no CSP error on any admin page:
-  test_admin_pages.py and test_csp.py, at 1280 px only (admin pages are Django's own
-  responsive layout; not re-run at two widths to keep CI time down)
+- admin history readable (field: before → after): here, test_an_admin_history_page_…;
+  no CSP error on any admin page: test_admin_pages.py (every page, 1280 px only: the
+  walk is the slowest browser test, so it is not run twice; the history page here checks
+  CSP at both widths)
 - publishing a record citing an unpublished source warns: here, test_publishing_…
 
 One test here per width, reusing the package's browser and the live server: no sleeps.
@@ -29,9 +30,15 @@ import pytest
 from playwright.sync_api import expect
 
 from cooperation.models import Notification
-from cooperation.services import annotation_create, evidence_attach, recommendation_transition
+from cooperation.services import (
+    annotation_create,
+    evidence_attach,
+    recommendation_transition,
+    tracked_update,
+)
 from tests.browser.conftest import log_in
 from tests.factories import (
+    AdminFactory,
     AgreementFactory,
     AnalystFactory,
     CuratorFactory,
@@ -171,3 +178,35 @@ def test_publishing_a_record_citing_an_unpublished_source_warns_the_curator(
     expect(messages).to_contain_text("without its evidence from unpublished sources")
     expect(messages).to_contain_text("Internal minutes")
     _fits(page)
+
+
+WATCH_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
+});
+"""
+
+
+@pytest.mark.parametrize("width", list(VIEWPORTS))
+def test_an_admin_history_page_reads_field_before_after(page, context, live_server, width):
+    agreement = AgreementFactory(title="Space pact", visibility="internal")
+    tracked_update(
+        instance=agreement,
+        user=None,
+        data={"title": "Space and cyber pact", "visibility": "published"},
+        expected_version=agreement.version,
+    )
+    console = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.add_init_script(WATCH_VIOLATIONS)
+    log_in(context, live_server, AdminFactory(is_superuser=True))
+    page.set_viewport_size(VIEWPORTS[width])
+
+    page.goto(f"/admin/cooperation/agreement/{agreement.pk}/history/")
+
+    changes = page.locator("ul.history-changes").first
+    expect(changes).to_contain_text("Title: Space pact → Space and cyber pact")
+    expect(changes).to_contain_text("Visibility: Internal → Published")
+    expect(changes.locator("del").first).to_have_text("Space pact")
+    assert console == [] and page.evaluate("window.__cspViolations") == []
