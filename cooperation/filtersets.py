@@ -14,7 +14,7 @@ import django_filters.fields
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.forms.widgets import NullBooleanSelect
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -46,6 +46,7 @@ from cooperation.models import (
     Deal,
     Excerpt,
     Recommendation,
+    RecommendationStatusChange,
     Source,
     Topic,
 )
@@ -371,6 +372,21 @@ class RecommendationFilterSet(RecordFilterSet):
     gao = django_filters.MultipleChoiceFilter(
         choices=GaoStatus.choices, method="filter_gao", label="Open or closed (GAO)"
     )
+    # "Which stood in this status at the end of that day": what each cell of the charts'
+    # status-over-time table counts (cooperation.charts.data.status_over_time), read from
+    # the status timeline by the same rule. `on` alone filters nothing; `status_on` alone
+    # asks about today, which is the status now.
+    status_on = django_filters.MultipleChoiceFilter(
+        choices=RecommendationStatus.choices,
+        method="filter_status_on",
+        distinct=False,
+        label="Status on a date",
+    )
+    on = django_filters.DateFilter(
+        method="filter_nothing",
+        label="On (YYYY-MM-DD)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     ordering = _ordering(
         ("target_date", "target_date"), ("status", "status"), ("priority", "priority")
     )
@@ -378,6 +394,30 @@ class RecommendationFilterSet(RecordFilterSet):
     class Meta:
         model = Recommendation
         fields: list[str] = []
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # `on` is read by filter_status_on
+
+    def filter_status_on(self, queryset, name, value):
+        """The status at the end of the day `on` is that of the last move (in the order they
+        were recorded) made on or before it: a move counts from its `happened_on` if given,
+        else from the day it was recorded (local time), and never later than today.
+
+        The charts' rule also takes a move recorded before another to have happened no
+        later than it; that changes nothing here, because the last move on or before the
+        day is the same either way (every earlier-recorded move counts by then too).
+        A recommendation with no move by then (not yet entered) matches no status.
+        """
+        if not value:
+            return queryset
+        day = self.form.cleaned_data.get("on") or timezone.localdate()
+        moves = RecommendationStatusChange.objects.filter(recommendation=OuterRef("pk"))
+        if day < timezone.localdate():
+            moves = moves.filter(
+                Q(happened_on__lte=day) | Q(happened_on__isnull=True, changed_at__date__lte=day)
+            )
+        last = moves.order_by("-changed_at", "-id").values("to_status")[:1]
+        return queryset.annotate(status_on_day=Subquery(last)).filter(status_on_day__in=value)
 
     def filter_gao(self, queryset, name, value):
         """Open, closed–implemented, closed–not-implemented: the statuses each stands for."""

@@ -139,8 +139,10 @@ def status_over_time(user, *, years: int = TIMELINE_YEARS) -> StatusTimeline:
     """How many recommendations `user` may read stood in each status at the end of each of
     the last `years` years, read from their status timelines (one query).
 
-    The current year's column is the status now; only it links to a list (`?status=`), since
-    no list filter asks what a recommendation's status was at an earlier date.
+    The current year's column is the status now and links to the list by `?status=`; every
+    earlier year's cell links to `?status_on=<status>&on=<year>-12-31`, the list filter that
+    reads the timeline by the same rule (RecommendationFilterSet.filter_status_on), so each
+    cell's list holds exactly the recommendations it counts.
     """
     today = timezone.localdate()
     first_year = today.year - years + 1
@@ -179,7 +181,10 @@ def status_over_time(user, *, years: int = TIMELINE_YEARS) -> StatusTimeline:
     for value, label in RecommendationStatus.choices:
         cells = []
         for year in year_list:
-            url = list_url(Recommendation, status=value) if year == today.year else None
+            if year == today.year:
+                url = list_url(Recommendation, status=value)
+            else:
+                url = list_url(Recommendation, status_on=value, on=f"{year:04d}-12-31")
             cells.append(Bar(label=str(year), count=counts.get((year, value), 0), url=url))
         rows.append(StatusRow(value=value, label=str(label), cells=cells))
     totals = [

@@ -156,7 +156,8 @@ def small_multiples(timeline: StatusTimeline, *, ident: str, title: str) -> Safe
                 f'<text class="small" x="{_n(centre)}" y="{base - height - 4}" '
                 f'text-anchor="middle">{cell.count}</text>'
             )
-            when = "now" if cell.url else f"at the end of {cell.label}"
+            now = index == len(row.cells) - 1
+            when = "now" if now else f"at the end of {cell.label}"
             body.append(_link(cell.url, inner, f"{row.label} {when}: {cell.count}"))
     axis_y = PAD + len(timeline.rows) * SM_ROW_H + 16
     for index, year in enumerate(timeline.years):

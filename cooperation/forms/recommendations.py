@@ -141,6 +141,7 @@ class StatusChangeForm(EvidenceForm):
     note = forms.CharField(
         label="Why",
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10_000,  # as the API's TransitionSerializer
         error_messages={"required": "Say why the status changes."},
     )
     happened_on = PreciseDateField(

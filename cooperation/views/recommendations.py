@@ -2,13 +2,19 @@
 
 The recommendation page shows `{% recommendation_tracking %}`; its forms post here.
 Every write goes through cooperation.services; a refused move, a missing note or a
-stale version brings the form back on a page of its own with the input kept.
+stale version brings the form back on a page of its own with the input kept. The board's
+move dialog (static/js/board.js) posts the same form asking for JSON (`Accept:
+application/json`): it gets problem details (portal/problems.py) instead of a page, so the
+refusal is shown inside the dialog with the input kept.
 """
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,7 +24,7 @@ from cooperation.board import recommendation_board
 from cooperation.forms.common import add_service_errors
 from cooperation.forms.recommendations import ProposalDecisionForm, ResponseForm
 from cooperation.models import Recommendation, StatusProposal
-from cooperation.permissions import require
+from cooperation.permissions import require, status_moves
 from cooperation.services import (
     ConflictError,
     recommendation_response_record,
@@ -28,6 +34,7 @@ from cooperation.services import (
 )
 from cooperation.templatetags.recommendations import status_change_form, tracking_permissions
 from cooperation.views.redirects import safe_next_url, with_fragment
+from portal.problems import problem_response
 
 # The services name the target status `to`; the form calls it `to_status`.
 SERVICE_FIELDS = {"to": "to_status"}
@@ -37,6 +44,56 @@ def _back(request, recommendation: Recommendation, fragment: str = "tracking"):
     return redirect(
         with_fragment(safe_next_url(request, recommendation.get_absolute_url()), fragment)
     )
+
+
+def _wants_json(request) -> bool:
+    """The board's dialog asks for JSON first; a browser's own form post asks for HTML."""
+    first = request.headers.get("Accept", "").split(",")[0].split(";")[0].strip()
+    return first in ("application/json", "application/problem+json")
+
+
+def _form_problem(request, recommendation, form, *, status: int, code: str):
+    """A refused move as problem details: the form's errors by field, and where the
+    recommendation stands now (its version, status and the moves the user may make), so the
+    dialog can offer the move again against the current version."""
+    errors = {
+        name: [error["message"] for error in field_errors]
+        for name, field_errors in form.errors.get_json_data().items()
+    }
+    detail = " ".join(errors.pop("__all__", [])) or "The move was not saved: see the fields."
+    recommendation.refresh_from_db()
+    way, targets = status_moves(request.user, recommendation)
+    return problem_response(
+        status,
+        detail,
+        code=code,
+        errors=errors,
+        version=recommendation.version,
+        current_status=recommendation.status,
+        targets=targets if way else [],
+    )
+
+
+def _script_problems(view):
+    """For the dialog's requests, a missing recommendation or a refused permission is
+    problem details too (the pages' 404 and 403 stay pages for everyone else)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            if not _wants_json(request):
+                raise
+            return problem_response(404, "This recommendation no longer exists.", code="not_found")
+        except PermissionDenied:
+            if not _wants_json(request):
+                raise
+            return problem_response(
+                403, "You may not move this recommendation's status.", code="permission_denied"
+            )
+
+    return wrapper
 
 
 def _status_page(request, recommendation, form, *, status=200, conflict=False):
@@ -67,7 +124,10 @@ def _status_move(request, recommendation: Recommendation, *, can_transition: boo
     current version); any other refusal goes beside its field.
     """
     form = status_change_form(recommendation, can_transition=can_transition, data=request.POST)
+    script = _wants_json(request)
     if not form.is_valid():
+        if script:
+            return _form_problem(request, recommendation, form, status=400, code="invalid")
         return _status_page(request, recommendation, form)
     data = form.cleaned_data
     save = recommendation_transition if can_transition else status_proposal_create
@@ -87,19 +147,29 @@ def _status_move(request, recommendation: Recommendation, *, can_transition: boo
         )
     except ConflictError as exc:
         form = _conflict_form(request, recommendation, can_transition=can_transition, exc=exc)
+        if script:
+            return _form_problem(request, recommendation, form, status=409, code="conflict")
         return _status_page(request, recommendation, form, status=409, conflict=True)
     except ValidationError as exc:
         add_service_errors(form, exc, SERVICE_FIELDS)
+        if script:
+            return _form_problem(request, recommendation, form, status=400, code="invalid")
         return _status_page(request, recommendation, form)
     if can_transition:
-        messages.success(request, f"Status changed to {saved.get_to_status_display().lower()}.")
+        message = f"Status changed to {saved.get_to_status_display().lower()}."
     else:
-        messages.success(request, "Proposal sent; a curator will approve or decline it.")
-    return _back(request, recommendation)
+        message = "Proposal sent; a curator will approve or decline it."
+    messages.success(request, message)
+    back = _back(request, recommendation)
+    if script:
+        # The message waits in the session for the page the script goes to next.
+        return JsonResponse({"detail": message, "redirect": back.url})
+    return back
 
 
 @internal_user_required
 @require_http_methods(["GET", "POST"])
+@_script_problems
 def recommendation_transition_view(request, slug: str):
     """GET: the status form on its own page (the board's "move" link). POST: move (curators)."""
     recommendation = get_object_or_404(Recommendation.objects, slug=slug)
@@ -119,6 +189,7 @@ def recommendation_transition_view(request, slug: str):
 
 @internal_user_required
 @require_POST
+@_script_problems
 def recommendation_propose(request, slug: str):
     """An analyst's proposal: the same form, nothing moves until a curator decides."""
     recommendation = get_object_or_404(Recommendation.objects, slug=slug)

@@ -6,15 +6,18 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from cooperation.choices import DealStatus
+from cooperation.services import recommendation_transition
 from tests.browser.conftest import log_in
 from tests.browser.test_csp import WATCH_VIOLATIONS
 from tests.factories import (
     AgreementFactory,
     AnalystFactory,
     ChallengeFactory,
+    CuratorFactory,
     DealFactory,
     RecommendationFactory,
 )
@@ -105,6 +108,36 @@ def test_a_year_column_opens_the_agreements_signed_that_year(watched, context, l
     rows = page.locator("table.list-table tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Civil nuclear agreement")
+    _quiet(page)
+
+
+def test_a_past_year_cell_opens_the_recommendations_in_that_status_then(
+    watched, context, live_server, corpus
+):
+    # At 390 px: the small multiples' cells are the smallest marks on the page.
+    curator = CuratorFactory()
+    rec = corpus["recommendation"]
+    last_year = timezone.localdate().year - 1
+    recommendation_transition(
+        recommendation=rec,
+        to_status="under_review",
+        user=curator,
+        note="Taken up",
+        happened_on=f"{last_year}-03",
+    )
+    page = watched
+    log_in(context, live_server, corpus["analyst"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/charts/")
+
+    chart = page.get_by_role("img", name="Recommendations by status over time")
+    cell = chart.locator(f"a[href$='status_on=under_review&on={last_year}-12-31']")
+    expect(cell).to_contain_text("1")
+    cell.click()
+    page.wait_for_url(f"**/recommendations/?status_on=under_review&on={last_year}-12-31")
+    rows = page.locator("table.list-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Open a defence industry forum")
     _quiet(page)
 
 

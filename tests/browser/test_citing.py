@@ -21,9 +21,14 @@ def _save_evidence_for(dialog, record) -> None:
     dialog.get_by_role("button", name="Save as evidence").click()
 
 
+VIEWPORTS = {"1366px": {"width": 1366, "height": 900}, "390px": {"width": 390, "height": 844}}
+
+
+@pytest.mark.parametrize("width", list(VIEWPORTS))
 def test_cite_an_excerpt_by_clicking_it_or_by_its_number_and_stay_in_the_reader(
-    page, context, live_server, seed_source
+    page, context, live_server, seed_source, width
 ):
+    page.set_viewport_size(VIEWPORTS[width])
     ExcerptFactory()  # another source's excerpt: ids are not positions
     analyst = AnalystFactory()
     text = seed_source.text

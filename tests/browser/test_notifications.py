@@ -11,7 +11,12 @@ from tests.factories import AgreementFactory, AnalystFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_mention_lights_the_colleagues_bell(browser, page, context, live_server):
+VIEWPORTS = {"1366px": {"width": 1366, "height": 900}, "390px": {"width": 390, "height": 844}}
+
+
+@pytest.mark.parametrize("width", list(VIEWPORTS))
+def test_a_mention_lights_the_colleagues_bell(browser, page, context, live_server, width):
+    page.set_viewport_size(VIEWPORTS[width])
     author = AnalystFactory(email="aiko@example.org")
     colleague = AnalystFactory(email="otto@example.org", full_name="Otto Other")
     record = AgreementFactory(user=author, title="Mentioned agreement")
@@ -22,7 +27,7 @@ def test_a_mention_lights_the_colleagues_bell(browser, page, context, live_serve
     page.get_by_role("button", name="Add note").click()
     expect(page.locator(".messages, .annotation").first).to_be_visible()
 
-    theirs = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    theirs = browser.new_context(base_url=live_server.url, viewport=VIEWPORTS[width])
     try:
         log_in(theirs, live_server, colleague)
         other = theirs.new_page()

@@ -176,18 +176,90 @@ def test_status_over_time_counts_only_readable_recommendations(partner, analyst,
     assert data.status_over_time(analyst).totals[-1] == 2
 
 
-def test_only_the_current_column_links_and_its_list_returns_its_rows(analyst, partner, curator):
+def _timelines(curator):
+    """Recommendations whose timelines test the rule: dated moves, a move recorded later but
+    dated earlier, a creation entered today with an older move, several moves in a year."""
     published = made("2020", visibility=PUBLISHED)
     move(published, RecommendationStatus.UNDER_REVIEW, curator, happened_on="2021")
+    move(published, RecommendationStatus.ACCEPTED, curator, happened_on=f"{THIS_YEAR - 2}-05")
+    busy = made(f"{THIS_YEAR - 3}-02-01")
+    move(busy, RecommendationStatus.UNDER_REVIEW, curator, happened_on=f"{THIS_YEAR - 3}-03")
+    move(busy, RecommendationStatus.DEFERRED, curator, happened_on=f"{THIS_YEAR - 3}-11-30")
+    move(busy, RecommendationStatus.UNDER_REVIEW, curator)  # recorded today
+    entered_late = RecommendationFactory(visibility=PUBLISHED)  # created today...
+    move(entered_late, RecommendationStatus.DEFERRED, curator, happened_on=f"{THIS_YEAR - 4}")
     RecommendationFactory(visibility=DRAFT)
     RecommendationFactory(visibility=PUBLISHED)
+
+
+def test_every_cell_links_to_a_list_of_exactly_the_recommendations_it_counts(
+    analyst, partner, curator
+):
+    _timelines(curator)
     for user in (analyst, partner):
         timeline = data.status_over_time(user)
         for row in timeline.rows:
             *past, now = row.cells
-            assert all(cell.url is None for cell in past)
             assert now.url == f"/recommendations/?status={row.value}"
             assert len(filtered_pks(user, Recommendation, now.url)) == now.count
+            for year, cell in zip(timeline.years, past, strict=False):
+                assert cell.url == (f"/recommendations/?status_on={row.value}&on={year}-12-31"), (
+                    cell
+                )
+                assert len(filtered_pks(user, Recommendation, cell.url)) == cell.count, (
+                    user,
+                    row.value,
+                    year,
+                )
+    # Not all zero: the timelines above put something in past cells.
+    assert sum(cell.count for row in timeline.rows for cell in row.cells[:-1]) > 0
+
+
+def test_the_web_list_and_the_api_count_what_a_past_cell_counts(client, analyst, curator):
+    from tests.api.conftest import client_for
+
+    _timelines(curator)
+    timeline = data.status_over_time(analyst)
+    cells = [cell for row in timeline.rows for cell in row.cells[:-1] if cell.count]
+    assert cells
+    client.force_login(analyst)
+    api = client_for(analyst, write=False)
+    for cell in cells:
+        page = client.get(cell.url)
+        assert page.status_code == 200
+        assert page.context["page_obj"].paginator.count == cell.count, cell
+        answer = api.get("/api/v1/recommendations/?" + urlsplit(cell.url).query)
+        assert answer.status_code == 200, answer.content
+        assert len(answer.json()["results"]) == cell.count, cell
+
+
+def test_status_on_a_date_reads_the_day_not_only_the_year(analyst, curator):
+    rec = made("2018-01-10")
+    move(rec, RecommendationStatus.UNDER_REVIEW, curator, happened_on="2018-06-15")
+
+    def on(day, status):
+        url = f"/recommendations/?status_on={status}&on={day}"
+        return filtered_pks(analyst, Recommendation, url) == {rec.pk}
+
+    assert not on("2018-01-09", RecommendationStatus.PROPOSED)  # not yet made
+    assert on("2018-01-10", RecommendationStatus.PROPOSED)
+    assert on("2018-06-14", RecommendationStatus.PROPOSED)
+    assert on("2018-06-15", RecommendationStatus.UNDER_REVIEW)
+    # status_on alone asks about today; `on` alone filters nothing.
+    assert on("", RecommendationStatus.UNDER_REVIEW)
+    assert filtered_pks(analyst, Recommendation, "/recommendations/?on=2000-01-01") == {rec.pk}
+
+
+@pytest.mark.parametrize(
+    "query", ["status_on=nonsense&on=2020-12-31", "status_on=proposed&on=2020-13-45"]
+)
+def test_a_bad_status_or_date_is_a_clear_400_not_a_500(client, analyst, query):
+    client.force_login(analyst)
+    assert client.get(f"/recommendations/?{query}").status_code in (200, 400)
+    from tests.api.conftest import client_for
+
+    answer = client_for(analyst, write=False).get(f"/api/v1/recommendations/?{query}")
+    assert answer.status_code == 400
 
 
 # -- the coverage matrix -----------------------------------------------------------------------
