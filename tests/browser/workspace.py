@@ -81,10 +81,14 @@ class Workspace:
     proposal: StatusProposal
     trashed: Agreement
     job: Job
+    # More objects by URL-name prefix ("tag": a tag), for pages added later: a `<slug>` or
+    # `<int:pk>` of a `tag_…` URL is filled from extra["tag"].
     extra: dict = field(default_factory=dict)
 
     def pk_of(self, prefix: str) -> int:
         """The object a `<int:pk>` URL of the `<prefix>_…` pattern names."""
+        if prefix in self.extra:
+            return self.extra[prefix].pk
         return {
             "source": self.source.pk,
             "annotation": self.note.pk,
