@@ -3,9 +3,11 @@ markup ready for a template, laid out on the server in SVG user units (the pictu
 to its box, static/css/charts.css).
 
 Every piece of text is escaped here (`_text`), titles and labels alike, so a record's
-title can never become markup. Each chart is an `<svg role="img">` with a `<title>` and a
+title can never become markup. Each chart is an `<svg role="group">` with a `<title>` and a
 `<desc>` that say what it shows; each mark is an `<a>` to the list of its rows, and says
-its label and count as text, so nothing is told by colour alone.
+its label and count as text, so nothing is told by colour alone. A group, not an image:
+an image's children are hidden from screen readers, and its links would be focusable yet
+nameless (axe's nested-interactive, tests/browser/test_accessibility.py).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def _n(value: float) -> str:
 
 def _svg(ident: str, width: float, height: float, title: str, desc: str, body: list[str]) -> str:
     return mark_safe(
-        f'<svg class="chart" role="img" aria-labelledby="{ident}-title {ident}-desc" '
+        f'<svg class="chart" role="group" aria-labelledby="{ident}-title {ident}-desc" '
         f'width="{_n(width)}" height="{_n(height)}" viewBox="0 0 {_n(width)} {_n(height)}" '
         'xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{ident}-title">{_text(title)}</title>'

@@ -1,8 +1,9 @@
 """Background jobs: a job's progress page, and retrying a job that failed.
 
 A job is its owner's: anyone else (an administrator excepted) gets a 404, as for any
-object they may not see. The page refreshes itself while the job runs (a meta refresh:
-no script, so the Content-Security-Policy stays as strict as everywhere else).
+object they may not see. While the job runs the page updates its card in place
+(static/js/job.js asks for the page again every REFRESH_SECONDS); not a meta refresh, which
+reloads the page under a reader (WCAG 2.2.1).
 """
 
 from __future__ import annotations

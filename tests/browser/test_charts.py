@@ -86,11 +86,11 @@ def test_the_charts_page_fits_and_a_deal_bar_opens_its_list(
         "Agreements by year signed",
         "Deals by status",
     ):
-        expect(page.get_by_role("img", name=name)).to_be_visible()
+        expect(page.get_by_role("group", name=name)).to_be_visible()
     _quiet(page)
     _fits(page, width)
 
-    deals = page.get_by_role("img", name="Deals by status")
+    deals = page.get_by_role("group", name="Deals by status")
     deals.locator("a[href$='status=stalled']").click()
     page.wait_for_url("**/deals/?status=stalled")
     expect(page.locator("table.list-table tbody tr")).to_have_count(2)
@@ -102,7 +102,7 @@ def test_a_year_column_opens_the_agreements_signed_that_year(watched, context, l
     log_in(context, live_server, corpus["analyst"])
     page.goto("/charts/")
 
-    years = page.get_by_role("img", name="Agreements by year signed")
+    years = page.get_by_role("group", name="Agreements by year signed")
     years.locator("a[href*='signed_after=2016-01-01']").click()
     page.wait_for_url("**/agreements/?signed_after=2016-01-01&signed_before=2016-12-31")
     rows = page.locator("table.list-table tbody tr")
@@ -148,7 +148,7 @@ def test_a_tick_in_the_matrix_opens_the_recommendations_answering_it(
     log_in(context, live_server, corpus["analyst"])
     page.goto("/charts/")
 
-    matrix = page.get_by_role("img", name="Which recommendations answer which challenges")
+    matrix = page.get_by_role("group", name="Which recommendations answer which challenges")
     matrix.locator(f"a[href$='addresses={corpus['challenge'].slug}']").first.click()
     page.wait_for_url(f"**/recommendations/?addresses={corpus['challenge'].slug}")
     expect(page.locator("table.list-table tbody tr")).to_have_count(2)
@@ -176,7 +176,7 @@ def test_a_recommendations_neighbourhood_links_to_its_records(
     rec = corpus["recommendation"]
 
     page.goto(rec.get_absolute_url())
-    graph = page.get_by_role("img", name="Recommendation and its neighbourhood")
+    graph = page.get_by_role("group", name="Recommendation and its neighbourhood")
     expect(graph).to_be_visible()
     _quiet(page)
     _fits(page, width)
@@ -193,7 +193,7 @@ def test_a_challenges_neighbourhood_has_a_list_for_screen_readers(
     log_in(context, live_server, corpus["analyst"])
 
     page.goto(corpus["challenge"].get_absolute_url())
-    expect(page.get_by_role("img", name="Challenge and its neighbourhood")).to_be_visible()
+    expect(page.get_by_role("group", name="Challenge and its neighbourhood")).to_be_visible()
     page.get_by_text("The same records as a list").click()
     expect(page.get_by_role("link", name="Open a defence industry forum").last).to_be_visible()
     _quiet(page)

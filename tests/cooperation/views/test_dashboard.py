@@ -67,7 +67,7 @@ def test_dashboard_chart_is_an_accessible_picture_with_a_table(client, analyst, 
 
     html = client.get("/").content.decode()
 
-    assert '<svg class="chart" role="img" aria-labelledby="chart-title chart-desc"' in html
+    assert '<svg class="chart" role="group" aria-labelledby="chart-title chart-desc"' in html
     assert '<title id="chart-title">' in html
     assert "2 recommendations: Proposed 2; Under review 0;" in html
     assert html.count('<rect class="bar status-') == len(RecommendationStatus.choices)
