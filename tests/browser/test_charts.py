@@ -130,7 +130,7 @@ def test_a_past_year_cell_opens_the_recommendations_in_that_status_then(
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/charts/")
 
-    chart = page.get_by_role("img", name="Recommendations by status over time")
+    chart = page.get_by_role("group", name="Recommendations by status over time")
     cell = chart.locator(f"a[href$='status_on=under_review&on={last_year}-12-31']")
     expect(cell).to_contain_text("1")
     cell.click()
