@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -53,11 +53,17 @@ def _errors(exc: ValidationError) -> str:
 def _back(request, fallback: str):
     """Back to the page the form was on (`next`, if it is this site's), else `fallback`."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # Only a path on this site; never `redirect(target)`, which would read a bare word as a
+    # URL name (and fail on one that is none).
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
-        return redirect(target)
-    return redirect(fallback)
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(fallback)
 
 
 def _openable(request, token: str) -> SavedView:

@@ -176,10 +176,14 @@ def test_a_duplicate_name_in_another_case_is_refused_with_a_message(client, anal
     assert SavedView.objects.count() == 1
 
 
-def test_an_offsite_next_is_not_followed(client, analyst):
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "a b", "home"])
+def test_an_offsite_or_odd_next_is_not_followed(client, analyst, target):
     client.force_login(analyst)
-    response = _post_create(client, name="", next="https://evil.example/")
-    assert response["Location"] == "/deals/"
+    response = _post_create(client, name="", next=target)
+    assert response.status_code == 302 and response["Location"] == "/deals/"
+    view = _view(analyst)
+    url = reverse("cooperation:savedview_rename", args=[view.token])
+    assert client.post(url, {"name": "", "next": target})["Location"] == VIEWS
 
 
 def test_the_owner_renames_updates_shares_and_deletes(client, analyst):
