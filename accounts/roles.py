@@ -55,6 +55,9 @@ _ADMIN_PERMS = _CURATOR_PERMS | {
     "accounts.view_apitoken",
     "accounts.add_apitoken",
     "accounts.change_apitoken",
+    # Saved views: the admin's read-only list of everyone's (the workspace shows each
+    # person theirs and the team's shared ones).
+    "cooperation.view_savedview",
 }
 # Partners have no model permissions: what they may read is decided by visibility
 # (published records, partner-visible annotations), not by the permission table.

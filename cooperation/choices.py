@@ -211,3 +211,15 @@ class EmailPreference(models.TextChoices):
     NONE = "none", _("No e-mail")
     IMMEDIATELY = "immediately", _("Each one as it happens")
     DAILY = "daily", _("A daily digest")
+
+
+class SavedViewList(models.TextChoices):
+    """The lists a saved view may open: each is a list page's key (views/lists.py SPECS) and
+    the model name its FilterSet filters (filtersets.FILTERSETS)."""
+
+    AGREEMENT = "agreement", "Agreements"
+    DEAL = "deal", "Deals"
+    CHALLENGE = "challenge", "Challenges"
+    RECOMMENDATION = "recommendation", "Recommendations"
+    SOURCE = "source", "Sources"
+    ANNOTATION = "annotation", "Notes"

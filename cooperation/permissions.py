@@ -359,6 +359,35 @@ PERMISSIONS.update(
     }
 )
 
+
+# Saved views (a person's named filters of a list). Only staff have a workspace, so only
+# staff save views; the owner manages theirs; the team opens a shared one while its owner
+# is still one of the team (a view shared by someone who since lost their role, or left,
+# is no longer offered: nobody could rename or remove it any more). Opening a view runs
+# the list with the visitor's own visibility: the view holds filters, not records.
+def view_owner(c: Context) -> bool:
+    return c.obj.owner_id == c.user.pk
+
+
+def shared_view(c: Context) -> bool:
+    return bool(c.obj.shared)
+
+
+def owner_in_team(c: Context) -> bool:
+    owner = c.obj.owner
+    return owner.is_active and is_internal(owner)
+
+
+PERMISSIONS.update(
+    {
+        ("savedview", "create"): [(internal, writes)],
+        ("savedview", "open"): [(internal, view_owner), (internal, shared_view, owner_in_team)],
+        ("savedview", "manage"): [(internal, writes, view_owner)],
+        # The admin's read-only pages.
+        ("savedview", "browse"): [(internal, model_perm("view"))],
+    }
+)
+
 # When the object's state allows an action. `can` (and so `actions`) asks both tables;
 # services ask only PERMISSIONS (`require`) and refuse a state in words of their own
 # ("restore it first"), which tell a person what to do.
@@ -388,6 +417,8 @@ for _action in (
     WHEN[("record", _action)] = live
 for _action in ("excerpt", "cite", "annotate"):
     WHEN[("source", _action)] = live
+for _action in ("open", "manage"):
+    WHEN[("savedview", _action)] = lambda c: c.obj.deleted_at is None
 
 RECORD_KINDS = ("agreement", "deal", "challenge", "recommendation")
 RECORD_ACTIONS = (
@@ -414,6 +445,8 @@ def kind_of(obj) -> str:
         return "record"
     if obj._meta.app_label == "accounts":
         return "account"
+    if name == "savedview":
+        return name
     return name if name in ("annotation", "source") else "item"
 
 

@@ -169,6 +169,24 @@ def api_tokens_visible_to(user, *, manager: bool):
     return tokens.filter(user=user)
 
 
+def saved_views_visible_to(user, list_key: str | None = None):
+    """The saved views `user` may open (("savedview", "open") as SQL): their own, and the
+    team's shared ones whose owner is still an active member of the team. Staff only."""
+    from cooperation.models import SavedView
+
+    if not portal(user, "workspace"):
+        return SavedView.objects.none()
+    team = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name__in=INTERNAL_ROLES) | Q(is_superuser=True))
+    )
+    views = SavedView.objects.filter(
+        Q(owner=user) | Q(shared=True, owner__in=team.values("pk"))
+    ).select_related("owner")
+    return views.filter(list_key=list_key) if list_key else views
+
+
 def internal_users():
     """Active analysts, curators and admins: who may own a recommendation."""
     return (

@@ -16,6 +16,7 @@ from cooperation.views import (
     reader,
     recommendations,
     records,
+    saved_views,
     search,
     sources,
 )
@@ -45,6 +46,8 @@ urlpatterns = [
     *lookups.urlpatterns,
     # Notifications, their settings, and watching a record.
     *notifications.urlpatterns,
+    # Saved views: a list's filters under a name, their shareable links (/views/).
+    *saved_views.urlpatterns,
     # Record pages, create/edit, history and restore, trash, publishing.
     *records.urlpatterns,
 ]

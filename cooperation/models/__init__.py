@@ -12,6 +12,7 @@ from cooperation.models.records import (
     Recommendation,
     RecordEvidence,
 )
+from cooperation.models.saved_views import SavedView
 from cooperation.models.sources import Excerpt, Source
 from cooperation.models.taxonomy import Actor, Topic
 from cooperation.models.tracking import (
@@ -40,6 +41,7 @@ __all__ = [
     "RecommendationStatusChange",
     "Record",
     "RecordEvidence",
+    "SavedView",
     "Source",
     "StatusProposal",
     "Topic",

@@ -35,6 +35,13 @@ from cooperation.services.records import (
     record_set_visibility,
     record_unpublish,
 )
+from cooperation.services.saved_views import (
+    saved_view_create,
+    saved_view_delete,
+    saved_view_rename,
+    saved_view_share,
+    saved_view_update_query,
+)
 from cooperation.services.sources import source_import, source_metadata_update
 from cooperation.services.tracked import (
     tracked_create,
@@ -67,6 +74,11 @@ __all__ = [
     "record_publish",
     "record_set_visibility",
     "record_unpublish",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_rename",
+    "saved_view_share",
+    "saved_view_update_query",
     "source_import",
     "source_metadata_update",
     "status_proposal_create",

@@ -57,7 +57,7 @@ from cooperation.models import (
 )
 from cooperation.permissions import may
 from cooperation.selectors import annotations_visible_to
-from cooperation.views import bulk
+from cooperation.views import bulk, saved_views
 
 PAGE_SIZES = (10, 25, 50, 100)
 RESPONSE_ORDER = ("responded_on", "id")
@@ -442,6 +442,8 @@ def list_view(request, *, key: str):
         "clear_url": reverse(f"cooperation:{spec.key}_list"),
         "create_url": create_url,
         **_bulk_context(request, spec),
+        # The "Saved views" menu and its "Save this view" form (views/saved_views.py).
+        **saved_views.menu_context(request, spec.key),
         "today": timezone.localdate(),
         **spec.extra_context,
     }

@@ -44,6 +44,8 @@ from cooperation.services import (
     evidence_attach,
     recommendation_response_record,
     recommendation_transition,
+    saved_view_create,
+    saved_view_rename,
     status_proposal_create,
     status_proposal_decide,
     tracked_delete,
@@ -77,6 +79,8 @@ NOT_STATE = {
 }
 # Tables the portal below must fill, so the comparison cannot pass on empty tables.
 MUST_HOLD_ROWS = {
+    "cooperation.savedview",
+    "cooperation.historicalsavedview",
     "accounts.user",
     "accounts.user_groups",
     "accounts.historicaluser",
@@ -224,6 +228,10 @@ def _build_portal() -> dict:
     )
     tracked_delete(instance=link, user=curator)
     tracked_delete(instance=ActorFactory(user=analyst), user=None)
+    saved_view = saved_view_create(
+        user=analyst, list_key="deal", name="Signed deals", query="status=signed", shared=True
+    )
+    saved_view_rename(saved_view=saved_view, user=analyst, name="Deals signed")
     return {"token": token, "analyst": analyst, "partner": partner, "extra_source": extra}
 
 

@@ -709,3 +709,78 @@ def accounts_token(user):
     from accounts.models import ApiToken
 
     return ApiToken.objects.filter(user=user, can_write=True).first()
+
+
+# Saved views: role × view → actions (O open its link, M manage: rename, update, share,
+# delete; "-" none). The views: the owner analyst's private and shared ones, and a shared
+# one by someone who has since left the team (no role). "owner" is the analyst who saved
+# the first two. Walked through `can()`, the read queryset and the pages.
+SAVED_VIEW_LETTERS = {"O": "open", "M": "manage"}
+SAVED_VIEW_TABLE = """
+role        | private | shared | left
+anonymous   | -       | -      | -
+no_role     | -       | -      | -
+partner     | -       | -      | -
+owner       | OM      | OM     | -
+analyst     | -       | O      | -
+curator     | -       | O      | -
+admin       | -       | O      | -
+"""
+
+
+def _parse_saved_views(table: str) -> dict[tuple[str, str], set[str]]:
+    lines = table.strip().splitlines()
+    columns = [c.strip() for c in lines[0].split("|")][1:]
+    expected = {}
+    for line in lines[1:]:
+        role, *cells = (c.strip() for c in line.split("|"))
+        for column, cell in zip(columns, cells, strict=True):
+            expected[(role, column)] = (
+                set() if cell == "-" else {SAVED_VIEW_LETTERS[x] for x in cell}
+            )
+    return expected
+
+
+def test_saved_views_agree_with_the_table_in_can_the_queryset_and_the_pages(db):
+    from django.urls import reverse
+
+    from accounts.services import user_set_roles
+    from cooperation.models import SavedView
+    from cooperation.selectors import saved_views_visible_to
+    from cooperation.services import saved_view_create
+
+    owner, leaver = AnalystFactory(), AnalystFactory()
+    views = {
+        "private": saved_view_create(user=owner, list_key="deal", name="Private", query=""),
+        "shared": saved_view_create(
+            user=owner, list_key="deal", name="Shared", query="", shared=True
+        ),
+        "left": saved_view_create(user=leaver, list_key="deal", name="Left", query="", shared=True),
+    }
+    user_set_roles(user=leaver, roles=[])
+    people = {
+        "anonymous": None,
+        "no_role": UserFactory(roles=[]),
+        "partner": PartnerFactory(),
+        "owner": owner,
+        "analyst": AnalystFactory(),
+        "curator": CuratorFactory(),
+        "admin": AdminFactory(),
+    }
+    wrong = []
+    for (role, column), expected in _parse_saved_views(SAVED_VIEW_TABLE).items():
+        user, view = people[role], SavedView.objects.get(pk=views[column].pk)
+        got = {a for a in SAVED_VIEW_LETTERS.values() if can(user, a, view)}
+        if got != expected:
+            wrong.append(f"{role} × {column}: table {sorted(expected)}, can() {sorted(got)}")
+        listed = user is not None and saved_views_visible_to(user).filter(pk=view.pk).exists()
+        if listed != ("open" in expected):
+            wrong.append(f"{role} × {column}: saved_views_visible_to {listed}")
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        response = client.get(reverse("cooperation:savedview_open", args=[view.token]))
+        opened = response.status_code == 302 and response["Location"].startswith("/deals/")
+        if opened != ("open" in expected):
+            wrong.append(f"{role} × {column}: link answered {response.status_code}")
+    assert not wrong, "\n".join(wrong)

@@ -79,6 +79,11 @@ EXEMPT = {
     "notifications_read": _ACTION,
     "notifications_read_all": _ACTION,
     "notifications_settings": _ACTION,
+    "savedview_open": "redirects to the list with the saved filters (measured there)",
+    **{
+        f"savedview_{action}": _ACTION
+        for action in ("create", "rename", "update", "share", "delete")
+    },
     "lookup_actors_create": "POST-only: creates one actor for a form's picker (JSON)",
     "lookup_topics_create": "POST-only: creates one topic for a form's picker (JSON)",
     **{

@@ -30,6 +30,7 @@ from cooperation.services import (
     annotation_create,
     evidence_attach,
     excerpt_create,
+    saved_view_create,
     status_proposal_create,
     tracked_delete,
     tracked_update,
@@ -250,6 +251,9 @@ def world(curator, analyst):
         annotation_create(author=author, body=mention, record=records["deal"])
     trashed = AgreementFactory(user=curator)
     tracked_delete(instance=trashed, user=curator)
+    # A saved view each, so the deals list and /views/ offer its rename, share, update, delete.
+    for owner in (curator, analyst):
+        saved_view_create(user=owner, list_key="deal", name="Signed", query="status=signed")
     return {"source": source, "excerpt": excerpt, "records": records, "notes": notes}
 
 
@@ -272,6 +276,7 @@ def _pages(world, user) -> dict[str, str]:
         "sources": reverse("cooperation:source_list"),
         "password-change": reverse("password_change"),
         "notifications": reverse("cooperation:notifications"),
+        "saved-views": reverse("cooperation:savedview_list"),
     }
     for kind, record in records.items():
         pages[f"{kind}-list"] = reverse(f"cooperation:{kind}_list")
@@ -301,6 +306,7 @@ PAGE_NAMES = [
     "sources",
     "password-change",
     "notifications",
+    "saved-views",
     *(
         f"{kind}-{page}"
         for kind in ("agreement", "deal", "challenge", "recommendation")
@@ -404,6 +410,10 @@ def test_the_fuzzed_pages_hold_every_workspace_form(curator, analyst, world):
         "cooperation:notifications_read",
         "cooperation:notifications_read_all",
         "cooperation:notifications_settings",
+        *(
+            f"cooperation:savedview_{view}"
+            for view in ("create", "rename", "update", "share", "delete")
+        ),
         *(
             f"cooperation:{kind}_{view}"
             for kind in ("agreement", "deal", "challenge", "recommendation")

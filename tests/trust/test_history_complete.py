@@ -38,6 +38,7 @@ from cooperation.models import (
     Recommendation,
     RecommendationStatusChange,
     RecordEvidence,
+    SavedView,
     Source,
     StatusProposal,
     Topic,
@@ -53,6 +54,7 @@ from cooperation.services import (
     tracked_delete,
     tracked_update,
 )
+from cooperation.services.saved_views import saved_view_create
 from tests.api.conftest import client_for
 from tests.factories import (
     ActorFactory,
@@ -185,6 +187,12 @@ def _proposal(superuser):
     )
 
 
+def _saved_view(superuser):
+    return saved_view_create(
+        user=superuser, list_key="deal", name=f"View {SavedView.all_objects.count()}", query=""
+    )
+
+
 def _token(superuser):
     return api_token_create(user=PartnerFactory(), name="t", actor=superuser)[0]
 
@@ -206,6 +214,7 @@ MAKERS: dict[type, Callable] = {
     Organisation: lambda su: OrganisationFactory(),
     ApiToken: _token,
     Group: lambda su: Group.objects.get(name=ANALYST),
+    SavedView: lambda su: _saved_view(su),
 }
 
 
@@ -452,6 +461,11 @@ def _note_delete(client, su):
     return note, client.post(reverse("cooperation:annotation_delete", args=[note.pk]))
 
 
+def _saved_view_delete(client, su):
+    view = _saved_view(su)
+    return view, client.post(reverse("cooperation:savedview_delete", args=[view.token]))
+
+
 WEB_DELETES = {
     **{
         f"cooperation:{m._meta.model_name}_delete": _record_delete(m)
@@ -462,6 +476,7 @@ WEB_DELETES = {
         for m in (Agreement, Deal, Challenge, Recommendation)
     },
     "cooperation:annotation_delete": _note_delete,
+    "cooperation:savedview_delete": _saved_view_delete,
 }
 
 

@@ -25,6 +25,7 @@ from cooperation.services import (
     tracked_delete,
 )
 from cooperation.services.jobs import import_job_create
+from cooperation.services.saved_views import saved_view_create
 from tests.factories import (
     AgreementFactory,
     ChallengeFactory,
@@ -99,8 +100,13 @@ def world(db, curator):
     )
     trashed = tracked_delete(instance=AgreementFactory(), user=curator)
     job = import_job_create(user=curator, data=b"A brief.\n", filename="a.txt", metadata={})
+    # A curator's shared view: the analyst opens it and may not change it.
+    saved_view = saved_view_create(
+        user=curator, list_key="deal", name="Signed deals", query="status=signed", shared=True
+    )
     return {
         "job": job,
+        "savedview": saved_view,
         "records": records,
         "links": links,
         "source": source,
@@ -125,6 +131,8 @@ def url_for(pattern: URLPattern, world) -> str:
             kwargs[arg] = world["links"][prefix].pk
         elif arg == "model":
             kwargs[arg] = "agreement"
+        elif arg == "token":
+            kwargs[arg] = world["savedview"].token
         elif arg == "pk":
             kwargs[arg] = {
                 "source": world["source"].pk,
@@ -192,8 +200,8 @@ def _curator_actions() -> list[tuple[str, str]]:
         for marker, permission in CURATOR_ACTIONS:
             name = pattern.name
             if name == marker or (marker.startswith("_") and name.endswith(marker)):
-                if name.startswith("annotation_"):
-                    continue  # authors delete their own notes; not a curator power
+                if name.startswith(("annotation_", "savedview_")):
+                    continue  # owners delete their own notes and views; not a curator power
                 found.append((name, permission))
                 break
     return found
