@@ -71,6 +71,11 @@ EXCLUDED = {
         for action in ("bulk", "watch", "visibility", "evidence_detach")
     },
     "annotation_detail": "a redirect to the note on its record's page",
+    "savedview_open": "a redirect to the list with the saved filters (lists are checked)",
+    **{
+        f"savedview_{action}": "POST-only action (its form is on /views/ or the list)"
+        for action in ("create", "rename", "update", "share", "delete")
+    },
     "annotation_resolve": "POST-only action",
     "annotation_share": "POST-only action",
     "job_retry": "POST-only action",

@@ -43,6 +43,7 @@ from cooperation.services import (
 )
 from cooperation.services.jobs import import_job_create
 from cooperation.services.notifications import watch_toggle
+from cooperation.services.saved_views import saved_view_create
 from tests.factories import AgreementFactory, AnalystFactory, CuratorFactory, PartnerFactory
 
 S = RecommendationStatus
@@ -199,6 +200,14 @@ def build_workspace() -> Workspace:
         data=b"India-Japan: a second brief.\n\nOn critical minerals.\n",
         filename="second-brief.txt",
         metadata={"title": "A second brief"},
+    )
+
+    # Saved views: the analyst's own, and one a colleague shares with the team.
+    saved_view_create(
+        user=analyst, list_key="recommendation", name="Open, high priority", query="status=open"
+    )
+    saved_view_create(
+        user=curator, list_key="deal", name="Stalled deals", query="status=stalled", shared=True
     )
 
     records = {
