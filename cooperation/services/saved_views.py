@@ -52,9 +52,7 @@ def normalise_query(list_key: str, query: str) -> str:
         raise ValidationError({"list_key": "There is no such list."})
     query = (query or "").lstrip("?")
     if len(query) > RAW_QUERY_MAX:
-        raise ValidationError(
-            {"query": f"These filters are too long to save (over {QUERY_MAX:,} characters)."}
-        )
+        raise ValidationError({"query": TOO_LONG})
     known = _filterset(list_key)._parameters()
     params = QueryDict(query)
     unknown = sorted(key for key in params if key not in known and key not in PAGE_KEYS)
@@ -79,9 +77,7 @@ def normalise_query(list_key: str, query: str) -> str:
         clean.appendlist(key, value)
     encoded = clean.urlencode()
     if len(encoded) > QUERY_MAX:
-        raise ValidationError(
-            {"query": f"These filters are too long to save (over {QUERY_MAX:,} characters)."}
-        )
+        raise ValidationError({"query": TOO_LONG})
     return encoded
 
 
