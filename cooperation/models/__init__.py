@@ -13,7 +13,7 @@ from cooperation.models.records import (
     RecordEvidence,
 )
 from cooperation.models.sources import Excerpt, Source
-from cooperation.models.taxonomy import Actor, Topic
+from cooperation.models.taxonomy import Actor, Tag, Topic
 from cooperation.models.tracking import (
     RecommendationResponse,
     RecommendationStatusChange,
@@ -42,6 +42,7 @@ __all__ = [
     "RecordEvidence",
     "Source",
     "StatusProposal",
+    "Tag",
     "Topic",
     "Tracked",
     "Watch",

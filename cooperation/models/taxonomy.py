@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Lower
 
 from cooperation.choices import ActorKind
 from cooperation.history import History
@@ -40,6 +41,36 @@ class Topic(Searchable, Tracked):
     class Meta(Tracked.Meta):
         ordering = ["name"]
         indexes = [search_index("topic", "topic_fts")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+TAG_NAME_MAX = 40
+
+
+class Tag(Tracked):
+    """A short label analysts put on records and notes, to gather and filter them.
+
+    Unlike a topic (a curated subject area with a description), a tag is made on the fly
+    from the pickers. Names are unique whatever their case ("NATO" and "nato" are one tag):
+    the constraint is on the lower-cased name, so two writers racing cannot both win.
+    """
+
+    name = models.CharField(max_length=TAG_NAME_MAX)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    history = History()
+
+    class Meta(Tracked.Meta):
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tag_name_unique_ci",
+                violation_error_message="A tag with this name already exists.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
