@@ -12,7 +12,6 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.utils.text import slugify
 
 from cooperation.history import CHANGED
@@ -152,20 +151,3 @@ def annotation_tags_set(*, annotation: Annotation, user, tags) -> Annotation:
         current, user=user, kind=CHANGED, reason="Tags changed", m2m={"tags": sorted(wanted)}
     )
     return current
-
-
-def tag_usage_counts():
-    """Tags with how many live records of each kind and live notes carry them (the admin)."""
-    from django.db.models import Count, Q
-
-    return Tag.objects.annotate(
-        **{
-            f"{kind}_count": Count(
-                f"{kind}_set", filter=Q(**{f"{kind}_set__deleted_at__isnull": True}), distinct=True
-            )
-            for kind in ("agreement", "deal", "challenge", "recommendation")
-        },
-        note_count=Count(
-            "annotations", filter=Q(annotations__deleted_at__isnull=True), distinct=True
-        ),
-    ).order_by(Lower("name"))
