@@ -1,3 +1,6 @@
+import re
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -49,6 +52,30 @@ class Topic(Searchable, Tracked):
 TAG_NAME_MAX = 40
 
 
+# Letters (any script), digits, spaces and a little punctuation: a tag is a word or two,
+# shown in lists and typed into URLs' `?tag=` as its slug.
+_TAG_NAME = re.compile(r"^[\w][\w .&'+/-]*$")
+
+
+def clean_tag_name(name: str) -> str:
+    """The name as it will be kept (spaces collapsed), or a ValidationError saying why not."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": "Give the tag a name."})
+    if len(name) > TAG_NAME_MAX:
+        raise ValidationError(
+            {"name": f"Keep a tag's name to {TAG_NAME_MAX} characters (this has {len(name)})."}
+        )
+    if not _TAG_NAME.match(name):
+        raise ValidationError(
+            {
+                "name": "Use letters, digits, spaces and - . & ' + / only, starting with a letter "
+                "or digit."
+            }
+        )
+    return name
+
+
 class Tag(Tracked):
     """A short label analysts put on records and notes, to gather and filter them.
 
@@ -74,3 +101,7 @@ class Tag(Tracked):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        self.name = clean_tag_name(self.name)

@@ -8,42 +8,16 @@ generic services refuse notes (cooperation/services/annotations.py is theirs).
 
 from __future__ import annotations
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from cooperation.history import CHANGED
 from cooperation.models import Annotation, Record, Tag
-from cooperation.models.taxonomy import TAG_NAME_MAX
+from cooperation.models.taxonomy import clean_tag_name
 from cooperation.permissions import require
-from cooperation.services.common import save_with_history
 from cooperation.services.tracked import create_tracked, lock, tracked_update
 
-# Letters (any script), digits, spaces and a little punctuation: a tag is a word or two,
-# shown in lists and typed into URLs' `?tag=` as its slug.
-_TAG_NAME = re.compile(r"^[\w][\w .&'+/-]*$")
 SLUG_MAX = Tag._meta.get_field("slug").max_length
-
-
-def clean_tag_name(name: str) -> str:
-    """The name as it will be kept (spaces collapsed), or a ValidationError saying why not."""
-    name = " ".join((name or "").split())
-    if not name:
-        raise ValidationError({"name": "Give the tag a name."})
-    if len(name) > TAG_NAME_MAX:
-        raise ValidationError(
-            {"name": f"Keep a tag's name to {TAG_NAME_MAX} characters (this has {len(name)})."}
-        )
-    if not _TAG_NAME.match(name):
-        raise ValidationError(
-            {
-                "name": "Use letters, digits, spaces and - . & ' + / only, starting with a letter "
-                "or digit."
-            }
-        )
-    return name
 
 
 def existing_tag(name: str) -> Tag | None:
@@ -97,7 +71,14 @@ def _tag_ids(tags) -> set[int]:
     return {getattr(tag, "pk", tag) for tag in tags}
 
 
+def live_tag_ids(tags) -> set[int]:
+    """The ids of `tags` (tags or ids), all of which must be live tags."""
+    return _live_tags(_tag_ids(tags))
+
+
 def _live_tags(ids: set[int]) -> set[int]:
+    if any(not isinstance(pk, int) for pk in ids):
+        raise ValidationError({"tags": "There is no tag with that id."})
     found = set(Tag.objects.filter(pk__in=ids).values_list("pk", flat=True))
     if found != ids:
         raise ValidationError({"tags": "There is no tag with that id."})
@@ -112,10 +93,12 @@ def record_tags_change(
     add=(),
     remove=(),
     expected_version: int | None = None,
+    must_change: bool = False,
 ) -> Record:
     """Put `add` on the record and take `remove` off it, as one version with one history row.
 
-    A change that changes nothing (the tags are already there) writes nothing.
+    A change that changes nothing (the tags are already there) writes nothing; with
+    `must_change` (a bulk action, which reports each row) it is refused, saying why.
     """
     require(user, "tag", record, message="You may not tag this record.")
     add_ids, remove_ids = _live_tags(_tag_ids(add)), _tag_ids(remove)
@@ -127,6 +110,12 @@ def record_tags_change(
     names = dict(Tag.all_objects.filter(pk__in=add_ids | remove_ids).values_list("pk", "name"))
     parts = [f"+{names[pk]}" for pk in sorted(add_ids - now)]
     parts += [f"−{names[pk]}" for pk in sorted(remove_ids & now)]
+    if must_change and not parts:
+        listed = ", ".join(f"“{names[pk]}”" for pk in sorted(add_ids | remove_ids))
+        raise ValidationError(
+            f"It already carries {listed}." if add_ids else f"It does not carry {listed}.",
+            code="unchanged",
+        )
     return tracked_update(
         instance=current,
         user=user,
@@ -136,18 +125,11 @@ def record_tags_change(
     )
 
 
-@transaction.atomic
 def annotation_tags_set(*, annotation: Annotation, user, tags) -> Annotation:
-    """The note's tags become `tags`: its author's (or a moderator's) act, one history row."""
-    current = lock(annotation)
-    require(user, "tag", current, message="Only the note's author can tag it.")
-    if current.is_deleted:
-        raise ValidationError("This note is in the trash; restore it before tagging it.")
-    wanted = _live_tags(_tag_ids(tags))
-    if wanted == set(current.tags.values_list("pk", flat=True)):
-        return current
-    current.version += 1
-    save_with_history(
-        current, user=user, kind=CHANGED, reason="Tags changed", m2m={"tags": sorted(wanted)}
-    )
-    return current
+    """The note's tags become `tags`: its author's (or a moderator's) act, one history row.
+
+    The notes service's own edit does it (notes have one write path), at any version.
+    """
+    from cooperation.services.annotations import annotation_edit
+
+    return annotation_edit(annotation=annotation, user=user, expected_version=None, tags=tags)

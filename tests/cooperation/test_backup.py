@@ -50,6 +50,7 @@ from cooperation.services import (
     tracked_restore_version,
     tracked_update,
 )
+from cooperation.services.tags import annotation_tags_set, record_tags_change, tag_create
 from cooperation.text_extraction import text_sha256
 from tests.factories import (
     PASSWORD,
@@ -90,6 +91,12 @@ MUST_HOLD_ROWS = {
     "cooperation.excerpt",
     "cooperation.actor",
     "cooperation.topic",
+    "cooperation.tag",
+    "cooperation.historicaltag",
+    "cooperation.agreement_tags",
+    "cooperation.historicalagreement_tags",
+    "cooperation.annotation_tags",
+    "cooperation.historicalannotation_tags",
     "cooperation.agreement",
     "cooperation.agreement_actors",
     "cooperation.historicalagreement",
@@ -185,6 +192,11 @@ def _build_portal() -> dict:
     annotation_create(author=analyst, body="Thanks.", parent=reply)
     annotation_resolve(annotation=note, user=curator)
     annotation_create(author=curator, body="Key passage.", excerpt=excerpt)
+    # Tags, on a record and on a note, with their history rows.
+    tag = tag_create(user=analyst, name="Follow up")
+    record_tags_change(record=agreement, user=analyst, add=[tag])
+    annotation_tags_set(annotation=note, user=analyst, tags=[tag])
+    agreement.refresh_from_db()
 
     recommendation_transition(
         recommendation=recommendation,
