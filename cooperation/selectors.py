@@ -219,7 +219,7 @@ def annotations_on(target, user):
     Deleted notes are included so a thread keeps its shape: a page shows them as
     "deleted" where they still have replies, and leaves them out otherwise.
     """
-    notes = Annotation.all_objects.select_related("author", "resolved_by")
+    notes = Annotation.all_objects.select_related("author", "resolved_by").prefetch_related("tags")
     if target._meta.model_name == "excerpt":
         notes = notes.filter(excerpt=target, content_type__isnull=True)
     else:

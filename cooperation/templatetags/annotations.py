@@ -88,7 +88,10 @@ def build_thread(notes: list[Annotation], *, user, edited: set[int], next_url: s
             )
         if node.can_edit:
             node.edit_form = AnnotationEditForm(
-                annotation=note, auto_id=f"{prefix}-edit-%s", initial={"next": next_url}
+                annotation=note,
+                user=user,
+                auto_id=f"{prefix}-edit-%s",
+                initial={"next": next_url},
             )
     return roots
 
