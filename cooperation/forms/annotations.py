@@ -75,7 +75,9 @@ class AnnotationEditForm(AnnotationForm):
     """The author's edit; `version` is the one they started from (a stale one is a conflict).
 
     With `user`, and when the table lets them tag the note, its tags too: a checkbox list
-    that static/js/pickers.js turns into the tags picker (with inline create).
+    that static/js/pickers.js turns into the tags picker (with inline create), and the hidden
+    `tags_offered`, so the view changes the tags only when the form showed them (the edit
+    forms inside a thread do not: each would list every tag, one query per note).
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -86,6 +88,7 @@ class AnnotationEditForm(AnnotationForm):
         help_text="Short labels to gather notes by (the notes list filters by them).",
         error_messages={"invalid_choice": "That tag no longer exists; choose another."},
     )
+    tags_offered = forms.BooleanField(widget=forms.HiddenInput, required=False, initial=True)
 
     def __init__(self, *args, annotation: Annotation, user=None, **kwargs):
         self.annotation = annotation
@@ -94,7 +97,7 @@ class AnnotationEditForm(AnnotationForm):
             initial.setdefault(name, getattr(annotation, name))
         super().__init__(*args, **kwargs)
         if user is None or not can(user, "tag", annotation):
-            del self.fields["tags"]
+            del self.fields["tags"], self.fields["tags_offered"]
             return
         if not self.is_bound:
             self.initial["tags"] = [tag.pk for tag in annotation.tags.all()]

@@ -161,8 +161,9 @@ def annotation_edit(request, pk: int):
                 body=data["body"],
                 motivation=data["motivation"],
                 visibility=data["visibility"],
-                # Only when the form offered them (the table lets this user tag the note).
-                tags=data["tags"] if "tags" in form.fields else None,
+                # Only when the form showed them (the edit page, to whoever may tag the
+                # note), never from a thread's inline form, which has no tags field.
+                tags=data["tags"] if data.get("tags_offered") else None,
             )
         except ConflictError as exc:
             # Their text stays in the form, now based on the current version, and the

@@ -709,3 +709,51 @@ def accounts_token(user):
     from accounts.models import ApiToken
 
     return ApiToken.objects.filter(user=user, can_write=True).first()
+
+
+# -- tags -------------------------------------------------------------------------------------
+# Who may make a tag, put tags on a live record, and tag a team note an analyst wrote (the
+# author, and a curator who moderates; partners never, whatever their token).
+TAG_TABLE = """
+role              | make | record | own_note | others_note
+partner_a         | -    | -      | -        | -
+partner_a_writer  | -    | -      | -        | -
+author            | y    | y      | y        | -
+other_analyst     | y    | y      | -        | -
+curator           | y    | y      | y        | y
+admin             | y    | y      | y        | y
+"""
+
+
+@pytest.mark.django_db
+def test_the_tag_rows_agree_with_the_table():
+    from cooperation.models import Tag
+
+    people = {
+        "partner_a": PartnerFactory(organisation=OrganisationFactory()),
+        "partner_a_writer": PartnerFactory(organisation=OrganisationFactory()),
+        "author": AnalystFactory(),
+        "other_analyst": AnalystFactory(),
+        "curator": CuratorFactory(),
+        "admin": AdminFactory(),
+    }
+    writer_token = api_token_create(user=people["partner_a_writer"], name="w", can_write=True)[0]
+    record = AgreementFactory(visibility=Visibility.PUBLISHED)
+    own = annotation_create(author=people["author"], record=record, body="Mine")
+    others = annotation_create(author=people["other_analyst"], record=record, body="Theirs")
+    lines = TAG_TABLE.strip().splitlines()
+    wrong = []
+    for line in lines[1:]:
+        role, *cells = (cell.strip() for cell in line.split("|"))
+        user = people[role]
+        token = writer_token if role == "partner_a_writer" else None
+        got = [
+            can(user, "create", Tag, token=token),
+            can(user, "tag", record, token=token),
+            can(user, "tag", own, token=token),
+            can(user, "tag", others, token=token),
+        ]
+        expected = [cell == "y" for cell in cells]
+        if got != expected:
+            wrong.append(f"{role}: table {expected}, can() {got}")
+    assert not wrong, "\n".join(wrong)

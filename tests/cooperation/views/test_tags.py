@@ -141,15 +141,18 @@ def test_partners_see_the_tags_of_published_records_only(analyst, partner):
 def test_the_api_tags_a_note_for_its_author_only(analyst, other_analyst):
     tag = tag_create(user=analyst, name="Follow up")
     note = annotation_create(author=analyst, record=AgreementFactory(), body="Look")
-    mine = client_for(analyst).patch(
-        f"/api/v1/annotations/{note.pk}/", {"tags": ["follow-up"]}, format="json"
-    )
+    path = f"/api/v1/annotations/{note.pk}/"
+    mine_api, theirs_api = client_for(analyst), client_for(other_analyst)
+    etag = mine_api.get(path)["ETag"]
+    mine = mine_api.patch(path, {"tags": ["follow-up"]}, format="json", HTTP_IF_MATCH=etag)
     assert mine.status_code == 200, mine.content
     assert [t["slug"] for t in mine.json()["tags"]] == ["follow-up"]
-    theirs = client_for(other_analyst).patch(
-        f"/api/v1/annotations/{note.pk}/", {"tags": []}, format="json"
-    )
+    assert "Tags changed" in note.history.first().history_change_reason
+    etag = theirs_api.get(path)["ETag"]
+    theirs = theirs_api.patch(path, {"tags": []}, format="json", HTTP_IF_MATCH=etag)
     assert theirs.status_code == 403
+    forged = mine_api.patch(path, {"tags": ["no-such-tag"]}, format="json", HTTP_IF_MATCH="*")
+    assert forged.status_code == 400
     assert list(note.tags.all()) == [tag]
 
 
