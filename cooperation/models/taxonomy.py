@@ -54,7 +54,7 @@ TAG_NAME_MAX = 40
 
 # Letters (any script), digits, spaces and a little punctuation: a tag is a word or two,
 # shown in lists and typed into URLs' `?tag=` as its slug.
-_TAG_NAME = re.compile(r"^[\w][\w .&'+/-]*$")
+_TAG_NAME = re.compile(r"^[\w][\w .&'+/()-]*$")
 
 
 def clean_tag_name(name: str) -> str:
@@ -69,8 +69,8 @@ def clean_tag_name(name: str) -> str:
     if not _TAG_NAME.match(name):
         raise ValidationError(
             {
-                "name": "Use letters, digits, spaces and - . & ' + / only, starting with a letter "
-                "or digit."
+                "name": "Use letters, digits, spaces and - . & ' + / ( ) only, starting "
+                "with a letter or digit."
             }
         )
     return name
