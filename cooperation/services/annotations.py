@@ -28,7 +28,12 @@ from cooperation.selectors import (
     records_visible_to,
 )
 from cooperation.services import notifications
-from cooperation.services.common import acting_user, ensure_live, save_with_history
+from cooperation.services.common import (
+    acting_user,
+    ensure_live,
+    live_tag_ids,
+    save_with_history,
+)
 from cooperation.services.tracked import check_version, lock, move_to_trash
 
 MAX_BODY_CHARS = 20_000
@@ -223,8 +228,6 @@ def annotation_edit(
     new_tags = None
     if tags is not None:
         require(user, "tag", current, message="Only the note's author can tag it.")
-        from cooperation.services.tags import live_tag_ids
-
         new_tags = live_tag_ids(tags)
         if new_tags == set(current.tags.values_list("pk", flat=True)):
             new_tags = None

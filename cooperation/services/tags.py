@@ -15,6 +15,8 @@ from django.utils.text import slugify
 from cooperation.models import Annotation, Record, Tag
 from cooperation.models.taxonomy import clean_tag_name
 from cooperation.permissions import require
+from cooperation.services.annotations import annotation_edit
+from cooperation.services.common import live_tag_ids
 from cooperation.services.tracked import create_tracked, lock, tracked_update
 
 SLUG_MAX = Tag._meta.get_field("slug").max_length
@@ -67,24 +69,6 @@ def tag_get_or_create(*, user, name: str) -> tuple[Tag, bool]:
     return tag_create(user=user, name=name), True
 
 
-def _tag_ids(tags) -> set[int]:
-    return {getattr(tag, "pk", tag) for tag in tags}
-
-
-def live_tag_ids(tags) -> set[int]:
-    """The ids of `tags` (tags or ids), all of which must be live tags."""
-    return _live_tags(_tag_ids(tags))
-
-
-def _live_tags(ids: set[int]) -> set[int]:
-    if any(not isinstance(pk, int) for pk in ids):
-        raise ValidationError({"tags": "There is no tag with that id."})
-    found = set(Tag.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    if found != ids:
-        raise ValidationError({"tags": "There is no tag with that id."})
-    return found
-
-
 @transaction.atomic
 def record_tags_change(
     *,
@@ -101,7 +85,8 @@ def record_tags_change(
     `must_change` (a bulk action, which reports each row) it is refused, saying why.
     """
     require(user, "tag", record, message="You may not tag this record.")
-    add_ids, remove_ids = _live_tags(_tag_ids(add)), _tag_ids(remove)
+    add_ids = live_tag_ids(add)
+    remove_ids = {getattr(tag, "pk", tag) for tag in remove}
     current = lock(record)
     if current.is_deleted:
         raise ValidationError("This record is in the trash; restore it before tagging it.")
@@ -130,6 +115,4 @@ def annotation_tags_set(*, annotation: Annotation, user, tags) -> Annotation:
 
     The notes service's own edit does it (notes have one write path), at any version.
     """
-    from cooperation.services.annotations import annotation_edit
-
     return annotation_edit(annotation=annotation, user=user, expected_version=None, tags=tags)

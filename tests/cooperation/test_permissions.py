@@ -712,14 +712,15 @@ def accounts_token(user):
 
 
 # -- tags -------------------------------------------------------------------------------------
-# Who may make a tag, put tags on a live record, and tag a team note an analyst wrote (the
-# author, and a curator who moderates; partners never, whatever their token).
+# Who may make a tag, put tags on a live record, and tag a team note: the author's own, and
+# one other_analyst wrote (each author tags their own; a curator, who moderates, any; partners
+# never, whatever their token).
 TAG_TABLE = """
 role              | make | record | own_note | others_note
 partner_a         | -    | -      | -        | -
 partner_a_writer  | -    | -      | -        | -
 author            | y    | y      | y        | -
-other_analyst     | y    | y      | -        | -
+other_analyst     | y    | y      | -        | y
 curator           | y    | y      | y        | y
 admin             | y    | y      | y        | y
 """
