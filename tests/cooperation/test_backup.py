@@ -194,9 +194,7 @@ def _build_portal() -> dict:
     annotation_create(author=curator, body="Key passage.", excerpt=excerpt)
     # Tags, on a record and on a note, with their history rows.
     tag = tag_create(user=analyst, name="Follow up")
-    record_tags_change(record=agreement, user=analyst, add=[tag])
     annotation_tags_set(annotation=note, user=analyst, tags=[tag])
-    agreement.refresh_from_db()
 
     recommendation_transition(
         recommendation=recommendation,
@@ -229,6 +227,8 @@ def _build_portal() -> dict:
         expected_version=agreement.version,
     )
     tracked_restore_version(instance=agreement, history_id=first_version, user=curator)
+    # After the restore, which brings back the first version's links (no tags).
+    agreement = record_tags_change(record=agreement, user=analyst, add=[tag])
 
     extra = SourceFactory(keep_original=True, user=curator)
     link = evidence_attach(
