@@ -13,7 +13,7 @@ PARTNER = "partner"
 ROLES = (ANALYST, CURATOR, ADMIN, PARTNER)
 
 _RECORD_MODELS = ("agreement", "deal", "challenge", "recommendation")
-_EDITABLE_MODELS = (*_RECORD_MODELS, "source", "excerpt", "actor", "topic", "recordevidence")
+_EDITABLE_MODELS = (*_RECORD_MODELS, "source", "excerpt", "actor", "topic", "tag", "recordevidence")
 
 
 def _crud(models: tuple[str, ...], actions=("view", "add", "change")) -> set[str]:
@@ -43,6 +43,7 @@ _CURATOR_PERMS = _ANALYST_PERMS | {
     "cooperation.delete_recommendation",
     "cooperation.delete_excerpt",
     "cooperation.delete_recordevidence",
+    "cooperation.delete_tag",
 }
 _ADMIN_PERMS = _CURATOR_PERMS | {
     "accounts.view_user",

@@ -34,6 +34,7 @@ from django.db.models import Q
 from accounts.models import User
 from accounts.roles import ANALYST, PARTNER
 from cooperation import selectors
+from cooperation.history import history_m2m_values
 from cooperation.models import (
     RECORD_MODELS,
     Actor,
@@ -46,6 +47,7 @@ from cooperation.models import (
     Recommendation,
     RecordEvidence,
     Source,
+    Tag,
     Topic,
 )
 
@@ -58,6 +60,7 @@ MODELS: dict[str, type] = {
     "excerpt": Excerpt,
     "actor": Actor,
     "topic": Topic,
+    "tag": Tag,
     "agreement": Agreement,
     "deal": Deal,
     "challenge": Challenge,
@@ -76,6 +79,8 @@ def visible_to(user, kind: str):
         return selectors.excerpts_visible_to(user)
     if kind == "annotation":
         return selectors.api_annotations_visible_to(user, Annotation.objects.all())
+    if kind == "tag":
+        return selectors.tags_visible_to(user)
     if model in RECORD_MODELS:
         return selectors.records_visible_to(user, model)
     return model.objects.all()
@@ -166,8 +171,21 @@ def _record_dependents(record, found) -> None:
             )
 
 
+def _tags_then_and_now(instance) -> set[int]:
+    """The tags `instance` (a record or a note) carries, and carried before this write: a tag
+    a partner could read only through it appears or goes with it. Its newest history row is
+    this write's; the one before holds what it carried until now."""
+    rows = list(instance.history.order_by("-history_id")[:2])
+    then = {pk for row in rows for pk in history_m2m_values(row, "tags")}
+    return then | set(instance.tags.values_list("pk", flat=True))
+
+
 def _taxonomy_dependents(instance, found) -> None:
-    """Records that show this actor's or topic's name."""
+    """Records (and, for a tag, notes) that show this actor's, topic's or tag's name."""
+    if isinstance(instance, Tag):
+        found["annotation"] |= set(
+            Annotation.all_objects.filter(tags=instance.pk).values_list("pk", flat=True)
+        )
     for model in RECORD_MODELS:
         for field in [*model._meta.many_to_many, *model._meta.fields]:
             if field.is_relation and field.related_model is type(instance):
@@ -188,6 +206,9 @@ def dependents(instance) -> dict[str, set[int]]:
         found[kind].add(instance.pk)
     if model in RECORD_MODELS:
         _record_dependents(instance, found)
+        found["tag"] |= _tags_then_and_now(instance)
+    elif model is Annotation:
+        found["tag"] |= _tags_then_and_now(instance)
     elif model is Source:
         excerpts = set(Excerpt.all_objects.filter(source=instance).values_list("pk", flat=True))
         found["excerpt"] |= excerpts
@@ -200,7 +221,7 @@ def dependents(instance) -> dict[str, set[int]]:
             found[record_key[0]].add(record_key[1])
         found["excerpt"].add(instance.excerpt_id)
         _excerpt_dependents([instance.excerpt_id], found)
-    elif model in (Actor, Topic):
+    elif model in (Actor, Topic, Tag):
         _taxonomy_dependents(instance, found)
     elif model is User:
         # Their display name shows on the notes they wrote and the recommendations they own
@@ -244,9 +265,14 @@ def seed() -> int:
     """One entry per existing object (run once, when the log is created): a client that
     follows the feed from its start reads everything there was before the log, too."""
     count = 0
+    # Run by migration 0008, when kinds added later (tags, 0013) have no table yet: those
+    # start empty, and their rows are logged as they are written.
+    tables = set(connection.introspection.table_names())
     with transaction.atomic():
         serialise_writes()
         for kind, model in MODELS.items():
+            if model._meta.db_table not in tables:
+                continue
             ids = set(model.objects.values_list("pk", flat=True))
             audiences = _audiences(kind, ids)
             entries = [

@@ -84,6 +84,7 @@ def _record_tail() -> list[Column]:
     return [
         Column("actors", names("actors")),
         Column("topics", names("topics")),
+        Column("tags", names("tags")),
         field("summary"),
         *choice("visibility"),
         field("version"),
@@ -210,6 +211,7 @@ ANNOTATION_COLUMNS = [
     *choice("motivation"),
     *choice("visibility"),
     field("resolved"),
+    Column("tags", names("tags")),
     field("body"),
     field("created_at", "created"),
     field("updated_at", "updated"),

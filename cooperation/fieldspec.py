@@ -78,7 +78,7 @@ class KindSpec:
             names = tuple(f.name for f in self.fields if f.group == title)
             sets.append((title, {"fields": names}))
         links = tuple(f.name for f in self.fields if f.group is LINKS or self._is_link(f))
-        sets.append((LINKS, {"fields": (*links, "actors", "topics")}))
+        sets.append((LINKS, {"fields": (*links, "actors", "topics", "tags")}))
         sets.append(tail)
         return tuple(sets)
 
@@ -88,7 +88,7 @@ class KindSpec:
 
 # Shared by every kind: the form shows these around the kind's own fields.
 RECORD_FORM_HEAD = ("title", "slug", "summary")
-RECORD_FORM_TAIL = ("visibility", "actors", "topics")
+RECORD_FORM_TAIL = ("visibility", "actors", "topics", "tags")
 # Shared fields in the API (RecordSerializer.record_fields), the CSV and the admin.
 RECORD_SHARED = (*RECORD_FORM_HEAD, *RECORD_FORM_TAIL)
 BOOKKEEPING = ("version", "created_at", "created_by", "updated_at", "updated_by")

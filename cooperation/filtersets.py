@@ -48,6 +48,7 @@ from cooperation.models import (
     Recommendation,
     RecommendationStatusChange,
     Source,
+    Tag,
     Topic,
 )
 from cooperation.models.ranks import choice_rank
@@ -237,6 +238,43 @@ def _topics(request=None):
     return Topic.objects.all()
 
 
+def _tags(request=None):
+    # Only tags the reader may see named: a partner naming a tag used only on team notes
+    # gets "not a valid choice", as for a tag that does not exist.
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return Tag.objects.all()
+    return selectors.tags_visible_to(user)
+
+
+def filter_by_tags(queryset, tags):
+    """Rows that carry every one of `tags` (`?tag=a&tag=b` narrows: both, not either).
+
+    One correlated EXISTS per tag on the link table, so a row never repeats (no DISTINCT)
+    and a page of rows is checked through the link table's index.
+    """
+    model = queryset.model
+    through = model._meta.get_field("tags").remote_field.through
+    own = model._meta.model_name
+    for tag in tags:
+        queryset = queryset.filter(
+            Exists(through.objects.filter(**{own: OuterRef("pk"), "tag": tag}))
+        )
+    return queryset
+
+
+def _tag_filter() -> IdSafeModelMultipleChoiceFilter:
+    return IdSafeModelMultipleChoiceFilter(
+        field_name="tags__slug",
+        to_field_name="slug",
+        queryset=_tags,
+        method="filter_tag",
+        label="Tag",
+        distinct=False,
+        help_text="A tag's slug; repeat it to narrow: a row must carry every tag named.",
+    )
+
+
 def _readable(model):
     """Choices for a filter naming records, sources or excerpts: only those the reader can see.
 
@@ -283,12 +321,16 @@ class RecordFilterSet(SearchFilterSet):
     visibility = _choice(Visibility.choices)
     actor = _by_slug("actors", _actors, label="Actor")
     topic = _by_slug("topics", _topics, label="Topic")
+    tag = _tag_filter()
     # The briefs that attest a record (its live evidence quotes them): `?source=3&source=7`.
     source = IdSafeModelMultipleChoiceFilter(
         queryset=_readable(Source), method="filter_source", label="Source", distinct=False
     )
 
     default_ordering = ("title", "pk")
+
+    def filter_tag(self, queryset, name, value):
+        return filter_by_tags(queryset, value)
 
     # `value` holds the chosen sources; the hint tells drf-spectacular each is an integer id.
     def filter_source(self, queryset, name, value: int):
@@ -490,12 +532,29 @@ class AnnotationFilterSet(SearchFilterSet):
     thread_starts = BooleanFilter(
         field_name="parent", lookup_expr="isnull", label="Thread starts only"
     )
+    tag = _tag_filter()
     ordering = StableOrderingFilter(fields=(("created_at", "created"), ("updated_at", "updated")))
     default_ordering = ("-created_at", "-pk")
 
     class Meta:
         model = Annotation
         fields: list[str] = []
+
+    def filter_tag(self, queryset, name, value):
+        return filter_by_tags(queryset, value)
+
+
+class TagFilterSet(SearchFilterSet):
+    ordering = StableOrderingFilter(fields=(("name", "name"),))
+    default_ordering = ("name", "pk")
+
+    class Meta:
+        model = Tag
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        # Tags have no search document: a name containing the words.
+        return queryset.filter(name__icontains=" ".join(value.split())[:100])
 
 
 FILTERSETS: dict[type, type[SearchFilterSet]] = {
@@ -507,5 +566,6 @@ FILTERSETS: dict[type, type[SearchFilterSet]] = {
     Excerpt: ExcerptFilterSet,
     Actor: ActorFilterSet,
     Topic: TopicFilterSet,
+    Tag: TagFilterSet,
     Annotation: AnnotationFilterSet,
 }

@@ -222,6 +222,12 @@ PERMISSIONS: dict[tuple[str, str], list[tuple]] = {
         (internal, writes, live, thread_start, author),
         (internal, writes, live, thread_start, READ_NOTE, perm("cooperation.moderate_annotation")),
     ],
+    # Putting tags on a note or taking them off: its author, or a moderator who reads it.
+    # Partners never tag (tags are the team's way of gathering work).
+    ("annotation", "tag"): [
+        (internal, writes, live, author, perm("cooperation.change_annotation")),
+        (internal, writes, live, READ_NOTE, perm("cooperation.moderate_annotation")),
+    ],
     ("annotation", "share"): [
         (
             internal,
@@ -274,6 +280,9 @@ PERMISSIONS.update(
         ("record", "read"): [(internal,), (allowed("portal", "read_published"), published)],
         ("source", "read"): [(internal,), (allowed("portal", "read_published"), published)],
         ("record", "merge"): [(*STAFF_WRITE, perm("cooperation.merge_record"))],
+        # Putting tags on a record or taking them off (analysts and curators; partners never).
+        # Making a new tag is ("item", "create") on Tag: `cooperation.add_tag`.
+        ("record", "tag"): [(*STAFF_WRITE, model_perm("change"))],
         ("record", "link_evidence"): [(*STAFF_WRITE, perm("cooperation.add_recordevidence"))],
         ("record", "unlink_evidence"): [(*STAFF_WRITE, perm("cooperation.delete_recordevidence"))],
         ("record", "transition"): [
@@ -405,8 +414,10 @@ for _kind_name in ("record", "source", "item"):
     )
 for _kind_name in ("record", "source"):
     WHEN[(_kind_name, "read")] = live
+WHEN[("annotation", "tag")] = live
 for _action in (
     "merge",
+    "tag",
     "link_evidence",
     "unlink_evidence",
     "transition",

@@ -46,6 +46,7 @@ from cooperation.models import (
     RecordEvidence,
     Source,
     StatusProposal,
+    Tag,
     Topic,
     Watch,
 )
@@ -236,7 +237,7 @@ def annotations_on(target, user):
     Deleted notes are included so a thread keeps its shape: a page shows them as
     "deleted" where they still have replies, and leaves them out otherwise.
     """
-    notes = Annotation.all_objects.select_related("author", "resolved_by")
+    notes = Annotation.all_objects.select_related("author", "resolved_by").prefetch_related("tags")
     if target._meta.model_name == "excerpt":
         notes = notes.filter(excerpt=target, content_type__isnull=True)
     else:
@@ -448,12 +449,26 @@ def records_visible_to(user, model: type[Record]):
     return queryset.filter(visibility=Visibility.PUBLISHED)
 
 
+def tags_visible_to(user):
+    """The tags `user` may see named: every tag for staff; for anyone else only the tags on
+    records they may read and on notes they may read (a tag used only on a team note is
+    the team's own word, and is not shown to partners, nor accepted as a filter)."""
+    if sees_internal(user):
+        return Tag.objects.all()
+    if not portal(user, "read_published"):
+        return Tag.objects.none()
+    shown = Q(pk__in=api_annotations_visible_to(user).values("tags"))
+    for model in RECORD_MODELS:
+        shown |= Q(pk__in=records_visible_to(user, model).values("tags"))
+    return Tag.objects.filter(shown)
+
+
 def pickable(user, model):
     """What a record form's picker may offer `user` of `model`: records as
     `records_visible_to`, actors and topics (readable by everyone who may read records)."""
     if issubclass(model, Record):
         return records_visible_to(user, model)
-    if model in (Actor, Topic):
+    if model in (Actor, Topic, Tag):
         return model.objects.all()
     raise ValueError(f"No picker reads {model._meta.verbose_name_plural}.")
 

@@ -42,7 +42,7 @@ class RecordAdmin(ServiceAdmin):
     list_display_links = ("title",)
     search_fields = ("title", "summary", "slug")
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ("actors", "topics")
+    autocomplete_fields = ("actors", "topics", "tags")
     inlines = [EvidenceInline, AnnotationInline]
 
     def save_related(self, request, form, formsets, change):
@@ -58,7 +58,12 @@ class RecordAdmin(ServiceAdmin):
     list_per_page = 50
     change_list_template = "admin/cooperation/record_change_list.html"
 
-    common_list_filter = ("visibility", ("actors", admin.RelatedOnlyFieldListFilter), "topics")
+    common_list_filter = (
+        "visibility",
+        ("actors", admin.RelatedOnlyFieldListFilter),
+        "topics",
+        ("tags", admin.RelatedOnlyFieldListFilter),
+    )
 
     def get_queryset(self, request):
         return (
@@ -183,7 +188,7 @@ class RecordAdmin(ServiceAdmin):
 class AgreementAdmin(RecordAdmin):
     list_display = ("title", "kind", "status", "signed_on", "visibility_badge", "evidence")
     list_filter = ("kind", "status", *RecordAdmin.common_list_filter)
-    autocomplete_fields = ("actors", "topics", "parties")
+    autocomplete_fields = ("actors", "topics", "tags", "parties")
     date_hierarchy = "signed_on"
     fieldsets = SPECS[Agreement].admin_fieldsets(RECORD_FIELDSET)
 
@@ -201,7 +206,7 @@ class DealAdmin(RecordAdmin):
     )
     list_filter = ("kind", "status", *RecordAdmin.common_list_filter)
     list_select_related = ("supplier", "recipient")
-    autocomplete_fields = ("actors", "topics", "supplier", "recipient", "governed_by")
+    autocomplete_fields = ("actors", "topics", "tags", "supplier", "recipient", "governed_by")
     fieldsets = SPECS[Deal].admin_fieldsets(RECORD_FIELDSET)
 
 
@@ -209,7 +214,7 @@ class DealAdmin(RecordAdmin):
 class ChallengeAdmin(RecordAdmin):
     list_display = ("title", "category", "severity", "answered", "visibility_badge", "evidence")
     list_filter = ("category", "severity", *RecordAdmin.common_list_filter)
-    autocomplete_fields = ("actors", "topics", "affects_deals", "affects_agreements")
+    autocomplete_fields = ("actors", "topics", "tags", "affects_deals", "affects_agreements")
     fieldsets = SPECS[Challenge].admin_fieldsets(RECORD_FIELDSET)
 
     def get_queryset(self, request):
@@ -260,7 +265,7 @@ class RecommendationAdmin(RecordAdmin):
     )
     list_filter = ("status", "priority", "target_date", *RecordAdmin.common_list_filter)
     list_select_related = ("owner",)
-    autocomplete_fields = ("actors", "topics", "addressed_to", "addresses")
+    autocomplete_fields = ("actors", "topics", "tags", "addressed_to", "addresses")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":

@@ -46,6 +46,7 @@ VIEWSETS = {
     "excerpt": api_views.ExcerptViewSet,
     "actor": api_views.ActorViewSet,
     "topic": api_views.TopicViewSet,
+    "tag": api_views.TagViewSet,
     "agreement": api_views.AgreementViewSet,
     "deal": api_views.DealViewSet,
     "challenge": api_views.ChallengeViewSet,

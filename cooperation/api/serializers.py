@@ -41,6 +41,7 @@ from cooperation.models import (
     RecordEvidence,
     Source,
     StatusProposal,
+    Tag,
     Topic,
 )
 from cooperation.permissions import (
@@ -220,6 +221,14 @@ class ActorSerializer(TrackedSerializer):
     class Meta:
         model = Actor
         fields = [*TrackedSerializer.tracked_fields, "slug", "name", "kind", "description"]
+
+
+class TagSerializer(TrackedSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:tag-detail")
+
+    class Meta:
+        model = Tag
+        fields = [*TrackedSerializer.tracked_fields, "slug", "name"]
 
 
 class TopicSerializer(TrackedSerializer):
@@ -433,6 +442,7 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
     )
     actors = _links("actor", Actor.objects.all())
     topics = _links("topic", Topic.objects.all())
+    tags = _links("tag", Tag.objects.all(), help_text="Tags, written as their slugs.")
     evidence = EvidenceSerializer(source="evidence_links", many=True, read_only=True)
     actions = serializers.SerializerMethodField(
         help_text="What the caller may do to this record now, from the one permission table "
@@ -485,6 +495,7 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
         "visibility",
         "actors",
         "topics",
+        "tags",
         "evidence",
         "actions",
         "warnings",
@@ -737,6 +748,7 @@ class AnnotationSerializer(TrackedSerializer):
     target = serializers.SerializerMethodField()
     author = serializers.SerializerMethodField()
     parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    tags = LinkField("tag", many=True, read_only=True)
     actions = serializers.SerializerMethodField(
         help_text="What the caller may do to this note now, from the one permission table "
         "(cooperation/permissions.py): any of reply, edit, delete, resolve, share. A read-only "
@@ -755,6 +767,7 @@ class AnnotationSerializer(TrackedSerializer):
             "visibility",
             "resolved",
             "resolved_at",
+            "tags",
             "actions",
         ]
         read_only_fields = ["resolved_at"]
@@ -812,3 +825,8 @@ class AnnotationUpdateSerializer(serializers.Serializer):
     motivation = serializers.ChoiceField(choices=AnnotationMotivation.choices, required=False)
     visibility = serializers.ChoiceField(choices=AnnotationVisibility.choices, required=False)
     resolved = serializers.BooleanField(required=False, help_text="Resolve or reopen the thread.")
+    tags = _links(
+        "tag",
+        Tag.objects.all(),
+        help_text="The note's tags, as slugs (replacing those it has): its author's.",
+    )

@@ -66,6 +66,7 @@ from cooperation.models import (
     RecommendationStatusChange,
     RecordEvidence,
     Source,
+    Tag,
     Topic,
 )
 from cooperation.permissions import may, sees_internal, visibility_action
@@ -75,6 +76,7 @@ from cooperation.selectors import (
     publish_warning,
     records_visible_to,
     sources_visible_to,
+    tags_visible_to,
 )
 from cooperation.services import (
     annotation_create,
@@ -514,6 +516,19 @@ class TopicViewSet(TrackedWriteMixin, ApiViewSet):
         return Topic.objects.all()
 
 
+@document("tag", "tags", s.TagSerializer, writable=False)
+class TagViewSet(ApiViewSet):
+    """Tags are made in the portal's pickers; the API reads them and filters by them
+    (`?tag=<slug>` on records and notes)."""
+
+    model = Tag
+    serializer_class = s.TagSerializer
+    http_method_names = READ_METHODS
+
+    def visible(self):
+        return tags_visible_to(self.request.user)
+
+
 # ---- sources and excerpts ------------------------------------------------------------------
 
 
@@ -620,6 +635,7 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
         prefetches = [
             "actors",
             "topics",
+            "tags",
             _evidence(),
             *(
                 Prefetch(name, queryset=records_visible_to(user, model))
@@ -882,7 +898,7 @@ class AnnotationViewSet(WebAnnotationMixin, ApiViewSet):
     def visible(self):
         queryset = Annotation.objects.select_related(
             "author__organisation", "content_type"
-        ).prefetch_related("shared_with")
+        ).prefetch_related("shared_with", "tags")
         return api_annotations_visible_to(self.request.user, queryset)
 
     def _target(self, data):

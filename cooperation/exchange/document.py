@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
+
 from cooperation.exchange import FORMAT, KINDS, VERSION
 from cooperation.fieldspec import SPECS
 from cooperation.models import Actor, Record, Topic
+from cooperation.models.taxonomy import clean_tag_name
 from cooperation.text_extraction import text_sha256
 
 PARTS = ("records", "excerpts", "sources", "actors", "topics")
@@ -154,6 +157,14 @@ def _check_record(record: dict, excerpts: dict, taxonomy: dict, slugs: dict) -> 
             order = list(KINDS.values())
             if issubclass(target, Record) and order.index(target) >= order.index(model):
                 raise ExchangeError(f"{name}: “{key}” cannot link to a {target._meta.model_name}.")
+    tags = record.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise ExchangeError(f"{name}: “tags” must be a list of tag names.")
+    for tag in tags:
+        try:
+            clean_tag_name(tag)
+        except ValidationError as exc:
+            raise ExchangeError(f"{name}: tag {tag!r}: {' '.join(exc.messages)}") from None
     cited = [(item, "evidence") for item in _list(record, "evidence", name)]
     if model is KINDS["recommendation"]:
         timeline = _list(record, "status_history", name)

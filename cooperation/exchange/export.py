@@ -118,7 +118,13 @@ class Exporter:
                 queryset = queryset.select_related(entry.name)
         no_text = ("excerpt__source__text", "excerpt__source__furniture")
         evidence = RecordEvidence.objects.select_related("excerpt__source").defer(*no_text)
-        lookups = ["actors", "topics", Prefetch("evidence_links", queryset=evidence), *related]
+        lookups = [
+            "actors",
+            "topics",
+            "tags",
+            Prefetch("evidence_links", queryset=evidence),
+            *related,
+        ]
         if model is Recommendation:
             cited = "evidence_excerpt__source"
             no_text = (f"{cited}__text", f"{cited}__furniture")
@@ -241,6 +247,8 @@ class Exporter:
             "visibility": record.visibility,
             "actors": [a.slug for a in actors],
             "topics": [t.slug for t in topics],
+            # By name: another portal finds (or makes) its own tag of that name, any case.
+            "tags": [t.name for t in record.tags.all()],
             **self._fields(record),
             "version": record.version,
             "created_at": _iso(record.created_at),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
-from cooperation.forms.common import MentionTextarea, NextField
-from cooperation.models import RECORD_MODELS, Annotation, Excerpt
+from cooperation.forms.common import IdSafeModelMultipleChoiceField, MentionTextarea, NextField
+from cooperation.models import RECORD_MODELS, Annotation, Excerpt, Tag
+from cooperation.permissions import can, may
 from cooperation.services.annotations import MAX_BODY_CHARS, check_visibility_within_thread
 
 # Which model a `target` value ("recommendation:12", "excerpt:5") names.
@@ -70,16 +72,40 @@ class AnnotationReplyForm(AnnotationForm):
 
 
 class AnnotationEditForm(AnnotationForm):
-    """The author's edit; `version` is the one they started from (a stale one is a conflict)."""
+    """The author's edit; `version` is the one they started from (a stale one is a conflict).
+
+    With `user`, and when the table lets them tag the note, its tags too: a checkbox list
+    that static/js/pickers.js turns into the tags picker (with inline create), and the hidden
+    `tags_offered`, so the view changes the tags only when the form showed them (the edit
+    forms inside a thread do not: each would list every tag, one query per note).
+    """
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    tags = IdSafeModelMultipleChoiceField(
+        queryset=Tag.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Short labels to gather notes by (the notes list filters by them).",
+        error_messages={"invalid_choice": "That tag no longer exists; choose another."},
+    )
+    tags_offered = forms.BooleanField(widget=forms.HiddenInput, required=False, initial=True)
 
-    def __init__(self, *args, annotation: Annotation, **kwargs):
+    def __init__(self, *args, annotation: Annotation, user=None, **kwargs):
         self.annotation = annotation
         initial = kwargs.setdefault("initial", {})
         for name in ("body", "motivation", "visibility", "version"):
             initial.setdefault(name, getattr(annotation, name))
         super().__init__(*args, **kwargs)
+        if user is None or not can(user, "tag", annotation):
+            del self.fields["tags"], self.fields["tags_offered"]
+            return
+        if not self.is_bound:
+            self.initial["tags"] = [tag.pk for tag in annotation.tags.all()]
+        self.fields["tags"].picker = {
+            "lookup": reverse("cooperation:lookup_tags"),
+            "noun": "tag",
+            "create": reverse("cooperation:lookup_tags_create") if may(user, "create", Tag) else "",
+        }
 
     def clean_visibility(self):
         # The notes service's own rule (a reply never wider than its note, a note never

@@ -25,6 +25,7 @@ from cooperation.models import (
     Excerpt,
     Recommendation,
     Record,
+    Tag,
     Topic,
 )
 from cooperation.permissions import may, visibility_choices
@@ -73,6 +74,7 @@ class RecordForm(forms.ModelForm):
         widgets = {
             "actors": Checkboxes,
             "topics": Checkboxes,
+            "tags": Checkboxes,
             "summary": forms.Textarea(attrs={"rows": 5}),
         }
         labels = {"slug": "Address (slug)"}
@@ -87,6 +89,11 @@ class RecordForm(forms.ModelForm):
         self.fields["slug"].required = False
         self.fields["actors"].queryset = Actor.objects.order_by("name")
         self.fields["topics"].queryset = Topic.objects.order_by("name")
+        self.fields["tags"].queryset = Tag.objects.order_by("name")
+        self.fields["tags"].help_text = (
+            "Short labels to gather records by (filter any list with them). "
+            "Type to find one, or to make a new one."
+        )
         for name, f in self.fields.items():
             if isinstance(f.widget, forms.CheckboxSelectMultiple):
                 f.help_text = f.help_text or "Tick every one that applies."
@@ -112,7 +119,7 @@ class RecordForm(forms.ModelForm):
             if not (multiple or single):
                 continue
             model = f.queryset.model
-            if single and model not in (Actor, Topic):
+            if single and model not in (Actor, Topic, Tag):
                 continue  # a recommendation's owner: a short list of people, a plain select
             plural = str(model._meta.verbose_name_plural)
             f.picker = {
@@ -121,7 +128,7 @@ class RecordForm(forms.ModelForm):
                 "single": single,
                 "create": (
                     reverse(f"cooperation:lookup_{plural}_create")
-                    if model in (Actor, Topic) and may(self.user, "create", model)
+                    if model in (Actor, Topic, Tag) and may(self.user, "create", model)
                     else ""
                 ),
             }

@@ -14,7 +14,7 @@ from cooperation.models.records import (
 )
 from cooperation.models.saved_views import SavedView
 from cooperation.models.sources import Excerpt, Source
-from cooperation.models.taxonomy import Actor, Topic
+from cooperation.models.taxonomy import Actor, Tag, Topic
 from cooperation.models.tracking import (
     RecommendationResponse,
     RecommendationStatusChange,
@@ -44,6 +44,7 @@ __all__ = [
     "SavedView",
     "Source",
     "StatusProposal",
+    "Tag",
     "Topic",
     "Tracked",
     "Watch",

@@ -67,7 +67,10 @@ class Annotation(Searchable, Tracked):
         "thread, restricted it to).",
     )
 
-    history = History(m2m_fields=["shared_with"])
+    # Labels for gathering notes (readers see them only on notes they may read).
+    tags = models.ManyToManyField("cooperation.Tag", blank=True, related_name="annotations")
+
+    history = History(m2m_fields=["shared_with", "tags"])
 
     # Only the author edits a note: the generic tracked_* services refuse annotations.
     generic_services = False

@@ -104,6 +104,7 @@ class Record(Searchable, Tracked):
     )
     actors = models.ManyToManyField("cooperation.Actor", blank=True, related_name="%(class)s_set")
     topics = models.ManyToManyField("cooperation.Topic", blank=True, related_name="%(class)s_set")
+    tags = models.ManyToManyField("cooperation.Tag", blank=True, related_name="%(class)s_set")
     merged_into = models.ForeignKey(
         "self",
         null=True,
@@ -120,7 +121,7 @@ class Record(Searchable, Tracked):
     search_key = "record"  # which vector in cooperation.models.search
 
     # Many-to-many fields each concrete record snapshots into its history.
-    history_m2m_fields: tuple[str, ...] = ("actors", "topics")
+    history_m2m_fields: tuple[str, ...] = ("actors", "topics", "tags")
 
     class Meta(Tracked.Meta):
         abstract = True

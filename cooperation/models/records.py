@@ -38,7 +38,7 @@ class Agreement(Record):
     in_force_on = models.DateField(null=True, blank=True)
     in_force_on_precision = precision("date of entry into force")
 
-    history_m2m_fields = ("actors", "topics", "parties")
+    history_m2m_fields = ("actors", "topics", "tags", "parties")
     history = History(m2m_fields=history_m2m_fields)
 
     class Meta(Record.Meta):
@@ -78,7 +78,7 @@ class Deal(Record):
         Agreement, blank=True, related_name="governed_deals", help_text="Agreements that govern it."
     )
 
-    history_m2m_fields = ("actors", "topics", "governed_by")
+    history_m2m_fields = ("actors", "topics", "tags", "governed_by")
     history = History(m2m_fields=history_m2m_fields)
 
     class Meta(Record.Meta):
@@ -114,7 +114,7 @@ class Challenge(Record):
         Agreement, blank=True, related_name="challenges", help_text="Agreements it hampers."
     )
 
-    history_m2m_fields = ("actors", "topics", "affects_deals", "affects_agreements")
+    history_m2m_fields = ("actors", "topics", "tags", "affects_deals", "affects_agreements")
     history = History(m2m_fields=history_m2m_fields)
 
     class Meta(Record.Meta):
@@ -157,7 +157,7 @@ class Recommendation(Record):
         db_index=True,
     )
 
-    history_m2m_fields = ("actors", "topics", "addressed_to", "addresses")
+    history_m2m_fields = ("actors", "topics", "tags", "addressed_to", "addresses")
     history = History(m2m_fields=history_m2m_fields)
 
     # Created only by services.recommendation_create, which starts the status timeline.

@@ -28,7 +28,12 @@ from cooperation.selectors import (
     records_visible_to,
 )
 from cooperation.services import notifications
-from cooperation.services.common import acting_user, ensure_live, save_with_history
+from cooperation.services.common import (
+    acting_user,
+    ensure_live,
+    live_tag_ids,
+    save_with_history,
+)
 from cooperation.services.tracked import check_version, lock, move_to_trash
 
 MAX_BODY_CHARS = 20_000
@@ -189,9 +194,11 @@ def annotation_edit(
     motivation: str | None = None,
     visibility: str | None = None,
     resolved: bool | None = None,
+    tags=None,
 ) -> Annotation:
     """Change a note at the version the caller read: its text, motivation and visibility,
-    and whether its thread is resolved, all or nothing, as one version and one history row.
+    its tags, and whether its thread is resolved, all or nothing, as one version and one
+    history row.
 
     Editing is the author's; resolving a thread (from its first note) the author's or a
     moderator's. A stale `expected_version` is a ConflictError and changes nothing.
@@ -218,6 +225,12 @@ def annotation_edit(
         if current.parent_id is not None:
             raise ValidationError("Resolve the thread from its first note.")
         require(user, "resolve", current, message="Only the author can change this note.")
+    new_tags = None
+    if tags is not None:
+        require(user, "tag", current, message="Only the note's author can tag it.")
+        new_tags = live_tag_ids(tags)
+        if new_tags == set(current.tags.values_list("pk", flat=True)):
+            new_tags = None
     reasons = []
     for name, value in changes.items():
         if getattr(current, name) != value:
@@ -229,11 +242,15 @@ def annotation_edit(
         current.resolved_by = acting_user(user) if resolved else None
         current.resolved_at = timezone.now() if resolved else None
         reasons.append("Resolved" if resolved else "Reopened")
+    if new_tags is not None:
+        reasons.append("Tags changed")
     if reasons:
         current.version += 1
-        reason = reasons[0] if len(reasons) == 1 else f"Edited and {reasons[1].lower()}"
-        save_with_history(current, user=user, kind=CHANGED, reason=reason)
-        notifications.note_written(current)
+        reason = reasons[0] if len(reasons) == 1 else f"{reasons[0]} and {reasons[1].lower()}"
+        m2m = {"tags": sorted(new_tags)} if new_tags is not None else None
+        save_with_history(current, user=user, kind=CHANGED, reason=reason, m2m=m2m)
+        if reasons != ["Tags changed"]:
+            notifications.note_written(current)
     return current
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cooperation.changes import serialise_writes
 from cooperation.history import history_paused, write_history
+from cooperation.models import Tag
 
 
 class ConflictError(ValidationError):
@@ -83,3 +84,24 @@ def ensure_live(instance, what: str, field: str | None = None) -> None:
     if instance is not None and instance.is_deleted:
         message = f"{what} is in the trash; restore it first."
         raise ValidationError({field: message} if field else message)
+
+
+# -- tags named by a write (a record's, a note's) -------------------------------------------
+
+
+def _tag_ids(tags) -> set[int]:
+    return {getattr(tag, "pk", tag) for tag in tags}
+
+
+def live_tag_ids(tags) -> set[int]:
+    """The ids of `tags` (tags or ids), all of which must be live tags."""
+    return _live_tags(_tag_ids(tags))
+
+
+def _live_tags(ids: set) -> set[int]:
+    if any(not isinstance(pk, int) for pk in ids):
+        raise ValidationError({"tags": "There is no tag with that id."})
+    found = set(Tag.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    if found != ids:
+        raise ValidationError({"tags": "There is no tag with that id."})
+    return found

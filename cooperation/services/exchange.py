@@ -32,6 +32,7 @@ from cooperation.services.recommendations import (
     recommendation_transition,
 )
 from cooperation.services.sources import source_import, source_metadata_update
+from cooperation.services.tags import tag_get_or_create
 from cooperation.services.tracked import tracked_create
 
 # What an empty portal holds none of (the users and their tokens may already be there).
@@ -166,6 +167,7 @@ class _Importer:
             "visibility": item.get("visibility") or "internal",
             "actors": [self.taxonomy[Actor][slug] for slug in item.get("actors", [])],
             "topics": [self.taxonomy[Topic][slug] for slug in item.get("topics", [])],
+            "tags": [self._tag(name) for name in item.get("tags", [])],
         }
         precise = precise_dates.precise_fields(model)
         precisions = {precise_dates.precision_name(name) for name in precise}
@@ -194,6 +196,13 @@ class _Importer:
             else:
                 data[name] = value
         return data
+
+    def _tag(self, name: str):
+        """The portal's tag of this name in any case, made when it has none (and counted)."""
+        tag, created = tag_get_or_create(user=self.user, name=name)
+        if created:
+            self.report.add("tags")
+        return tag
 
     def _user(self, name: str, email, item: dict):
         if not email:

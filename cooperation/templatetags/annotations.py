@@ -87,6 +87,7 @@ def build_thread(notes: list[Annotation], *, user, edited: set[int], next_url: s
                 parent=note, auto_id=f"{prefix}-reply-%s", initial={"next": next_url}
             )
         if node.can_edit:
+            # No tags field here (it would list every tag, once per note): the edit page has it.
             node.edit_form = AnnotationEditForm(
                 annotation=note, auto_id=f"{prefix}-edit-%s", initial={"next": next_url}
             )

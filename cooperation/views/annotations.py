@@ -147,7 +147,9 @@ def annotation_edit(request, pk: int):
     note = _visible_note(request, pk)
     require(request.user, "edit", note, message="Only the author can edit this note.")
     initial = {"next": request.GET.get("next", "")}
-    form = AnnotationEditForm(request.POST or None, annotation=note, initial=initial)
+    form = AnnotationEditForm(
+        request.POST or None, annotation=note, initial=initial, user=request.user
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -159,6 +161,9 @@ def annotation_edit(request, pk: int):
                 body=data["body"],
                 motivation=data["motivation"],
                 visibility=data["visibility"],
+                # Only when the form showed them (the edit page, to whoever may tag the
+                # note), never from a thread's inline form, which has no tags field.
+                tags=data["tags"] if data.get("tags_offered") else None,
             )
         except ConflictError as exc:
             # Their text stays in the form, now based on the current version, and the
@@ -166,7 +171,7 @@ def annotation_edit(request, pk: int):
             note.refresh_from_db()
             data = request.POST.copy()
             data["version"] = str(note.version)
-            form = AnnotationEditForm(data, annotation=note)
+            form = AnnotationEditForm(data, annotation=note, user=request.user)
             form.is_valid()
             form.add_error(None, exc.messages)
             status = 409

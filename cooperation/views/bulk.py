@@ -1,5 +1,5 @@
-"""Bulk actions on record lists: select rows, then publish, unpublish, move to the trash,
-assign an owner or move the status.
+"""Bulk actions on record lists: select rows, then publish, unpublish, tag or untag, move
+to the trash, assign an owner or move the status.
 
 Each row goes through its own service call (its own transaction, lock, validation and
 history row), so one refused row never undoes the others; the answer lists every row that
@@ -21,7 +21,8 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import internal_user_required
 from cooperation.choices import RecommendationStatus
 from cooperation.forms.common import IdSafeModelChoiceField, IdSafeModelMultipleChoiceField
-from cooperation.models import Agreement, Challenge, Deal, Recommendation
+from cooperation.models import Agreement, Challenge, Deal, Recommendation, Tag
+from cooperation.models.taxonomy import TAG_NAME_MAX
 from cooperation.permissions import may
 from cooperation.selectors import internal_users, records_visible_to
 from cooperation.services import (
@@ -33,6 +34,7 @@ from cooperation.services import (
     tracked_update,
 )
 from cooperation.services.common import ConflictError, describe_validation_error
+from cooperation.services.tags import record_tags_change, tag_get_or_create
 from cooperation.views.redirects import safe_next_url
 
 KINDS = {
@@ -55,6 +57,8 @@ class Action:
 ACTIONS = {
     "publish": Action("Publish", "publish"),
     "unpublish": Action("Unpublish", "unpublish"),
+    "tag": Action("Add a tag", "tag"),
+    "untag": Action("Remove a tag", "tag"),
     "delete": Action("Move to the trash", "delete"),
     "assign_owner": Action("Assign an owner", "edit", recommendations_only=True),
     "move_status": Action("Move the status (or propose it)", "propose", recommendations_only=True),
@@ -82,6 +86,15 @@ class BulkForm(forms.Form):
         queryset=None,
         error_messages={"required": "Select at least one row."},
     )
+    tag = IdSafeModelChoiceField(
+        queryset=Tag.objects.order_by("name"),
+        required=False,
+        label="Tag",
+        error_messages={"invalid_choice": "That tag no longer exists; choose another."},
+    )
+    new_tag = forms.CharField(
+        required=False, max_length=TAG_NAME_MAX, label="Or a new tag", strip=True
+    )
     owner = IdSafeModelChoiceField(queryset=None, required=False, label="Owner")
     to_status = forms.ChoiceField(
         choices=[("", "—"), *RecommendationStatus.choices], required=False, label="New status"
@@ -95,6 +108,7 @@ class BulkForm(forms.Form):
     def __init__(self, *args, user, model, **kwargs):
         super().__init__(*args, **kwargs)
         self.model = model
+        self.user = user
         self.fields["action"].choices = offered_actions(user, model)
         self.fields["ids"].queryset = records_visible_to(user, model)
         self.fields["owner"].queryset = internal_users()
@@ -111,11 +125,33 @@ class BulkForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         action = cleaned.get("action")
+        if action in ("tag", "untag"):
+            self._clean_tag(action, cleaned)
         if action == "move_status" and not cleaned.get("to_status"):
             self.add_error("to_status", "Choose the status to move to.")
         if action == "move_status" and not (cleaned.get("note") or "").strip():
             self.add_error("note", "Say why the status changes.")
         return cleaned
+
+    def _clean_tag(self, action: str, cleaned: dict) -> None:
+        """The tag to add or remove: chosen, or (to add) named, found in any case or made."""
+        name = cleaned.get("new_tag", "")
+        if "tag" in self.errors:
+            return
+        if cleaned.get("tag") is None and not name:
+            self.add_error("tag", "Choose a tag.")
+            return
+        if cleaned.get("tag") is not None or action == "untag":
+            if cleaned.get("tag") is None:
+                self.add_error("tag", "Choose the tag to remove.")
+            return
+        try:
+            # Made once, before the rows (a tag that then fits no row stays, like a picker's).
+            cleaned["tag"], _ = tag_get_or_create(user=self.user, name=name)
+        except ValidationError as exc:
+            self.add_error("new_tag", exc.message_dict.get("name", exc.messages))
+        except PermissionDenied:
+            self.add_error("new_tag", "You may not make tags; choose one from the list.")
 
 
 def _apply(name: str, record, user, data) -> str:
@@ -126,6 +162,13 @@ def _apply(name: str, record, user, data) -> str:
     if name == "unpublish":
         record_unpublish(record=record, user=user)
         return "unpublished"
+    if name in ("tag", "untag"):
+        tag = data["tag"]
+        change = {"add": [tag]} if name == "tag" else {"remove": [tag]}
+        record_tags_change(
+            record=record, user=user, expected_version=record.version, must_change=True, **change
+        )
+        return f"tagged “{tag.name}”" if name == "tag" else f"“{tag.name}” removed"
     if name == "delete":
         tracked_delete(instance=record, user=user, expected_version=record.version)
         return "moved to the trash"

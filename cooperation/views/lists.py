@@ -111,7 +111,7 @@ def _live_count(through_model, target: str, counted: str) -> Coalesce:
 
 
 def _record_prefetch(qs: QuerySet, *relations: str) -> QuerySet:
-    return qs.prefetch_related("actors", "topics", *relations)
+    return qs.prefetch_related("actors", "topics", "tags", *relations)
 
 
 def _agreements(request) -> QuerySet:
@@ -162,7 +162,7 @@ def _annotations(request) -> QuerySet:
     qs = (
         Annotation.objects.select_related("author", "excerpt__source")
         .defer("excerpt__source__text", "excerpt__source__furniture")
-        .prefetch_related("target_record")
+        .prefetch_related("target_record", "tags")
     )
     return annotations_visible_to(request.user, qs)
 

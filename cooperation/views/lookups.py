@@ -4,9 +4,10 @@
 with at most `LIMIT` rows the user may read (`selectors.pickable`), matching `q` anywhere in
 the name or title; `q` may be empty (the first rows). `GET /lookup/people/?q=…` answers the
 names `@q…` may complete to (`notifications.mention_candidates`: the people a mention
-reaches). `POST /lookup/actors/new/` and `/lookup/topics/new/` (`name`) create one through
-`tracked_create`, which asks `permissions.require`; a refusal or bad input is a 400 or 403
-with `{"detail": "…"}`, never a 500.
+reaches). `POST /lookup/actors/new/`, `/lookup/topics/new/` and `/lookup/tags/new/` (`name`)
+create one through `tracked_create` (a tag through `tag_create`), which asks
+`permissions.require`; a refusal or bad input is a 400 or 403 with `{"detail": "…"}`,
+never a 500.
 
 The forms work without these: the pickers enhance the plain checkbox lists
 (static/js/pickers.js), the completion a plain textarea (static/js/mentions.js).
@@ -21,11 +22,12 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import internal_user_required
-from cooperation.models import Actor, Agreement, Challenge, Deal, Recommendation, Topic
+from cooperation.models import Actor, Agreement, Challenge, Deal, Recommendation, Tag, Topic
 from cooperation.selectors import pickable
 from cooperation.services import tracked_create
 from cooperation.services.common import describe_validation_error
 from cooperation.services.notifications import mention_candidates
+from cooperation.services.tags import tag_create
 from cooperation.slugs import unique_slug
 
 LIMIT = 10
@@ -35,13 +37,14 @@ MAX_QUERY = 100
 LOOKUPS = {
     "actors": (Actor, "name"),
     "topics": (Topic, "name"),
+    "tags": (Tag, "name"),
     "agreements": (Agreement, "title"),
     "deals": (Deal, "title"),
     "challenges": (Challenge, "title"),
     "recommendations": (Recommendation, "title"),
 }
 # What a picker may create inline, through the tracked service.
-CREATABLE = {"actors": Actor, "topics": Topic}
+CREATABLE = {"actors": Actor, "topics": Topic, "tags": Tag}
 
 
 def _a(noun: str) -> str:
@@ -112,12 +115,16 @@ def lookup_create(request, what: str):
     if existing is not None:
         return _bad(f"There is already {_a(noun)} named “{existing.name}”: pick it from the list.")
     try:
-        obj = tracked_create(
-            model=model,
-            user=request.user,
-            data={"name": name, "slug": unique_slug(model, name)},
-            reason="Created",
-        )
+        if model is Tag:
+            # Tags have their own service: name rules, and unique whatever the case.
+            obj = tag_create(user=request.user, name=name)
+        else:
+            obj = tracked_create(
+                model=model,
+                user=request.user,
+                data={"name": name, "slug": unique_slug(model, name)},
+                reason="Created",
+            )
     except PermissionDenied:
         return _bad(f"You may not create {model._meta.verbose_name_plural}.", status=403)
     except ValidationError as exc:

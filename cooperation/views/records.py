@@ -139,6 +139,7 @@ def _detail_queryset(kind: Kind):
     return records.prefetch_related(
         "actors",
         "topics",
+        "tags",
         *kind.prefetch,
         Prefetch("evidence_links", queryset=evidence.order_by("excerpt__start", "pk")),
     )

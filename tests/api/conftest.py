@@ -17,6 +17,7 @@ from cooperation.services import (
     record_set_visibility,
     tracked_update,
 )
+from cooperation.services.tags import annotation_tags_set, tag_create
 from tests.factories import (
     ActorFactory,
     AgreementFactory,
@@ -34,6 +35,7 @@ RESOURCES = (
     "excerpts",
     "actors",
     "topics",
+    "tags",
     "agreements",
     "deals",
     "challenges",
@@ -98,7 +100,10 @@ def world(db, curator, analyst) -> World:
     cited_excerpt = ExcerptFactory(source=internal_source, start=0, end=12)
     hidden_excerpt = ExcerptFactory(source=internal_source, start=14, end=24)
 
-    agreement = AgreementFactory(actors=[actor], topics=[topic], parties=[actor])
+    # A tag partners may read (on a published record) and one only the team's note carries.
+    public_tag = tag_create(user=analyst, name="Public tag")
+    team_tag = tag_create(user=analyst, name="Team tag")
+    agreement = AgreementFactory(actors=[actor], topics=[topic], parties=[actor], tags=[public_tag])
     deal = DealFactory(actors=[actor], supplier=actor, governed_by=[agreement])
     challenge = ChallengeFactory(topics=[topic], affects_deals=[deal])
     recommendation = RecommendationFactory(addressed_to=[actor], addresses=[challenge])
@@ -137,6 +142,7 @@ def world(db, curator, analyst) -> World:
         ),
         "private": note(AnnotationVisibility.PRIVATE, record=records["deals"]["published"]),
     }
+    annotation_tags_set(annotation=notes["team_on_published"], user=analyst, tags=[team_tag])
     return World(
         actor=actor,
         topic=topic,

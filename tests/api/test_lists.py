@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cooperation.choices import AnnotationVisibility
 from cooperation.services import annotation_create, evidence_attach, tracked_update
+from cooperation.services.tags import tag_create
 from tests.api.conftest import RESOURCES, client_for
 from tests.factories import (
     ActorFactory,
@@ -125,12 +126,13 @@ def test_page_size_over_the_cap_is_refused_not_clamped(analyst):
 
 def _more_of_everything(world, curator, analyst):
     """Two more of every kind, fully linked, so an N+1 would show between 1 and 50 rows."""
-    for _ in range(2):
+    for n in range(2):
         ActorFactory()
         TopicFactory()
+        tag = tag_create(user=analyst, name=f"More {n}")
         source = SourceFactory()
         excerpt = ExcerptFactory(source=source)
-        agreement = AgreementFactory(actors=[world.actor], topics=[world.topic])
+        agreement = AgreementFactory(actors=[world.actor], topics=[world.topic], tags=[tag])
         deal = DealFactory(supplier=world.actor, recipient=world.actor, governed_by=[agreement])
         challenge = ChallengeFactory(affects_deals=[deal], affects_agreements=[agreement])
         recommendation = RecommendationFactory(addresses=[challenge], addressed_to=[world.actor])
@@ -150,7 +152,7 @@ def test_list_query_count_is_the_same_at_page_size_1_and_50(world, curator, anal
     client = client_for(analyst)
     # Newest first: the first row is a fully linked one, so every prefetch runs at size 1 too
     # (Django skips a prefetch level that has no rows, which is not an N+1).
-    params = {} if name in ("actors", "topics") else {"ordering": "-created"}
+    params = {} if name in ("actors", "topics", "tags") else {"ordering": "-created"}
     client.get(f"/api/v1/{name}/", params)  # warm caches (content types)
     counts = []
     for size in (1, 50):

@@ -52,6 +52,7 @@ from cooperation.services import (
     tracked_restore_version,
     tracked_update,
 )
+from cooperation.services.tags import annotation_tags_set, record_tags_change, tag_create
 from cooperation.text_extraction import text_sha256
 from tests.factories import (
     PASSWORD,
@@ -94,6 +95,12 @@ MUST_HOLD_ROWS = {
     "cooperation.excerpt",
     "cooperation.actor",
     "cooperation.topic",
+    "cooperation.tag",
+    "cooperation.historicaltag",
+    "cooperation.agreement_tags",
+    "cooperation.historicalagreement_tags",
+    "cooperation.annotation_tags",
+    "cooperation.historicalannotation_tags",
     "cooperation.agreement",
     "cooperation.agreement_actors",
     "cooperation.historicalagreement",
@@ -189,6 +196,9 @@ def _build_portal() -> dict:
     annotation_create(author=analyst, body="Thanks.", parent=reply)
     annotation_resolve(annotation=note, user=curator)
     annotation_create(author=curator, body="Key passage.", excerpt=excerpt)
+    # Tags, on a record and on a note, with their history rows.
+    tag = tag_create(user=analyst, name="Follow up")
+    annotation_tags_set(annotation=note, user=analyst, tags=[tag])
 
     recommendation_transition(
         recommendation=recommendation,
@@ -221,6 +231,8 @@ def _build_portal() -> dict:
         expected_version=agreement.version,
     )
     tracked_restore_version(instance=agreement, history_id=first_version, user=curator)
+    # After the restore, which brings back the first version's links (no tags).
+    agreement = record_tags_change(record=agreement, user=analyst, add=[tag])
 
     extra = SourceFactory(keep_original=True, user=curator)
     link = evidence_attach(

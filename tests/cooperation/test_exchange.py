@@ -222,6 +222,21 @@ def test_a_small_export_imports_into_an_empty_portal(small_export, tmp_path, cur
     ] == (DatePrecision.YEAR)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_tags_travel_by_name_and_meet_a_tag_here_in_any_case(small_export, tmp_path, analyst):
+    from cooperation.models import Tag
+    from cooperation.services.tags import tag_create
+
+    here = tag_create(user=analyst, name="nato")
+    document = _tampered(small_export, lambda d: _recommendation(d).update(tags=["NATO", "Quad"]))
+    import_file(tmp_path, document)
+    recommendation = Recommendation.objects.get()
+    assert sorted(t.name for t in recommendation.tags.all()) == ["Quad", "nato"]
+    assert Tag.objects.count() == 2 and here in recommendation.tags.all()
+    exported = _recommendation(export_all())
+    assert sorted(exported["tags"]) == ["Quad", "nato"]
+
+
 def _refused(tmp_path, document, *args) -> str:
     before = model_counts()
     with pytest.raises(CommandError) as caught:
@@ -262,6 +277,9 @@ def _recommendation(document):
         (lambda d: _recommendation(d).update(record_type="memo"), "unknown record_type"),
         (lambda d: _recommendation(d).update(addresses="one"), "must be a list"),
         (lambda d: d["records"].append(dict(d["records"][0])), "appears twice"),
+        (lambda d: _recommendation(d).update(tags="nato"), "list of tag names"),
+        (lambda d: _recommendation(d).update(tags=["<b>"]), "tag '<b>'"),
+        (lambda d: _recommendation(d).update(tags=["x" * 41]), "40 characters"),
     ],
 )
 def test_a_tampered_or_broken_file_is_refused_in_one_line_and_changes_nothing(

@@ -42,7 +42,8 @@ UNFILTERED = {
 }  # fmt: skip
 # Field name → the filter that covers it under another name.
 COVERED_BY = {
-    "actors": "actor", "topics": "topic", "parties": "party", "affects_deals": "affects_deal",
+    "actors": "actor", "topics": "topic", "tags": "tag", "parties": "party",
+    "affects_deals": "affects_deal",
     "created_at": "created", "updated_at": "updated", "published_on": "published",
     "signed_on": "signed", "in_force_on": "in_force", "target_date": "target",
     "period_start": "period_start",

@@ -783,4 +783,52 @@ def test_saved_views_agree_with_the_table_in_can_the_queryset_and_the_pages(db):
         opened = response.status_code == 302 and response["Location"].startswith("/deals/")
         if opened != ("open" in expected):
             wrong.append(f"{role} × {column}: link answered {response.status_code}")
+
+
+# -- tags -------------------------------------------------------------------------------------
+# Who may make a tag, put tags on a live record, and tag a team note: the author's own, and
+# one other_analyst wrote (each author tags their own; a curator, who moderates, any; partners
+# never, whatever their token).
+TAG_TABLE = """
+role              | make | record | own_note | others_note
+partner_a         | -    | -      | -        | -
+partner_a_writer  | -    | -      | -        | -
+author            | y    | y      | y        | -
+other_analyst     | y    | y      | -        | y
+curator           | y    | y      | y        | y
+admin             | y    | y      | y        | y
+"""
+
+
+@pytest.mark.django_db
+def test_the_tag_rows_agree_with_the_table():
+    from cooperation.models import Tag
+
+    people = {
+        "partner_a": PartnerFactory(organisation=OrganisationFactory()),
+        "partner_a_writer": PartnerFactory(organisation=OrganisationFactory()),
+        "author": AnalystFactory(),
+        "other_analyst": AnalystFactory(),
+        "curator": CuratorFactory(),
+        "admin": AdminFactory(),
+    }
+    writer_token = api_token_create(user=people["partner_a_writer"], name="w", can_write=True)[0]
+    record = AgreementFactory(visibility=Visibility.PUBLISHED)
+    own = annotation_create(author=people["author"], record=record, body="Mine")
+    others = annotation_create(author=people["other_analyst"], record=record, body="Theirs")
+    lines = TAG_TABLE.strip().splitlines()
+    wrong = []
+    for line in lines[1:]:
+        role, *cells = (cell.strip() for cell in line.split("|"))
+        user = people[role]
+        token = writer_token if role == "partner_a_writer" else None
+        got = [
+            can(user, "create", Tag, token=token),
+            can(user, "tag", record, token=token),
+            can(user, "tag", own, token=token),
+            can(user, "tag", others, token=token),
+        ]
+        expected = [cell == "y" for cell in cells]
+        if got != expected:
+            wrong.append(f"{role}: table {expected}, can() {got}")
     assert not wrong, "\n".join(wrong)

@@ -36,6 +36,7 @@ from cooperation.services import (
     tracked_update,
 )
 from cooperation.services.jobs import import_job_create
+from cooperation.services.tags import tag_create
 from tests.cooperation.views.helpers import count_queries
 from tests.cooperation.views.test_access import cooperation_patterns, url_for
 from tests.factories import (
@@ -86,6 +87,7 @@ EXEMPT = {
     },
     "lookup_actors_create": "POST-only: creates one actor for a form's picker (JSON)",
     "lookup_topics_create": "POST-only: creates one topic for a form's picker (JSON)",
+    "lookup_tags_create": "POST-only: creates one tag for a form's picker (JSON)",
     **{
         f"{kind}_{action}": _ACTION
         for kind in ("agreement", "deal", "challenge", "recommendation")
@@ -126,7 +128,7 @@ class Growth:
         self.source = SourceFactory(
             title="Subject brief", text=PHRASE * (MANY + 5), visibility=PUBLISHED
         )
-        self.actors, self.topics = [], []
+        self.actors, self.topics, self.tags = [], [], []
         self.agreements, self.deals, self.challenges = [], [], []
         self.excerpts = []
         self.subjects = {
@@ -155,8 +157,9 @@ class Growth:
         i, user, s = self.size, self.analyst, self.subjects
         self.size += 1
         actor, topic = ActorFactory(), TopicFactory()
+        tag = tag_create(user=user, name=f"Tag {i}")
         agreement = AgreementFactory(
-            actors=[actor], topics=[topic], parties=[actor], visibility=PUBLISHED
+            actors=[actor], topics=[topic], parties=[actor], tags=[tag], visibility=PUBLISHED
         )
         deal = DealFactory(
             supplier=actor,
@@ -182,6 +185,7 @@ class Growth:
         )
         self.actors.append(actor)
         self.topics.append(topic)
+        self.tags.append(tag)
         self.agreements.append(agreement)
         self.deals.append(deal)
         self.challenges.append(challenge)
@@ -233,7 +237,12 @@ class Growth:
     def _relink(self) -> None:
         """Links out of the subjects grow too (and each relink is one more version)."""
         links = {
-            "agreement": {"actors": self.actors, "topics": self.topics, "parties": self.actors},
+            "agreement": {
+                "actors": self.actors,
+                "topics": self.topics,
+                "tags": self.tags,
+                "parties": self.actors,
+            },
             "deal": {"governed_by": self.agreements, "actors": self.actors},
             "challenge": {"affects_deals": self.deals, "affects_agreements": self.agreements},
             "recommendation": {
@@ -277,6 +286,7 @@ def _api_url(route: URLPattern, growth: Growth) -> str:
             "excerpt": growth.excerpts[0],
             "actor": growth.actors[0],
             "topic": growth.topics[0],
+            "tag": growth.tags[0],
             "annotation": growth.note,
             **growth.subjects,
         }

@@ -41,6 +41,7 @@ from cooperation.models import (
     SavedView,
     Source,
     StatusProposal,
+    Tag,
     Topic,
     Watch,
 )
@@ -55,6 +56,7 @@ from cooperation.services import (
     tracked_update,
 )
 from cooperation.services.saved_views import saved_view_create
+from cooperation.services.tags import tag_create
 from tests.api.conftest import client_for
 from tests.factories import (
     ActorFactory,
@@ -207,6 +209,7 @@ MAKERS: dict[type, Callable] = {
     Excerpt: lambda su: ExcerptFactory(),
     Actor: lambda su: ActorFactory(),
     Topic: lambda su: TopicFactory(),
+    Tag: lambda su: tag_create(user=su, name=f"Tag {Tag.all_objects.count() + 1}"),
     Annotation: _annotation,
     StatusProposal: _proposal,
     RecommendationStatusChange: lambda su: RecommendationFactory().status_changes.get(),
@@ -386,7 +389,17 @@ def test_admin_restore_brings_back_an_earlier_version_of_every_tracked_model(cli
         assert getattr(restored, field) == original, model.__name__
         assert _history_count(obj) == count + 1, model.__name__
         covered.add(model)
-    assert covered == {Agreement, Deal, Challenge, Recommendation, Source, Excerpt, Actor, Topic}
+    assert covered == {
+        Agreement,
+        Deal,
+        Challenge,
+        Recommendation,
+        Source,
+        Excerpt,
+        Actor,
+        Topic,
+        Tag,
+    }
 
 
 # ---- every delete route of the API and the workspace soft-deletes -----------------------------
