@@ -13,7 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cooperation', '0012_notify_notifications_watches'),
+        ('cooperation', '0013_tags'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
