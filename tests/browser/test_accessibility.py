@@ -60,8 +60,10 @@ EXCLUDED = {
             "deals",
             "challenges",
             "recommendations",
+            "tags",
             "actors_create",
             "topics_create",
+            "tags_create",
         )
     },
     # Actions: POST-only, or a GET that only redirects back to the page they act on.
