@@ -556,6 +556,13 @@ class TagFilterSet(SearchFilterSet):
         # Tags have no search document: a name containing the words.
         return queryset.filter(name__icontains=" ".join(value.split())[:100])
 
+    def filter_queryset(self, queryset):
+        # No rank to order by (filter_q annotates none): a search keeps the name order.
+        queryset = django_filters.FilterSet.filter_queryset(self, queryset)
+        if self.form.cleaned_data.get("ordering"):
+            return queryset
+        return queryset.order_by(*self.default_ordering)
+
 
 FILTERSETS: dict[type, type[SearchFilterSet]] = {
     Agreement: AgreementFilterSet,

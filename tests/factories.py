@@ -20,6 +20,7 @@ from cooperation.models import (
     Excerpt,
     Recommendation,
     Source,
+    Tag,
     Topic,
 )
 from cooperation.services import (
@@ -132,6 +133,14 @@ class TopicFactory(_TrackedFactory):
 
     name = factory.Sequence(lambda n: f"Topic {n}")
     slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class TagFactory(_TrackedFactory):
+    class Meta:
+        model = Tag
+
+    name = factory.Sequence(lambda n: f"Tag {n}")
+    slug = factory.Sequence(lambda n: f"tag-{n}")
 
 
 class _RecordFactory(_TrackedFactory):

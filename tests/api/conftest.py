@@ -72,6 +72,7 @@ class World:
 
     actor: object
     topic: object
+    tag: object  # on a published record: partners may read it
     published_source: object
     internal_source: object
     published_excerpt: object  # in the published source
@@ -146,6 +147,7 @@ def world(db, curator, analyst) -> World:
     return World(
         actor=actor,
         topic=topic,
+        tag=public_tag,
         published_source=published_source,
         internal_source=internal_source,
         published_excerpt=published_excerpt,

@@ -22,6 +22,7 @@ def _endpoints(world):
         "excerpts": world.published_excerpt.pk,
         "actors": world.actor.pk,
         "topics": world.topic.pk,
+        "tags": world.tag.pk,
         "annotations": world.notes["partners_on_published"].pk,
         **{name: world.records[name]["published"].pk for name in RECORDS},
     }
@@ -30,7 +31,7 @@ def _endpoints(world):
         yield "get", f"/api/v1/{name}/"
         yield "get", f"/api/v1/{name}/{ids[name]}/"
         yield "get", f"/api/v1/{name}/export/"
-        if name != "sources":
+        if name not in ("sources", "tags"):  # read-only in the API
             yield "post", f"/api/v1/{name}/"
             yield "patch", f"/api/v1/{name}/{ids[name]}/"
             yield "put", f"/api/v1/{name}/{ids[name]}/"

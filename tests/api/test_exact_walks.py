@@ -36,6 +36,7 @@ from tests.factories import (
     ExcerptFactory,
     RecommendationFactory,
     SourceFactory,
+    TagFactory,
     TopicFactory,
 )
 from tests.utils import rolled_back
@@ -86,6 +87,7 @@ class Maker:
             "Source": SourceFactory,
             "Actor": ActorFactory,
             "Topic": TopicFactory,
+            "Tag": TagFactory,
             "Agreement": AgreementFactory,
             "Deal": DealFactory,
             "Challenge": ChallengeFactory,
@@ -109,13 +111,22 @@ def _key_fields(model) -> list[models.Field]:
     return fields
 
 
+def _unique(model, field) -> bool:
+    """Unique as a column, or through a constraint on an expression of it (a tag's name is
+    unique whatever its case: UniqueConstraint(Lower("name")))."""
+    return field.unique or any(
+        isinstance(c, models.UniqueConstraint) and f"F({field.name})" in repr(c.expressions)
+        for c in model._meta.constraints
+    )
+
+
 def values(pick, model, n: int) -> dict:
     """Values for row `n`'s keys, drawn to tie often."""
     data = {}
     for field in _key_fields(model):
         if field.name in ("title", "name"):
             # A unique name cannot tie; its order is still tested against the others'.
-            data[field.name] = pick(WORDS) + (f" {n}" if field.unique else "")
+            data[field.name] = pick(WORDS) + (f" {n}" if _unique(model, field) else "")
         elif field.choices:
             data[field.name] = pick([value for value, _ in field.choices])
         else:

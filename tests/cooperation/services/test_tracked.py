@@ -17,6 +17,7 @@ from cooperation.models import (
     Deal,
     Excerpt,
     Recommendation,
+    Tag,
     Topic,
 )
 from cooperation.services import (
@@ -38,6 +39,7 @@ from tests.factories import (
     DealFactory,
     ExcerptFactory,
     RecommendationFactory,
+    TagFactory,
     TopicFactory,
 )
 from tests.utils import history_rows
@@ -47,6 +49,7 @@ pytestmark = pytest.mark.django_db
 RELATED_FACTORIES = {
     Actor: ActorFactory,
     Topic: TopicFactory,
+    Tag: TagFactory,
     Agreement: AgreementFactory,
     Deal: DealFactory,
     Challenge: ChallengeFactory,

@@ -252,3 +252,15 @@ def test_partners_cannot_bulk_tag(client, analyst, partner):
     response = _bulk(client, "agreement", action="tag", tag=tag.pk, ids=[record.pk])
     assert response.status_code in (302, 403)
     assert not record.tags.exists()
+
+
+def test_the_api_tag_list_searches_by_name_in_name_order(analyst):
+    # A search once ordered tags by a full-text rank they do not have: a 500.
+    for name in ("Quad follow-up", "Follow up", "Maritime"):
+        tag_create(user=analyst, name=name)
+    api = client_for(analyst, write=False)
+    for q in ("follow", "FOLLOW", "\U0007d584\x12¥Üª"):
+        response = api.get("/api/v1/tags/", {"q": q})
+        assert response.status_code == 200, (q, response.content)
+    names = [t["name"] for t in api.get("/api/v1/tags/", {"q": "follow"}).json()["results"]]
+    assert names == ["Follow up", "Quad follow-up"]
