@@ -80,6 +80,7 @@ _ACTORS = _links(
 _TOPICS = _links(
     "name", "cooperation_recommendation_topics", "cooperation_topic", "topic_id", "topics"
 )
+_TAGS = _links("name", "cooperation_recommendation_tags", "cooperation_tag", "tag_id", "tags")
 _ADDRESSED_TO = _links(
     "name",
     "cooperation_recommendation_addressed_to",
@@ -112,7 +113,7 @@ ROW_SQL = f"""
 SELECT r.id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary, r.visibility,
        r.priority, r.owner_id, u.full_name AS owner_full_name, uo.name AS owner_org_name,
        r.target_date, r.target_date_precision, r.status,
-       {_ACTORS}, {_TOPICS}, {_ADDRESSED_TO}, {_ADDRESSES},
+       {_ACTORS}, {_TOPICS}, {_TAGS}, {_ADDRESSED_TO}, {_ADDRESSES},
        (SELECT coalesce(json_agg(json_build_object(
                    'excerpt', x.id, 'source', x.source_id, 'start', x.start, 'end', x."end",
                    'exact', x.exact, 'note', e.note) ORDER BY x.start, e.id), '[]'::json)
@@ -393,6 +394,7 @@ def _iso(value) -> str | None:
 _LINK_KINDS = (
     ("actors", "actors"),
     ("topics", "topics"),
+    ("tags", "tags"),
     ("addressed_to", "actors"),
     ("addresses", "challenges"),
 )
@@ -418,6 +420,7 @@ def document(row: dict, base: str) -> dict:
         "visibility": row["visibility"],
         "actors": links["actors"],
         "topics": links["topics"],
+        "tags": links["tags"],
         "evidence": [
             {**e, "url": f"{api}/excerpts/{e['excerpt']}/", "quote": e["exact"]}
             for e in row["evidence"]

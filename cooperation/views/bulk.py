@@ -22,7 +22,7 @@ from accounts.decorators import internal_user_required
 from cooperation.choices import RecommendationStatus
 from cooperation.forms.common import IdSafeModelChoiceField, IdSafeModelMultipleChoiceField
 from cooperation.models import Agreement, Challenge, Deal, Recommendation, Tag
-from cooperation.models.taxonomy import TAG_NAME_MAX
+from cooperation.models.taxonomy import TAG_NAME_MAX, clean_tag_name
 from cooperation.permissions import may
 from cooperation.selectors import internal_users, records_visible_to
 from cooperation.services import (
@@ -34,7 +34,7 @@ from cooperation.services import (
     tracked_update,
 )
 from cooperation.services.common import ConflictError, describe_validation_error
-from cooperation.services.tags import record_tags_change, tag_get_or_create
+from cooperation.services.tags import existing_tag, record_tags_change, tag_get_or_create
 from cooperation.views.redirects import safe_next_url
 
 KINDS = {
@@ -145,13 +145,36 @@ class BulkForm(forms.Form):
             if cleaned.get("tag") is None:
                 self.add_error("tag", "Choose the tag to remove.")
             return
+        # Checked here, made only once the whole form is valid (`make_new_tag`): a refused
+        # request leaves no new tag behind.
         try:
-            # Made once, before the rows (a tag that then fits no row stays, like a picker's).
-            cleaned["tag"], _ = tag_get_or_create(user=self.user, name=name)
+            name = clean_tag_name(name)
         except ValidationError as exc:
             self.add_error("new_tag", exc.message_dict.get("name", exc.messages))
+            return
+        found = existing_tag(name)
+        if found is not None and not found.is_deleted:
+            cleaned["tag"] = found
+        elif not may(self.user, "create", Tag):
+            self.add_error("new_tag", "You may not make tags; choose one from the list.")
+        else:
+            cleaned["new_tag"] = name
+
+    def make_new_tag(self) -> bool:
+        """Make the new tag the valid form names, if any; False (with the form's error) if
+        it can't be made now (someone made or trashed it meanwhile)."""
+        data = self.cleaned_data
+        if data.get("action") != "tag" or data.get("tag") is not None:
+            return True
+        try:
+            data["tag"], _ = tag_get_or_create(user=self.user, name=data["new_tag"])
+        except ValidationError as exc:
+            self.add_error("new_tag", exc.message_dict.get("name", exc.messages))
+            return False
         except PermissionDenied:
             self.add_error("new_tag", "You may not make tags; choose one from the list.")
+            return False
+        return True
 
 
 def _apply(name: str, record, user, data) -> str:
@@ -206,7 +229,7 @@ def bulk_view(request, *, key: str):
     model = KINDS[key]
     form = BulkForm(request.POST, user=request.user, model=model)
     back = safe_next_url(request, reverse(f"cooperation:{key}_list"))
-    if not form.is_valid():
+    if not (form.is_valid() and form.make_new_tag()):
         context = {"form": form, "kind": model._meta, "back": back, "done": [], "refused": []}
         return render(request, "cooperation/lists/bulk_result.html", context, status=400)
     data = form.cleaned_data

@@ -44,6 +44,7 @@ from cooperation.services import (
 from cooperation.services.jobs import import_job_create
 from cooperation.services.notifications import watch_toggle
 from cooperation.services.saved_views import saved_view_create
+from cooperation.services.tags import record_tags_change, tag_create
 from tests.factories import AgreementFactory, AnalystFactory, CuratorFactory, PartnerFactory
 
 S = RecommendationStatus
@@ -201,6 +202,13 @@ def build_workspace() -> Workspace:
         filename="second-brief.txt",
         metadata={"title": "A second brief"},
     )
+
+    # Tags on a few recommendations: the lists and record pages show them as links.
+    quad, follow_up = (tag_create(user=analyst, name=n) for n in ("Quad", "Follow up"))
+    for recommendation, tags in zip(
+        Recommendation.objects.order_by("pk"), ([quad, follow_up], [quad], [follow_up]), strict=False
+    ):
+        record_tags_change(record=recommendation, user=analyst, add=tags)
 
     # Saved views: the analyst's own, and one a colleague shares with the team.
     saved_view_create(

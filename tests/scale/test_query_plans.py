@@ -236,6 +236,8 @@ def _sample_values(name: str, flt, request) -> list[dict]:
         return [{name: f"{sign}{param}"} for param in flt.param_map for sign in ("", "-")]
     if isinstance(flt, django_filters.DateFromToRangeFilter):
         return [{f"{name}_after": "2010-01-01", f"{name}_before": "2010-03-31"}]
+    if isinstance(flt, django_filters.DateFilter):
+        return [{name: "2010-06-30"}]
     if isinstance(flt, django_filters.BooleanFilter):
         return [{name: "true"}, {name: "false"}]
     if isinstance(flt, django_filters.ModelMultipleChoiceFilter):
