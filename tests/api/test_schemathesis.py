@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.api.conftest import make_token
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.probe]
 
 CHECKS = [
     not_a_server_error,

@@ -50,7 +50,7 @@ def test_screenshots_of_the_workspace(browser, live_server):
             LAPTOP,
             "/recommendations/?o=-priority",
             "Recommendations",
-            "#saved-views-heading",
+            "table.list-table",
         ),
         (
             "recommendation.png",

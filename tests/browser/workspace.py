@@ -206,7 +206,9 @@ def build_workspace() -> Workspace:
     # Tags on a few recommendations: the lists and record pages show them as links.
     quad, follow_up = (tag_create(user=analyst, name=n) for n in ("Quad", "Follow up"))
     for recommendation, tags in zip(
-        Recommendation.objects.order_by("pk"), ([quad, follow_up], [quad], [follow_up]), strict=False
+        Recommendation.objects.order_by("pk"),
+        ([quad, follow_up], [quad], [follow_up]),
+        strict=False,
     ):
         record_tags_change(record=recommendation, user=analyst, add=tags)
 

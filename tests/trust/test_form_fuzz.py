@@ -44,10 +44,11 @@ from tests.factories import (
 )
 from tests.utils import rolled_back
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.probe]
 
 FUZZ = settings(
-    max_examples=30,
+    # Twelve per form and role: 70 forms × 2 roles make it the suite's largest property run.
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -43,6 +43,8 @@ from tests.factories import (
     SourceFactory,
 )
 
+pytestmark = pytest.mark.probe
+
 MARKER = "zq7privatemarker"
 # Searched for beside the marker: a page echoing the query shows the decoy as often.
 DECOY = "zq7nothingdecoy"
