@@ -121,9 +121,7 @@ SELECT r.id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary, 
           -- Partners see evidence quoting published sources only.
           JOIN cooperation_source xs ON xs.id = x.source_id
                AND xs.visibility = 'published' AND xs.deleted_at IS NULL
-         WHERE e.content_type_id = (SELECT id FROM django_content_type
-                                     WHERE app_label = 'cooperation' AND model = 'recommendation')
-           AND e.object_id = r.id AND e.deleted_at IS NULL) AS evidence,
+         WHERE e.spine_id = r.spine_id AND e.deleted_at IS NULL) AS evidence,
        (SELECT coalesce(json_agg(json_build_object(
                    'id', s.id, 'from_status', s.from_status, 'to_status', s.to_status,
                    'changed_at', {_utc_iso("s.changed_at")},

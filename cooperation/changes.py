@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib.auth.models import Group
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Q
 
@@ -113,19 +112,13 @@ def _audiences(kind: str, ids: set[int]) -> dict[int, tuple[bool, bool]]:
     return {pk: (pk in staff, pk in partners) for pk in ids}
 
 
-def _record_key(content_type_id: int, object_id: int) -> tuple[str, int] | None:
-    model = ContentType.objects.get_for_id(content_type_id).model_class()
-    kind = KINDS.get(model)
-    return (kind, object_id) if kind else None
+_KIND_OF_SPINE = {model._meta.model_name: model for model in RECORD_MODELS}
 
 
-def _notes_on_records(model, ids) -> set[int]:
-    content_type = ContentType.objects.get_for_model(model)
-    return set(
-        Annotation.all_objects.filter(content_type=content_type, object_id__in=ids).values_list(
-            "pk", flat=True
-        )
-    )
+def _record_key(record_kind: str, kind_id: int) -> tuple[str, int] | None:
+    """The feed's (kind, id) for a record named by its spine row's kind and id."""
+    kind = KINDS.get(_KIND_OF_SPINE.get(record_kind))
+    return (kind, kind_id) if kind else None
 
 
 def _excerpt_dependents(ids, found) -> None:
@@ -133,10 +126,10 @@ def _excerpt_dependents(ids, found) -> None:
     found["annotation"] |= set(
         Annotation.all_objects.filter(excerpt__in=ids).values_list("pk", flat=True)
     )
-    for content_type_id, object_id in RecordEvidence.all_objects.filter(
-        excerpt__in=ids
-    ).values_list("content_type", "object_id"):
-        key = _record_key(content_type_id, object_id)
+    for record_kind, kind_id in RecordEvidence.all_objects.filter(excerpt__in=ids).values_list(
+        "spine__record_kind", "spine__kind_id"
+    ):
+        key = _record_key(record_kind, kind_id)
         if key:
             found[key[0]].add(key[1])
 
@@ -144,13 +137,15 @@ def _excerpt_dependents(ids, found) -> None:
 def _record_dependents(record, found) -> None:
     model = type(record)
     # Notes on it: a partner reads them only while the record is published.
-    found["annotation"] |= _notes_on_records(model, [record.pk])
+    found["annotation"] |= set(
+        Annotation.all_objects.filter(spine_id=record.spine_id).values_list("pk", flat=True)
+    )
     # The excerpts it cites: a partner reads an unpublished source's excerpt while a
     # published record cites it (and their notes with them).
     excerpts = set(
-        RecordEvidence.all_objects.filter(
-            content_type=ContentType.objects.get_for_model(model), object_id=record.pk
-        ).values_list("excerpt", flat=True)
+        RecordEvidence.all_objects.filter(spine_id=record.spine_id).values_list(
+            "excerpt", flat=True
+        )
     )
     found["excerpt"] |= excerpts
     found["annotation"] |= set(
@@ -216,7 +211,7 @@ def dependents(instance) -> dict[str, set[int]]:
     elif model is Excerpt:
         _excerpt_dependents([instance.pk], found)
     elif model is RecordEvidence:
-        record_key = _record_key(instance.content_type_id, instance.object_id)
+        record_key = _record_key(instance.spine.record_kind, instance.spine.kind_id)
         if record_key:
             found[record_key[0]].add(record_key[1])
         found["excerpt"].add(instance.excerpt_id)

@@ -14,6 +14,15 @@ class Visibility(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
+class RecordKind(models.TextChoices):
+    """The four record kinds, by their models' names (the spine's `record_kind`)."""
+
+    AGREEMENT = "agreement", _("Agreement")
+    DEAL = "deal", _("Deal")
+    CHALLENGE = "challenge", _("Challenge")
+    RECOMMENDATION = "recommendation", _("Recommendation")
+
+
 class ActorKind(models.TextChoices):
     STATE = "state", _("State")
     GROUPING = "grouping", _("Grouping or alliance")

@@ -194,12 +194,11 @@ SOURCE_COLUMNS = [
 
 
 def _annotation_target(note) -> str:
-    target = note.target
-    if target is None:
-        return ""
-    if note.excerpt_id and not note.content_type_id:
+    if note.spine_id:
+        return f"{note.spine.kind_label}: {note.spine.title}"
+    if note.excerpt_id:
         return f"Excerpt in {note.excerpt.source.title}: {note.excerpt.exact[:200]}"
-    return f"{target.kind_label}: {target.title}"
+    return ""
 
 
 ANNOTATION_COLUMNS = [

@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Case,
     Count,
@@ -239,11 +238,9 @@ def annotations_on(target, user):
     """
     notes = Annotation.all_objects.select_related("author", "resolved_by").prefetch_related("tags")
     if target._meta.model_name == "excerpt":
-        notes = notes.filter(excerpt=target, content_type__isnull=True)
+        notes = notes.filter(excerpt=target, spine__isnull=True)
     else:
-        notes = notes.filter(
-            content_type=ContentType.objects.get_for_model(target), object_id=target.pk
-        )
+        notes = notes.filter(spine_id=target.spine_id)
     return annotations_visible_to(user, notes).order_by("created_at", "pk")
 
 
@@ -275,8 +272,7 @@ def attested_by(queryset, sources):
     if not sources:
         return queryset
     links = RecordEvidence.objects.filter(
-        content_type=ContentType.objects.get_for_model(queryset.model),
-        object_id=OuterRef("pk"),
+        spine_id=OuterRef("spine_id"),
         excerpt__source__in=sources,
         excerpt__deleted_at__isnull=True,
     )
@@ -439,14 +435,29 @@ def open_items_for(user, *, limit: int = DASHBOARD_LIMIT) -> dict:
 # ---- What each user may read (the API applies these; partners see published things only) ----
 
 
+def _record_read(user, prefix: str = "") -> Q | None:
+    """The condition on a live record's columns for `user` to read it (None: nothing)."""
+    if sees_internal(user):
+        return Q()
+    if not portal(user, "read_published"):
+        return None
+    return Q(**{f"{prefix}visibility": Visibility.PUBLISHED})
+
+
 def records_visible_to(user, model: type[Record]):
     """Live records of `model` the user may read: everything internal, or published only."""
+    condition = _record_read(user)
     queryset = model.objects.all()
-    if sees_internal(user):
-        return queryset
-    if not portal(user, "read_published"):
-        return queryset.none()
-    return queryset.filter(visibility=Visibility.PUBLISHED)
+    return queryset.none() if condition is None else queryset.filter(condition)
+
+
+def readable_record_q(user, path: str = "spine") -> Q:
+    """The condition, on a row with a record-spine foreign key at `path`, that its record is
+    live and one `user` may read: `records_visible_to`'s rule for every kind in one join."""
+    condition = _record_read(user, f"{path}__")
+    if condition is None:
+        return Q(pk__in=[])
+    return Q(**{f"{path}__deleted_at__isnull": True}) & condition
 
 
 def tags_visible_to(user):
@@ -504,9 +515,7 @@ def unpublished_evidence_sources(record) -> list:
     Partners are shown a published record without that evidence; a curator who
     publishes it is told so (`publish_warning`).
     """
-    quoted = RecordEvidence.objects.filter(
-        content_type=ContentType.objects.get_for_model(record), object_id=record.pk
-    ).values("excerpt__source_id")
+    quoted = RecordEvidence.objects.filter(spine_id=record.spine_id).values("excerpt__source_id")
     return list(
         Source.all_objects.filter(pk__in=quoted)
         .exclude(visibility=Visibility.PUBLISHED, deleted_at__isnull=True)
@@ -544,10 +553,8 @@ def api_annotations_visible_to(user, queryset=None):
         excerpt__source__visibility=Visibility.PUBLISHED,
         excerpt__source__deleted_at__isnull=True,
     )
-    # Likewise a note on a record: an index lookup of that one record per note.
-    for model in RECORD_MODELS:
-        visible = records_visible_to(user, model).filter(pk=OuterRef("object_id"))
-        on_visible |= Q(content_type=ContentType.objects.get_for_model(model)) & Q(Exists(visible))
+    # Likewise a note on a record: a join on the record spine, whatever the record's kind.
+    on_visible |= readable_record_q(user)
     return queryset.filter(on_visible)
 
 
@@ -559,12 +566,7 @@ def notifications_visible_to(user):
     made private or deleted, or a record a partner may not see hides its notifications."""
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
-    on_visible_record = Q(content_type__isnull=True)
-    for model in RECORD_MODELS:
-        visible = records_visible_to(user, model).filter(pk=OuterRef("object_id"))
-        on_visible_record |= Q(content_type=ContentType.objects.get_for_model(model)) & Q(
-            Exists(visible)
-        )
+    on_visible_record = Q(spine__isnull=True) | readable_record_q(user)
     visible_note = api_annotations_visible_to(user).filter(pk=OuterRef("note_id"))
     return Notification.objects.filter(recipient=user).filter(
         on_visible_record, Q(note__isnull=True) | Q(Exists(visible_note))
@@ -582,6 +584,4 @@ def watches(user, record) -> bool:
     """Whether `user` watches `record`."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return Watch.objects.filter(
-        user=user, content_type=ContentType.objects.get_for_model(record), object_id=record.pk
-    ).exists()
+    return Watch.objects.filter(user=user, spine_id=record.spine_id).exists()

@@ -28,6 +28,37 @@ DB_EXAMPLES = settings(
 )
 
 
+_DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """After every test that used the database, no record's spine row may disagree with it.
+
+    The spine's copies (cooperation/models/spine.py) are written by Record.save() and by
+    the record managers' bulk_create only; this catches any other write path the moment a
+    test takes it.
+    """
+    outcome = yield
+    uses_db = item.get_closest_marker("django_db") or _DB_FIXTURES & set(
+        getattr(item, "fixturenames", ())
+    )
+    if outcome.excinfo is not None or not uses_db:
+        return
+    from django.db import Error
+
+    from cooperation.models.spine import spine_drift
+
+    try:
+        drift = spine_drift()
+    except Error:
+        return  # the test left its connection unusable on purpose (fault tests)
+    if drift:
+        outcome.force_exception(
+            AssertionError(f"records whose spine row disagrees with them: {drift[:10]}")
+        )
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
     """On SQLite, put the test database in a file instead of memory.

@@ -23,7 +23,7 @@ class AnnotationAdmin(HistoryViewOnlyMixin, ServiceAdmin):
         "target",
     )
     list_filter = ("motivation", "visibility", "resolved")
-    list_select_related = ("author", "content_type", "excerpt__source")
+    list_select_related = ("author", "spine", "excerpt__source")
     search_fields = ("body", "author__email")
     readonly_fields = (
         "author",
@@ -64,11 +64,9 @@ class AnnotationAdmin(HistoryViewOnlyMixin, ServiceAdmin):
     def target(self, annotation):
         if annotation.excerpt_id:
             return annotation.excerpt
-        return (
-            f"{annotation.content_type.model} #{annotation.object_id}"
-            if annotation.content_type_id
-            else "—"
-        )
+        if annotation.spine_id:
+            return f"{annotation.spine.kind_label}: {annotation.spine.title}"
+        return "—"
 
     @admin.action(description=_("Resolve selected threads"), permissions=["moderate"])
     def resolve(self, request, queryset):

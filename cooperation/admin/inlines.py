@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.contenttypes.admin import GenericTabularInline
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +13,7 @@ from cooperation.models import (
     RecommendationResponse,
     RecommendationStatusChange,
     RecordEvidence,
+    RecordSpine,
     StatusProposal,
 )
 from cooperation.permissions import may
@@ -38,7 +39,33 @@ def _changed_forms(formset):
             yield form, False
 
 
-class EvidenceInline(ServiceInlineMixin, GenericTabularInline):
+class SpineInlineFormSet(BaseInlineFormSet):
+    """An inline formset over what hangs off a record's spine row, given the record."""
+
+    def __init__(self, data=None, files=None, instance=None, **kwargs):
+        self.record = instance
+        has_spine = instance is not None and instance.spine_id
+        instance = instance.spine if has_spine else RecordSpine()
+        super().__init__(data, files, instance=instance, **kwargs)
+
+
+class SpineTabularInline(admin.TabularInline):
+    """A tabular inline of rows with a `spine` foreign key, on a record kind's admin page.
+
+    Evidence and notes point at the record spine, not at the kind, so the formset is
+    built against RecordSpine and handed the record's spine row.
+    """
+
+    formset = SpineInlineFormSet
+    fk_name = "spine"
+
+    def __init__(self, parent_model, admin_site):
+        super().__init__(parent_model, admin_site)
+        self.record_model = parent_model
+        self.parent_model = RecordSpine
+
+
+class EvidenceInline(ServiceInlineMixin, SpineTabularInline):
     model = RecordEvidence
     form = VersionedForm
     fields = ("excerpt", "quote", "note", "expected_version")
@@ -112,7 +139,7 @@ class AddOnlyInlineMixin(ServiceInlineMixin):
 
     def has_add_permission(self, request, obj=None):
         kind, action = self.add_action
-        parent = obj if obj is not None else self.parent_model
+        parent = obj if obj is not None else getattr(self, "record_model", self.parent_model)
         return may(request.user, action, parent, kind=kind)
 
     def create(self, request, parent, cleaned: dict):
@@ -124,15 +151,13 @@ class AddOnlyInlineMixin(ServiceInlineMixin):
                 formset.new_objects.append(self.create(request, parent, form.cleaned_data))
 
 
-class AnnotationInline(AddOnlyInlineMixin, GenericTabularInline):
+class AnnotationInline(AddOnlyInlineMixin, SpineTabularInline):
     """Existing notes are shown read-only (only their author edits them); new ones can be added."""
 
     model = Annotation
     fields = ("body", "motivation", "visibility", "author", "created_at", "resolved")
     readonly_fields = ("author", "created_at", "resolved")
     add_action = ("annotation", "create")
-    ct_field = "content_type"
-    ct_fk_field = "object_id"
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("author")

@@ -71,8 +71,8 @@ class RecordAdmin(ServiceAdmin):
             .get_queryset(request)
             .annotate(
                 evidence_count=Count(
-                    "evidence_links",
-                    filter=Q(evidence_links__deleted_at__isnull=True),
+                    "spine__evidence_links",
+                    filter=Q(spine__evidence_links__deleted_at__isnull=True),
                     distinct=True,  # other annotations join other tables
                 )
             )

@@ -21,7 +21,6 @@ from collections import defaultdict
 from datetime import date, datetime
 from functools import cache
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import JSONField, OuterRef, Q
 from django.db.models.expressions import RawSQL
@@ -170,12 +169,17 @@ def _outer_pk(model) -> str:
     return f"{_quote(model._meta.db_table)}.{_quote(model._meta.pk.column)}"
 
 
+def _outer(model, field: str) -> str:
+    """A column of the page query's own table (see _outer_pk)."""
+    return f"{_quote(model._meta.db_table)}.{_quote(model._meta.get_field(field).column)}"
+
+
 def _m2m_from_json(value, urls, basename) -> list[dict]:
     return [_link(urls, basename, pk, slug, text) for pk, slug, text in value or ()]
 
 
 _EVIDENCE_COLUMNS = (
-    "object_id",
+    "spine__kind_id",
     "excerpt_id",
     "excerpt__source_id",
     "excerpt__start",
@@ -190,7 +194,7 @@ _EVIDENCE_COLUMNS = (
 def _evidence(model, ids, urls) -> dict[int, list[dict]]:
     rows = (
         RecordEvidence.objects.filter(
-            content_type=ContentType.objects.get_for_model(model), object_id__in=ids
+            spine__record_kind=model._meta.model_name, spine__kind_id__in=ids
         )
         .order_by("excerpt__start", "pk")
         .values_list(*_EVIDENCE_COLUMNS)
@@ -203,9 +207,8 @@ def _evidence(model, ids, urls) -> dict[int, list[dict]]:
 
 
 def _evidence_json(model) -> RawSQL:
-    """One record's live evidence as a jsonb array of _EVIDENCE_COLUMNS (after object_id)."""
-    content_type = ContentType.objects.get_for_model(model).pk
-    return RawSQL(_evidence_sql(model), [content_type], output_field=JSONField())
+    """One record's live evidence as a jsonb array of _EVIDENCE_COLUMNS (after the id)."""
+    return RawSQL(_evidence_sql(model), [], output_field=JSONField())
 
 
 @cache
@@ -221,7 +224,7 @@ def _evidence_sql(model) -> str:
         f"FROM {_quote(RecordEvidence._meta.db_table)} e "
         f"JOIN {_quote(Excerpt._meta.db_table)} x ON x.{excerpt('id')} = e.{link('excerpt')} "
         f"JOIN {_quote(Source._meta.db_table)} s ON s.{source('id')} = x.{excerpt('source')} "
-        f"WHERE e.{link('content_type')} = %s AND e.{link('object_id')} = {_outer_pk(model)} "
+        f"WHERE e.{link('spine')} = {_outer(model, 'spine')} "
         f"AND e.{link('deleted_at')} IS NULL"
     )
 
@@ -500,9 +503,9 @@ def _partner_readable(model, user, cites: bool) -> dict:
 
     from cooperation.selectors import excerpts_visible_to, sources_visible_to
 
-    links = RecordEvidence.objects.filter(
-        content_type=ContentType.objects.get_for_model(model), object_id=OuterRef(OuterRef("pk"))
-    ).values("excerpt__source_id")
+    links = RecordEvidence.objects.filter(spine_id=OuterRef(OuterRef("spine_id"))).values(
+        "excerpt__source_id"
+    )
     readable = {
         _READABLE_SOURCES: ArraySubquery(
             sources_visible_to(user).filter(pk__in=links).order_by().values("pk")

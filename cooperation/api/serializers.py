@@ -774,8 +774,8 @@ class AnnotationSerializer(TrackedSerializer):
 
     @extend_schema_field(AnnotationTargetSerializer)
     def get_target(self, note) -> dict:
-        if note.content_type_id:
-            kind, pk = note.content_type.model, note.object_id
+        if note.spine_id:
+            kind, pk = note.spine.record_kind, note.spine.kind_id
         else:
             kind, pk = "excerpt", note.excerpt_id
         return {"type": kind, "id": pk, "url": api_url(self.context.get("request"), kind, pk)}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max, OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.db.models.functions import Length
 from django.http import Http404
@@ -609,8 +608,9 @@ class ExcerptViewSet(WebAnnotationMixin, TrackedWriteMixin, ApiViewSet):
 
 
 def _evidence():
+    # With the record's spine row selected alongside (`select_related("spine")`).
     return Prefetch(
-        "evidence_links",
+        "spine__evidence_links",
         queryset=RecordEvidence.objects.select_related("excerpt").prefetch_related(
             "excerpt__source"
         ),
@@ -625,7 +625,7 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
 
     def visible(self):
         user = self.request.user
-        queryset = records_visible_to(user, self.model)
+        queryset = records_visible_to(user, self.model).select_related("spine")
         if self.select:
             queryset = queryset.select_related(*self.select)
         if self.action in ("list", "json_export"):
@@ -667,9 +667,7 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
 
     def stamps(self) -> dict:
         """When the parts shown beside the record's row last changed, as subqueries."""
-        links = RecordEvidence.all_objects.filter(
-            content_type=ContentType.objects.get_for_model(self.model), object_id=OuterRef("pk")
-        )
+        links = RecordEvidence.all_objects.filter(spine_id=OuterRef("spine_id"))
         return {"evidence_stamp": Subquery(links.order_by("-updated_at").values("updated_at")[:1])}
 
     def last_modified(self, obj):
@@ -680,9 +678,9 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
             stamps.append(obj.evidence_stamp)
         else:
             stamps.append(
-                RecordEvidence.all_objects.filter(
-                    content_type=ContentType.objects.get_for_model(self.model), object_id=obj.pk
-                ).aggregate(latest=Max("updated_at"))["latest"]
+                RecordEvidence.all_objects.filter(spine_id=obj.spine_id).aggregate(
+                    latest=Max("updated_at")
+                )["latest"]
             )
         if self.model is Recommendation:
             if hasattr(obj, "status_stamp"):
@@ -897,7 +895,7 @@ class AnnotationViewSet(WebAnnotationMixin, ApiViewSet):
 
     def visible(self):
         queryset = Annotation.objects.select_related(
-            "author__organisation", "content_type"
+            "author__organisation", "spine"
         ).prefetch_related("shared_with", "tags")
         return api_annotations_visible_to(self.request.user, queryset)
 

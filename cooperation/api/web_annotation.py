@@ -107,8 +107,8 @@ def note_annotation(request, note) -> dict:
     motivation = "replying" if note.parent_id else MOTIVATIONS.get(note.motivation, "commenting")
     if note.parent_id:
         target = _url(request, "annotation", note.parent_id)
-    elif note.content_type_id:
-        target = _url(request, note.content_type.model, note.object_id)
+    elif note.spine_id:
+        target = _url(request, note.spine.record_kind, note.spine.kind_id)
     else:
         target = {
             "id": _url(request, "excerpt", note.excerpt_id),

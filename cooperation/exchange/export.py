@@ -116,13 +116,14 @@ class Exporter:
                 related.append(entry.name)
             elif field.is_relation:
                 queryset = queryset.select_related(entry.name)
+        queryset = queryset.select_related("spine")
         no_text = ("excerpt__source__text", "excerpt__source__furniture")
         evidence = RecordEvidence.objects.select_related("excerpt__source").defer(*no_text)
         lookups = [
             "actors",
             "topics",
             "tags",
-            Prefetch("evidence_links", queryset=evidence),
+            Prefetch("spine__evidence_links", queryset=evidence),
             *related,
         ]
         if model is Recommendation:

@@ -6,7 +6,6 @@ Forms only collect and check input; cooperation.services.recommendation_* decide
 from __future__ import annotations
 
 from django import forms
-from django.contrib.contenttypes.models import ContentType
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 
@@ -25,8 +24,7 @@ def evidence_excerpts(recommendation: Recommendation):
     """The live excerpts that are evidence for `recommendation` (with their source, for quotes)."""
     return (
         Excerpt.objects.filter(
-            evidence_links__content_type=ContentType.objects.get_for_model(Recommendation),
-            evidence_links__object_id=recommendation.pk,
+            evidence_links__spine_id=recommendation.spine_id,
             evidence_links__deleted_at__isnull=True,
         )
         .select_related("source")

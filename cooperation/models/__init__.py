@@ -14,6 +14,7 @@ from cooperation.models.records import (
 )
 from cooperation.models.saved_views import SavedView
 from cooperation.models.sources import Excerpt, Source
+from cooperation.models.spine import RecordSpine
 from cooperation.models.taxonomy import Actor, Tag, Topic
 from cooperation.models.tracking import (
     RecommendationResponse,
@@ -41,6 +42,7 @@ __all__ = [
     "RecommendationStatusChange",
     "Record",
     "RecordEvidence",
+    "RecordSpine",
     "SavedView",
     "Source",
     "StatusProposal",

@@ -1,6 +1,4 @@
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
@@ -20,9 +18,14 @@ class Annotation(Searchable, Tracked):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
     )
-    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
-    object_id = models.PositiveBigIntegerField(null=True, blank=True)
-    target_record = GenericForeignKey("content_type", "object_id")
+    # The record it is on (through the record spine), or else `excerpt`.
+    spine = models.ForeignKey(
+        "cooperation.RecordSpine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="annotations",
+    )
     excerpt = models.ForeignKey(
         "cooperation.Excerpt",
         null=True,
@@ -80,26 +83,30 @@ class Annotation(Searchable, Tracked):
         permissions = [("moderate_annotation", "Can resolve and hide others' annotations")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(excerpt__isnull=False)
-                | models.Q(content_type__isnull=False, object_id__isnull=False),
+                condition=models.Q(excerpt__isnull=False) | models.Q(spine__isnull=False),
                 name="annotation_has_target",
                 violation_error_message="A note must be on a record or on an excerpt.",
             )
         ]
         indexes = [
-            models.Index(fields=["content_type", "object_id"]),
             search_index("annotation", "annotation_fts"),
         ]
 
     search_key = "annotation"
 
     @property
+    def target_record(self):
+        """The record it is on, of whatever kind, or None for a note on an excerpt."""
+        return self.spine.kind_record if self.spine_id else None
+
+    @property
     def target(self):
         """What the thread is about: the record, or else the excerpt."""
-        return self.target_record if self.content_type_id else self.excerpt
+        return self.target_record if self.spine_id else self.excerpt
 
     def get_absolute_url(self) -> str:
-        target = self.target
+        # A record's spine row knows its page: no query for the record itself.
+        target = self.spine if self.spine_id else self.excerpt
         base = target.get_absolute_url() if target is not None else ""
         return f"{base.split('#')[0]}#annotation-{self.pk}"
 

@@ -1,7 +1,6 @@
 """Abstract bases: who and when, a version number, and soft deletion."""
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -93,6 +92,26 @@ class Tracked(models.Model):
         return ""
 
 
+class RecordQuerySet(LiveQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """bulk_create with each record's spine row (cooperation/models/spine.py), as
+        `Record.save()` makes it one row at a time: three statements a batch."""
+        from cooperation.models.spine import spines_after_bulk_create, spines_before_bulk_create
+
+        objs = list(objs)
+        spines = spines_before_bulk_create(self.model, objs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        spines_after_bulk_create(self.model, spines)
+        return created
+
+
+class RecordManager(models.Manager.from_queryset(RecordQuerySet)):
+    """The default manager of every record kind: live rows only (see LiveManager)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Record(Searchable, Tracked):
     """What agreements, deals, challenges and recommendations have in common."""
 
@@ -114,8 +133,17 @@ class Record(Searchable, Tracked):
         editable=False,
         help_text="Set when this record was merged into another as a duplicate.",
     )
-    evidence_links = GenericRelation("cooperation.RecordEvidence", related_query_name="%(class)s")
-    annotations = GenericRelation("cooperation.Annotation", related_query_name="%(class)s")
+    # Its row in the record spine, which evidence, notes, notifications and watches point
+    # at (cooperation/models/spine.py). Made and kept by save(); never in history.
+    spine = models.OneToOneField(
+        "cooperation.RecordSpine",
+        on_delete=models.PROTECT,
+        related_name="%(class)s",
+        editable=False,
+    )
+
+    objects = RecordManager()
+    all_objects = RecordQuerySet.as_manager()
 
     publish_permission = "cooperation.publish_record"
     search_key = "record"  # which vector in cooperation.models.search
@@ -140,8 +168,44 @@ class Record(Searchable, Tracked):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs):
+        """Save the row and its spine row's copies in the caller's transaction."""
+        from cooperation.models.spine import SPINE_COPIES, RecordSpine, spine_copies
+
+        if self.spine_id is None:
+            self.spine = RecordSpine.objects.create(
+                record_kind=self._meta.model_name, kind_id=self.pk, **spine_copies(self)
+            )
+            super().save(*args, **kwargs)
+            if self.spine.kind_id != self.pk:
+                RecordSpine.objects.filter(pk=self.spine_id).update(kind_id=self.pk)
+                self.spine.kind_id = self.pk
+            return
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & set(SPINE_COPIES):
+            RecordSpine.objects.filter(pk=self.spine_id).update(**spine_copies(self))
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse(f"cooperation:{self._meta.model_name}_detail", kwargs={"slug": self.slug})
+
+    @property
+    def evidence_links(self):
+        """Its evidence links (a prefetch of `spine__evidence_links` is used when made)."""
+        if "spine" in self._state.fields_cache:
+            return self.spine.evidence_links
+        from cooperation.models.records import RecordEvidence
+
+        return RecordEvidence.objects.filter(spine_id=self.spine_id)
+
+    @property
+    def annotations(self):
+        """The notes on it (all of them: readers filter through the selectors)."""
+        if "spine" in self._state.fields_cache:
+            return self.spine.annotations
+        from cooperation.models.annotations import Annotation
+
+        return Annotation.objects.filter(spine_id=self.spine_id)
 
     def clean(self):
         super().clean()

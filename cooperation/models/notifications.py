@@ -6,8 +6,6 @@ about (a record, a note, or both) and is shown only while its recipient may read
 """
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from cooperation.choices import EmailPreference, NotificationKind
@@ -26,9 +24,13 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=16, choices=NotificationKind)
     # The record it is about (also for a note on a record, so a record in the trash hides it).
-    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.CASCADE)
-    object_id = models.PositiveBigIntegerField(null=True, blank=True)
-    record = GenericForeignKey("content_type", "object_id")
+    spine = models.ForeignKey(
+        "cooperation.RecordSpine",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
     note = models.ForeignKey(
         "cooperation.Annotation",
         null=True,
@@ -47,14 +49,18 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(note__isnull=False)
-                | models.Q(content_type__isnull=False, object_id__isnull=False),
+                condition=models.Q(note__isnull=False) | models.Q(spine__isnull=False),
                 name="notification_has_target",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.actor or 'Someone'} {self.get_kind_display()} ({self.recipient})"
+
+    @property
+    def record(self):
+        """The record it is about, as its spine row (title, kind, page), or None."""
+        return self.spine if self.spine_id else None
 
 
 class Watch(models.Model):
@@ -63,21 +69,22 @@ class Watch(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches"
     )
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    object_id = models.PositiveBigIntegerField()
-    record = GenericForeignKey("content_type", "object_id")
+    spine = models.ForeignKey(
+        "cooperation.RecordSpine", on_delete=models.CASCADE, related_name="watches"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "content_type", "object_id"], name="watch_once_per_record"
-            )
+            models.UniqueConstraint(fields=["user", "spine"], name="watch_once_per_record")
         ]
-        indexes = [models.Index(fields=["content_type", "object_id"], name="watch_record")]
 
     def __str__(self) -> str:
-        return f"{self.user} watches {self.content_type.model} {self.object_id}"
+        return f"{self.user} watches {self.spine.record_kind} {self.spine.kind_id}"
+
+    @property
+    def record(self):
+        return self.spine.kind_record
 
 
 class NotificationSettings(models.Model):

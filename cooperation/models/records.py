@@ -1,8 +1,6 @@
 """The four record kinds and the evidence that links them to excerpts."""
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from cooperation.choices import (
@@ -39,7 +37,7 @@ class Agreement(Record):
     in_force_on_precision = precision("date of entry into force")
 
     history_m2m_fields = ("actors", "topics", "tags", "parties")
-    history = History(m2m_fields=history_m2m_fields)
+    history = History(m2m_fields=history_m2m_fields, excluded_fields=["spine"])
 
     class Meta(Record.Meta):
         indexes = [
@@ -79,7 +77,7 @@ class Deal(Record):
     )
 
     history_m2m_fields = ("actors", "topics", "tags", "governed_by")
-    history = History(m2m_fields=history_m2m_fields)
+    history = History(m2m_fields=history_m2m_fields, excluded_fields=["spine"])
 
     class Meta(Record.Meta):
         constraints = [
@@ -115,7 +113,7 @@ class Challenge(Record):
     )
 
     history_m2m_fields = ("actors", "topics", "tags", "affects_deals", "affects_agreements")
-    history = History(m2m_fields=history_m2m_fields)
+    history = History(m2m_fields=history_m2m_fields, excluded_fields=["spine"])
 
     class Meta(Record.Meta):
         indexes = [
@@ -158,7 +156,7 @@ class Recommendation(Record):
     )
 
     history_m2m_fields = ("actors", "topics", "tags", "addressed_to", "addresses")
-    history = History(m2m_fields=history_m2m_fields)
+    history = History(m2m_fields=history_m2m_fields, excluded_fields=["spine"])
 
     # Created only by services.recommendation_create, which starts the status timeline.
     create_service = "recommendation_create"
@@ -194,16 +192,9 @@ class RecordEvidence(Tracked):
     excerpt = models.ForeignKey(
         "cooperation.Excerpt", on_delete=models.PROTECT, related_name="evidence_links"
     )
-    content_type = models.ForeignKey(
-        ContentType,
-        on_delete=models.PROTECT,
-        limit_choices_to={
-            "app_label": "cooperation",
-            "model__in": [m.__name__.lower() for m in RECORD_MODELS],
-        },
+    spine = models.ForeignKey(
+        "cooperation.RecordSpine", on_delete=models.PROTECT, related_name="evidence_links"
     )
-    object_id = models.PositiveBigIntegerField()
-    record = GenericForeignKey("content_type", "object_id")
     note = models.CharField(max_length=500, blank=True, help_text="What the passage shows.")
 
     history = History()
@@ -213,13 +204,17 @@ class RecordEvidence(Tracked):
         ordering = ["excerpt__start"]
         constraints = [
             models.UniqueConstraint(
-                fields=["content_type", "object_id", "excerpt"],
+                fields=["spine", "excerpt"],
                 condition=models.Q(deleted_at__isnull=True),
                 name="evidence_unique_live_link",
                 violation_error_message="This excerpt is already evidence for this record.",
             )
         ]
-        indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.excerpt} → {self.content_type.model} #{self.object_id}"
+        return f"{self.excerpt} → {self.spine.record_kind} #{self.spine.kind_id}"
+
+    @property
+    def record(self):
+        """The record it supports, of whatever kind."""
+        return self.spine.kind_record

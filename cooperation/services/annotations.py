@@ -12,7 +12,6 @@ tests/cooperation/services/test_one_notes_service.py fails if one appears.
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -156,7 +155,7 @@ def annotation_create(
         require(author, "reply", parent, token=token, message="That note is private to its author.")
         _ensure_readable(author, None, None, parent)
         annotation.parent = parent
-        annotation.content_type_id, annotation.object_id = parent.content_type_id, parent.object_id
+        annotation.spine_id = parent.spine_id
         annotation.excerpt_id = parent.excerpt_id
         check_visibility_within_thread(annotation, annotation.visibility)
         if audience.organisation_id is None:
@@ -166,8 +165,7 @@ def annotation_create(
     elif record is not None:
         ensure_live(record, "This record")
         _ensure_readable(author, record, None, None)
-        annotation.content_type = ContentType.objects.get_for_model(record)
-        annotation.object_id = record.pk
+        annotation.spine_id = record.spine_id
     else:
         ensure_live(excerpt, "This excerpt")
         _ensure_readable(author, None, excerpt, None)
@@ -303,10 +301,8 @@ def annotations_follow_merge(*, duplicate: Record, keep: Record, user) -> None:
 
     Part of `records.record_merge`, inside its transaction, which asked for the merge.
     """
-    for note in Annotation.all_objects.select_for_update().filter(
-        content_type=ContentType.objects.get_for_model(duplicate), object_id=duplicate.pk
-    ):
-        note.object_id = keep.pk
+    for note in Annotation.all_objects.select_for_update().filter(spine_id=duplicate.spine_id):
+        note.spine_id = keep.spine_id
         note.version += 1
         save_with_history(note, user=user, kind=CHANGED, reason=f"Moved with merge into #{keep.pk}")
 

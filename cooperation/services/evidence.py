@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -90,15 +89,10 @@ def evidence_attach(*, record: Record, excerpt: Excerpt, user, note: str = "") -
     ensure_live(record, "This record")
     if excerpt.is_deleted:
         raise ValidationError({"excerpt": "This excerpt is in the trash."})
-    content_type = ContentType.objects.get_for_model(record)
-    existing = RecordEvidence.objects.filter(
-        content_type=content_type, object_id=record.pk, excerpt=excerpt
-    ).first()
+    existing = RecordEvidence.objects.filter(spine_id=record.spine_id, excerpt=excerpt).first()
     if existing:
         return existing
-    link = RecordEvidence(
-        content_type=content_type, object_id=record.pk, excerpt=excerpt, note=note
-    )
+    link = RecordEvidence(spine_id=record.spine_id, excerpt=excerpt, note=note)
     save_with_history(link, user=user, kind=CREATED, reason="Evidence attached")
     return link
 

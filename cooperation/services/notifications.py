@@ -30,7 +30,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -158,22 +157,19 @@ def _reads_record(user, record: Record) -> bool:
 
 
 def watchers_of(record: Record):
-    ct = ContentType.objects.get_for_model(record)
-    pks = Watch.objects.filter(content_type=ct, object_id=record.pk).values("user_id")
+    pks = Watch.objects.filter(spine_id=record.spine_id).values("user_id")
     return get_user_model().objects.filter(pk__in=pks, is_active=True)
 
 
 def _notify(recipients, *, kind: str, actor, record=None, note=None, detail: str = "") -> list:
     actor = acting_user(actor)
     now = timezone.now()
-    ct = ContentType.objects.get_for_model(record) if record is not None else None
     rows = [
         Notification(
             recipient=recipient,
             actor=actor,
             kind=kind,
-            content_type=ct,
-            object_id=record.pk if record is not None else None,
+            spine_id=record.spine_id if record is not None else None,
             note=note,
             detail=detail[:200],
             created_at=now,
@@ -192,7 +188,7 @@ def _notify(recipients, *, kind: str, actor, record=None, note=None, detail: str
 @transaction.atomic
 def note_written(note: Annotation) -> list:
     """A note was created or edited: tell who it mentions, and for a new note its watchers."""
-    record = note.target_record if note.content_type_id else None
+    record = note.target_record
     if note.is_deleted or (record is not None and record.is_deleted):
         return []
     told = set(Notification.objects.filter(note=note).values_list("recipient_id", flat=True)) | {
@@ -305,14 +301,13 @@ def watch_toggle(*, user, record: Record, watch: bool | None = None) -> bool:
     _person(user)
     if not _reads_record(user, record):
         raise Http404("No such record.")
-    ct = ContentType.objects.get_for_model(record)
-    existing = Watch.objects.filter(user=user, content_type=ct, object_id=record.pk)
+    existing = Watch.objects.filter(user=user, spine_id=record.spine_id)
     watching = existing.exists()
     wanted = (not watching) if watch is None else watch
     if wanted and not watching:
         try:
             with transaction.atomic():
-                Watch.objects.create(user=user, content_type=ct, object_id=record.pk)
+                Watch.objects.create(user=user, spine_id=record.spine_id)
         except IntegrityError:
             pass  # another request of theirs got there first: watched either way
     elif not wanted and watching:
@@ -395,7 +390,7 @@ def _send(user, *, subject: str, since) -> int:
     pending = (
         notifications_visible_to(user)
         .filter(read_at__isnull=True, emailed_at__isnull=True)
-        .select_related("actor", "note__excerpt__source")
+        .select_related("actor", "note__excerpt__source", "spine")
         .select_for_update(of=("self",))
     )
     if since is not None:

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.text import slugify
@@ -161,7 +160,7 @@ def _write(batch: _Batch) -> list:
     for row in batch.rows:
         if hasattr(row, "refresh_search_documents"):
             row.refresh_search_documents()  # bulk_create skips save(), which folds them
-    rows = model.objects.bulk_create(batch.rows)
+    rows = model.objects.bulk_create(batch.rows)  # records get their spine rows with them
     m2m_fields = {f.name: f for f in model._meta.many_to_many}
     through_rows: dict[str, list[list]] = {}
     for name, m2m in m2m_fields.items():
@@ -233,7 +232,6 @@ class _Generator:
         self.report = GenerationReport(
             records={m._meta.verbose_name_plural: 0 for m in RECORD_MODELS}
         )
-        self.types = {m: ContentType.objects.get_for_model(m) for m in RECORD_MODELS}
         # Numbers past everything stored: slugs, reference codes and texts never repeat.
         self.record_number = sum(m.all_objects.count() for m in RECORD_MODELS)
         self.source_number = Source.all_objects.count()
@@ -578,8 +576,7 @@ class _Generator:
             for excerpt in excerpts:
                 batch.add(
                     RecordEvidence(
-                        content_type=self.types[type(row)],
-                        object_id=row.pk,
+                        spine_id=row.spine_id,
                         excerpt_id=excerpt.pk,
                         note="Supports the record.",
                         created_at=row.created_at,
@@ -599,8 +596,7 @@ class _Generator:
             roots.add(
                 Annotation(
                     author=self.rng.choice(self.analysts),
-                    content_type=self.types[type(record)],
-                    object_id=record.pk,
+                    spine_id=record.spine_id,
                     body=f"**Question:** {self.writer.sentence()}",
                     motivation=self.rng.choice(choices.AnnotationMotivation.values),
                     visibility=self.rng.choices(
@@ -623,8 +619,7 @@ class _Generator:
                 Annotation(
                     author=self.rng.choice(self.analysts),
                     parent_id=root.pk,
-                    content_type_id=root.content_type_id,
-                    object_id=root.object_id,
+                    spine_id=root.spine_id,
                     body=self.writer.sentence(),
                     visibility=root.visibility,
                     created_at=stamp,

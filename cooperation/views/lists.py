@@ -160,9 +160,9 @@ def _sources(request) -> QuerySet:
 
 def _annotations(request) -> QuerySet:
     qs = (
-        Annotation.objects.select_related("author", "excerpt__source")
+        Annotation.objects.select_related("author", "excerpt__source", "spine")
         .defer("excerpt__source__text", "excerpt__source__furniture")
-        .prefetch_related("target_record", "tags")
+        .prefetch_related("tags")
     )
     return annotations_visible_to(request.user, qs)
 

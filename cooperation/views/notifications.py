@@ -34,8 +34,7 @@ def _list_url() -> str:
 def notification_list(request):
     rows = (
         notifications_visible_to(request.user)
-        .select_related("actor", "note__excerpt__source")
-        .prefetch_related("record")
+        .select_related("actor", "note__excerpt__source", "spine")
         .order_by("-created_at", "-id")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

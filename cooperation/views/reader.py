@@ -17,10 +17,8 @@ Every write goes through cooperation.services.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,7 +36,7 @@ from cooperation.forms.reader import (
     SelectionForm,
     SourceImportForm,
 )
-from cooperation.models import RECORD_MODELS, Excerpt, RecordEvidence, Source
+from cooperation.models import Excerpt, RecordEvidence, Source
 from cooperation.permissions import can, require
 from cooperation.selectors import source_contributions, visible_note_count
 from cooperation.services.jobs import import_job_create
@@ -58,7 +56,7 @@ def _excerpts_with_links(source: Source, user) -> list[Excerpt]:
     """Live excerpts of `source`, each with `.records` (live, in title order) and `.note_count`.
 
     A fixed number of queries however many excerpts: one for the excerpts, one for the
-    links, one per record kind that is linked.
+    links with their records (through the record spine, whatever their kind).
     """
     excerpts = list(
         Excerpt.objects.filter(source=source)
@@ -69,20 +67,12 @@ def _excerpts_with_links(source: Source, user) -> list[Excerpt]:
         excerpt.source = source  # display_quote reads the source's text: no query per row
         excerpt.records = []
     by_pk = {excerpt.pk: excerpt for excerpt in excerpts}
-    links = RecordEvidence.objects.filter(excerpt__source=source, excerpt__deleted_at__isnull=True)
-    wanted: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for excerpt_id, content_type_id, object_id in links.values_list(
-        "excerpt_id", "content_type_id", "object_id"
-    ):
-        wanted[content_type_id].append((excerpt_id, object_id))
-    for model in RECORD_MODELS:
-        pairs = wanted.get(ContentType.objects.get_for_model(model).pk)
-        if not pairs:
-            continue
-        records = model.objects.only("pk", "title", "slug").in_bulk({pk for _, pk in pairs})
-        for excerpt_id, object_id in pairs:
-            if object_id in records and excerpt_id in by_pk:
-                by_pk[excerpt_id].records.append(records[object_id])
+    links = RecordEvidence.objects.filter(
+        excerpt__source=source, excerpt__deleted_at__isnull=True, spine__deleted_at__isnull=True
+    ).select_related("spine")
+    for link in links:
+        if link.excerpt_id in by_pk:
+            by_pk[link.excerpt_id].records.append(link.spine)
     for excerpt in excerpts:
         excerpt.records.sort(key=lambda record: (record.kind_label, record.title.casefold()))
     return excerpts
@@ -242,8 +232,8 @@ def _selection_json(source: Source, form: SelectionForm) -> dict:
     }
     if existing is not None:
         records = []
-        for link in existing.evidence_links.all():
-            record = link.record
+        for link in existing.evidence_links.select_related("spine"):
+            record = link.spine
             if record is not None and not record.is_deleted:
                 records.append(
                     {

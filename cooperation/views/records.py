@@ -11,7 +11,6 @@ import copy
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import CharField, F, Prefetch, Value
@@ -135,13 +134,13 @@ def _detail_queryset(kind: Kind):
     evidence = RecordEvidence.objects.select_related("excerpt", "created_by").prefetch_related(
         Prefetch("excerpt__source", queryset=Source.all_objects.defer("text"))
     )
-    records = kind.model.objects.select_related("created_by", "updated_by", *kind.select)
+    records = kind.model.objects.select_related("spine", "created_by", "updated_by", *kind.select)
     return records.prefetch_related(
         "actors",
         "topics",
         "tags",
         *kind.prefetch,
-        Prefetch("evidence_links", queryset=evidence.order_by("excerpt__start", "pk")),
+        Prefetch("spine__evidence_links", queryset=evidence.order_by("excerpt__start", "pk")),
     )
 
 
@@ -480,8 +479,7 @@ def record_evidence_detach(request, kind: str, slug: str, link_id: int):
     link = get_object_or_404(
         RecordEvidence.objects.select_related("excerpt"),
         pk=link_id,
-        content_type=ContentType.objects.get_for_model(kind.model),
-        object_id=record.pk,
+        spine_id=record.spine_id,
     )
     try:
         evidence_detach(link=link, user=request.user)

@@ -70,7 +70,7 @@ _BASES = {
         request.user,
         Annotation.objects.select_related("author", "excerpt__source")
         .defer("excerpt__source__text", "excerpt__source__furniture")
-        .prefetch_related("target_record"),
+        .select_related("spine"),
     ),
 }
 
@@ -164,10 +164,9 @@ def _hit(group: Group, obj, words: list[str]) -> Hit:
     if group.key == "excerpt":
         return Hit(highlight(f"Passage in {obj.source.title}", words), obj.get_absolute_url(), text)
     if group.key == "annotation":
-        target = obj.target
         on = ""
-        if obj.content_type_id and target is not None:
-            on = f"{target.kind_label}: {target.title}"
+        if obj.spine_id:
+            on = f"{obj.spine.kind_label}: {obj.spine.title}"
         elif obj.excerpt_id:
             on = f"Passage in {obj.excerpt.source.title}"
         author = obj.author.full_name or obj.author.email

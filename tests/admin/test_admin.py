@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -380,15 +379,13 @@ def test_admin_evidence_inline_attaches_through_service(client, curator, data):
     form = admin_form_data(page)
     add_inline_row(
         form,
-        "cooperation-recordevidence-content_type-object_id",
+        "evidence_links",
         excerpt=excerpt.pk,
         note="States the agreement",
     )
     response = client.post(_url(Agreement, "change", agreement.pk), form)
     assert response.status_code == 302
-    link = RecordEvidence.objects.get(
-        content_type=ContentType.objects.get_for_model(Agreement), object_id=agreement.pk
-    )
+    link = RecordEvidence.objects.get(spine_id=agreement.spine_id)
     assert link.excerpt == excerpt
     assert link.note == "States the agreement"
     assert link.created_by == curator
@@ -402,13 +399,13 @@ def test_admin_annotation_inline_creates_note(client, analyst, data):
     form = admin_form_data(page)
     add_inline_row(
         form,
-        "cooperation-annotation-content_type-object_id",
+        "annotations",
         body="Is this still *stalled*?",
         motivation="question",
         visibility="team",
     )
     assert client.post(_url(Deal, "change", deal.pk), form).status_code == 302
-    note = Annotation.objects.get(object_id=deal.pk)
+    note = Annotation.objects.get(spine_id=deal.spine_id)
     assert (note.author, note.body, note.motivation) == (
         analyst,
         "Is this still *stalled*?",

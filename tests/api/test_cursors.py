@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cooperation.choices import AnnotationVisibility
-from cooperation.models import Agreement, Annotation
+from cooperation.models import Annotation
 from tests.api.conftest import client_for
 from tests.factories import AgreementFactory, DealFactory
 
@@ -81,8 +81,7 @@ def _notes(analyst, agreement, stamps):
     Annotation.objects.bulk_create(
         Annotation(
             author=analyst,
-            content_type_id=_agreement_type(),
-            object_id=agreement.pk,
+            spine_id=agreement.spine_id,
             body=f"note {n}",
             visibility=AnnotationVisibility.TEAM,
             created_at=stamp,
@@ -90,12 +89,6 @@ def _notes(analyst, agreement, stamps):
         )
         for n, stamp in enumerate(stamps)
     )
-
-
-def _agreement_type():
-    from django.contrib.contenttypes.models import ContentType
-
-    return ContentType.objects.get_for_model(Agreement).pk
 
 
 @pytest.mark.parametrize("ordering", ["created", "-created", "updated", "-updated"])

@@ -110,10 +110,7 @@ def test_generate_data_writes_threads_whose_replies_stay_as_private(generated):
     assert Annotation.objects.filter(parent__isnull=True).count() > replies.count()
     for reply in replies:
         assert reply.visibility == reply.parent.visibility
-        assert (reply.content_type_id, reply.object_id) == (
-            reply.parent.content_type_id,
-            reply.parent.object_id,
-        )
+        assert (reply.spine_id,) == (reply.parent.spine_id,)
 
 
 def test_generate_data_second_run_adds_more_without_clashes(generated):

@@ -29,7 +29,7 @@ UNFILTERED = {
     "id", "slug", "summary", "title", "version", "deleted_at", "deleted_by", "created_by",
     "updated_by", "merged_into", "text", "sha256", "furniture", "original_file",
     "original_filename", "authors", "reference_code", "description", "name", "exact",
-    "prefix", "suffix", "note", "start", "end", "body", "content_type", "object_id",
+    "prefix", "suffix", "note", "start", "end", "body", "spine",
     "parent", "resolved_by", "resolved_at", "signed_on_precision", "system", "period_end",
     "created_at", "updated_at", "published_on", "signed_on", "in_force_on", "target_date",
     "actors", "topics", "parties", "governed_by", "affects_deals", "affects_agreements",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -230,7 +229,7 @@ def test_live_evidence_links_leaves_out_detached_evidence():
     tracked_delete(instance=link, user=None)
 
     assert [link.excerpt for link in agreement.live_evidence_links()] == [kept]
-    assert RecordEvidence.all_objects.filter(object_id=agreement.pk).count() == 2
+    assert RecordEvidence.all_objects.filter(spine_id=agreement.spine_id).count() == 2
 
 
 def test_record_evidence_database_refuses_the_same_live_link_twice():
@@ -239,8 +238,7 @@ def test_record_evidence_database_refuses_the_same_live_link_twice():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         RecordEvidence.objects.create(
-            content_type=ContentType.objects.get_for_model(Agreement),
-            object_id=agreement.pk,
+            spine_id=agreement.spine_id,
             excerpt=excerpt,
         )
 

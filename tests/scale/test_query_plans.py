@@ -23,7 +23,6 @@ import re
 
 import django_filters
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.http import QueryDict
 from django.test import RequestFactory
@@ -170,15 +169,13 @@ def build_volume(curator, analyst) -> dict:
         (
             RecordEvidence(
                 excerpt=_cycle(excerpts, i),
-                content_type=ContentType.objects.get_for_model(model),
-                object_id=record.pk,
+                spine_id=record.spine_id,
             )
             for model in RECORD_MODELS
             for i, record in enumerate(records[model])
         ),
         batch_size=5000,
     )
-    record_type = ContentType.objects.get_for_model(Agreement)
     Annotation.objects.bulk_create(
         (
             Annotation(
@@ -190,7 +187,7 @@ def build_volume(curator, analyst) -> dict:
                 **(
                     {"excerpt": excerpts[i]}
                     if i % 2
-                    else {"content_type": record_type, "object_id": records[Agreement][i].pk}
+                    else {"spine_id": records[Agreement][i].spine_id}
                 ),
             )
             for i in range(ROWS)

@@ -26,12 +26,11 @@ from functools import partial
 import pytest
 import requests
 from django.apps import apps
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from accounts.services import api_token_create
 from cooperation.history import history_m2m_values
-from cooperation.models import Agreement, RecordEvidence, Tracked
+from cooperation.models import RECORD_MODELS, Agreement, RecordEvidence, Tracked
 from tests.factories import (
     ActorFactory,
     AgreementFactory,
@@ -375,12 +374,9 @@ def test_killing_the_server_mid_burst_leaves_no_half_written_record(gunicorn):
     assert {a.slug for a in created} >= {
         c.sent["slug"] for c in sent.values() if c.status in (201, 302)
     }, "a create answered with success is missing"
-    agreement_type = ContentType.objects.get_for_model(Agreement)
     for agreement in created:
         call = sent[agreement.slug]
-        evidence = RecordEvidence.all_objects.filter(
-            content_type=agreement_type, object_id=agreement.pk
-        )
+        evidence = RecordEvidence.all_objects.filter(spine_id=agreement.spine_id)
         if call.what == "create":
             assert {name: _slugs(agreement, name) for name in ("actors", "topics", "parties")} == {
                 name: sorted(call.sent[name]) for name in ("actors", "topics", "parties")
@@ -391,12 +387,13 @@ def test_killing_the_server_mid_burst_leaves_no_half_written_record(gunicorn):
             assert actors_now == sorted(call.sent["actors"])
             # The record and its evidence are one transaction: never one without the other.
             assert [link.excerpt_id for link in evidence] == [excerpt.pk], agreement.slug
-    # No evidence link points at a record that does not exist (a generic key has no FK).
-    for content_type, object_id in RecordEvidence.all_objects.values_list(
-        "content_type", "object_id"
+    # No evidence link points at a spine row without its record (the key is a real FK now,
+    # but a record's row and its spine row are written apart).
+    for record_kind, kind_id in RecordEvidence.all_objects.values_list(
+        "spine__record_kind", "spine__kind_id"
     ):
-        model = ContentType.objects.get_for_id(content_type).model_class()
-        assert model.all_objects.filter(pk=object_id).exists()
+        model = {m._meta.model_name: m for m in RECORD_MODELS}[record_kind]
+        assert model.all_objects.filter(pk=kind_id).exists()
 
     # Every edit answered 200 is in history as the version it was answered with.
     for call in (c for c in burst.calls if c.what == "edit" and c.status == 200):

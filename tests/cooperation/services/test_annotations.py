@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
-from cooperation.models import Agreement, Annotation
+from cooperation.models import Annotation
 from cooperation.services import (
     ConflictError,
     annotation_create,
@@ -47,7 +46,7 @@ def test_annotation_create_on_a_record_writes_one_history_row(analyst, agreement
 
     stored = Annotation.objects.get(pk=note.pk)
     assert stored.target_record == agreement
-    assert stored.content_type == ContentType.objects.get_for_model(Agreement)
+    assert stored.spine_id == agreement.spine_id
     assert (stored.body, stored.motivation, stored.visibility) == (
         "Check the **date**.",
         "question",
@@ -68,7 +67,7 @@ def test_annotation_create_on_an_excerpt(analyst):
 
     note = annotation_create(author=analyst, excerpt=excerpt, body="Key sentence.")
 
-    assert (note.excerpt, note.content_type, note.object_id) == (excerpt, None, None)
+    assert (note.excerpt, note.spine) == (excerpt, None)
     assert list(excerpt.annotations.all()) == [note]
 
 
@@ -78,11 +77,7 @@ def test_annotation_create_reply_inherits_the_thread_target(analyst, other_analy
 
     for note in (reply, reply_to_reply):
         stored = Annotation.objects.get(pk=note.pk)
-        assert (stored.content_type_id, stored.object_id, stored.excerpt_id) == (
-            thread.content_type_id,
-            thread.object_id,
-            None,
-        )
+        assert (stored.spine_id, stored.excerpt_id) == (thread.spine_id, None)
     assert reply.parent == thread
     assert reply_to_reply.parent == reply
     assert list(thread.replies.all()) == [reply]
@@ -94,7 +89,7 @@ def test_annotation_create_reply_on_an_excerpt_thread_inherits_the_excerpt(analy
 
     reply = annotation_create(author=analyst, parent=root, body="Because.")
 
-    assert (reply.excerpt, reply.content_type, reply.object_id) == (excerpt, None, None)
+    assert (reply.excerpt, reply.spine) == (excerpt, None)
 
 
 @pytest.mark.parametrize("targets", [{}, {"record": True, "excerpt": True}])

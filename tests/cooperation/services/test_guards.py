@@ -103,7 +103,7 @@ def test_a_reply_is_never_seen_more_widely_than_its_thread(analyst, other_analys
         "visibility": ["A reply cannot be seen more widely than the note it answers."]
     }
     reply = annotation_create(author=other_analyst, body="Agreed", parent=team_note)
-    assert (reply.visibility, reply.object_id) == ("team", team_note.object_id)
+    assert (reply.visibility, reply.spine_id) == ("team", team_note.spine_id)
 
 
 def test_an_excerpts_span_and_selectors_cannot_be_edited(curator):

@@ -200,18 +200,15 @@ def test_partners_never_see_notifications_about_what_they_cannot_read(analyst, p
     Notification.objects.create(
         recipient=partner,
         kind="change",
-        content_type_id=None,
+        spine=None,
         note=staff_note,
         created_at=timezone.now(),
     )
-    from django.contrib.contenttypes.models import ContentType
-
     Notification.objects.create(
         recipient=partner,
         kind="change",
         created_at=timezone.now(),
-        content_type=ContentType.objects.get_for_model(record),
-        object_id=record.pk,
+        spine_id=record.spine_id,
     )
     assert unread_notification_count(partner) == 0
     assert list(notifications_visible_to(partner)) == []

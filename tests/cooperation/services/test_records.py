@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from cooperation.choices import Visibility
@@ -205,14 +204,13 @@ def test_record_merge_moves_links_evidence_and_notes_and_trashes_the_duplicate(
         [shared.pk, own.pk]
     )
     moved_link = RecordEvidence.objects.get(
-        content_type=ContentType.objects.get_for_model(Agreement),
-        object_id=keep.pk,
+        spine_id=keep.spine_id,
         excerpt=own,
     )
     assert moved_link.note == "second mention"
-    assert sorted(Annotation.objects.filter(object_id=keep.pk).values_list("pk", flat=True)) == (
-        sorted(note.pk for note in duplicate_pair["notes"])
-    )
+    assert sorted(
+        Annotation.objects.filter(spine_id=keep.spine_id).values_list("pk", flat=True)
+    ) == (sorted(note.pk for note in duplicate_pair["notes"]))
     gone = Agreement.all_objects.get(pk=duplicate.pk)
     assert gone.is_deleted
     assert (gone.merged_into, gone.deleted_by) == (kept, curator)
@@ -249,7 +247,7 @@ def test_record_merge_refuses_an_analyst_and_changes_nothing(analyst, duplicate_
 
     assert Agreement.objects.filter(pk=duplicate.pk).exists()
     assert Agreement.objects.get(pk=keep.pk).version == 1
-    assert Annotation.objects.filter(object_id=duplicate.pk).count() == 2
+    assert Annotation.objects.filter(spine_id=duplicate.spine_id).count() == 2
 
 
 def test_record_merge_refuses_records_of_different_kinds(curator):
@@ -315,7 +313,7 @@ def test_record_merge_records_each_moved_note_in_its_history(curator, duplicate_
 
     for note in duplicate_pair["notes"]:
         newest, created = history_rows(note)
-        assert (newest.object_id, created.object_id) == (keep.pk, duplicate.pk)
+        assert (newest.spine_id, created.spine_id) == (keep.spine_id, duplicate.spine_id)
         assert newest.history_change_reason == f"Moved with merge into #{keep.pk}"
         assert Annotation.objects.get(pk=note.pk).version == 2
 

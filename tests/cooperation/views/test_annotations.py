@@ -252,7 +252,7 @@ def test_annotation_create_on_an_excerpt(client, analyst):
     )
 
     note = Annotation.objects.get()
-    assert note.excerpt == excerpt and note.content_type is None
+    assert note.excerpt == excerpt and note.spine is None
     assert response["Location"] == note.get_absolute_url()
 
 
@@ -547,7 +547,7 @@ def test_annotation_detail_redirects_to_the_note_on_its_page(client, analyst, no
 
 def annotation_urls(note):
     return [
-        reverse("cooperation:annotation_create") + f"?target=agreement:{note.object_id}",
+        reverse("cooperation:annotation_create") + f"?target=agreement:{note.spine.kind_id}",
         reverse("cooperation:annotation_detail", args=[note.pk]),
         reverse("cooperation:annotation_reply", args=[note.pk]),
         reverse("cooperation:annotation_edit", args=[note.pk]),
@@ -574,7 +574,7 @@ def test_annotation_form_pages_work_on_their_own(client, analyst, note):
     client.force_login(analyst)
     create_url = reverse("cooperation:annotation_create")
 
-    create = client.get(f"{create_url}?target=agreement:{note.object_id}&next=/agreements/a/")
+    create = client.get(f"{create_url}?target=agreement:{note.spine.kind_id}&next=/agreements/a/")
     reply = client.get(reverse("cooperation:annotation_reply", args=[note.pk]))
     edit = client.get(reverse("cooperation:annotation_edit", args=[note.pk]))
 

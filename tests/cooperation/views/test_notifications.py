@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -75,8 +74,7 @@ def test_the_page_never_shows_a_note_the_reader_cannot_read(client, analyst, oth
         recipient=analyst,
         kind="change",
         created_at=timezone.now(),
-        content_type=ContentType.objects.get_for_model(record),
-        object_id=record.pk,
+        spine_id=record.spine_id,
     )
     annotation_update(annotation=note, user=analyst, expected_version=1, visibility="private")
     client.force_login(other_analyst)

@@ -768,7 +768,7 @@ def test_annotate_makes_the_excerpt_and_a_note_on_it(client, analyst, seed_sourc
     assert "Your note on the passage is saved." in page
     assert "Which costs?" in page.split(f'id="card-excerpt-{excerpt.pk}"', 1)[1]
     assert (note.motivation, note.visibility) == ("question", "private")
-    assert note.content_type is None
+    assert note.spine is None
 
 
 def test_annotate_reuses_the_live_excerpt_of_the_same_span(client, analyst, seed_source):

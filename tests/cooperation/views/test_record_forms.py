@@ -257,7 +257,7 @@ def test_create_with_an_excerpt_shows_the_quote_and_attaches_it(client, analyst)
 
     record = Challenge.objects.get(title="From the brief")
     assert response.status_code == 302
-    [link] = RecordEvidence.objects.filter(object_id=record.pk)
+    [link] = RecordEvidence.objects.filter(spine_id=record.spine_id)
     assert (link.excerpt, link.note, link.created_by) == (excerpt, "It says so.", analyst)
 
 
