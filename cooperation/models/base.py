@@ -194,18 +194,16 @@ class Record(Searchable, Tracked):
         """Its evidence links (a prefetch of `spine__evidence_links` is used when made)."""
         if "spine" in self._state.fields_cache:
             return self.spine.evidence_links
-        from cooperation.models.records import RecordEvidence
-
-        return RecordEvidence.objects.filter(spine_id=self.spine_id)
+        evidence = self._meta.apps.get_model("cooperation", "RecordEvidence")
+        return evidence.objects.filter(spine_id=self.spine_id)
 
     @property
     def annotations(self):
         """The notes on it (all of them: readers filter through the selectors)."""
         if "spine" in self._state.fields_cache:
             return self.spine.annotations
-        from cooperation.models.annotations import Annotation
-
-        return Annotation.objects.filter(spine_id=self.spine_id)
+        notes = self._meta.apps.get_model("cooperation", "Annotation")
+        return notes.objects.filter(spine_id=self.spine_id)
 
     def clean(self):
         super().clean()

@@ -59,8 +59,9 @@ class Notification(models.Model):
 
     @property
     def record(self):
-        """The record it is about, as its spine row (title, kind, page), or None."""
-        return self.spine if self.spine_id else None
+        """The record it is about, of whatever kind, or None (load it with the
+        notification: `select_related(*spine.with_records())`)."""
+        return self.spine.kind_record if self.spine_id else None
 
 
 class Watch(models.Model):

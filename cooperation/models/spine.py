@@ -27,6 +27,11 @@ SPINE_COPIES = ("title", "slug", "visibility", "deleted_at")
 KIND_PATHS = tuple(kind.value for kind in RecordKind)
 
 
+def with_records(path: str = "spine") -> tuple[str, ...]:
+    """select_related() paths for a row's spine row and its record (four LEFT JOINs)."""
+    return (path, *(f"{path}__{kind}" for kind in KIND_PATHS))
+
+
 class RecordSpine(models.Model):
     record_kind = models.CharField(max_length=16, choices=RecordKind, editable=False)
     # Set once, right after the kind's row is inserted (its id comes from its own sequence).
@@ -102,10 +107,9 @@ def spines_after_bulk_create(model, spines: list) -> None:
 
 def spine_drift() -> list[tuple[str, int]]:
     """(kind, id) of every record whose spine row disagrees with it: should be none."""
-    from cooperation.models.records import RECORD_MODELS
-
     drift = []
-    for model in RECORD_MODELS:
+    for kind in RecordKind.values:
+        model = RecordSpine._meta.apps.get_model("cooperation", kind)
         same = Q(
             spine__record_kind=model._meta.model_name,
             spine__kind_id=F("pk"),
@@ -116,6 +120,5 @@ def spine_drift() -> list[tuple[str, int]]:
             Q(spine__deleted_at__isnull=True, deleted_at__isnull=True)
             | Q(spine__deleted_at=F("deleted_at"))
         )
-        kind = model._meta.model_name
         drift += [(kind, pk) for pk in model.all_objects.exclude(same).values_list("pk", flat=True)]
     return drift

@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from cooperation.choices import EmailPreference, NotificationKind
 from cooperation.models import Annotation, Notification, NotificationSettings, Record, Watch
+from cooperation.models.spine import with_records
 from cooperation.permissions import can, portal
 from cooperation.selectors import internal_users, notifications_visible_to, records_visible_to
 from cooperation.services.common import acting_user
@@ -390,7 +391,7 @@ def _send(user, *, subject: str, since) -> int:
     pending = (
         notifications_visible_to(user)
         .filter(read_at__isnull=True, emailed_at__isnull=True)
-        .select_related("actor", "note__excerpt__source", "spine")
+        .select_related("actor", "note__excerpt__source", *with_records())
         .select_for_update(of=("self",))
     )
     if since is not None:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import internal_user_required
 from cooperation.choices import EmailPreference
 from cooperation.models import NotificationSettings
+from cooperation.models.spine import with_records
 from cooperation.selectors import notifications_visible_to, records_visible_to
 from cooperation.services import notifications as service
 from cooperation.views.records import KINDS
@@ -34,7 +35,7 @@ def _list_url() -> str:
 def notification_list(request):
     rows = (
         notifications_visible_to(request.user)
-        .select_related("actor", "note__excerpt__source", "spine")
+        .select_related("actor", "note__excerpt__source", *with_records())
         .order_by("-created_at", "-id")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

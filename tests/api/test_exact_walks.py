@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from cooperation.api.urls import router
 from cooperation.choices import AnnotationVisibility
 from cooperation.filtersets import FILTERSETS
-from cooperation.history import CHANGED, write_history
+from cooperation.history import CHANGED, history_paused, write_history
 from cooperation.models import Annotation, Excerpt
 from cooperation.services import annotation_create
 from tests.api.conftest import client_for
@@ -142,8 +142,13 @@ def _set(model, pk, data):
     # Straight to the table: the test sets ties and moves no service would pick on purpose.
     # Then one history row of the result, as every service write records one: a walk places
     # a row changed after it began where its history says it stood.
-    model.all_objects.filter(pk=pk).update(**data)
-    write_history(model.all_objects.get(pk=pk), kind=CHANGED)
+    # Saved (not update()d) so a record's spine row follows, as Record.save() keeps it.
+    row = model.all_objects.get(pk=pk)
+    for name, value in data.items():
+        setattr(row, name, value)
+    with history_paused(row):
+        row.save()
+    write_history(row, kind=CHANGED)
 
 
 def _ids(client, path, params, *, page_size, between=lambda: None) -> list[int]:

@@ -63,7 +63,7 @@ def test_generate_data_anchors_every_excerpt_exactly(generated):
 
 def test_generate_data_gives_every_record_evidence_and_links(generated):
     for model in RECORD_MODELS:
-        without = model.objects.filter(evidence_links__isnull=True)
+        without = model.objects.filter(spine__evidence_links__isnull=True)
         assert not without.exists(), model
         assert not model.objects.filter(actors__isnull=True).exists(), model
     assert Deal.objects.filter(governed_by__isnull=False).exists()

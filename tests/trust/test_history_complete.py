@@ -38,6 +38,7 @@ from cooperation.models import (
     Recommendation,
     RecommendationStatusChange,
     RecordEvidence,
+    RecordSpine,
     SavedView,
     Source,
     StatusProposal,
@@ -78,6 +79,12 @@ pytestmark = pytest.mark.django_db
 PROJECT_APPS = {"accounts", "cooperation"}
 # Models whose rows are not kept in simple-history, and why nothing is lost.
 NO_OWN_HISTORY = {
+    RecordSpine: (
+        "a projection, not data anyone edits: each row holds a record's kind, id and copies "
+        "of its title, slug, visibility and deletion, written by Record.save() in the same "
+        "transaction as the record's own write (which keeps its history row); no admin page "
+        "shows it"
+    ),
     RecommendationStatusChange: (
         "append-only: each row *is* the record of one status move, written once by "
         "recommendation_transition (which also writes the recommendation's history row) "
