@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
         AddColumnInPlace(
             model_name='deal',
             name='value_currency',
-            field=models.CharField(blank=True, help_text="ISO 4217 code of the value's currency (USD, EUR, INR, JPY…).", max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Give the currency as its ISO 4217 code: three capital letters, e.g. USD.', code='invalid')], verbose_name='currency'),
+            field=models.CharField(blank=True, help_text="ISO 4217 code of the value's currency (USD, EUR, INR, JPY…).", max_length=3, validators=[django.core.validators.RegexValidator('^[A-Za-z]{3}$', 'Give the currency as its ISO 4217 code: three letters, e.g. USD.', code='invalid')], verbose_name='currency'),
         ),
         AddColumnInPlace(
             model_name='deal',
@@ -167,7 +167,7 @@ class Migration(migrations.Migration):
         AddColumnInPlace(
             model_name='historicaldeal',
             name='value_currency',
-            field=models.CharField(blank=True, help_text="ISO 4217 code of the value's currency (USD, EUR, INR, JPY…).", max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Give the currency as its ISO 4217 code: three capital letters, e.g. USD.', code='invalid')], verbose_name='currency'),
+            field=models.CharField(blank=True, help_text="ISO 4217 code of the value's currency (USD, EUR, INR, JPY…).", max_length=3, validators=[django.core.validators.RegexValidator('^[A-Za-z]{3}$', 'Give the currency as its ISO 4217 code: three letters, e.g. USD.', code='invalid')], verbose_name='currency'),
         ),
         AddColumnInPlace(
             model_name='historicaldeal',

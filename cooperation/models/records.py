@@ -37,8 +37,8 @@ UNTS_REGISTRATION = RegexValidator(
 # SIPRI's register starts in 1950; a year outside these is a typing slip.
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 CURRENCY_CODE = RegexValidator(
-    r"^[A-Z]{3}$",
-    "Give the currency as its ISO 4217 code: three capital letters, e.g. USD.",
+    r"^[A-Za-z]{3}$",  # written in capitals by Deal.clean
+    "Give the currency as its ISO 4217 code: three letters, e.g. USD.",
     code="invalid",
 )
 

@@ -196,7 +196,9 @@ def test_dates_only_for_the_agreements_parties(analyst, parties):
     )
     agreement.refresh_from_db()
     with pytest.raises(ValidationError):
-        tracked_update(instance=agreement, user=analyst, data={"parties": []}, expected_version=None)
+        tracked_update(
+            instance=agreement, user=analyst, data={"parties": []}, expected_version=None
+        )
     agreement.refresh_from_db()
     assert agreement.version == 2 and list(agreement.parties.all()) == [india]
 
@@ -224,9 +226,7 @@ def test_party_dates_in_the_wrong_shape_are_refused(analyst, parties, entries):
 
 def test_a_merge_keeps_party_dates_and_never_makes_an_agreement_amend_itself(curator, parties):
     india, japan = parties
-    keep = AgreementFactory(
-        parties=[india], party_dates=[{"party": india.pk, "signed_on": "2015"}]
-    )
+    keep = AgreementFactory(parties=[india], party_dates=[{"party": india.pk, "signed_on": "2015"}])
     duplicate = AgreementFactory(
         parties=[japan],
         party_dates=[{"party": japan.pk, "ratified_on": "2016"}],
@@ -294,7 +294,7 @@ def test_the_deal_form_saves_the_sipri_fields(client, analyst):
 def test_the_agreement_form_refuses_a_bad_number_self_links_and_strangers_dates(
     client, analyst, parties
 ):
-    india, japan = parties
+    india, _japan = parties
     agreement = AgreementFactory(parties=[india])
     client.force_login(analyst)
     response = _edit(
@@ -315,9 +315,7 @@ def test_the_agreement_form_refuses_a_bad_number_self_links_and_strangers_dates(
     assert agreement.version == 1
 
 
-def test_the_agreement_form_saves_the_treaty_record_and_the_page_shows_it(
-    client, analyst, parties
-):
+def test_the_agreement_form_saves_the_treaty_record_and_the_page_shows_it(client, analyst, parties):
     india, japan = parties
     older = AgreementFactory(title="The 2008 joint declaration")
     agreement = AgreementFactory(parties=[india])
@@ -480,7 +478,8 @@ def test_filters_weapon_category_licensed_production_and_registration(analyst, r
     assert len(deals(licensed_production="false")) == 1
     assert agreements(registration_number="i-33521") == {treaty}
     assert agreements(q="I:33521") == {treaty}
-    assert not DealFilterSet({"weapon_category": ["spears"]}, queryset=Deal.objects.all()).is_valid()
+    spears = DealFilterSet({"weapon_category": ["spears"]}, queryset=Deal.objects.all())
+    assert not spears.is_valid()
 
 
 def test_the_web_list_filters_deals_by_weapon_category(client, analyst):
