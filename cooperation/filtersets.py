@@ -370,6 +370,8 @@ class AgreementFilterSet(RecordFilterSet):
     registration_number = django_filters.CharFilter(
         method="filter_registration_number", label="UNTS registration number"
     )
+    amends = _by_slug("amends", _readable(Agreement))
+    supersedes = _by_slug("supersedes", _readable(Agreement))
     ordering = _ordering(("signed_on", "signed"), ("kind", "kind"), ("status", "status"))
 
     class Meta:

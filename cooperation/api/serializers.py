@@ -514,13 +514,13 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
         return []
 
 
-class _PartyDatesEntry(serializers.Serializer):
+class PartyDatesEntrySerializer(serializers.Serializer):
     party = serializers.IntegerField(help_text="The party's actor id (one of `parties`).")
     signed_on = serializers.CharField(allow_null=True, help_text="2015, 2015-12 or 2015-12-12.")
     ratified_on = serializers.CharField(allow_null=True, help_text="As `signed_on`.")
 
 
-@extend_schema_field(_PartyDatesEntry(many=True))
+@extend_schema_field(PartyDatesEntrySerializer(many=True))
 class PartyDatesField(serializers.Field):
     """Each party's signature and ratification dates (cooperation/party_dates.py): read as
     `[{"party": <actor id>, "signed_on": "2015-12", "ratified_on": null}]`, written the same

@@ -173,6 +173,14 @@ class PartyDatesField(forms.CharField):
             for entry in value
         )
 
+    def has_changed(self, initial, data):
+        from cooperation import party_dates
+
+        try:
+            return party_dates.normalise(initial) != self.clean(data)
+        except ValidationError:
+            return True
+
     def clean(self, value):
         from django.db.models import Q
 

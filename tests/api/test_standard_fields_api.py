@@ -155,3 +155,23 @@ def test_the_filters_and_the_csv(analyst, partner, curator):
     cells = dict(zip(header, row, strict=True))
     assert cells["weapon_category"] == "aircraft" and cells["licensed_production"] == "true"
     assert Deal.objects.count() == 2
+
+
+def test_partners_see_amends_only_to_published_agreements(partner, curator):
+    hidden = AgreementFactory(title="Internal draft treaty")
+    shown = AgreementFactory(title="Published treaty")
+    amending = AgreementFactory(amends=[hidden, shown], supersedes=[hidden])
+    for record in (shown, amending):
+        record_set_visibility(record=record, user=curator, visibility=Visibility.PUBLISHED)
+    client = client_for(partner)
+    detail = client.get(f"/api/v1/agreements/{amending.pk}/").json()
+    listed = next(
+        a for a in client.get("/api/v1/agreements/").json()["results"] if a["id"] == amending.pk
+    )
+    for document in (detail, listed):
+        assert [a["id"] for a in document["amends"]] == [shown.pk]
+        assert document["supersedes"] == []
+    export = client.get("/api/v1/agreements/export/")
+    header, *rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    cells = next(dict(zip(header, r, strict=True)) for r in rows if r[0] == str(amending.pk))
+    assert (cells["amends"], cells["supersedes"]) == (shown.slug, "")

@@ -478,6 +478,9 @@ def test_filters_weapon_category_licensed_production_and_registration(analyst, r
     assert len(deals(licensed_production="false")) == 1
     assert agreements(registration_number="i-33521") == {treaty}
     assert agreements(q="I:33521") == {treaty}
+    amending = AgreementFactory(amends=[treaty])
+    assert agreements(amends=[treaty.slug]) == {amending}
+    assert agreements(supersedes=[treaty.slug]) == set()
     spears = DealFilterSet({"weapon_category": ["spears"]}, queryset=Deal.objects.all())
     assert not spears.is_valid()
 
