@@ -83,6 +83,23 @@ class DealStatus(models.TextChoices):
     FAILED = "failed", _("Failed or cancelled")
 
 
+class WeaponCategory(models.TextChoices):
+    """SIPRI's arms-transfer categories (the trade register's weapon description)."""
+
+    AIRCRAFT = "aircraft", _("Aircraft")
+    AIR_DEFENCE = "air_defence", _("Air defence systems")
+    ANTI_SUBMARINE = "anti_submarine", _("Anti-submarine weapons")
+    ARMOURED_VEHICLES = "armoured_vehicles", _("Armoured vehicles")
+    ARTILLERY = "artillery", _("Artillery")
+    ENGINES = "engines", _("Engines")
+    MISSILES = "missiles", _("Missiles")
+    NAVAL_WEAPONS = "naval_weapons", _("Naval weapons")
+    SATELLITES = "satellites", _("Satellites")
+    SENSORS = "sensors", _("Sensors")
+    SHIPS = "ships", _("Ships")
+    OTHER = "other", _("Other")
+
+
 class ChallengeCategory(models.TextChoices):
     COST = "cost", _("Cost")
     REGULATION = "regulation", _("Regulation")

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from cooperation import precise_dates
+from cooperation import party_dates, precise_dates
 from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES
 from cooperation.fieldspec import SPECS
 from cooperation.models import Agreement, Challenge, Deal, Recommendation
@@ -111,6 +111,17 @@ def _responses(rec) -> str:
     )
 
 
+def _party_dates(agreement) -> str:
+    """Each party's signature and ratification: "Japan: signed 2015-12-12, ratified 2016"."""
+    if not agreement.party_dates:
+        return ""
+    names = {actor.pk: actor.name for actor in agreement.parties.all()}
+    return party_dates.describe(agreement.party_dates, names)
+
+
+# Fields whose cell is written by a function of the row rather than read from one column.
+CELLS = {"party_dates": _party_dates}
+
 # Computed columns a spec's field brings after it (cooperation.fieldspec.Field.csv_extra).
 EXTRA_COLUMNS = {
     "owner_email": Column("owner_email", lambda r: r.owner.email if r.owner else ""),
@@ -161,6 +172,8 @@ def spec_columns(spec) -> list[Column]:
                     ),
                 )
             )
+        elif entry.name in CELLS:
+            columns.append(Column(header, CELLS[entry.name]))
         elif entry.name in precise:
             columns.append(Column(header, lambda obj, n=entry.name: _precise_iso(obj, n)))
         elif model_field.choices:

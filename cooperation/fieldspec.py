@@ -96,6 +96,8 @@ BOOKKEEPING = ("version", "created_at", "created_by", "updated_at", "updated_by"
 DATES = _("Dates")
 PARTIES_AND_PERIOD = _("Parties and period")
 FOLLOW_UP = _("Follow-up")
+TREATY = _("Treaty record (UN Treaty Series)")
+ARMS_TRANSFER = _("Arms transfer (SIPRI)")
 
 SPECS: dict[type[models.Model], KindSpec] = {
     spec.model: spec
@@ -112,8 +114,15 @@ SPECS: dict[type[models.Model], KindSpec] = {
                 Field(
                     "in_force_on_precision", header="in_force_precision", form=False, group=DATES
                 ),
+                # The UN Treaty Series record's fields (docs/partner-guide.md).
+                Field("place_of_signature", group=TREATY),
+                Field("depositary", group=TREATY),
+                Field("registration_number", group=TREATY),
+                Field("party_dates", group=TREATY),
+                Field("amends"),
+                Field("supersedes"),
             ),
-            groups=(DATES,),
+            groups=(DATES, TREATY),
         ),
         KindSpec(
             Deal,
@@ -128,8 +137,18 @@ SPECS: dict[type[models.Model], KindSpec] = {
                 Field("period_end", group=PARTIES_AND_PERIOD),
                 Field("period_end_precision", form=False, group=PARTIES_AND_PERIOD),
                 Field("governed_by"),
+                # SIPRI's arms-transfer fields (docs/partner-guide.md).
+                Field("weapon_category", group=ARMS_TRANSFER),
+                Field("licensed_production", group=ARMS_TRANSFER),
+                Field("number_ordered", group=ARMS_TRANSFER),
+                Field("number_delivered", group=ARMS_TRANSFER),
+                Field("delivery_first_year", group=ARMS_TRANSFER),
+                Field("delivery_last_year", group=ARMS_TRANSFER),
+                Field("estimated_value", group=ARMS_TRANSFER),
+                Field("value_currency", group=ARMS_TRANSFER),
+                Field("value_year", group=ARMS_TRANSFER),
             ),
-            groups=(PARTIES_AND_PERIOD,),
+            groups=(PARTIES_AND_PERIOD, ARMS_TRANSFER),
         ),
         KindSpec(
             Challenge,

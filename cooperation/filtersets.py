@@ -7,6 +7,7 @@ model's default; every order ends on the primary key so pages are stable.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import django_filters
@@ -14,7 +15,7 @@ import django_filters.fields
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, FloatField, OuterRef, Q, Subquery, Value
 from django.forms.widgets import NullBooleanSelect
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -36,6 +37,7 @@ from cooperation.choices import (
     Severity,
     SourceFormat,
     Visibility,
+    WeaponCategory,
     gao_status,
 )
 from cooperation.models import (
@@ -351,17 +353,41 @@ def _ordering(*extra: tuple[str, str]) -> StableOrderingFilter:
     return StableOrderingFilter(fields=(*RecordFilterSet.ordering_fields, *extra))
 
 
+_UNTS_QUERY = re.compile(r"^\s*(I|II)\s*[:-]\s*\d{1,7}\s*$", re.IGNORECASE)
+
+
+def unts_number(text: str) -> str:
+    """A UN Treaty Series number as stored: `i-33521` and ` I : 33521 ` are I:33521."""
+    return re.sub(r"\s+", "", text or "").upper().replace("-", ":")
+
+
 class AgreementFilterSet(RecordFilterSet):
     kind = _choice(AgreementKind.choices)
     status = _choice(AgreementStatus.choices)
     party = _by_slug("parties", _actors, label="Party")
     signed = PreciseDateRangeFilter(field_name="signed_on", label="Signed")
     in_force = PreciseDateRangeFilter(field_name="in_force_on", label="In force")
+    registration_number = django_filters.CharFilter(
+        method="filter_registration_number", label="UNTS registration number"
+    )
+    amends = _by_slug("amends", _readable(Agreement))
+    supersedes = _by_slug("supersedes", _readable(Agreement))
     ordering = _ordering(("signed_on", "signed"), ("kind", "kind"), ("status", "status"))
 
     class Meta:
         model = Agreement
         fields: list[str] = []
+
+    def filter_registration_number(self, queryset, name, value):
+        return queryset.filter(registration_number=unts_number(value))
+
+    def filter_q(self, queryset, name, value):
+        # A UN Treaty Series number (I:33521) finds the treaty registered under it.
+        if _UNTS_QUERY.match(value or ""):
+            return queryset.filter(registration_number=unts_number(value)).annotate(
+                search_rank=Value(1.0, output_field=FloatField())
+            )
+        return super().filter_q(queryset, name, value)
 
 
 class DealFilterSet(RecordFilterSet):
@@ -371,6 +397,8 @@ class DealFilterSet(RecordFilterSet):
     recipient = _by_slug("recipient", _actors)
     governed_by = _by_slug("governed_by", _readable(Agreement))
     period_start = PreciseDateRangeFilter(label="Period starts")
+    weapon_category = _choice(WeaponCategory.choices, label="Weapon category (SIPRI)")
+    licensed_production = BooleanFilter(label="Licensed production")
     ordering = _ordering(("period_start", "period_start"), ("status", "status"), ("kind", "kind"))
 
     class Meta:

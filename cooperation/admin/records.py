@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation.choices import RecommendationStatus, allowed_transitions
 from cooperation.fieldspec import SPECS
+from cooperation.forms.common import PartyDatesField
 from cooperation.models import Agreement, Challenge, Deal, Excerpt, Recommendation
 from cooperation.permissions import may, visibility_choices
 from cooperation.selectors import duplicate_candidates, internal_users, publish_warning
@@ -188,9 +189,16 @@ class RecordAdmin(ServiceAdmin):
 class AgreementAdmin(RecordAdmin):
     list_display = ("title", "kind", "status", "signed_on", "visibility_badge", "evidence")
     list_filter = ("kind", "status", *RecordAdmin.common_list_filter)
-    autocomplete_fields = ("actors", "topics", "tags", "parties")
+    autocomplete_fields = ("actors", "topics", "tags", "parties", "amends", "supersedes")
+    search_fields = (*RecordAdmin.search_fields, "registration_number")
     date_hierarchy = "signed_on"
     fieldsets = SPECS[Agreement].admin_fieldsets(RECORD_FIELDSET)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "party_dates":
+            # One party a line, as the workspace's form takes them (not raw JSON).
+            return PartyDatesField(label=db_field.verbose_name.capitalize())
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Deal)
@@ -204,7 +212,13 @@ class DealAdmin(RecordAdmin):
         "visibility_badge",
         "evidence",
     )
-    list_filter = ("kind", "status", *RecordAdmin.common_list_filter)
+    list_filter = (
+        "kind",
+        "status",
+        "weapon_category",
+        "licensed_production",
+        *RecordAdmin.common_list_filter,
+    )
     list_select_related = ("supplier", "recipient")
     autocomplete_fields = ("actors", "topics", "tags", "supplier", "recipient", "governed_by")
     fieldsets = SPECS[Deal].admin_fieldsets(RECORD_FIELDSET)

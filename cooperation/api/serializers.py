@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from accounts.models import ApiToken
-from cooperation import precise_dates
+from cooperation import party_dates, precise_dates
 from cooperation.choices import (
     AnnotationMotivation,
     AnnotationVisibility,
@@ -514,9 +514,57 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
         return []
 
 
+class PartyDatesEntrySerializer(serializers.Serializer):
+    party = serializers.IntegerField(help_text="The party's actor id (one of `parties`).")
+    signed_on = serializers.CharField(allow_null=True, help_text="2015, 2015-12 or 2015-12-12.")
+    ratified_on = serializers.CharField(allow_null=True, help_text="As `signed_on`.")
+
+
+@extend_schema_field(PartyDatesEntrySerializer(many=True))
+class PartyDatesField(serializers.Field):
+    """Each party's signature and ratification dates (cooperation/party_dates.py): read as
+    `[{"party": <actor id>, "signed_on": "2015-12", "ratified_on": null}]`, written the same
+    way with `party` an actor's id or slug. Only the agreement's parties may have dates."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return [dict(entry) for entry in value or ()]
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            raise serializers.ValidationError("A list of {party, signed_on, ratified_on}.")
+        slugs = {
+            item["party"]
+            for item in data
+            if isinstance(item, dict) and isinstance(item.get("party"), str)
+        }
+        ids = dict(Actor.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+        unknown = sorted(slugs - set(ids))
+        if unknown:
+            raise serializers.ValidationError(f"There is no actor {unknown[0]!r}.")
+        entries = [
+            {**item, "party": ids[item["party"]]}
+            if isinstance(item, dict) and isinstance(item.get("party"), str)
+            else item
+            for item in data
+        ]
+        try:
+            return party_dates.normalise(entries)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+
 class AgreementSerializer(RecordSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:agreement-detail")
     parties = _links("actor", Actor.objects.all())
+    amends = _links("agreement", Agreement.objects.all())
+    supersedes = _links("agreement", Agreement.objects.all())
+    party_dates = PartyDatesField(
+        label="Each party's signature and ratification",
+    )
 
     class Meta:
         model = Agreement
@@ -532,6 +580,9 @@ class DealSerializer(RecordSerializer):
     class Meta:
         model = Deal
         fields = [*RecordSerializer.record_fields, *SPECS[Deal].api_fields()]
+
+    def validate_value_currency(self, value):
+        return (value or "").strip().upper()
 
     def validate(self, attrs):
         start = attrs.get("period_start", getattr(self.instance, "period_start", None))

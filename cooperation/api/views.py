@@ -733,6 +733,7 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
 class AgreementViewSet(RecordViewSet):
     model = Agreement
     serializer_class = s.AgreementSerializer
+    record_links = {"amends": Agreement, "supersedes": Agreement}
 
     def extra_prefetches(self):
         return ["parties"]

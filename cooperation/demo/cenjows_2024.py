@@ -621,6 +621,8 @@ DEALS = [
         "supplier": "japan",
         "recipient": "india",
         "system": "US-2 amphibious aircraft",
+        # The brief names it an aircraft; it gives no number, delivery year or value.
+        "weapon_category": "aircraft",
         "period_start": None,
         "period_end": None,
         "governed_by": [*_BILATERAL_AGREEMENTS],
@@ -648,6 +650,8 @@ DEALS = [
         "supplier": "japan",
         "recipient": "india",
         "system": "Soryu-class submarine",
+        # The brief names a submarine, which SIPRI's categories count among ships.
+        "weapon_category": "ships",
         "period_start": None,
         "period_end": None,
         "governed_by": [*_BILATERAL_AGREEMENTS],

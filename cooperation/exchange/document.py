@@ -142,8 +142,9 @@ def _check_record(record: dict, excerpts: dict, taxonomy: dict, slugs: dict) -> 
         if field.is_relation and field.related_model in (Actor, Topic, *KINDS.values()):
             links[entry.name] = field.related_model
     for key, target in links.items():
-        value = record.get(key)
         many = key in ("actors", "topics") or model._meta.get_field(key).many_to_many
+        # A link the file leaves out is no link (a file from before the field existed).
+        value = record.get(key, [] if many else None)
         values = value if many else ([] if value is None else [value])
         if many and not isinstance(value, list):
             raise ExchangeError(f"{name}: “{key}” must be a list of slugs.")
@@ -155,8 +156,18 @@ def _check_record(record: dict, excerpts: dict, taxonomy: dict, slugs: dict) -> 
                     f"{name}: “{key}” names {what} {slug!r}, which the file does not hold."
                 )
             order = list(KINDS.values())
+            if target is model:
+                continue  # an agreement amending another: linked once both are made
             if issubclass(target, Record) and order.index(target) >= order.index(model):
                 raise ExchangeError(f"{name}: “{key}” cannot link to a {target._meta.model_name}.")
+    dated = record.get("party_dates", [])
+    if not isinstance(dated, list) or not all(
+        isinstance(entry, dict) and entry.get("party") in record.get("parties", ())
+        for entry in dated
+    ):
+        raise ExchangeError(
+            f"{name}: “party_dates” must be a list of objects, each naming one of its parties."
+        )
     tags = record.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise ExchangeError(f"{name}: “tags” must be a list of tag names.")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -61,6 +62,8 @@ SOURCE_FIELDS = (
 
 
 def _iso(value):
+    if isinstance(value, Decimal):
+        return str(value)  # exactly, as the API writes a decimal
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
@@ -177,6 +180,8 @@ class Exporter:
                 values[entry.name] = None if target is None else self._related(target)
                 if field.related_model._meta.label == settings.AUTH_USER_MODEL:
                     values[f"{entry.name}_name"] = display_name(target)
+            elif entry.name == "party_dates":
+                values[entry.name] = self._party_dates(record)
             elif entry.name in precise:
                 values[entry.name] = precise_dates.iso(
                     getattr(record, entry.name),
@@ -185,6 +190,15 @@ class Exporter:
             else:
                 values[entry.name] = _iso(getattr(record, entry.name))
         return values
+
+    def _party_dates(self, agreement) -> list[dict]:
+        """Each party's dates, the party named by its slug as the file names actors."""
+        parties = {actor.pk: actor for actor in agreement.parties.all()}
+        return [
+            {**entry, "party": self._related(parties[entry["party"]])}
+            for entry in agreement.party_dates or ()
+            if entry["party"] in parties
+        ]
 
     def cite(self, excerpt: Excerpt | None) -> dict | None:
         """An excerpt as evidence names it: id, source, where and what it says."""

@@ -126,3 +126,89 @@ class MentionTextarea(forms.Textarea):
     def __init__(self, attrs=None):
         base = {"rows": 4, "data-mention-lookup": reverse_lazy("cooperation:lookup_people")}
         super().__init__({**base, **(attrs or {})})
+
+
+class PartyDatesField(forms.CharField):
+    """An agreement's per-party signature and ratification dates, one party a line:
+
+        Japan | 2015-12-12 | 2016
+        India | 2015-12
+
+    the party by name or slug, then when it signed, then when it ratified (each a year, a
+    month or a day; either may be left empty). Cleans to the stored list
+    (cooperation/party_dates.py); the form checks each is one of the parties.
+    """
+
+    widget = forms.Textarea
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            "One party a line: its name, when it signed, when it ratified, separated by "
+            "“|” (e.g. “Japan | 2015-12-12 | 2016”). Dates as a year, a month or a day.",
+        )
+        kwargs.pop("encoder", None), kwargs.pop("decoder", None)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("rows", 3)
+
+    def prepare_value(self, value):
+        if not isinstance(value, list):
+            return value
+        from cooperation.models import Actor
+
+        names = dict(
+            Actor.all_objects.filter(pk__in=[e.get("party") for e in value]).values_list(
+                "pk", "name"
+            )
+        )
+        return "\n".join(
+            " | ".join(
+                [
+                    names.get(entry.get("party"), str(entry.get("party"))),
+                    entry.get("signed_on") or "",
+                    entry.get("ratified_on") or "",
+                ]
+            ).rstrip(" |")
+            for entry in value
+        )
+
+    def has_changed(self, initial, data):
+        from cooperation import party_dates
+
+        try:
+            return party_dates.normalise(initial) != self.clean(data)
+        except ValidationError:
+            return True
+
+    def clean(self, value):
+        from django.db.models import Q
+
+        from cooperation import party_dates
+        from cooperation.models import Actor
+
+        text = super().clean(value) or ""
+        if isinstance(value, list):  # the stored list itself (a bound initial)
+            text = self.prepare_value(value)
+        entries, errors = [], []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) > 3:
+                errors.append(
+                    f"Line {number}: a party, a signature date and a ratification date, no more."
+                )
+                continue
+            name, signed, ratified = (*parts, "", "")[:3]
+            actor = Actor.objects.filter(Q(name__iexact=name) | Q(slug__iexact=name)).first()
+            if actor is None:
+                errors.append(f"Line {number}: there is no actor “{name}”.")
+                continue
+            entries.append({"party": actor.pk, "signed_on": signed, "ratified_on": ratified})
+        if errors:
+            raise ValidationError(errors)
+        try:
+            return party_dates.normalise(entries)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None

@@ -16,7 +16,12 @@ from django.urls import reverse
 from cooperation import precise_dates
 from cooperation.choices import Visibility
 from cooperation.fieldspec import SPECS
-from cooperation.forms.common import IdSafeModelChoiceField, PreciseDateField, id_safe_formfield
+from cooperation.forms.common import (
+    IdSafeModelChoiceField,
+    PartyDatesField,
+    PreciseDateField,
+    id_safe_formfield,
+)
 from cooperation.models import (
     Actor,
     Agreement,
@@ -235,16 +240,59 @@ class RecordForm(forms.ModelForm):
 
 
 class AgreementForm(RecordForm):
+    party_dates = PartyDatesField(label="Each party's signature and ratification")
+
     class Meta(RecordForm.Meta):
         model = Agreement
         fields = SPECS[Agreement].form_fields()
-        widgets = {**RecordForm.Meta.widgets, "parties": Checkboxes}
+        widgets = {
+            **RecordForm.Meta.widgets,
+            "parties": Checkboxes,
+            "amends": Checkboxes,
+            "supersedes": Checkboxes,
+        }
         help_texts = RecordForm.Meta.help_texts
-        labels = RecordForm.Meta.labels
+        labels = {
+            **RecordForm.Meta.labels,
+            "in_force_on": "Entry into force",
+            "registration_number": "UN Treaty Series registration number",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parties"].queryset = Actor.objects.order_by("name")
+        others = Agreement.objects.order_by("title")
+        if self.is_editing:
+            others = others.exclude(pk=self.instance.pk)
+        for name in ("amends", "supersedes"):
+            self.fields[name].queryset = others
+
+    def clean_registration_number(self):
+        # "i:33521", " I:33521 " and "I-33521" are the same number as I:33521.
+        value = self.cleaned_data.get("registration_number", "")
+        return value.strip().upper().replace("-", ":").replace(" ", "")
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("amends", "supersedes"):
+            if self.is_editing and any(a.pk == self.instance.pk for a in cleaned.get(name) or ()):
+                self.add_error(name, f"An agreement cannot {name.removesuffix('s')} itself.")
+        dated = cleaned.get("party_dates") or []
+        if dated and "parties" in cleaned:
+            parties = {actor.pk for actor in cleaned["parties"]}
+            strangers = [entry["party"] for entry in dated if entry["party"] not in parties]
+            if strangers:
+                names = ", ".join(
+                    Actor.all_objects.filter(pk__in=strangers)
+                    .order_by("name")
+                    .values_list("name", flat=True)
+                )
+                self.add_error(
+                    "party_dates",
+                    f"{names}: not a party to this agreement. Tick it among the parties, or "
+                    "remove its line.",
+                )
+        return cleaned
 
 
 class DealForm(RecordForm):
@@ -260,6 +308,12 @@ class DealForm(RecordForm):
         for name in ("supplier", "recipient"):
             self.fields[name].queryset = Actor.objects.order_by("name")
         self.fields["governed_by"].queryset = Agreement.objects.order_by("title")
+        self.fields["value_currency"].widget.attrs.update(
+            {"size": 3, "autocapitalize": "characters", "placeholder": "USD"}
+        )
+
+    def clean_value_currency(self):
+        return (self.cleaned_data.get("value_currency") or "").strip().upper()
 
 
 class ChallengeForm(RecordForm):

@@ -233,6 +233,8 @@ class DemoLoader:
                 "period_start": item["period_start"],
                 "period_end": item["period_end"],
                 "governed_by": self._lookup(agreements, item["governed_by"], "agreement"),
+                # SIPRI's fields: only what the brief says (no numbers, years or values).
+                "weapon_category": item.get("weapon_category", ""),
             },
         )
         challenges = self._load_kind(

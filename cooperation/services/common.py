@@ -47,6 +47,11 @@ def save_with_history(instance, *, user, kind: str, reason: str, m2m: dict | Non
         instance.save()
         for name, values in (m2m or {}).items():
             getattr(instance, name).set(values)
+        # Rules only the saved links tell (an agreement amending itself): a refusal here
+        # rolls the caller's transaction back.
+        check_links = getattr(instance, "check_links", None)
+        if check_links is not None:
+            check_links()
     write_history(instance, kind=kind, user=author, reason=reason)
 
 

@@ -33,7 +33,9 @@ from cooperation.services.recommendations import (
 )
 from cooperation.services.sources import source_import, source_metadata_update
 from cooperation.services.tags import tag_get_or_create
-from cooperation.services.tracked import tracked_create
+from cooperation.services.tracked import tracked_create, tracked_update
+
+USER_MODEL = settings.AUTH_USER_MODEL
 
 # What an empty portal holds none of (the users and their tokens may already be there).
 CONTENT = (Source, Excerpt, Actor, Topic, *KINDS.values())
@@ -179,7 +181,13 @@ class _Importer:
                 continue  # the timeline moves it
             field_ = model._meta.get_field(name)
             value = item[name]
-            if field_.is_relation and field_.related_model._meta.label == settings.AUTH_USER_MODEL:
+            if field_.is_relation and field_.related_model is model:
+                continue  # links between records of one kind: set by link_own_kind
+            if name == "party_dates":
+                data[name] = [
+                    {**entry, "party": self.taxonomy[Actor][entry["party"]].pk} for entry in value
+                ]
+            elif field_.is_relation and field_.related_model._meta.label == USER_MODEL:
                 data[name] = self._user(name, value, item)
             elif field_.many_to_many:
                 data[name] = [self._target(field_.related_model, slug) for slug in value]
@@ -289,6 +297,28 @@ class _Importer:
                 self.records[model][item["slug"]] = record
                 self.report.add(model._meta.verbose_name_plural)
 
+    def link_own_kind(self) -> None:
+        """Links between records of one kind (an agreement amending or superseding another),
+        set once every record of the kind is made, as one more version of the linking one."""
+        for item in self.document["records"]:
+            model = KINDS[item["record_type"]]
+            names = [
+                entry.name
+                for entry in SPECS[model].fields
+                if model._meta.get_field(entry.name).related_model is model and item.get(entry.name)
+            ]
+            if not names:
+                continue
+            self.where = f"{item['record_type']} {item['slug']!r}"
+            record = self.records[model][item["slug"]]
+            tracked_update(
+                instance=record,
+                user=self.user,
+                data={name: [self.records[model][slug] for slug in item[name]] for name in names},
+                expected_version=None,
+                reason=self.reason,
+            )
+
 
 @transaction.atomic
 def records_import(
@@ -312,6 +342,7 @@ def records_import(
         importer.load_excerpts()
         importer.load_taxonomy()
         importer.load_records()
+        importer.link_own_kind()
     except ValidationError as exc:
         raise ExchangeError(f"{importer.where}: {describe_validation_error(exc)}") from None
     except (KeyError, TypeError, ValueError, AttributeError, ObjectDoesNotExist) as exc:

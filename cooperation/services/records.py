@@ -90,11 +90,13 @@ def _repoint_inbound_links(keep: Record, duplicate: Record, user) -> None:
             continue
         name = relation.field.name
         for other in relation.related_model.objects.filter(**{name: duplicate}).distinct():
-            linked = set(getattr(other, name).values_list("pk", flat=True))
+            linked = set(getattr(other, name).values_list("pk", flat=True)) - {duplicate.pk}
+            if other.pk != keep.pk:  # an agreement that amended its duplicate amends nothing
+                linked.add(keep.pk)
             tracked_update(
                 instance=other,
                 user=user,
-                data={name: sorted((linked - {duplicate.pk}) | {keep.pk})},
+                data={name: sorted(linked)},
                 expected_version=None,
                 reason=f"Link moved from merged duplicate #{duplicate.pk}",
             )
@@ -124,7 +126,16 @@ def record_merge(*, keep: Record, duplicate: Record, user) -> Record:
         merged = set(getattr(keep, name).values_list("pk", flat=True)) | set(
             getattr(duplicate, name).values_list("pk", flat=True)
         )
+        if getattr(type(keep), name).field.related_model is type(keep):
+            merged -= {keep.pk, duplicate.pk}  # amends, supersedes: never itself
         m2m[name] = sorted(merged)
+    if hasattr(keep, "party_dates"):
+        # A party dated only on the duplicate keeps its dates; the kept record's win.
+        dated = {entry["party"] for entry in keep.party_dates}
+        keep.party_dates = [
+            *keep.party_dates,
+            *(entry for entry in duplicate.party_dates if entry["party"] not in dated),
+        ]
     if duplicate.summary.strip() and duplicate.summary.strip() not in keep.summary:
         keep.summary = f"{keep.summary.rstrip()}\n\n{duplicate.summary.strip()}".strip()
     keep.version += 1

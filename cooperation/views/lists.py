@@ -115,7 +115,7 @@ def _record_prefetch(qs: QuerySet, *relations: str) -> QuerySet:
 
 
 def _agreements(request) -> QuerySet:
-    return _record_prefetch(Agreement.objects.all(), "parties")
+    return _record_prefetch(Agreement.objects.all(), "parties", "amends", "supersedes")
 
 
 def _deals(request) -> QuerySet:
