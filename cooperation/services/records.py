@@ -91,7 +91,9 @@ def _repoint_inbound_links(keep: Record, duplicate: Record, user) -> None:
         name = relation.field.name
         for other in relation.related_model.objects.filter(**{name: duplicate}).distinct():
             linked = set(getattr(other, name).values_list("pk", flat=True)) - {duplicate.pk}
-            if other.pk != keep.pk:  # an agreement that amended its duplicate amends nothing
+            # An agreement that amended its duplicate amends nothing (the same kind and id:
+            # ids of other kinds may be equal to keep's without being keep).
+            if not (type(other) is type(keep) and other.pk == keep.pk):
                 linked.add(keep.pk)
             tracked_update(
                 instance=other,
