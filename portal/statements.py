@@ -41,8 +41,10 @@ class _PlaceholderNotFound(Exception):
 class Frozen:
     """A queryset compiled once; `rows(**values)` runs it with new placeholder values."""
 
-    def __init__(self, queryset, placeholders: dict):
+    def __init__(self, queryset, placeholders: dict, context=None):
         self.queryset = queryset
+        # Whatever else the caller worked out while building it (a list's order keys).
+        self.context = context
         self.alias = queryset.db
         compiler = queryset.query.get_compiler(using=self.alias)
         sql, params = compiler.as_sql()
@@ -82,13 +84,16 @@ class Frozen:
 
 
 def frozen(key, build, placeholders: dict) -> Frozen | None:
-    """The statement cached under `key`, built (`build()` returns the queryset) on first use;
-    None when it compiles to no SQL at all (an empty queryset)."""
+    """The statement cached under `key`, built on first use: `build()` returns the queryset,
+    or (queryset, context) to keep the context with it. None when it compiles to no SQL at
+    all (an empty queryset)."""
     statement = _cache.get(key)
     if statement is not None:
         return statement
+    built = build()
+    queryset, context = built if isinstance(built, tuple) else (built, None)
     try:
-        statement = Frozen(build(), placeholders)
+        statement = Frozen(queryset, placeholders, context)
     except EmptyResultSet:
         return None
     with _lock:

@@ -749,13 +749,33 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
         return response
 
     def list(self, request, *args, **kwargs):
-        queryset = with_related(
-            self.filter_queryset(self.get_queryset()),
-            serializer_class=self.get_serializer_class(),
-            user=request.user,
-        )
-        page = self.paginate_queryset(queryset)
-        rows = record_rows(serializer_class=self.get_serializer_class(), rows=page, request=request)
+        serializer_class = self.get_serializer_class()
+
+        def build():
+            queryset = with_related(
+                self.filter_queryset(self.get_queryset()),
+                serializer_class=serializer_class,
+                user=request.user,
+            )
+            return queryset.defer(*search_columns(self.model))
+
+        if set(request.query_params) <= {self.paginator.page_size_query_param}:
+            # A first page with no filter: its statement depends on nothing else than what
+            # the key names (and the page size), so it is compiled once.
+            user = request.user
+            key = (
+                "list",
+                type(self),
+                serializer_class,
+                sees_internal(user),
+                portal(user, "read_published"),
+                router.db_for_read(self.model),
+                ContentType.objects.get_for_model(self.model).pk,
+            )
+            page = self.paginator.paginate_first_page(request, build, key)
+        else:
+            page = self.paginate_queryset(build())
+        rows = record_rows(serializer_class=serializer_class, rows=page, request=request)
         return self.get_paginated_response(rows)
 
     @extend_schema(
