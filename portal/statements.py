@@ -27,9 +27,11 @@ from django.db import connections
 
 # An id no row has (ids are positive): stands for the primary key a detail asks for.
 PK = -7_301_000_000_000_000_019
-# Statements kept per process: the keys are few by construction (a view, a kind of
-# reader, a database, a page size), so this is a guard, not a policy.
-_LIMIT = 512
+# Statements kept per process. The keys are few in practice (a view, a kind of reader, a
+# database, a page size); a list's statement holds ~120 KiB (its queryset and compiler),
+# so a client walking through every page size costs at most ~8 MiB before the cache is
+# emptied and refilled.
+_LIMIT = 64
 _cache: dict = {}
 _lock = threading.Lock()
 
