@@ -95,10 +95,20 @@ def sync_role_groups(sender=None, **kwargs) -> None:
         group.permissions.set(_permission_objects(codes))
 
 
+def _groups(user):
+    """The user's groups: the prefetched ones when there are (every API request and page
+    prefetches them once), without building a related manager for each role question."""
+    prefetched = getattr(user, "_prefetched_objects_cache", None)
+    groups = prefetched.get("groups") if prefetched else None
+    if groups is not None and groups._result_cache is not None:
+        return groups._result_cache
+    return user.groups.all()
+
+
 def roles_of(user) -> set[str]:
     if not user.is_authenticated:
         return set()
-    names = {group.name for group in user.groups.all()}
+    names = {group.name for group in _groups(user)}
     if user.is_superuser:
         names.add(ADMIN)
     return names & set(ROLES)

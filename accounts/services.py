@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import CharField, OuterRef, Q, StringAgg, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from accounts.models import ApiToken, Organisation, User
 from accounts.roles import INTERNAL_ROLES, PARTNER, ROLES
 from cooperation.history import CHANGED, CREATED, history_paused, write_history
+from portal import statements
 
 # Roles that work in the Django admin (curators curate there; analysts may read and edit).
 _PROFILE_FIELDS = {
@@ -196,16 +197,34 @@ def api_token_find(plaintext: str):
     parts = split_token(plaintext or "")
     if parts is None:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .annotate(role_groups=_role_groups_of("user_id"))
-        .filter(prefix=parts[0])
-        .first()
+    # Compiled once per database (portal/statements.py): every API request asks this.
+    statement = statements.frozen(
+        ("api_token_find", router.db_for_read(ApiToken)),
+        lambda: _tokens_by_prefix(_PREFIX_PLACEHOLDER),
+        {"prefix": _PREFIX_PLACEHOLDER},
     )
+    if statement is None:  # not kept (tests that turn the cache off)
+        found = list(_tokens_by_prefix(parts[0]))
+    else:
+        found = statement.rows(prefix=parts[0])
+    token = found[0] if found else None
     if token is None or not hmac.compare_digest(token.key_hash, _token_hash(plaintext)):
         return None
     _remember_groups(token.user, token.role_groups)
     return token
+
+
+_PREFIX_PLACEHOLDER = "contours-statement-placeholder:prefix"
+
+
+def _tokens_by_prefix(prefix: str):
+    """The token a prefix names (unique), its user and the user's roles: one statement."""
+    tokens = (
+        ApiToken.objects.select_related("user")
+        .annotate(role_groups=_role_groups_of("user_id"))
+        .filter(prefix=prefix)
+    )
+    return tokens[:1]
 
 
 def _role_groups_of(user_column: str):

@@ -544,9 +544,23 @@ def source_actions(user, source, *, token=None) -> list[str]:
     return [action for action in SOURCE_ACTIONS if can(user, action, source, token=token)]
 
 
+def _staff_only(kind: str, actions) -> bool:
+    """Whether every clause that allows any of `actions` on `kind` asks for an internal role."""
+    return all(internal in clause for action in actions for clause in PERMISSIONS[(kind, action)])
+
+
+# Read off the table, not assumed: while every record action needs an internal role, a
+# reader without one (a partner) may do none, and a page of records need not ask per row.
+_RECORD_ACTIONS_STAFF_ONLY = _staff_only("record", (*RECORD_ACTIONS, "transition", "propose"))
+
+
 def record_actions(user, record, *, token=None) -> list[str]:
     """What `user` may do to `record`: edit, delete, publish or unpublish, and for a
     recommendation each status it may move to now (`transition:<status>`)."""
+    if _RECORD_ACTIONS_STAFF_ONLY and user is not None:
+        _prefetch_groups(user)
+        if not internal(Context(user=user, obj=record, token=token)):
+            return []
     actions = [action for action in RECORD_ACTIONS if can(user, action, record, token=token)]
     way, targets = status_moves(user, record, token=token)
     if way == "transition":

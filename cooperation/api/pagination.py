@@ -40,6 +40,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from cooperation.api import walks
+from portal import statements
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -219,9 +220,8 @@ class KeysetCursorPagination(BasePagination):
             return False
         return True
 
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        size = self.get_page_size(request)
+    def _ordered(self, queryset):
+        """The queryset in its keys' order (the last a primary key), and those keys."""
         keys = order_keys(queryset)
         for index, key in enumerate(keys):
             annotation = queryset.query.annotations.get(key.name)
@@ -232,11 +232,19 @@ class KeysetCursorPagination(BasePagination):
                 queryset = queryset.annotate(**{alias: Cast(key.name, FloatField())})
                 key.name = alias
                 key.field = FloatField()
-        queryset = queryset.order_by(*(key.order() for key in keys))
+        return queryset.order_by(*(key.order() for key in keys)), keys
+
+    def _mutable(self, queryset, keys) -> bool:
         pk = queryset.model._meta.pk.attname
-        mutable = self._has_updated_at(queryset.model) and any(
+        return self._has_updated_at(queryset.model) and any(
             key.name not in _IMMUTABLE and key.name != pk for key in keys
         )
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.get_page_size(request)
+        queryset, keys = self._ordered(queryset)
+        mutable = self._mutable(queryset, keys)
         decoded = self._decode(request, queryset, keys)
         base = queryset
         horizon = None
@@ -261,12 +269,35 @@ class KeysetCursorPagination(BasePagination):
         rows = list(queryset[: size + 1])
         if decoded is not None and horizon is not None:
             rows, placed = walks.merge_changed(base, keys, values, horizon, rows, size, request)
+        return self._page(queryset, keys, rows, size, horizon, placed)
+
+    def _page(self, queryset, keys, rows, size, horizon, placed):
         self.next_cursor = None
         if len(rows) > size:
             rows = rows[:size]
             last = placed.get(rows[-1].pk) or [key.value(rows[-1]) for key in keys]
             self.next_cursor = self._encode(queryset, keys, last, horizon)
         return rows
+
+    def paginate_first_page(self, request, build, key):
+        """The first page of a list asked for with no filter and no cursor (what partners
+        mostly ask for): the same rows and cursor as paginate_queryset(build(), request),
+        from a statement compiled once per `key` and page size (portal/statements.py).
+        `key` names everything the statement depends on besides the page size."""
+        self.request = request
+        size = self.get_page_size(request)
+
+        def prepare():
+            queryset, keys = self._ordered(build())
+            return queryset[: size + 1], (keys, self._mutable(queryset, keys))
+
+        statement = statements.frozen((*key, size), prepare, {})
+        if statement is None:  # nothing to read
+            return self.paginate_queryset(build(), request)
+        keys, mutable = statement.context
+        rows = statement.rows()
+        horizon = timezone.now() if mutable else None
+        return self._page(statement.queryset, keys, rows, size, horizon, {})
 
     def get_next_link(self) -> str | None:
         if self.next_cursor is None:

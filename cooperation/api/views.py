@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 
+from django.db import router
 from django.db.models import Max, OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.db.models.functions import Length
 from django.http import Http404
@@ -68,7 +69,8 @@ from cooperation.models import (
     Tag,
     Topic,
 )
-from cooperation.permissions import may, sees_internal, visibility_action
+from cooperation.models.search import STORED_COLUMNS
+from cooperation.permissions import may, portal, sees_internal, visibility_action
 from cooperation.selectors import (
     api_annotations_visible_to,
     excerpts_visible_to,
@@ -90,6 +92,7 @@ from cooperation.services import (
     tracked_delete,
     tracked_update,
 )
+from portal import statements
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -607,6 +610,12 @@ class ExcerptViewSet(WebAnnotationMixin, TrackedWriteMixin, ApiViewSet):
 # ---- records -------------------------------------------------------------------------------
 
 
+def search_columns(model) -> list[str]:
+    """The model's stored search text (cooperation/models/search.py): for search only."""
+    names = {field.name for field in model._meta.concrete_fields}
+    return [column for column in STORED_COLUMNS.values() if column in names]
+
+
 def _evidence():
     # With the record's spine row selected alongside (`select_related("spine")`).
     return Prefetch(
@@ -654,16 +663,52 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
         tests/api/test_record_rows.py proves the document equal to the serializer's, which
         writes answer with, so a GET's ETag holds for the next write's If-Match."""
         serializer_class = self.get_serializer_class()
-        queryset = records_visible_to(request.user, self.model)
-        if self.select:
-            queryset = queryset.select_related(*self.select)
-        queryset = with_related(
-            queryset, serializer_class=serializer_class, user=request.user
-        ).annotate(**self.stamps())
-        obj = get_object_or_404(queryset, pk=self.kwargs["pk"])
+        obj = self.detail_row(serializer_class)
         self.check_object_permissions(request, obj)
         (data,) = record_rows(serializer_class=serializer_class, rows=[obj], request=request)
         return self.detail_response(obj, representation=(data, etag_for(obj, data)))
+
+    def detail_queryset(self, serializer_class):
+        """The detail's statement: the record with everything it shows, and its stamps."""
+        queryset = records_visible_to(self.request.user, self.model)
+        if self.select:
+            queryset = queryset.select_related(*self.select)
+        queryset = with_related(queryset, serializer_class=serializer_class, user=self.request.user)
+        # The search columns are for search only: no document shows them.
+        return queryset.annotate(**self.stamps()).defer(*search_columns(self.model))
+
+    def detail_row(self, serializer_class):
+        """The record the URL names, as the reader may see it, or 404.
+
+        The statement is compiled once per kind of reader (portal/statements.py): what it
+        selects depends only on the view, whether the reader sees internal records or
+        published ones, the database and the model; the id is its one value.
+        """
+        user = self.request.user
+        try:
+            pk = int(self.kwargs["pk"])
+        except (TypeError, ValueError):
+            raise Http404 from None
+        key = (
+            "detail",
+            type(self),
+            serializer_class,
+            sees_internal(user),
+            portal(user, "read_published"),
+            router.db_for_read(self.model),
+            self.model,
+        )
+        statement = statements.frozen(
+            key,
+            lambda: self.detail_queryset(serializer_class).filter(pk=statements.PK),
+            {"pk": statements.PK},
+        )
+        if statement is None:  # a reader who may read none of them
+            return get_object_or_404(self.detail_queryset(serializer_class), pk=pk)
+        rows = statement.rows(pk=pk)
+        if not rows:
+            raise Http404
+        return rows[0]
 
     def stamps(self) -> dict:
         """When the parts shown beside the record's row last changed, as subqueries."""
@@ -702,13 +747,33 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
         return response
 
     def list(self, request, *args, **kwargs):
-        queryset = with_related(
-            self.filter_queryset(self.get_queryset()),
-            serializer_class=self.get_serializer_class(),
-            user=request.user,
-        )
-        page = self.paginate_queryset(queryset)
-        rows = record_rows(serializer_class=self.get_serializer_class(), rows=page, request=request)
+        serializer_class = self.get_serializer_class()
+
+        def build():
+            queryset = with_related(
+                self.filter_queryset(self.get_queryset()),
+                serializer_class=serializer_class,
+                user=request.user,
+            )
+            return queryset.defer(*search_columns(self.model))
+
+        if set(request.query_params) <= {self.paginator.page_size_query_param}:
+            # A first page with no filter: its statement depends on nothing else than what
+            # the key names (and the page size), so it is compiled once.
+            user = request.user
+            key = (
+                "list",
+                type(self),
+                serializer_class,
+                sees_internal(user),
+                portal(user, "read_published"),
+                router.db_for_read(self.model),
+                self.model,
+            )
+            page = self.paginator.paginate_first_page(request, build, key)
+        else:
+            page = self.paginate_queryset(build())
+        rows = record_rows(serializer_class=serializer_class, rows=page, request=request)
         return self.get_paginated_response(rows)
 
     @extend_schema(

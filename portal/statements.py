@@ -1,0 +1,111 @@
+"""Querysets compiled once per process and run again with new values: the API's hot reads.
+
+Building a queryset and compiling it to SQL is Django's work, not the database's: for
+the partner API's detail (a record with its links, evidence and timeline as jsonb
+subqueries, `cooperation.api.record_rows.with_related`) it cost more than the statement
+itself, on every request, though the SQL text only ever differs by one id. A `Frozen`
+statement is the queryset compiled once, with placeholders where the per-request values
+go; `rows()` runs the stored SQL with those values put in, and Django's own ModelIterable
+turns the rows into model instances (select_related and annotations included), so the
+objects are exactly those the queryset would have given.
+
+A placeholder is a value the caller builds the queryset with (`PK`, or a text of its own)
+that must reach the compiled parameters unchanged, once or more; it is found there by
+type and value. Anything else the SQL depends on (who reads, which database, a content
+type id) belongs in the key the caller caches the statement under (`frozen`). A
+statement that compiles to nothing (`.none()`) is not frozen: `frozen` returns None and
+the caller takes its ordinary path.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+
+# An id no row has (ids are positive): stands for the primary key a detail asks for.
+PK = -7_301_000_000_000_000_019
+# Statements kept per process. The keys are few in practice (a view, a kind of reader, a
+# database, a page size); a list's statement holds ~120 KiB (its queryset and compiler),
+# so a client walking through every page size costs at most ~8 MiB before the cache is
+# emptied and refilled.
+_LIMIT = 64
+_cache: dict = {}
+_lock = threading.Lock()
+
+
+class _PlaceholderNotFound(Exception):
+    pass
+
+
+class Frozen:
+    """A queryset compiled once; `rows(**values)` runs it with new placeholder values."""
+
+    def __init__(self, queryset, placeholders: dict, context=None):
+        self.queryset = queryset
+        # Whatever else the caller worked out while building it (a list's order keys).
+        self.context = context
+        self.alias = queryset.db
+        compiler = queryset.query.get_compiler(using=self.alias)
+        sql, params = compiler.as_sql()
+        if not sql:
+            raise EmptyResultSet
+        self.sql, self.params = sql, tuple(params)
+        self.positions = {}
+        for name, placeholder in placeholders.items():
+            found = [
+                index
+                for index, value in enumerate(self.params)
+                if type(value) is type(placeholder) and value == placeholder
+            ]
+            if not found:
+                raise _PlaceholderNotFound(name)
+            self.positions[name] = found
+        # Set up by as_sql (select, klass_info, annotation_col_map): what ModelIterable reads.
+        self.compiler = compiler
+
+    def _compiler(self, params: tuple):
+        compiler = copy.copy(self.compiler)
+        # This thread's connection, not the one the statement was compiled on.
+        compiler.connection = connections[self.alias]
+        sql = self.sql
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        return compiler
+
+    def rows(self, **values) -> list:
+        params = list(self.params)
+        for name, indexes in self.positions.items():
+            for index in indexes:
+                params[index] = values[name]
+        compiler = self._compiler(tuple(params))
+        queryset = self.queryset._chain()
+        queryset.query.get_compiler = lambda *args, **kwargs: compiler
+        return list(queryset)
+
+
+def frozen(key, build, placeholders: dict) -> Frozen | None:
+    """The statement cached under `key`, built on first use: `build()` returns the queryset,
+    or (queryset, context) to keep the context with it. None when it compiles to no SQL at
+    all (an empty queryset)."""
+    statement = _cache.get(key)
+    if statement is not None:
+        return statement
+    built = build()
+    queryset, context = built if isinstance(built, tuple) else (built, None)
+    try:
+        statement = Frozen(queryset, placeholders, context)
+    except EmptyResultSet:
+        return None
+    with _lock:
+        if len(_cache) >= _LIMIT:
+            _cache.clear()
+        _cache[key] = statement
+    return statement
+
+
+def clear() -> None:
+    """Forget every statement (tests that change what a statement depends on)."""
+    with _lock:
+        _cache.clear()

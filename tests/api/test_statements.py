@@ -1,0 +1,177 @@
+"""The API's hot reads compiled once (portal/statements.py) answer as the ordinary path does.
+
+The partner list's first page, a record's detail and the token lookup are compiled once
+per process and kind of reader; what they answer must be byte for byte what building and
+compiling the queryset on every request answers, on SQLite and on PostgreSQL, and a
+request that finds its statement compiled compiles nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
+
+from accounts.models import ApiToken
+from cooperation.models import Recommendation
+from cooperation.synthetic.generator import synthetic_data_generate
+from portal import statements
+from tests.api.conftest import RECORDS, client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db, seed_source):
+    synthetic_data_generate(records=40, seed=5)
+    statements.clear()
+    yield
+    statements.clear()
+
+
+def _same_page(one, other) -> bool:
+    """Equal bytes, but for the next cursor's walk horizon (the moment each page was read)."""
+
+    def masked(response):
+        return re.sub(rb"cursor=[^&\"]*", b"cursor=~", response.content)
+
+    return masked(one) == masked(other) and bool(one.json()["next"]) == bool(other.json()["next"])
+
+
+def _uncompiled(client, path):
+    """The answer when no statement is kept: every request builds and compiles its queryset."""
+    with mock.patch.object(statements, "frozen", return_value=None):
+        return client.get(path)
+
+
+@pytest.mark.parametrize("resource", RECORDS)
+@pytest.mark.parametrize("role", ["partner", "curator"])
+def test_the_first_page_and_the_detail_are_the_ordinary_paths(world, resource, role, request):
+    client = client_for(request.getfixturevalue(role))
+    path = f"/api/v1/{resource}/?page_size=3"
+    expected = _uncompiled(client, path)
+    for _ in range(2):  # compiled, then reused
+        listed = client.get(path)
+        assert listed.status_code == 200
+        assert _same_page(listed, expected)
+    if listed.json()["next"]:  # a cursor made from the kept statement's order keys
+        following = client.get(listed.json()["next"])
+        assert following.status_code == 200
+        assert _same_page(following, _uncompiled(client, listed.json()["next"]))
+    for row in listed.json()["results"][:3]:
+        detail_path = f"/api/v1/{resource}/{row['id']}/"
+        expected = _uncompiled(client, detail_path)
+        for _ in range(2):
+            detail = client.get(detail_path)
+            assert detail.status_code == 200
+            assert detail.content == expected.content
+            assert detail["ETag"] == expected["ETag"]
+            assert detail["Last-Modified"] == expected["Last-Modified"]
+
+
+def test_a_partner_and_a_curator_do_not_share_a_statement(world, partner, curator):
+    draft = Recommendation.objects.exclude(visibility="published").first()
+    staff, outside = client_for(curator), client_for(partner)
+    assert staff.get(f"/api/v1/recommendations/{draft.pk}/").status_code == 200
+    assert outside.get(f"/api/v1/recommendations/{draft.pk}/").status_code == 404
+    assert staff.get(f"/api/v1/recommendations/{draft.pk}/").status_code == 200
+    listed = [
+        row["id"] for row in outside.get("/api/v1/recommendations/?page_size=200").json()["results"]
+    ]
+    assert listed
+    assert not Recommendation.objects.filter(pk__in=listed).exclude(visibility="published").exists()
+
+
+def test_a_missing_record_is_404(world, partner):
+    client = client_for(partner)
+    assert client.get("/api/v1/recommendations/999999999/").status_code == 404
+    assert client.get("/api/v1/recommendations/999999999999999999/").status_code == 404
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="on SQLite the links come from one more query per kind, compiled each time",
+)
+@pytest.mark.parametrize(
+    "path", ["/api/v1/recommendations/?page_size=50", "/api/v1/recommendations/{pk}/"]
+)
+def test_a_kept_statement_is_not_compiled_again(world, partner, path):
+    client = client_for(partner)
+    pk = Recommendation.objects.filter(visibility="published").first().pk
+    path = path.format(pk=pk)
+    assert client.get(path).status_code == 200
+    with mock.patch.object(SQLCompiler, "as_sql", side_effect=AssertionError("compiled")):
+        assert client.get(path).status_code == 200
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement: PostgreSQL's jsonb")
+@pytest.mark.parametrize(
+    "path", ["/api/v1/recommendations/?page_size=50", "/api/v1/recommendations/{pk}/"]
+)
+def test_a_partner_read_is_the_token_statement_and_one_more(
+    world, partner, path, django_assert_num_queries
+):
+    client = client_for(partner)
+    pk = Recommendation.objects.filter(visibility="published").first().pk
+    path = path.format(pk=pk)
+    client.get(path)
+    with django_assert_num_queries(2):
+        assert client.get(path).status_code == 200
+
+
+def test_a_placeholder_the_statement_does_not_carry_is_refused(db):
+    with pytest.raises(statements._PlaceholderNotFound):
+        statements.Frozen(ApiToken.objects.filter(prefix="x"), {"prefix": "y"})
+
+
+def test_an_empty_queryset_is_not_kept(db):
+    assert statements.frozen(("test-empty",), ApiToken.objects.none, {}) is None
+    assert ("test-empty",) not in statements._cache
+
+
+def _statements_run(client, path) -> list[str]:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.parametrize("resource", RECORDS)
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("partner", "other_org_partner"), ("partner", "partner_writer"), ("analyst", "curator")],
+)
+def test_a_kept_statement_holds_nothing_of_the_reader_it_was_compiled_for(
+    world, resource, first, second, request
+):
+    """Readers who share a statement's key (the same kind of reader) run exactly the SQL
+    their own queryset compiles to: no organisation, user or token of the first reader is
+    frozen into what the second is served."""
+    from tests.factories import PartnerFactory
+
+    users = {
+        "other_org_partner": lambda: PartnerFactory(full_name="Olga Other"),
+        "partner_writer": lambda: request.getfixturevalue("partner_writer"),
+    }
+    one = request.getfixturevalue(first)
+    two = users[second]() if second in users else request.getfixturevalue(second)
+    if second == "other_org_partner":
+        assert two.organisation_id != one.organisation_id
+    pk = Recommendation.objects.values_list("pk", flat=True).first()
+    model_pk = client_for(one).get(f"/api/v1/{resource}/?page_size=1").json()["results"]
+    if not model_pk:
+        pytest.skip("no row this reader may read")
+    for path in (f"/api/v1/{resource}/?page_size=3", f"/api/v1/{resource}/{model_pk[0]['id']}/"):
+        statements.clear()
+        second_client = client_for(two, write=second == "partner_writer")
+        with mock.patch.object(statements, "frozen", return_value=None):
+            own = _statements_run(second_client, path)
+        statements.clear()
+        client_for(one).get(path)  # compiled for the first reader, and kept
+        served = _statements_run(second_client, path)
+        assert served == own, path
+    assert pk is not None
