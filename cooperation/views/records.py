@@ -27,6 +27,7 @@ from cooperation.charts.data import neighbourhood
 from cooperation.charts.svg import graph
 from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES, Visibility
 from cooperation.forms.records import RECORD_FORMS
+from cooperation.json_rows import fill_related, with_related_rows
 from cooperation.models import (
     Agreement,
     Challenge,
@@ -38,7 +39,7 @@ from cooperation.models import (
     Source,
 )
 from cooperation.permissions import may, require
-from cooperation.selectors import attestation, publish_warning
+from cooperation.selectors import attestation, publish_warning, viewer_columns
 from cooperation.services import (
     ConflictError,
     evidence_detach,
@@ -129,18 +130,21 @@ def _posted_version(request) -> int | None:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def _detail_queryset(kind: Kind):
+def _links(kind: Kind) -> tuple[str, ...]:
+    """The many-to-many relations a record page shows, each read as a JSON column."""
+    return ("actors", "topics", "tags", *kind.prefetch)
+
+
+def _detail_queryset(kind: Kind, user):
     # Sources without their text: each quote is read through the source's reading view,
     # cached per text, so the text is loaded only when this process has not read it yet.
     evidence = RecordEvidence.objects.select_related("excerpt", "created_by").prefetch_related(
         Prefetch("excerpt__source", queryset=Source.all_objects.defer("text"))
     )
     records = kind.model.objects.select_related("created_by", "updated_by", *kind.select)
+    # The links, the watch button and the bell come with the record, in its one statement.
+    records = with_related_rows(records, _links(kind)).annotate(**viewer_columns(user, kind.model))
     return records.prefetch_related(
-        "actors",
-        "topics",
-        "tags",
-        *kind.prefetch,
         Prefetch("evidence_links", queryset=evidence.order_by("excerpt__start", "pk")),
     )
 
@@ -206,7 +210,7 @@ def is_overdue(recommendation: Recommendation) -> bool:
 @internal_user_required
 def record_detail(request, kind: str, slug: str):
     kind = _kind(kind)
-    record = _detail_queryset(kind).filter(slug=slug).first()
+    record = _detail_queryset(kind, request.user).filter(slug=slug).first()
     if record is None:
         # A duplicate merged away keeps its address: old links lead to the record kept.
         merged = kind.model.all_objects.filter(slug=slug, merged_into__isnull=False).first()
@@ -214,9 +218,11 @@ def record_detail(request, kind: str, slug: str):
             messages.info(request, f"“{merged.title}” was merged into this {kind.label.lower()}.")
             return redirect(merged.merged_into.get_absolute_url())
         raise Http404("No such record.")
+    fill_related(record, _links(kind))
     context = {
         "kind": kind,
         "record": record,
+        "unread_notifications": record.viewer_unread,
         "list_url": kind.list_url(),
         "evidence": evidence_items(record),
         "attestation": attestation(record),

@@ -1,0 +1,140 @@
+"""Related rows as a JSON column of the statement that loads their parent.
+
+A page that shows a record with its actors, topics, tags and links used to send one
+statement per relation (prefetch_related). `related_rows` turns one relation into a
+subquery column of the record's own statement, a JSON array of the related rows
+(`JSON_AGG` on PostgreSQL, `JSON_GROUP_ARRAY` on SQLite), and `fill_related` turns the
+column back into model instances in the relation's prefetch cache, so templates keep
+reading `record.actors.all` with no query. Rows are in the related model's default order
+(in SQL on PostgreSQL; on SQLite, whose text order is by code point, sorted in Python).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.db import connections
+from django.db.models import Aggregate, ManyToManyField, OuterRef, Subquery, TextField
+from django.db.models.functions import JSONObject
+from django.utils import timezone
+
+SKIPPED_PREFIX = "search_"  # full-text columns: never shown, left deferred
+
+
+class JSONRows(Aggregate):
+    """The aggregated values as one JSON array, as text."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = TextField()
+    allow_order_by = True
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = self.as_sql(compiler, connection, function="JSON_AGG", **extra)
+        return f"({sql})::text", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        copy = self.copy()
+        copy.order_by = None  # SQLite before 3.44 cannot order inside an aggregate
+        return copy.as_sql(compiler, connection, **extra)
+
+
+def _columns(model) -> list:
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not f.name.startswith(SKIPPED_PREFIX) and f.get_internal_type() != "JSONField"
+    ]
+
+
+def _relation(model, name: str):
+    """(related model, the lookup from it back to `model`) for a many-to-many `name`."""
+    field = model._meta.get_field(name)
+    if isinstance(field, ManyToManyField):
+        return field.related_model, field.related_query_name()
+    return field.related_model, field.field.name  # the reverse side of another's m2m
+
+
+def _ordering(model) -> list[str]:
+    return [*(model._meta.ordering or []), "pk"]
+
+
+def related_rows(model, name: str) -> Subquery:
+    """A subquery column: the live rows of `model`'s many-to-many `name` as JSON text."""
+    related, back = _relation(model, name)
+    columns = _columns(related)
+    rows = (
+        related._default_manager.filter(**{back: OuterRef("pk")})
+        .order_by()
+        .values(back)
+        .annotate(
+            rows=JSONRows(
+                JSONObject(**{f.attname: f.attname for f in columns}),
+                order_by=_ordering(related),
+            )
+        )
+        .values("rows")
+    )
+    return Subquery(rows, output_field=TextField())
+
+
+def annotation_name(name: str) -> str:
+    return f"_rows_{name}"
+
+
+def with_related_rows(queryset, names):
+    """`queryset` with one JSON column for each many-to-many relation in `names`."""
+    model = queryset.model
+    return queryset.annotate(**{annotation_name(n): related_rows(model, n) for n in names})
+
+
+def _python(field, value):
+    if value is None:
+        return None
+    value = field.to_python(value)
+    if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value
+
+
+def _sort_key(ordering):
+    def key(obj):
+        parts = []
+        for name in ordering:
+            value = getattr(obj, name.lstrip("-"))
+            parts.append((value is None, value))
+        return parts
+
+    return key
+
+
+def fill_related(instance, names) -> None:
+    """Read each relation's JSON column into its prefetch cache, as prefetch_related would."""
+    model = type(instance)
+    cache = getattr(instance, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = instance._prefetched_objects_cache = {}
+    for name in names:
+        related, _ = _relation(model, name)
+        columns = _columns(related)
+        raw = getattr(instance, annotation_name(name))
+        rows = json.loads(raw) if raw else []
+        objects = [
+            related.from_db(
+                instance._state.db,
+                [f.attname for f in columns],
+                [_python(f, row.get(f.attname)) for f in columns],
+            )
+            for row in rows
+        ]
+        if connections[instance._state.db].vendor != "postgresql":
+            ordering = _ordering(related)
+            for name_ in reversed(ordering):
+                objects.sort(key=_sort_key([name_]), reverse=name_.startswith("-"))
+        manager = getattr(instance, name)
+        queryset = manager.all()
+        queryset._result_cache = objects
+        queryset._prefetch_done = True
+        cache[manager.prefetch_cache_name if hasattr(manager, "prefetch_cache_name") else name] = (
+            queryset
+        )
