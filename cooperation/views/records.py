@@ -36,7 +36,6 @@ from cooperation.models import (
     Recommendation,
     Record,
     RecordEvidence,
-    Source,
 )
 from cooperation.permissions import may, require
 from cooperation.selectors import attestation, publish_warning, viewer_columns
@@ -138,8 +137,8 @@ def _links(kind: Kind) -> tuple[str, ...]:
 def _detail_queryset(kind: Kind, user):
     # Sources without their text: each quote is read through the source's reading view,
     # cached per text, so the text is loaded only when this process has not read it yet.
-    evidence = RecordEvidence.objects.select_related("excerpt", "created_by").prefetch_related(
-        Prefetch("excerpt__source", queryset=Source.all_objects.defer("text"))
+    evidence = RecordEvidence.objects.select_related("excerpt__source", "created_by").defer(
+        "excerpt__source__text"
     )
     records = kind.model.objects.select_related("created_by", "updated_by", *kind.select)
     # The links, the watch button and the bell come with the record, in its one statement.
