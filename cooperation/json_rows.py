@@ -138,3 +138,82 @@ def fill_related(instance, names) -> None:
         cache[manager.prefetch_cache_name if hasattr(manager, "prefetch_cache_name") else name] = (
             queryset
         )
+
+
+# ---- rows of a reverse foreign key, with the rows they point to ----------------------------
+
+PRIVATE_COLUMNS = ("password", "text")  # never needed on a page; a source's text is large
+
+
+def _row_columns(model) -> list:
+    return [f for f in _columns(model) if f.name not in PRIVATE_COLUMNS]
+
+
+def _paths(model, select: tuple[str, ...]) -> list[tuple[str, type]]:
+    """("", model) and each selected path with the model it reaches."""
+    found = [("", model)]
+    for path in select:
+        current = model
+        for part in path.split("__"):
+            current = current._meta.get_field(part).related_model
+        found.append((path, current))
+    return found
+
+
+def _key(path: str, attname: str) -> str:
+    return f"{path}__{attname}" if path else attname
+
+
+def child_rows(
+    model, name: str, *, select: tuple[str, ...] = (), order_by=(), **filters
+) -> Subquery:
+    """A subquery column: the rows of `model`'s reverse foreign key `name` (filtered by
+    `filters`), each with the rows `select` follows, as JSON text in `order_by` order."""
+    field = model._meta.get_field(name)
+    related, back = field.related_model, field.field.name
+    values = {}
+    for path, target in _paths(related, select):
+        for column in _row_columns(target):
+            values[_key(path, column.attname)] = _key(path, column.attname)
+    rows = (
+        related._default_manager.filter(**{back: OuterRef("pk")}, **filters)
+        .order_by()
+        .values(back)
+        .annotate(rows=JSONRows(JSONObject(**values), order_by=list(order_by) or None))
+        .values("rows")
+    )
+    return Subquery(rows, output_field=TextField())
+
+
+def _instance(target, row: dict, path: str, db: str):
+    columns = _row_columns(target)
+    if row.get(_key(path, target._meta.pk.attname)) is None:
+        return None
+    return target.from_db(
+        db,
+        [f.attname for f in columns],
+        [_python(f, row.get(_key(path, f.attname))) for f in columns],
+    )
+
+
+def read_child_rows(instance, name: str, *, select: tuple[str, ...] = (), order_by=()) -> list:
+    """The instances of a `child_rows` column annotated as `name`, related rows attached."""
+    model = type(instance)
+    related = model._meta.get_field(name).related_model
+    raw = getattr(instance, annotation_name(name))
+    db = instance._state.db
+    objects = []
+    for row in json.loads(raw) if raw else []:
+        built = {path: _instance(target, row, path, db) for path, target in _paths(related, select)}
+        for path, obj in built.items():
+            if not path:
+                continue
+            parent_path, _, attr = path.rpartition("__")
+            parent = built.get(parent_path)
+            if parent is not None:
+                parent._state.fields_cache[attr] = obj
+        objects.append(built[""])
+    if connections[db].vendor != "postgresql":
+        for name_ in reversed(list(order_by)):
+            objects.sort(key=_sort_key([name_]), reverse=name_.startswith("-"))
+    return objects

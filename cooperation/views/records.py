@@ -14,7 +14,8 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import CharField, F, Prefetch, Value
+from django.db.models import CharField, F, Prefetch, Value, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -48,6 +49,7 @@ from cooperation.services import (
     tracked_undelete,
 )
 from cooperation.services.common import describe_validation_error
+from cooperation.templatetags.recommendations import tracking_columns
 from cooperation.views.redirects import safe_next_url
 
 # Reading text shown on either side of an excerpt, at most, within its paragraph.
@@ -129,6 +131,30 @@ def _posted_version(request) -> int | None:
 # -- reading ---------------------------------------------------------------------------------
 
 
+# Each evidence excerpt's place in the order the status and response forms offer them
+# (evidence_excerpts: by source, as sources are ordered, then start), so the forms use the
+# excerpts the page loaded with its evidence.
+EXCERPT_RANK = Window(
+    RowNumber(),
+    order_by=[
+        F("excerpt__source__published_on").desc(),
+        F("excerpt__source__title").asc(),
+        F("excerpt__start").asc(),
+        F("excerpt__pk").asc(),
+    ],
+)
+
+
+def _evidence_excerpts(record) -> list[Excerpt]:
+    """The live excerpts of the record's live evidence, once each, in the forms' order."""
+    seen: dict[int, tuple] = {}
+    for link in record.evidence_links.all():
+        excerpt = link.excerpt
+        if excerpt.deleted_at is None and excerpt.pk not in seen:
+            seen[excerpt.pk] = (link.excerpt_rank, excerpt)
+    return [excerpt for _, excerpt in sorted(seen.values(), key=lambda pair: pair[0])]
+
+
 def _links(kind: Kind) -> tuple[str, ...]:
     """The many-to-many relations a record page shows, each read as a JSON column."""
     return ("actors", "topics", "tags", *kind.prefetch)
@@ -137,12 +163,16 @@ def _links(kind: Kind) -> tuple[str, ...]:
 def _detail_queryset(kind: Kind, user):
     # Sources without their text: each quote is read through the source's reading view,
     # cached per text, so the text is loaded only when this process has not read it yet.
-    evidence = RecordEvidence.objects.select_related("excerpt__source", "created_by").defer(
-        "excerpt__source__text"
+    evidence = (
+        RecordEvidence.objects.select_related("excerpt__source", "created_by")
+        .defer("excerpt__source__text")
+        .annotate(excerpt_rank=EXCERPT_RANK)
     )
     records = kind.model.objects.select_related("created_by", "updated_by", *kind.select)
     # The links, the watch button and the bell come with the record, in its one statement.
     records = with_related_rows(records, _links(kind)).annotate(**viewer_columns(user, kind.model))
+    if kind.model is Recommendation:
+        records = records.annotate(**tracking_columns())
     return records.prefetch_related(
         Prefetch("evidence_links", queryset=evidence.order_by("excerpt__start", "pk")),
     )
@@ -218,6 +248,8 @@ def record_detail(request, kind: str, slug: str):
             return redirect(merged.merged_into.get_absolute_url())
         raise Http404("No such record.")
     fill_related(record, _links(kind))
+    if isinstance(record, Recommendation):
+        record.loaded_evidence_excerpts = _evidence_excerpts(record)
     context = {
         "kind": kind,
         "record": record,
