@@ -15,7 +15,15 @@ import datetime
 import json
 
 from django.db import connections
-from django.db.models import Aggregate, ManyToManyField, OuterRef, Subquery, TextField
+from django.db.models import (
+    Aggregate,
+    Func,
+    JSONField,
+    ManyToManyField,
+    OuterRef,
+    Subquery,
+    TextField,
+)
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
@@ -37,6 +45,38 @@ class JSONRows(Aggregate):
         copy = self.copy()
         copy.order_by = None  # SQLite before 3.44 cannot order inside an aggregate
         return copy.as_sql(compiler, connection, **extra)
+
+
+class JSONMerge(Func):
+    """Objects merged into one: PostgreSQL's jsonb `||`; SQLite's json_patch (which leaves
+    out null members, read back as None)."""
+
+    output_field = JSONField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="JSON_PATCH", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" || ", **extra
+        )
+
+
+# PostgreSQL's jsonb_build_object takes at most 100 arguments: 50 members an object.
+MEMBERS_PER_OBJECT = 40
+
+
+def json_object(values: dict):
+    """JSONObject of `values`, built in parts and merged when it has many members."""
+    items = list(values.items())
+    parts = [
+        JSONObject(**dict(items[i : i + MEMBERS_PER_OBJECT]))
+        for i in range(0, len(items), MEMBERS_PER_OBJECT)
+    ]
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = JSONMerge(merged, part)
+    return merged
 
 
 def _columns(model) -> list:
@@ -69,7 +109,7 @@ def related_rows(model, name: str) -> Subquery:
         .values(back)
         .annotate(
             rows=JSONRows(
-                JSONObject(**{f.attname: f.attname for f in columns}),
+                json_object({f.attname: f.attname for f in columns}),
                 order_by=_ordering(related),
             )
         )
@@ -179,7 +219,7 @@ def child_rows(
         related._default_manager.filter(**{back: OuterRef("pk")}, **filters)
         .order_by()
         .values(back)
-        .annotate(rows=JSONRows(JSONObject(**values), order_by=list(order_by) or None))
+        .annotate(rows=JSONRows(json_object(values), order_by=list(order_by) or None))
         .values("rows")
     )
     return Subquery(rows, output_field=TextField())

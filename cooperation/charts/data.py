@@ -12,7 +12,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.db.models import CharField, Count, OuterRef, StringAgg, Subquery, Value
-from django.db.models.functions import Cast, ExtractYear
+from django.db.models.functions import Cast, Concat, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 
@@ -309,7 +309,12 @@ def _affected(user, challenge_ids) -> tuple[list, list[tuple[str, str]]]:
             links.filter(**{column: OuterRef("pk")})
             .order_by()
             .values(column)
-            .annotate(ids=StringAgg(Cast("challenge_id", CharField()), delimiter=Value(",")))
+            .annotate(
+                ids=StringAgg(
+                    Concat(Cast("pk", CharField()), Value(":"), Cast("challenge_id", CharField())),
+                    delimiter=Value(","),
+                )
+            )
             .values("ids")
         )
         found = list(
@@ -320,11 +325,15 @@ def _affected(user, challenge_ids) -> tuple[list, list[tuple[str, str]]]:
         )
         nodes += found
         name = model._meta.model_name
-        edges += [
-            (f"challenge-{source}", f"{name}-{target.pk}")
+        # "link id:challenge id" pairs; edges in the order the links were made.
+        pairs = sorted(
+            (int(link), int(source), target.pk)
             for target in found
-            for source in sorted(int(i) for i in (target.linking_challenges or "").split(",") if i)
-        ]
+            for link, _, source in (
+                pair.partition(":") for pair in (target.linking_challenges or "").split(",") if pair
+            )
+        )
+        edges += [(f"challenge-{source}", f"{name}-{target}") for _, source, target in pairs]
     return nodes, edges
 
 
