@@ -79,11 +79,37 @@ def json_object(values: dict):
     return merged
 
 
+# Only the columns pages show of these models (building and reading a JSON member costs
+# CPU on every request); any other field is deferred, and loads if something reads it.
+SHOWN_COLUMNS = {
+    "accounts.user": {"id", "email", "full_name", "organisation"},
+    "cooperation.actor": {"id", "name", "slug", "kind"},
+    "cooperation.topic": {"id", "name", "slug"},
+    "cooperation.tag": {"id", "name", "slug"},
+    **{
+        f"cooperation.{name}": {
+            "id",
+            "title",
+            "slug",
+            "status",
+            "severity",
+            "visibility",
+            "deleted_at",
+            "version",
+        }
+        for name in ("agreement", "deal", "challenge", "recommendation")
+    },
+}
+
+
 def _columns(model) -> list:
+    shown = SHOWN_COLUMNS.get(model._meta.label_lower)
     return [
         f
         for f in model._meta.concrete_fields
-        if not f.name.startswith(SKIPPED_PREFIX) and f.get_internal_type() != "JSONField"
+        if not f.name.startswith(SKIPPED_PREFIX)
+        and f.get_internal_type() != "JSONField"
+        and (shown is None or f.name in shown)
     ]
 
 
