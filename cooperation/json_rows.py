@@ -12,6 +12,7 @@ reading `record.actors.all` with no query. Rows are in the related model's defau
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 
 from django.db import connections
@@ -125,8 +126,11 @@ def _ordering(model) -> list[str]:
     return [*(model._meta.ordering or []), "pk"]
 
 
+@functools.cache
 def related_rows(model, name: str) -> Subquery:
-    """A subquery column: the live rows of `model`'s many-to-many `name` as JSON text."""
+    """A subquery column: the live rows of `model`'s many-to-many `name` as JSON text.
+
+    Built once a process (it depends on no request): annotating resolves a copy of it."""
     related, back = _relation(model, name)
     columns = _columns(related)
     rows = (
@@ -234,7 +238,15 @@ def child_rows(
     model, name: str, *, select: tuple[str, ...] = (), order_by=(), **filters
 ) -> Subquery:
     """A subquery column: the rows of `model`'s reverse foreign key `name` (filtered by
-    `filters`), each with the rows `select` follows, as JSON text in `order_by` order."""
+    `filters`), each with the rows `select` follows, as JSON text in `order_by` order.
+
+    Built once a process (it depends on no request): annotating resolves a copy of it."""
+    return _child_rows(model, name, tuple(select), tuple(order_by), tuple(sorted(filters.items())))
+
+
+@functools.cache
+def _child_rows(model, name, select, order_by, filters) -> Subquery:
+    filters = dict(filters)
     field = model._meta.get_field(name)
     related, back = field.related_model, field.field.name
     values = {}
