@@ -585,3 +585,24 @@ def watches(user, record) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return Watch.objects.filter(user=user, spine_id=record.spine_id).exists()
+
+
+# ---- The record page's per-viewer columns (cooperation/views/records.py) ----
+
+
+def viewer_columns(user, model) -> dict:
+    """Columns for the statement that loads a record page's record: whether `user` watches
+    it and the bell's unread count, so neither costs a statement of its own."""
+    watched = Watch.objects.filter(user=user, spine_id=OuterRef("spine_id"))
+    unread = (
+        notifications_visible_to(user)
+        .filter(read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return {
+        "viewer_watches": Exists(watched),
+        "viewer_unread": Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+    }

@@ -222,16 +222,24 @@ CONTOURS_BASE_URL = os.environ.get("CONTOURS_BASE_URL", "").rstrip("/")
 # DRF's throttle counts live in the default cache. Unset, CACHE_URL gives each process its
 # own in-memory cache: right for one process, wrong for several gunicorn workers or web
 # containers, which must share one (db://contours_cache or redis://…; portal/caches.py).
-# Sessions and django-axes' lockouts are in the database already (SESSION_ENGINE and
-# AXES_HANDLER keep their database defaults), so no web process holds state of its own.
+# Sessions and django-axes' lockouts are in the database (AXES_HANDLER keeps its database
+# default), so no web process holds state of its own. With a shared Redis cache, sessions
+# are read from it first and written through to the database (`cached_db`): a page costs
+# no session query, and a Redis restart or eviction only sends the next read to the
+# database. Without one (a per-process or a database cache), they stay in the database.
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 # django-axes first: it counts failed logins and refuses locked-out ones before the password check.
+# Then the user with their roles in one statement (accounts/backends.py). ModelBackend stays
+# last only for sessions signed in before it (a session names the backend that signed it in).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.RoleModelBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"

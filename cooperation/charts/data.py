@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
 
-from django.db.models import Count
-from django.db.models.functions import ExtractYear
+from django.db.models import CharField, Count, OuterRef, StringAgg, Subquery, Value
+from django.db.models.functions import Cast, Concat, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from cooperation.models import (
     RecommendationStatusChange,
 )
 from cooperation.models.ranks import choice_rank
+from cooperation.permissions import sees_internal
 from cooperation.selectors import records_visible_to
 
 # The status-over-time chart shows this many years, the current one last.
@@ -296,21 +297,43 @@ def _node(record) -> Node:
 
 def _affected(user, challenge_ids) -> tuple[list, list[tuple[str, str]]]:
     """The deals and agreements `user` may read that these challenges affect, with edges
-    (two queries a kind)."""
+    (one query a kind: each record carries the ids of the challenges linking to it)."""
     nodes, edges = [], []
+    if not challenge_ids:
+        return nodes, edges
     for model, field_name in ((Deal, "affects_deals"), (Agreement, "affects_agreements")):
         through = getattr(Challenge, field_name).through
         column = f"{model._meta.model_name}_id"
-        visible = records_visible_to(user, model)
-        links = list(
-            through.objects.filter(
-                challenge_id__in=challenge_ids, **{f"{column}__in": visible.values("pk")}
-            ).values_list("challenge_id", column)
+        links = through.objects.filter(challenge_id__in=challenge_ids)
+        sources = (
+            links.filter(**{column: OuterRef("pk")})
+            .order_by()
+            .values(column)
+            .annotate(
+                ids=StringAgg(
+                    Concat(Cast("pk", CharField()), Value(":"), Cast("challenge_id", CharField())),
+                    delimiter=Value(","),
+                )
+            )
+            .values("ids")
         )
-        ids = {target for _, target in links}
-        nodes += list(visible.filter(pk__in=ids).order_by("title", "pk"))
+        found = list(
+            records_visible_to(user, model)
+            .filter(pk__in=links.values(column))
+            .annotate(linking_challenges=Subquery(sources, output_field=CharField()))
+            .order_by("title", "pk")
+        )
+        nodes += found
         name = model._meta.model_name
-        edges += [(f"challenge-{source}", f"{name}-{target}") for source, target in links]
+        # "link id:challenge id" pairs; edges in the order the links were made.
+        pairs = sorted(
+            (int(link), int(source), target.pk)
+            for target in found
+            for link, _, source in (
+                pair.partition(":") for pair in (target.linking_challenges or "").split(",") if pair
+            )
+        )
+        edges += [(f"challenge-{source}", f"{name}-{target}") for _, source, target in pairs]
     return nodes, edges
 
 
@@ -337,6 +360,17 @@ def _with_via(columns, edges) -> list[tuple[str, list[Node]]]:
     return [*rest, (heading, last)]
 
 
+def _linked(user, record, name: str) -> list | None:
+    """The records of `record`'s relation `name`, when the page loaded them already (in
+    title order) and `user` may read every live one; None to query them."""
+    cache = getattr(record, "_prefetched_objects_cache", {})
+    if name not in cache or not sees_internal(user):
+        return None
+    # An internal reader may read every live record (records_visible_to), which is what
+    # the relation's default manager loaded, in the same (title, pk) order.
+    return list(cache[name])
+
+
 def neighbourhood(user, record) -> Neighbourhood:
     """A recommendation with the challenges it answers and the deals and agreements those
     affect; or a challenge with the recommendations that answer it and the deals and
@@ -344,11 +378,13 @@ def neighbourhood(user, record) -> Neighbourhood:
     more: dict[str, int] = {}
     centre = _node(record)
     if isinstance(record, Recommendation):
-        challenges = list(
-            records_visible_to(user, Challenge)
-            .filter(recommendations=record)
-            .order_by("title", "pk")
-        )
+        challenges = _linked(user, record, "addresses")
+        if challenges is None:
+            challenges = list(
+                records_visible_to(user, Challenge)
+                .filter(recommendations=record)
+                .order_by("title", "pk")
+            )
         affected, edges = _affected(user, [c.pk for c in challenges])
         edges = [(centre.key, f"challenge-{c.pk}") for c in challenges] + edges
         columns = [
@@ -357,11 +393,13 @@ def neighbourhood(user, record) -> Neighbourhood:
             _capped("Deals and agreements they affect", affected, more),
         ]
     elif isinstance(record, Challenge):
-        recommendations = list(
-            records_visible_to(user, Recommendation)
-            .filter(addresses=record)
-            .order_by("title", "pk")
-        )
+        recommendations = _linked(user, record, "recommendations")
+        if recommendations is None:
+            recommendations = list(
+                records_visible_to(user, Recommendation)
+                .filter(addresses=record)
+                .order_by("title", "pk")
+            )
         affected, edges = _affected(user, [record.pk])
         edges = [(f"recommendation-{r.pk}", centre.key) for r in recommendations] + edges
         columns = [

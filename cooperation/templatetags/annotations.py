@@ -5,8 +5,9 @@
     {% annotation_thread excerpt heading_level=3 %}  {# under an h2 of its own #}
     {{ annotation.body|markdown }}   {# sanitised HTML #}
 
-A thread costs the same few queries whatever its length: the notes (with authors),
-which of them were edited (history), and the user's permissions.
+A thread costs one statement whatever its length: the notes with their authors, each
+note's tags (a JSON column, cooperation/json_rows.py) and whether it was edited (a
+subquery on its history); the user's permissions are read from their loaded roles.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django import template
+from django.db.models import Exists, OuterRef
 
 from cooperation.forms.annotations import (
     AnnotationCreateForm,
@@ -21,10 +23,11 @@ from cooperation.forms.annotations import (
     AnnotationReplyForm,
     target_key,
 )
+from cooperation.json_rows import fill_related, with_related_rows
 from cooperation.markdown import EXCERPT_WORDS, render_markdown, render_markdown_excerpt
 from cooperation.models import Annotation
 from cooperation.permissions import can, note_actions
-from cooperation.selectors import annotations_on, edited_annotation_ids
+from cooperation.selectors import annotations_on
 
 register = template.Library()
 
@@ -106,13 +109,24 @@ def _mark_resolved_threads(notes: list[Annotation]) -> None:
         note.resolved_thread = root.resolved
 
 
+def _thread_notes(target, user) -> list[Annotation]:
+    """The thread's notes in one statement: each note's tags (a JSON column) and whether it
+    was edited (a subquery on its history) come with it."""
+    notes = with_related_rows(annotations_on(target, user).prefetch_related(None), ["tags"])
+    edits = Annotation.history.filter(id=OuterRef("pk"), history_change_reason="Edited")
+    notes = list(notes.annotate(was_edited=Exists(edits)))
+    for note in notes:
+        fill_related(note, ["tags"])
+    return notes
+
+
 @register.inclusion_tag("cooperation/includes/annotation_thread.html", takes_context=True)
 def annotation_thread(context, target, heading_level=2):
     request = context.get("request")
     user = context.get("user") or getattr(request, "user", None)
     next_url = request.get_full_path() if request is not None else ""
-    notes = list(annotations_on(target, user)) if user is not None else []
-    edited = edited_annotation_ids(note.pk for note in notes) if notes else set()
+    notes = _thread_notes(target, user) if user is not None else []
+    edited = {note.pk for note in notes if note.was_edited}
     _mark_resolved_threads(notes)
     roots = build_thread(notes, user=user, edited=edited, next_url=next_url) if user else []
     key = target_key(target).replace(":", "-")

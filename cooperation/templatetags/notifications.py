@@ -21,9 +21,16 @@ def _viewer(context):
 
 @register.simple_tag(takes_context=True)
 def unread_notifications(context) -> int:
+    # A page that loaded the count with its own statement passes it (record pages).
+    known = context.get("unread_notifications")
+    if known is not None:
+        return known
     return unread_notification_count(_viewer(context))
 
 
 @register.simple_tag(takes_context=True)
 def watching(context, record) -> bool:
+    known = getattr(record, "viewer_watches", None)  # loaded with the record (record pages)
+    if known is not None:
+        return known
     return watches(_viewer(context), record)

@@ -21,6 +21,7 @@ from cooperation.forms.recommendations import (
     StatusChangeForm,
     evidence_excerpts,
 )
+from cooperation.json_rows import annotation_name, child_rows, read_child_rows
 from cooperation.models import Recommendation
 from cooperation.permissions import may
 
@@ -29,6 +30,47 @@ register = template.Library()
 EVIDENCE = "evidence_excerpt__source"
 # The evidence link shows the quote, read through the source's cached reading view.
 EVIDENCE_TEXT = "evidence_excerpt__source__text"
+
+
+# The tracking lists, each with who wrote it and its evidence (a quote's excerpt and source):
+# (relation, rows it follows, order, filter). A recommendation page loads them as JSON
+# columns of the recommendation's own statement (`tracking_columns`); elsewhere the tag
+# queries them.
+EVIDENCE_PATHS = ("evidence_excerpt", EVIDENCE)
+TRACKING_LISTS = {
+    "proposals": (
+        "status_proposals",
+        ("proposed_by", *EVIDENCE_PATHS),
+        ("proposed_at", "pk"),
+        {"state": ProposalState.OPEN},
+    ),
+    "changes": ("status_changes", ("changed_by", *EVIDENCE_PATHS), ("-changed_at", "-pk"), {}),
+    "responses": ("responses", ("recorded_by", *EVIDENCE_PATHS), ("-responded_on", "-pk"), {}),
+}
+
+
+def tracking_columns() -> dict:
+    """Columns for the statement that loads a recommendation: its tracking lists as JSON."""
+    return {
+        annotation_name(name): child_rows(Recommendation, name, select=select, order_by=order, **f)
+        for name, select, order, f in TRACKING_LISTS.values()
+    }
+
+
+def _tracking_lists(recommendation) -> dict[str, list]:
+    lists = {}
+    for key, (name, select, order, filters) in TRACKING_LISTS.items():
+        if hasattr(recommendation, annotation_name(name)):
+            lists[key] = read_child_rows(recommendation, name, select=select, order_by=order)
+        else:
+            lists[key] = list(
+                getattr(recommendation, name)
+                .filter(**filters)
+                .select_related(select[0], EVIDENCE)
+                .defer(EVIDENCE_TEXT)
+                .order_by(*order)
+            )
+    return lists
 
 
 def tracking_permissions(user) -> dict[str, bool]:
@@ -68,7 +110,11 @@ def recommendation_tracking(context, recommendation, heading_level=2):
     can_change = bool(allowed) and (perms["can_transition"] or perms["can_propose"])
     # Both forms offer the recommendation's excerpts: read them once, in one plain query.
     excerpts = evidence_excerpts(recommendation)
-    loaded = list(excerpts) if can_change or perms["can_respond"] else None
+    loaded = None
+    if can_change or perms["can_respond"]:
+        # The recommendation page loaded them with its evidence (cooperation/views/records.py).
+        loaded = getattr(recommendation, "loaded_evidence_excerpts", None)
+        loaded = list(excerpts) if loaded is None else loaded
     status_form = None
     if can_change:
         status_form = status_change_form(
@@ -86,12 +132,8 @@ def recommendation_tracking(context, recommendation, heading_level=2):
             auto_id="response-%s",
             initial={"next": next_url},
         )
-    proposals = list(
-        recommendation.status_proposals.filter(state=ProposalState.OPEN)
-        .select_related("proposed_by", EVIDENCE)
-        .defer(EVIDENCE_TEXT)
-        .order_by("proposed_at", "pk")
-    )
+    lists = _tracking_lists(recommendation)
+    proposals = lists["proposals"]
     for proposal in proposals:
         proposal.is_stale = proposal.from_status != recommendation.status
         if perms["can_decide"]:
@@ -108,16 +150,8 @@ def recommendation_tracking(context, recommendation, heading_level=2):
         "status_form": status_form,
         "response_form": response_form,
         "proposals": proposals,
-        "changes": list(
-            recommendation.status_changes.select_related("changed_by", EVIDENCE)
-            .defer(EVIDENCE_TEXT)
-            .order_by("-changed_at", "-pk")
-        ),
-        "responses": list(
-            recommendation.responses.select_related("recorded_by", EVIDENCE)
-            .defer(EVIDENCE_TEXT)
-            .order_by("-responded_on", "-pk")
-        ),
+        "changes": lists["changes"],
+        "responses": lists["responses"],
         "next_url": next_url,
         **perms,
     }

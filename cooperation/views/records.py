@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import CharField, F, Prefetch, Value
+from django.db.models import CharField, F, Prefetch, Value, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -26,6 +27,7 @@ from cooperation.charts.data import neighbourhood
 from cooperation.charts.svg import graph
 from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES, Visibility
 from cooperation.forms.records import RECORD_FORMS
+from cooperation.json_rows import fill_related, with_related_rows
 from cooperation.models import (
     Agreement,
     Challenge,
@@ -34,10 +36,9 @@ from cooperation.models import (
     Recommendation,
     Record,
     RecordEvidence,
-    Source,
 )
 from cooperation.permissions import may, require
-from cooperation.selectors import attestation, publish_warning
+from cooperation.selectors import attestation, publish_warning, viewer_columns
 from cooperation.services import (
     ConflictError,
     evidence_detach,
@@ -47,6 +48,7 @@ from cooperation.services import (
     tracked_undelete,
 )
 from cooperation.services.common import describe_validation_error
+from cooperation.templatetags.recommendations import tracking_columns
 from cooperation.views.redirects import safe_next_url
 
 # Reading text shown on either side of an excerpt, at most, within its paragraph.
@@ -128,18 +130,49 @@ def _posted_version(request) -> int | None:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def _detail_queryset(kind: Kind):
+# Each evidence excerpt's place in the order the status and response forms offer them
+# (evidence_excerpts: by source, as sources are ordered, then start), so the forms use the
+# excerpts the page loaded with its evidence.
+EXCERPT_RANK = Window(
+    RowNumber(),
+    order_by=[
+        F("excerpt__source__published_on").desc(),
+        F("excerpt__source__title").asc(),
+        F("excerpt__start").asc(),
+        F("excerpt__pk").asc(),
+    ],
+)
+
+
+def _evidence_excerpts(record) -> list[Excerpt]:
+    """The live excerpts of the record's live evidence, once each, in the forms' order."""
+    seen: dict[int, tuple] = {}
+    for link in record.evidence_links.all():
+        excerpt = link.excerpt
+        if excerpt.deleted_at is None and excerpt.pk not in seen:
+            seen[excerpt.pk] = (link.excerpt_rank, excerpt)
+    return [excerpt for _, excerpt in sorted(seen.values(), key=lambda pair: pair[0])]
+
+
+def _links(kind: Kind) -> tuple[str, ...]:
+    """The many-to-many relations a record page shows, each read as a JSON column."""
+    return ("actors", "topics", "tags", *kind.prefetch)
+
+
+def _detail_queryset(kind: Kind, user):
     # Sources without their text: each quote is read through the source's reading view,
     # cached per text, so the text is loaded only when this process has not read it yet.
-    evidence = RecordEvidence.objects.select_related("excerpt", "created_by").prefetch_related(
-        Prefetch("excerpt__source", queryset=Source.all_objects.defer("text"))
+    evidence = (
+        RecordEvidence.objects.select_related("excerpt__source", "created_by")
+        .defer("excerpt__source__text")
+        .annotate(excerpt_rank=EXCERPT_RANK)
     )
     records = kind.model.objects.select_related("spine", "created_by", "updated_by", *kind.select)
+    # The links, the watch button and the bell come with the record, in its one statement.
+    records = with_related_rows(records, _links(kind)).annotate(**viewer_columns(user, kind.model))
+    if kind.model is Recommendation:
+        records = records.annotate(**tracking_columns())
     return records.prefetch_related(
-        "actors",
-        "topics",
-        "tags",
-        *kind.prefetch,
         Prefetch("spine__evidence_links", queryset=evidence.order_by("excerpt__start", "pk")),
     )
 
@@ -205,7 +238,7 @@ def is_overdue(recommendation: Recommendation) -> bool:
 @internal_user_required
 def record_detail(request, kind: str, slug: str):
     kind = _kind(kind)
-    record = _detail_queryset(kind).filter(slug=slug).first()
+    record = _detail_queryset(kind, request.user).filter(slug=slug).first()
     if record is None:
         # A duplicate merged away keeps its address: old links lead to the record kept.
         merged = kind.model.all_objects.filter(slug=slug, merged_into__isnull=False).first()
@@ -213,9 +246,13 @@ def record_detail(request, kind: str, slug: str):
             messages.info(request, f"“{merged.title}” was merged into this {kind.label.lower()}.")
             return redirect(merged.merged_into.get_absolute_url())
         raise Http404("No such record.")
+    fill_related(record, _links(kind))
+    if isinstance(record, Recommendation):
+        record.loaded_evidence_excerpts = _evidence_excerpts(record)
     context = {
         "kind": kind,
         "record": record,
+        "unread_notifications": record.viewer_unread,
         "list_url": kind.list_url(),
         "evidence": evidence_items(record),
         "attestation": attestation(record),
