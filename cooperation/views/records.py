@@ -87,7 +87,19 @@ class Kind:
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
-        Kind(Agreement, "agreements", prefetch=("parties", "governed_deals", "challenges")),
+        Kind(
+            Agreement,
+            "agreements",
+            prefetch=(
+                "parties",
+                "governed_deals",
+                "challenges",
+                "amends",
+                "amended_by",
+                "supersedes",
+                "superseded_by",
+            ),
+        ),
         Kind(
             Deal,
             "deals",
