@@ -173,4 +173,6 @@ EXCLUDED = {
     "deleted_at": "the trash: a deleted record is in no list, export or form",
     "deleted_by": "the trash's own page shows who deleted it",
     "merged_into": "a merged record redirects to its survivor; no output lists it",
+    "spine": "the record's row in RecordSpine (identity for attachments; never shown): what "
+    "hangs off it (evidence, identifiers) is shown as those lists",
 }
