@@ -349,9 +349,10 @@ class IdentifiersMixin:
     def add_identifier(self, request, *args, **kwargs):
         from cooperation.services.identifiers import identifier_add
 
-        obj = self.get_object()
+        # The body first (a 415 or 400 whatever the id), then the object it is for.
         serializer = s.IdentifierSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        obj = self.get_object()
         identifier_add(
             user=request.user, **self.identifier_target(obj), **serializer.validated_data
         )
@@ -367,9 +368,9 @@ class IdentifiersMixin:
         from cooperation.identifiers import clean_identifier
         from cooperation.services.identifiers import identifier_remove
 
-        obj = self.get_object()
         serializer = s.IdentifierSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        obj = self.get_object()
         data = serializer.validated_data
         scheme = data["scheme"]
         value = data["value"] if scheme == "other" else clean_identifier(scheme, data["value"])[1]
