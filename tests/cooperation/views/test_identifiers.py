@@ -74,3 +74,19 @@ def test_partner_cannot_add(client, partner):
     answer = client.post(_add_url(deal, "deal"), {"scheme": "wikidata", "value": "Q1"})
     assert answer.status_code in (302, 403)
     assert Identifier.all_objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("key", "factory"),
+    [
+        ("agreement", AgreementFactory),
+        ("deal", DealFactory),
+    ],
+)
+def test_web_list_filters_by_identifier(client, analyst, key, factory):
+    named, other = factory(title="Named one"), factory(title="Other one")
+    identifier_add(user=None, record=named, scheme="wikidata", value="Q77")
+    client.force_login(analyst)
+    page = client.get(reverse(f"cooperation:{key}_list"), {"identifier": "wikidata:q77"})
+    text = page.content.decode()
+    assert page.status_code == 200 and "Named one" in text and other.title not in text
