@@ -11,6 +11,8 @@ from tests.factories import AgreementFactory, DealFactory
 
 pytestmark = pytest.mark.django_db
 
+KIND = {"kind": "acquisition", "status": "proposed"}
+
 
 def _add_url(record, kind):
     return reverse(f"cooperation:{kind}_identifier_add", kwargs={"slug": record.slug})
@@ -90,3 +92,41 @@ def test_web_list_filters_by_identifier(client, analyst, key, factory):
     page = client.get(reverse(f"cooperation:{key}_list"), {"identifier": "wikidata:q77"})
     text = page.content.decode()
     assert page.status_code == 200 and "Named one" in text and other.title not in text
+
+
+def test_creating_a_record_with_a_taken_identifier_names_the_holder(client, analyst):
+    from cooperation.models import Deal
+
+    first = AgreementFactory(title="Already here")
+    identifier_add(user=None, record=first, scheme="wikidata", value="Q55")
+    client.force_login(analyst)
+    url = reverse("cooperation:deal_create")
+    answer = client.post(
+        url, {"title": "A new deal", "identifier": "wikidata:q55", **KIND, "visibility": "draft"}
+    )
+    # Nothing is made; the form names the record that already holds it.
+    assert not Deal.objects.filter(title="A new deal").exists()
+    text = answer.content.decode()
+    assert answer.status_code == 200 and "Already here" in text
+
+
+def test_creating_a_record_with_a_new_identifier_attaches_it(client, analyst):
+    from cooperation.models import Deal
+    from cooperation.services.records import record_create
+
+    deal = record_create(
+        model=Deal,
+        user=analyst,
+        data={"title": "Fresh", "slug": "fresh", **KIND},
+        identifiers=[("unts", "I:3")],
+    )
+    assert deal.spine.identifiers.get().value == "I:3"
+    with pytest.raises(Exception) as caught:
+        record_create(
+            model=Deal,
+            user=analyst,
+            data={"title": "Dup", "slug": "dup", **KIND},
+            identifiers=[("unts", "I:3")],
+        )
+    assert "Fresh" in str(caught.value)
+    assert not Deal.all_objects.filter(slug="dup").exists()
