@@ -42,6 +42,7 @@ from cooperation.choices import (  # plain tables: no Django set-up needed
     allowed_transitions,
     gao_status,
 )
+from cooperation.identifiers import link_for  # plain functions: no Django set-up needed
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -122,6 +123,10 @@ SELECT r.id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary, 
           JOIN cooperation_source xs ON xs.id = x.source_id
                AND xs.visibility = 'published' AND xs.deleted_at IS NULL
          WHERE e.spine_id = r.spine_id AND e.deleted_at IS NULL) AS evidence,
+       (SELECT coalesce(json_agg(json_build_array(i.scheme, i.value, i.url)
+                   ORDER BY i.scheme, i.value), '[]'::json)
+          FROM cooperation_identifier i
+         WHERE i.spine_id = r.spine_id AND i.deleted_at IS NULL) AS identifiers,
        (SELECT coalesce(json_agg(json_build_object(
                    'id', s.id, 'from_status', s.from_status, 'to_status', s.to_status,
                    'changed_at', {_utc_iso("s.changed_at")},
@@ -419,6 +424,10 @@ def document(row: dict, base: str) -> dict:
         "actors": links["actors"],
         "topics": links["topics"],
         "tags": links["tags"],
+        "identifiers": [
+            {"scheme": scheme, "value": value, "url": link_for(scheme, value, url)}
+            for scheme, value, url in row["identifiers"]
+        ],
         "evidence": [
             {**e, "url": f"{api}/excerpts/{e['excerpt']}/", "quote": e["exact"]}
             for e in row["evidence"]

@@ -249,3 +249,12 @@ class SavedViewList(models.TextChoices):
     RECOMMENDATION = "recommendation", "Recommendations"
     SOURCE = "source", "Sources"
     ANNOTATION = "annotation", "Notes"
+
+
+class IdentifierScheme(models.TextChoices):
+    """External identifier schemes (cooperation/identifiers.py validates each)."""
+
+    WIKIDATA = "wikidata", _("Wikidata")
+    UNTS = "unts", _("UN Treaty Series")
+    SIPRI = "sipri", _("SIPRI trade register")
+    OTHER = "other", _("Other (URL)")

@@ -317,6 +317,45 @@ def _day(value):
     return value.date() if isinstance(value, datetime) else value
 
 
+class IdentifierField(forms.CharField):
+    """`<scheme>:<value>` (`wikidata:Q668`), normalised as cooperation/identifiers.py does;
+    a malformed one is a form error (a 400 in the API) that names the expected form."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        from cooperation.identifiers import parse_filter
+
+        return parse_filter(text)
+
+
+class IdentifierFilter(django_filters.Filter):
+    """Rows named by one external identifier (live), through `path` to the Identifier rows:
+    one EXISTS, so a row never repeats."""
+
+    field_class = IdentifierField
+
+    def __init__(self, *args, path: str, **kwargs):
+        self.path = path
+        kwargs.setdefault("label", "Identifier")
+        kwargs.setdefault(
+            "help_text",
+            "An external identifier, <scheme>:<value>, e.g. wikidata:Q668 or unts:I:33521.",
+        )
+        super().__init__(*args, field_name="identifier", **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        from cooperation.models import Identifier
+
+        scheme, text = value
+        rows = Identifier.objects.filter(scheme=scheme, value=text)
+        column = "spine_id" if self.path == "spine" else "actor_id"
+        return qs.filter(**{f"{self.path}__in": rows.values(column)})
+
+
 class RecordFilterSet(SearchFilterSet):
     """What every record kind filters by: visibility, actor, topic and dates."""
 
@@ -324,6 +363,7 @@ class RecordFilterSet(SearchFilterSet):
     actor = _by_slug("actors", _actors, label="Actor")
     topic = _by_slug("topics", _topics, label="Topic")
     tag = _tag_filter()
+    identifier = IdentifierFilter(path="spine")
     # The briefs that attest a record (its live evidence quotes them): `?source=3&source=7`.
     source = IdSafeModelMultipleChoiceFilter(
         queryset=_readable(Source), method="filter_source", label="Source", distinct=False
@@ -534,6 +574,7 @@ class ExcerptFilterSet(SearchFilterSet):
 
 class ActorFilterSet(SearchFilterSet):
     kind = _choice(ActorKind.choices)
+    identifier = IdentifierFilter(path="pk")
     ordering = StableOrderingFilter(fields=(("name", "name"), ("kind", "kind")))
     default_ordering = ("name", "pk")
 

@@ -369,6 +369,17 @@ PERMISSIONS.update(
 )
 
 
+# External identifiers (cooperation/services/identifiers.py). obj: the record or actor the
+# identifier names; whoever may change it adds or removes its identifiers. Reading follows
+# the record (selectors.identifiers_visible_to): an actor's identifiers are read by all.
+PERMISSIONS.update(
+    {
+        ("identifier", "add"): [(*STAFF_WRITE, model_perm("change"))],
+        ("identifier", "remove"): [(*STAFF_WRITE, model_perm("change"))],
+    }
+)
+
+
 # Saved views (a person's named filters of a list). Only staff have a workspace, so only
 # staff save views; the owner manages theirs; the team opens a shared one while its owner
 # is still one of the team (a view shared by someone who since lost their role, or left,
@@ -415,6 +426,8 @@ for _kind_name in ("record", "source", "item"):
 for _kind_name in ("record", "source"):
     WHEN[(_kind_name, "read")] = live
 WHEN[("annotation", "tag")] = live
+WHEN[("identifier", "add")] = live
+WHEN[("identifier", "remove")] = live
 for _action in (
     "merge",
     "tag",

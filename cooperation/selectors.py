@@ -606,3 +606,32 @@ def viewer_columns(user, model) -> dict:
         "viewer_watches": Exists(watched),
         "viewer_unread": Coalesce(Subquery(unread, output_field=IntegerField()), 0),
     }
+
+
+def records_sharing_identifiers(record, user) -> list:
+    """Other live records `user` may read that one of `record`'s identifiers names or named
+    (the record page's "Same thing elsewhere"): a live identifier is unique, so the others
+    are records that held it before it was removed from them (a duplicate from another
+    brief, whose identifier a curator moved here). (identifier row, spine) pairs."""
+    from cooperation.models import Identifier
+
+    mine = Identifier.objects.filter(spine_id=record.spine_id)
+    pairs = list(mine.values_list("scheme", "value"))
+    if not pairs:
+        return []
+    condition = Q()
+    for scheme, value in pairs:
+        condition |= Q(scheme=scheme, value=value)
+    others = (
+        Identifier.all_objects.filter(condition, spine__isnull=False)
+        .exclude(spine_id=record.spine_id)
+        .filter(readable_record_q(user))
+        .select_related("spine")
+        .order_by("spine__title", "pk")
+    )
+    seen, found = set(), []
+    for row in others:
+        if row.spine_id not in seen:
+            seen.add(row.spine_id)
+            found.append((row, row.spine))
+    return found

@@ -8,8 +8,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.models import (
+    Actor,
     Annotation,
     Excerpt,
+    Identifier,
     RecommendationResponse,
     RecommendationStatusChange,
     RecordEvidence,
@@ -25,6 +27,7 @@ from cooperation.services import (
     recommendation_response_record,
     tracked_update,
 )
+from cooperation.services.identifiers import identifier_add
 
 from .base import ReadOnlyInlineMixin, ServiceInlineMixin, VersionedForm
 
@@ -227,3 +230,43 @@ class ExcerptInline(ReadOnlyInlineMixin, admin.TabularInline):
     @admin.display(description=_("reads as"))
     def reads_as(self, excerpt):
         return excerpt.display_quote
+
+
+class _IdentifierInlineBase(AddOnlyInlineMixin):
+    """External identifiers: shown read-only, linked out; new ones added through the service
+    (which validates each scheme's form and refuses one that names something else)."""
+
+    model = Identifier
+    fields = ("scheme", "value", "url", "link_out")
+    readonly_fields = ("link_out",)
+    add_action = ("identifier", "add")
+    verbose_name = _("external identifier")
+    verbose_name_plural = _("external identifiers (Wikidata, UN Treaty Series, SIPRI, other)")
+
+    @admin.display(description=_("link"))
+    def link_out(self, row):
+        if not row.pk:
+            return "—"
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer external" target="_blank">{} ↗</a>',
+            row.link,
+            row.value,
+        )
+
+    def create(self, request, parent, cleaned):
+        target = {"actor": parent} if isinstance(parent, Actor) else {"record": parent}
+        return identifier_add(
+            user=request.user,
+            scheme=cleaned["scheme"],
+            value=cleaned["value"],
+            url=cleaned.get("url") or "",
+            **target,
+        )
+
+
+class IdentifierInline(_IdentifierInlineBase, SpineTabularInline):
+    pass
+
+
+class ActorIdentifierInline(_IdentifierInlineBase, admin.TabularInline):
+    fk_name = "actor"

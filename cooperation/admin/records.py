@@ -33,6 +33,7 @@ from .base import RECORD_FIELDSET, ServiceAdmin
 from .inlines import (
     AnnotationInline,
     EvidenceInline,
+    IdentifierInline,
     ResponseInline,
     StatusChangeInline,
     StatusProposalInline,
@@ -44,7 +45,7 @@ class RecordAdmin(ServiceAdmin):
     search_fields = ("title", "summary", "slug")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("actors", "topics", "tags")
-    inlines = [EvidenceInline, AnnotationInline]
+    inlines = [EvidenceInline, IdentifierInline, AnnotationInline]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -292,6 +293,7 @@ class RecommendationAdmin(RecordAdmin):
         StatusProposalInline,
         ResponseInline,
         EvidenceInline,
+        IdentifierInline,
         AnnotationInline,
     ]
     actions = ["change_status", *RecordAdmin.actions]

@@ -6,10 +6,12 @@ from cooperation.models import RECORD_MODELS, Actor, Annotation, Tag, Topic
 from cooperation.services.tags import tag_create
 
 from .base import ServiceAdmin
+from .inlines import ActorIdentifierInline
 
 
 @admin.register(Actor)
 class ActorAdmin(ServiceAdmin):
+    inlines = [ActorIdentifierInline]
     list_display = ("name", "kind", "slug")
     list_filter = ("kind",)
     search_fields = ("name", "slug", "description")

@@ -34,8 +34,10 @@ from accounts.models import User
 from cooperation import precise_dates
 from cooperation.api import serializers as s
 from cooperation.choices import Visibility, allowed_transitions, gao_status
+from cooperation.identifiers import link_for
 from cooperation.models import (
     Excerpt,
+    Identifier,
     Recommendation,
     RecommendationResponse,
     RecommendationStatusChange,
@@ -52,6 +54,7 @@ _SPECIAL = {
     "url",
     "web_url",
     "evidence",
+    "identifiers",
     "owner",
     "owner_name",
     "gao_status",
@@ -226,6 +229,43 @@ def _evidence_sql(model) -> str:
         f"JOIN {_quote(Source._meta.db_table)} s ON s.{source('id')} = x.{excerpt('source')} "
         f"WHERE e.{link('spine')} = {_outer(model, 'spine')} "
         f"AND e.{link('deleted_at')} IS NULL"
+    )
+
+
+# -- external identifiers (cooperation/identifiers.py), ordered by scheme and value ------------
+
+
+def _identifiers(model, ids) -> dict[int, list[dict]]:
+    rows = (
+        Identifier.objects.filter(spine__record_kind=model._meta.model_name, spine__kind_id__in=ids)
+        .order_by("scheme", "value")
+        .values_list("spine__kind_id", "scheme", "value", "url")
+    )
+    found = defaultdict(list)
+    for owner, *identifier in rows:
+        found[owner].append(_identifier_item(identifier))
+    return found
+
+
+def _identifier_item(identifier) -> dict:
+    scheme, value, url = identifier
+    return {"scheme": scheme, "value": value, "url": link_for(scheme, value, url)}
+
+
+def _identifiers_json(model) -> RawSQL:
+    """One record's live identifiers as a jsonb array of [scheme, value, url]."""
+    return RawSQL(_identifiers_sql(model), [], output_field=JSONField())
+
+
+@cache
+def _identifiers_sql(model) -> str:
+    column = _columns(Identifier._meta)
+    return (
+        f"SELECT jsonb_agg(jsonb_build_array(i.{column('scheme')}, i.{column('value')}, "
+        f"i.{column('url')}) ORDER BY i.{column('scheme')}, i.{column('value')}) "
+        f"FROM {_quote(Identifier._meta.db_table)} i "
+        f"WHERE i.{column('spine')} = {_outer(model, 'spine')} "
+        f"AND i.{column('deleted_at')} IS NULL"
     )
 
 
@@ -480,6 +520,7 @@ def with_related(queryset, *, serializer_class, user):
     fields = _fields(serializer_class)
     annotations = {_json_name(name): _m2m_json(model, name, user) for name in _many_names(fields)}
     annotations[_json_name("evidence")] = _evidence_json(model)
+    annotations[_json_name("identifiers")] = _identifiers_json(model)
     if "status_history" in fields:
         annotations[_json_name("status_history")] = _status_json()
     if "responses" in fields:
@@ -566,6 +607,10 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
             ]
             for row in rows
         }
+        identifiers = {
+            row.pk: [_identifier_item(i) for i in getattr(row, _json_name("identifiers")) or ()]
+            for row in rows
+        }
         history = {
             row.pk: [
                 _status_item(c, represent) for c in getattr(row, _json_name("status_history")) or ()
@@ -587,6 +632,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
             for name in many_names
         }
         evidence = _evidence(model, ids, urls)
+        identifiers = _identifiers(model, ids)
         history = _status_history(ids, represent) if with_history else {}
         responses = _responses(ids, represent) if with_responses else {}
     foreign = {name for name in fields if basenames[name] and name not in many}
@@ -622,7 +668,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         for name, convert in converters:
             value = getattr(row, name)
             values[name] = None if value is None else convert(value)
-        page = _Row(row, pk, urls, values, evidence, many, history, responses)
+        page = _Row(row, pk, urls, values, evidence, many, history, responses, identifiers)
         documents.append({name: build(page) for name, build in plan})
     if not internal:
         _remember_readable(rows, request)
@@ -634,12 +680,22 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
 class _Row:
     """One record and what was read for it, as the document builders see it."""
 
-    __slots__ = ("evidence", "history", "many", "pk", "responses", "row", "urls", "values")
+    __slots__ = (
+        "evidence",
+        "history",
+        "identifiers",
+        "many",
+        "pk",
+        "responses",
+        "row",
+        "urls",
+        "values",
+    )
 
-    def __init__(self, row, pk, urls, values, evidence, many, history, responses):
+    def __init__(self, row, pk, urls, values, evidence, many, history, responses, identifiers):
         self.row, self.pk, self.urls, self.values = row, pk, urls, values
         self.evidence, self.many, self.history = evidence, many, history
-        self.responses = responses
+        self.responses, self.identifiers = responses, identifiers
 
 
 def _builder(name, many, foreign, basenames, own_basename, internal):
@@ -652,6 +708,8 @@ def _builder(name, many, foreign, basenames, own_basename, internal):
         return lambda r: r.urls.web(r.row)
     if name == "evidence":
         return lambda r: r.evidence.get(r.pk, [])
+    if name == "identifiers":
+        return lambda r: r.identifiers.get(r.pk, [])
     if name in many:
         return lambda r: r.many[name].get(r.pk, [])
     if name in foreign:

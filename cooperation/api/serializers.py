@@ -21,6 +21,7 @@ from cooperation.choices import (
     AnnotationVisibility,
     DatePrecision,
     GaoStatus,
+    IdentifierScheme,
     RecommendationStatus,
     ResponseClassification,
     allowed_transitions,
@@ -215,12 +216,37 @@ class WebUrlMixin(serializers.Serializer):
 # ---- taxonomy ------------------------------------------------------------------------------
 
 
+class IdentifierSerializer(serializers.Serializer):
+    """An external identifier: its scheme, value and where it leads (cooperation/identifiers.py)."""
+
+    scheme = serializers.ChoiceField(
+        choices=IdentifierScheme.choices, help_text="wikidata, unts, sipri or other."
+    )
+    value = serializers.CharField(max_length=100, help_text="e.g. Q668 (wikidata), I:33521 (unts).")
+    url = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Where it leads. Written only for “other” (an http(s) URL); derived otherwise.",
+    )
+
+    def to_representation(self, instance):
+        return instance.as_dict()
+
+
 class ActorSerializer(TrackedSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:actor-detail")
+    identifiers = IdentifierSerializer(many=True, read_only=True)
 
     class Meta:
         model = Actor
-        fields = [*TrackedSerializer.tracked_fields, "slug", "name", "kind", "description"]
+        fields = [
+            *TrackedSerializer.tracked_fields,
+            "slug",
+            "name",
+            "kind",
+            "description",
+            "identifiers",
+        ]
 
 
 class TagSerializer(TrackedSerializer):
@@ -444,6 +470,11 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
     topics = _links("topic", Topic.objects.all())
     tags = _links("tag", Tag.objects.all(), help_text="Tags, written as their slugs.")
     evidence = EvidenceSerializer(source="evidence_links", many=True, read_only=True)
+    identifiers = IdentifierSerializer(
+        source="spine.identifiers",
+        many=True,
+        read_only=True,
+    )
     actions = serializers.SerializerMethodField(
         help_text="What the caller may do to this record now, from the one permission table "
         "(cooperation/permissions.py): edit, delete, publish, unpublish, and for a "
@@ -496,6 +527,7 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
         "actors",
         "topics",
         "tags",
+        "identifiers",
         "evidence",
         "actions",
         "warnings",

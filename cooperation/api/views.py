@@ -61,6 +61,7 @@ from cooperation.models import (
     Challenge,
     Deal,
     Excerpt,
+    Identifier,
     Recommendation,
     RecommendationResponse,
     RecommendationStatusChange,
@@ -334,6 +335,57 @@ class WebAnnotationMixin:
         )
 
 
+class IdentifiersMixin:
+    """External identifiers (issue 14): `POST …/{id}/identifiers/` adds one ({scheme, value,
+    url}), `POST …/{id}/identifiers/remove/` removes one ({scheme, value}); both answer with
+    the resource. Through cooperation/services/identifiers.py, which checks who may."""
+
+    def identifier_target(self, obj) -> dict:
+        return {"actor": obj} if isinstance(obj, Actor) else {"record": obj}
+
+    @extend_schema(
+        summary="Add an external identifier (wikidata, unts, sipri, other)",
+        request=s.IdentifierSerializer,
+        responses={200: OpenApiTypes.OBJECT, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="identifiers")
+    def add_identifier(self, request, *args, **kwargs):
+        from cooperation.services.identifiers import identifier_add
+
+        # The body first (a 415 or 400 whatever the id), then the object it is for.
+        serializer = s.IdentifierSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = self.get_object()
+        identifier_add(
+            user=request.user, **self.identifier_target(obj), **serializer.validated_data
+        )
+        return self.detail_response(self.reload(obj))
+
+    @extend_schema(
+        summary="Remove an external identifier",
+        request=s.IdentifierSerializer,
+        responses={200: OpenApiTypes.OBJECT, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="identifiers/remove")
+    def remove_identifier(self, request, *args, **kwargs):
+        from cooperation.identifiers import clean_identifier
+        from cooperation.services.identifiers import identifier_remove
+
+        serializer = s.IdentifierSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = self.get_object()
+        data = serializer.validated_data
+        scheme = data["scheme"]
+        value = data["value"] if scheme == "other" else clean_identifier(scheme, data["value"])[1]
+        target = self.identifier_target(obj)
+        rows = obj.identifiers if "actor" in target else obj.spine.identifiers
+        row = rows.filter(scheme=scheme, value=value).first()
+        if row is None:
+            raise exceptions.NotFound("This resource has no such identifier.")
+        identifier_remove(user=request.user, identifier=row)
+        return self.detail_response(self.reload(obj))
+
+
 class TrackedWriteMixin:
     """Create, update and move to the trash through the tracked services."""
 
@@ -499,13 +551,13 @@ READ_METHODS = ["get", "head"]
 
 
 @document("actor", "actors", s.ActorSerializer)
-class ActorViewSet(TrackedWriteMixin, ApiViewSet):
+class ActorViewSet(IdentifiersMixin, TrackedWriteMixin, ApiViewSet):
     model = Actor
     serializer_class = s.ActorSerializer
     http_method_names = WRITE_METHODS
 
     def visible(self):
-        return Actor.objects.all()
+        return Actor.objects.prefetch_related("identifiers")
 
 
 @document("topic", "topics", s.TopicSerializer)
@@ -626,7 +678,7 @@ def _evidence():
     )
 
 
-class RecordViewSet(TrackedWriteMixin, ApiViewSet):
+class RecordViewSet(IdentifiersMixin, TrackedWriteMixin, ApiViewSet):
     http_method_names = WRITE_METHODS
     # Links to other records are narrowed to what the reader may see.
     record_links: dict[str, type] = {}
@@ -645,6 +697,7 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
             "actors",
             "topics",
             "tags",
+            "spine__identifiers",
             _evidence(),
             *(
                 Prefetch(name, queryset=records_visible_to(user, model))
@@ -713,7 +766,11 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
     def stamps(self) -> dict:
         """When the parts shown beside the record's row last changed, as subqueries."""
         links = RecordEvidence.all_objects.filter(spine_id=OuterRef("spine_id"))
-        return {"evidence_stamp": Subquery(links.order_by("-updated_at").values("updated_at")[:1])}
+        names = Identifier.all_objects.filter(spine_id=OuterRef("spine_id"))
+        return {
+            "evidence_stamp": Subquery(links.order_by("-updated_at").values("updated_at")[:1]),
+            "identifier_stamp": Subquery(names.order_by("-updated_at").values("updated_at")[:1]),
+        }
 
     def last_modified(self, obj):
         # Evidence shows with the record but attaching or detaching it leaves the record's
@@ -724,6 +781,14 @@ class RecordViewSet(TrackedWriteMixin, ApiViewSet):
         else:
             stamps.append(
                 RecordEvidence.all_objects.filter(spine_id=obj.spine_id).aggregate(
+                    latest=Max("updated_at")
+                )["latest"]
+            )
+        if hasattr(obj, "identifier_stamp"):
+            stamps.append(obj.identifier_stamp)
+        else:
+            stamps.append(
+                Identifier.all_objects.filter(spine_id=obj.spine_id).aggregate(
                     latest=Max("updated_at")
                 )["latest"]
             )

@@ -115,6 +115,8 @@ def check(document: dict) -> None:
         for item in parts[part]:
             _require(item, f"an item of “{part}”", slug=str, name=str)
         _unique(parts[part], "slug", model._meta.verbose_name)
+    for actor in parts["actors"]:
+        check_identifiers(actor, f"actor {actor.get('slug')!r}")
     taxonomy = {
         Actor: {item["slug"] for item in parts["actors"]},
         Topic: {item["slug"] for item in parts["topics"]},
@@ -176,6 +178,7 @@ def _check_record(record: dict, excerpts: dict, taxonomy: dict, slugs: dict) -> 
             clean_tag_name(tag)
         except ValidationError as exc:
             raise ExchangeError(f"{name}: tag {tag!r}: {' '.join(exc.messages)}") from None
+    check_identifiers(record, name)
     cited = [(item, "evidence") for item in _list(record, "evidence", name)]
     if model is KINDS["recommendation"]:
         timeline = _list(record, "status_history", name)
@@ -196,6 +199,18 @@ def _check_record(record: dict, excerpts: dict, taxonomy: dict, slugs: dict) -> 
             raise ExchangeError(
                 f"{name}: its “{where}” cites excerpt {excerpt!r}, which the file does not hold."
             )
+
+
+def check_identifiers(item: dict, name: str) -> None:
+    """An optional list of {scheme, value, url}, each valid for its scheme."""
+    from cooperation.identifiers import clean_identifier
+
+    for identifier in _list(item, "identifiers", name):
+        _require(identifier, f"{name}'s identifiers", scheme=str, value=str)
+        try:
+            clean_identifier(identifier["scheme"], identifier["value"], identifier.get("url") or "")
+        except ValidationError as exc:
+            raise ExchangeError(f"{name}: identifier: {' '.join(exc.messages)}") from None
 
 
 def _list(record: dict, key: str, name: str) -> list:

@@ -126,6 +126,7 @@ class Exporter:
             "actors",
             "topics",
             "tags",
+            "spine__identifiers",
             Prefetch("spine__evidence_links", queryset=evidence),
             *related,
         ]
@@ -264,6 +265,8 @@ class Exporter:
             "topics": [t.slug for t in topics],
             # By name: another portal finds (or makes) its own tag of that name, any case.
             "tags": [t.name for t in record.tags.all()],
+            # {scheme, value, url}: the import attaches them, or reports who holds one already.
+            "identifiers": [i.as_dict() for i in record.spine.identifiers.all()],
             **self._fields(record),
             "version": record.version,
             "created_at": _iso(record.created_at),
@@ -309,10 +312,14 @@ class Exporter:
 
     def taxonomy(self, model) -> Iterator[dict]:
         ids = self.actor_ids if model is Actor else self.topic_ids
-        for item in model.all_objects.filter(pk__in=ids).order_by("slug"):
+        rows = model.all_objects.filter(pk__in=ids).order_by("slug")
+        if model is Actor:
+            rows = rows.prefetch_related("identifiers")
+        for item in rows:
             document = {"slug": item.slug, "name": item.name, "description": item.description}
             if model is Actor:
                 document["kind"] = item.kind
+                document["identifiers"] = [i.as_dict() for i in item.identifiers.all()]
             yield document
 
 

@@ -73,6 +73,15 @@ class RecordForm(forms.ModelForm):
         required=False,
         help_text="Optional: saved with the evidence link.",
     )
+    # On create only: an external identifier; one that already names a record is refused
+    # naming it (the same thing from another brief), so no duplicate is made.
+    identifier = forms.CharField(
+        label="External identifier",
+        max_length=120,
+        required=False,
+        help_text="Optional: scheme:value, e.g. wikidata:Q668 or unts:I:33521 (more on the "
+        "record page once it exists).",
+    )
 
     class Meta:
         formfield_callback = id_safe_formfield
@@ -109,7 +118,7 @@ class RecordForm(forms.ModelForm):
         self._pickers()
         if self.is_editing:
             self.fields["expected_version"].required = True
-            del self.fields["excerpt"], self.fields["evidence_note"]
+            del self.fields["excerpt"], self.fields["evidence_note"], self.fields["identifier"]
             if not self.is_bound:
                 self.initial.setdefault("expected_version", self.instance.version)
 
@@ -171,6 +180,17 @@ class RecordForm(forms.ModelForm):
         self.fields["visibility"].choices = choices
         self.fields["visibility"].help_text = "A curator publishes records for partners."
 
+    def clean_identifier(self):
+        text = (self.cleaned_data.get("identifier") or "").strip()
+        if not text:
+            return None
+        from cooperation.identifiers import parse_filter
+
+        scheme, value = parse_filter(text)
+        if scheme == "other":
+            raise ValidationError("Add an “other” identifier (it needs a URL) on the record page.")
+        return scheme, value
+
     def clean_slug(self):
         slug = self.cleaned_data.get("slug", "")
         model = self._meta.model
@@ -223,6 +243,9 @@ class RecordForm(forms.ModelForm):
                 data=self.service_data(),
                 evidence_excerpt=self.cleaned_data.get("excerpt"),
                 evidence_note=self.cleaned_data.get("evidence_note", ""),
+                identifiers=[self.cleaned_data["identifier"]]
+                if self.cleaned_data.get("identifier")
+                else [],
             )
         except IntegrityError:
             # Two people created the same address at the same moment: the later one retries.
@@ -232,6 +255,11 @@ class RecordForm(forms.ModelForm):
 
     def add_service_errors(self, exc: ValidationError) -> None:
         """Show a service's refusal beside the fields it names (or above the form)."""
+        from cooperation.services.identifiers import DuplicateIdentifier
+
+        if isinstance(exc, DuplicateIdentifier) and "identifier" in self.fields:
+            self.add_error("identifier", exc.error_dict["value"])
+            return
         if hasattr(exc, "error_dict"):
             for name, errors in exc.error_dict.items():
                 self.add_error(name if name in self.fields else None, errors)

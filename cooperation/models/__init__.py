@@ -2,6 +2,7 @@ from cooperation.models.annotations import Annotation
 from cooperation.models.base import LiveManager, LiveQuerySet, Record, Tracked
 from cooperation.models.changes import ChangeEntry
 from cooperation.models.idempotency import IdempotencyKey
+from cooperation.models.identifiers import Identifier
 from cooperation.models.jobs import Job
 from cooperation.models.notifications import Notification, NotificationSettings, Watch
 from cooperation.models.records import (
@@ -32,6 +33,7 @@ __all__ = [
     "Deal",
     "Excerpt",
     "IdempotencyKey",
+    "Identifier",
     "Job",
     "LiveManager",
     "LiveQuerySet",

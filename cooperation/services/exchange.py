@@ -45,6 +45,8 @@ CONTENT = (Source, Excerpt, Actor, Topic, *KINDS.values())
 class ImportReport:
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Identifiers in the file that already name something here: "open it / merge" lines.
+    suggestions: list[str] = field(default_factory=list)
 
     def add(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
@@ -152,8 +154,30 @@ class _Importer:
                     model=model, user=self.user, data=data, reason=self.reason
                 )
                 self.report.add(part)
+                if model is Actor:
+                    self._identifiers(item, actor=table[item["slug"]])
 
     # -- records -----------------------------------------------------------------------------
+
+    def _identifiers(self, item: dict, **target) -> None:
+        """Attach the item's identifiers; one that already names something else here is not
+        attached but reported as a suggestion (the same thing, from another brief)."""
+        from cooperation.services.identifiers import DuplicateIdentifier, identifier_add
+
+        for identifier in item.get("identifiers", []):
+            try:
+                identifier_add(
+                    user=self.user,
+                    scheme=identifier["scheme"],
+                    value=identifier["value"],
+                    url=identifier.get("url") or "",
+                    **target,
+                )
+            except DuplicateIdentifier as exc:
+                text = " ".join(exc.messages)
+                self.report.suggestions.append(f"{self.where}: {text} (not attached)")
+            else:
+                self.report.add("identifiers")
 
     def _target(self, model, slug):
         if model in self.taxonomy:
@@ -294,6 +318,7 @@ class _Importer:
                         note=link.get("note") or "",
                     )
                     self.report.add("evidence links")
+                self._identifiers(item, record=record)
                 self.records[model][item["slug"]] = record
                 self.report.add(model._meta.verbose_name_plural)
 

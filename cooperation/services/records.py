@@ -31,18 +31,26 @@ def record_create(
     data: dict,
     evidence_excerpt: Excerpt | None = None,
     evidence_note: str = "",
+    identifiers=(),
 ) -> Record:
-    """A new record of any kind and, when given, its first evidence link, in one transaction.
+    """A new record of any kind and, when given, its first evidence link and its external
+    identifiers ((scheme, value) pairs), in one transaction.
 
-    A refused link leaves no record behind. A recommendation also starts its status
+    A refused link or identifier leaves no record behind: an identifier that already names
+    another record is refused naming it (services/identifiers.py), so the curator opens
+    that record instead of making a second one. A recommendation also starts its status
     timeline, citing the excerpt.
     """
+    from cooperation.services.identifiers import identifier_add
+
     if model is Recommendation:
         record = recommendation_create(user=user, data=data, evidence_excerpt=evidence_excerpt)
     else:
         record = tracked_create(model=model, user=user, data=data)
     if evidence_excerpt is not None:
         evidence_attach(record=record, excerpt=evidence_excerpt, user=user, note=evidence_note)
+    for scheme, value in identifiers:
+        identifier_add(user=user, record=record, scheme=scheme, value=value)
     return record
 
 

@@ -271,6 +271,7 @@ def record_detail(request, kind: str, slug: str):
         "overdue": isinstance(record, Recommendation) and is_overdue(record),
         "publish_to": Visibility.PUBLISHED,
         "unpublish_to": Visibility.INTERNAL,
+        **_identifier_context(request, record),
     }
     if isinstance(record, Recommendation | Challenge):
         around = neighbourhood(request.user, record)
@@ -539,6 +540,75 @@ def record_evidence_detach(request, kind: str, slug: str, link_id: int):
     return redirect(record.get_absolute_url())
 
 
+# -- external identifiers (cooperation/services/identifiers.py) -------------------------------
+
+
+def _identifier_context(request, record, form=None, duplicate=None) -> dict:
+    from cooperation.forms.identifiers import IdentifierForm
+    from cooperation.selectors import records_sharing_identifiers
+
+    may_identify = may(request.user, "add", record, kind="identifier")
+    return {
+        "identifiers": list(record.spine.identifiers.all()),
+        "may_identify": may_identify,
+        "identifier_form": form or (IdentifierForm() if may_identify else None),
+        "identifier_duplicate": duplicate,
+        "same_elsewhere": records_sharing_identifiers(record, request.user),
+    }
+
+
+@internal_user_required
+@require_POST
+def record_identifier_add(request, kind: str, slug: str):
+    from cooperation.forms.identifiers import IdentifierForm
+    from cooperation.services.identifiers import DuplicateIdentifier, identifier_add
+
+    kind = _kind(kind)
+    record = get_object_or_404(kind.model.objects.select_related("spine"), slug=slug)
+    form = IdentifierForm(request.POST)
+    duplicate = None
+    if form.is_valid():
+        try:
+            row = identifier_add(user=request.user, record=record, **form.cleaned_data)
+        except DuplicateIdentifier as exc:
+            duplicate = exc.holder
+            form.add_error("value", exc.message_dict["value"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Identifier {row.scheme_label} {row.value} added.")
+            return redirect(record.get_absolute_url())
+    record = _detail_queryset(kind).get(pk=record.pk)
+    context = {
+        "kind": kind,
+        "record": record,
+        "list_url": kind.list_url(),
+        "evidence": evidence_items(record),
+        "attestation": attestation(record),
+        "overdue": isinstance(record, Recommendation) and is_overdue(record),
+        "publish_to": Visibility.PUBLISHED,
+        "unpublish_to": Visibility.INTERNAL,
+        **_identifier_context(request, record, form=form, duplicate=duplicate),
+    }
+    return render(request, "cooperation/records/detail.html", context, status=400)
+
+
+@internal_user_required
+@require_POST
+def record_identifier_remove(request, kind: str, slug: str, identifier_id: int):
+    from cooperation.services.identifiers import identifier_remove
+
+    kind = _kind(kind)
+    record = get_object_or_404(kind.model.objects, slug=slug)
+    row = get_object_or_404(record.spine.identifiers.all(), pk=identifier_id)
+    identifier_remove(user=request.user, identifier=row)
+    messages.success(
+        request, f"Identifier {row.scheme_label} {row.value} removed (kept in history)."
+    )
+    return redirect(record.get_absolute_url())
+
+
 def _trash_kinds(user) -> list[Kind]:
     return [kind for kind in KINDS.values() if may(user, "untrash", kind.model)]
 
@@ -607,6 +677,18 @@ def _kind_urls(kind: Kind) -> list:
             record_evidence_detach,
             k,
             name=f"{n}_evidence_detach",
+        ),
+        path(
+            f"{p}/<slug:slug>/identifiers/add/",
+            record_identifier_add,
+            k,
+            name=f"{n}_identifier_add",
+        ),
+        path(
+            f"{p}/<slug:slug>/identifiers/<int:identifier_id>/remove/",
+            record_identifier_remove,
+            k,
+            name=f"{n}_identifier_remove",
         ),
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cooperation.services import evidence_attach, excerpt_create
+from cooperation.services.identifiers import identifier_add
 from cooperation.synthetic.generator import synthetic_data_generate
 from tests.api.conftest import RECORDS, client_for
 from tests.factories import AgreementFactory
@@ -30,6 +31,8 @@ def world(db, seed_source):
     )
     agreement = AgreementFactory(visibility="published")
     evidence_attach(record=agreement, excerpt=excerpt, user=None)
+    identifier_add(user=None, record=agreement, scheme="wikidata", value="Q4")
+    identifier_add(user=None, record=agreement, scheme="unts", value="I:33521")
     return agreement, excerpt
 
 

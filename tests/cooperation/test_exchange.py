@@ -28,6 +28,7 @@ from cooperation.services import (
     tracked_update,
 )
 from cooperation.services.exchange import portal_is_empty
+from cooperation.services.identifiers import identifier_add
 from tests.factories import (
     ActorFactory,
     AgreementFactory,
@@ -188,6 +189,11 @@ def small_export(db, curator) -> dict:
         )
         for record in (agreement, deal, challenge, recommendation):
             evidence_attach(record=record, excerpt=quote, user=curator, note="says so")
+        identifier_add(user=curator, record=agreement, scheme="unts", value="I:33521")
+        identifier_add(
+            user=curator, record=deal, scheme="other", value="D-1", url="https://example.org/d1"
+        )
+        identifier_add(user=curator, actor=india, scheme="wikidata", value="Q668")
         for status in ("under_review", "accepted", "in_progress"):
             recommendation_transition(
                 recommendation=recommendation, to_status=status, user=curator, note=status
@@ -235,6 +241,37 @@ def test_tags_travel_by_name_and_meet_a_tag_here_in_any_case(small_export, tmp_p
     assert Tag.objects.count() == 2 and here in recommendation.tags.all()
     exported = _recommendation(export_all())
     assert sorted(exported["tags"]) == ["Quad", "nato"]
+
+
+def test_identifiers_travel_and_a_taken_one_is_a_suggestion(small_export, tmp_path, curator):
+    from cooperation.models import Agreement, Deal, Identifier
+
+    agreement = next(r for r in small_export["records"] if r["record_type"] == "agreement")
+    assert agreement["identifiers"] == [
+        {
+            "scheme": "unts",
+            "value": "I:33521",
+            "url": "https://treaties.un.org/Pages/AdvanceSearch.aspx?tab=UNTS&clang=_en",
+        }
+    ]
+    assert small_export["actors"][0]["identifiers"][0]["value"] == "Q668"
+    here = AgreementFactory(title="Held here already")
+    identifier_add(user=curator, record=here, scheme="unts", value="I:33521")
+    document = _tampered(small_export, lambda d: None)
+    output = import_file(tmp_path, document, "--force")
+    assert "suggestion:" in output and "Held here already" in output
+    imported = Agreement.objects.exclude(pk=here.pk).get()
+    assert not imported.spine.identifiers.exists()
+    assert Deal.objects.get().spine.identifiers.get().url == "https://example.org/d1"
+    assert Identifier.objects.filter(actor__slug="india", value="Q668").exists()
+
+
+def test_a_malformed_identifier_is_refused(small_export, tmp_path):
+    document = _tampered(
+        small_export,
+        lambda d: d["records"][0].update(identifiers=[{"scheme": "wikidata", "value": "668"}]),
+    )
+    assert "Q followed by digits" in _refused(tmp_path, document)
 
 
 def _refused(tmp_path, document, *args) -> str:

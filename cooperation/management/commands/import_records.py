@@ -43,5 +43,7 @@ class Command(BaseCommand):
             raise CommandError(f"cannot use the database ({first}).") from None
         for warning in report.warnings:
             self.stderr.write(f"warning: {warning}")
+        for suggestion in report.suggestions:
+            self.stdout.write(f"suggestion: {suggestion}")
         counts = ", ".join(f"{n:,} {what}" for what, n in report.counts.items()) or "nothing"
         self.stdout.write(self.style.SUCCESS(f"Imported {counts} from {path}."))

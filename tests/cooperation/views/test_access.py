@@ -24,6 +24,7 @@ from cooperation.services import (
     status_proposal_create,
     tracked_delete,
 )
+from cooperation.services.identifiers import identifier_add
 from cooperation.services.jobs import import_job_create
 from cooperation.services.saved_views import saved_view_create
 from tests.factories import (
@@ -91,6 +92,10 @@ def world(db, curator):
         kind: evidence_attach(record=record, excerpt=excerpt, user=None)
         for kind, record in records.items()
     }
+    identifiers = {
+        kind: identifier_add(user=None, record=record, scheme="wikidata", value=f"Q{n}")
+        for n, (kind, record) in enumerate(records.items(), start=1)
+    }
     note = annotation_create(author=curator, body="A note", record=records["agreement"])
     proposal = status_proposal_create(
         recommendation=records["recommendation"],
@@ -109,6 +114,7 @@ def world(db, curator):
         "savedview": saved_view,
         "records": records,
         "links": links,
+        "identifiers": identifiers,
         "source": source,
         "excerpt": excerpt,
         "annotation": note,
@@ -129,6 +135,8 @@ def url_for(pattern: URLPattern, world) -> str:
             kwargs[arg] = type(record).history.filter(id=record.pk).latest("history_id").history_id
         elif arg == "link_id":
             kwargs[arg] = world["links"][prefix].pk
+        elif arg == "identifier_id":
+            kwargs[arg] = world["identifiers"][prefix].pk
         elif arg == "model":
             kwargs[arg] = "agreement"
         elif arg == "token":

@@ -225,6 +225,7 @@ def test_list_page_number_out_of_range_shows_the_last_page(client, analyst):
         {"status": "no-such-status"},
         {"owner": "999999"},
         {"ordering": "password"},
+        {"identifier": "wikidata:668"},
     ],
 )
 def test_list_with_bad_filter_input_shows_an_error_not_a_crash(client, analyst, params):
