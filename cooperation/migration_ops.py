@@ -31,6 +31,11 @@ class AddColumnInPlace(migrations.AddField):
             params,
         )
 
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        # Dropping the column may rebuild the table on SQLite: without the GIN indexes.
+        with _postgres_indexes_left_out(schema_editor):
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
 
 @contextmanager
 def _postgres_indexes_left_out(schema_editor):

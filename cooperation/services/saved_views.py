@@ -18,6 +18,7 @@ nothing for them (the FilterSets' choices are what the visitor may read).
 
 from __future__ import annotations
 
+import django_filters
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
@@ -65,12 +66,18 @@ def normalise_query(list_key: str, query: str) -> str:
                 + "; remove it from the address and save again."
             }
         )
+    # A yes/no filter left at "Any" (`unknown`, as the list's form sends it) filters nothing.
+    either = {
+        name
+        for name, field in _filterset(list_key).base_filters.items()
+        if isinstance(field, django_filters.BooleanFilter)
+    }
     pairs = [
         (key, value)
         for key in sorted(params)
         if key not in PAGE_KEYS
         for value in params.getlist(key)
-        if value.strip()
+        if value.strip() and not (key in either and value.strip().lower() == "unknown")
     ]
     clean = QueryDict(mutable=True)
     for key, value in pairs:

@@ -126,11 +126,14 @@ CURATOR_TOO = {
 # (rule id -> the node targets it may name, why). Anything else on an admin page fails.
 DJANGO_ADMIN_KNOWN = {
     "label": (
-        ("select2-search__field", "-recordevidence-"),
+        ("select2-search__field", "-recordevidence-", "#id_evidence_links-"),
         "the autocomplete widget's vendored select2 search box, and a tabular inline's "
         "fields, which Django labels by their column header rather than a <label>",
     ),
-    "label-title-only": (("-recordevidence-",), "a tabular inline's field (as above)"),
+    "label-title-only": (
+        ("-recordevidence-", "#id_evidence_links-"),
+        "a tabular inline's field (as above)",
+    ),
     "list": (("select2-selection",), "select2's chosen items: <li> inside a <span> list"),
     "td-has-header": (
         (".wrapper > table",),
