@@ -579,7 +579,7 @@ def record_identifier_add(request, kind: str, slug: str):
         else:
             messages.success(request, f"Identifier {row.scheme_label} {row.value} added.")
             return redirect(record.get_absolute_url())
-    record = _detail_queryset(kind).get(pk=record.pk)
+    record = _detail_queryset(kind, request.user).get(pk=record.pk)
     context = {
         "kind": kind,
         "record": record,

@@ -102,6 +102,11 @@ EXEMPT = {
 # API routes (router names) that are not GET endpoints.
 API_EXEMPT = {
     "recommendation-transition": "POST-only: moves one recommendation's status",
+    **{
+        f"{basename}-{verb}-identifier": "POST-only: adds or removes an external identifier"
+        for basename in ("actor", "agreement", "deal", "challenge", "recommendation")
+        for verb in ("add", "remove")
+    },
 }
 
 
