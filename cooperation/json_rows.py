@@ -235,17 +235,21 @@ def _key(path: str, attname: str) -> str:
 
 
 def child_rows(
-    model, name: str, *, select: tuple[str, ...] = (), order_by=(), **filters
+    model, name: str, *, select: tuple[str, ...] = (), order_by=(), outer="pk", **filters
 ) -> Subquery:
     """A subquery column: the rows of `model`'s reverse foreign key `name` (filtered by
     `filters`), each with the rows `select` follows, as JSON text in `order_by` order.
+    `outer` is the column of the outer query that `model`'s key is read from (a record's
+    `spine_id` for what hangs off its spine row, with `model` RecordSpine).
 
     Built once a process (it depends on no request): annotating resolves a copy of it."""
-    return _child_rows(model, name, tuple(select), tuple(order_by), tuple(sorted(filters.items())))
+    return _child_rows(
+        model, name, tuple(select), tuple(order_by), outer, tuple(sorted(filters.items()))
+    )
 
 
 @functools.cache
-def _child_rows(model, name, select, order_by, filters) -> Subquery:
+def _child_rows(model, name, select, order_by, outer, filters) -> Subquery:
     filters = dict(filters)
     field = model._meta.get_field(name)
     related, back = field.related_model, field.field.name
@@ -254,7 +258,7 @@ def _child_rows(model, name, select, order_by, filters) -> Subquery:
         for column in _row_columns(target):
             values[_key(path, column.attname)] = _key(path, column.attname)
     rows = (
-        related._default_manager.filter(**{back: OuterRef("pk")}, **filters)
+        related._default_manager.filter(**{back: OuterRef(outer)}, **filters)
         .order_by()
         .values(back)
         .annotate(rows=JSONRows(json_object(values), order_by=list(order_by) or None))
@@ -274,9 +278,12 @@ def _instance(target, row: dict, path: str, db: str):
     )
 
 
-def read_child_rows(instance, name: str, *, select: tuple[str, ...] = (), order_by=()) -> list:
-    """The instances of a `child_rows` column annotated as `name`, related rows attached."""
-    model = type(instance)
+def read_child_rows(
+    instance, name: str, *, select: tuple[str, ...] = (), order_by=(), model=None
+) -> list:
+    """The instances of a `child_rows` column annotated as `name`, related rows attached
+    (`model`: the one `child_rows` was given, when not the instance's own)."""
+    model = model or type(instance)
     related = model._meta.get_field(name).related_model
     raw = getattr(instance, annotation_name(name))
     db = instance._state.db

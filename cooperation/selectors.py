@@ -608,15 +608,16 @@ def viewer_columns(user, model) -> dict:
     }
 
 
-def records_sharing_identifiers(record, user) -> list:
+def records_sharing_identifiers(record, user, identifiers=None) -> list:
     """Other live records `user` may read that one of `record`'s identifiers names or named
     (the record page's "Same thing elsewhere"): a live identifier is unique, so the others
     are records that held it before it was removed from them (a duplicate from another
     brief, whose identifier a curator moved here). (identifier row, spine) pairs."""
     from cooperation.models import Identifier
 
-    mine = Identifier.objects.filter(spine_id=record.spine_id)
-    pairs = list(mine.values_list("scheme", "value"))
+    if identifiers is None:  # else the record's, as its page already read them
+        identifiers = Identifier.objects.filter(spine_id=record.spine_id)
+    pairs = [(row.scheme, row.value) for row in identifiers]
     if not pairs:
         return []
     condition = Q()

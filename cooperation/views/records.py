@@ -27,7 +27,13 @@ from cooperation.charts.data import neighbourhood
 from cooperation.charts.svg import graph
 from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES, Visibility
 from cooperation.forms.records import RECORD_FORMS
-from cooperation.json_rows import fill_related, with_related_rows
+from cooperation.json_rows import (
+    annotation_name,
+    child_rows,
+    fill_related,
+    read_child_rows,
+    with_related_rows,
+)
 from cooperation.models import (
     Agreement,
     Challenge,
@@ -36,6 +42,7 @@ from cooperation.models import (
     Recommendation,
     Record,
     RecordEvidence,
+    RecordSpine,
 )
 from cooperation.permissions import may, require
 from cooperation.selectors import attestation, publish_warning, viewer_columns
@@ -182,6 +189,14 @@ def _detail_queryset(kind: Kind, user):
     records = kind.model.objects.select_related("spine", "created_by", "updated_by", *kind.select)
     # The links, the watch button and the bell come with the record, in its one statement.
     records = with_related_rows(records, _links(kind)).annotate(**viewer_columns(user, kind.model))
+    # Its external identifiers, which hang off its spine row, as one more JSON column.
+    records = records.annotate(
+        **{
+            annotation_name("identifiers"): child_rows(
+                RecordSpine, "identifiers", order_by=("scheme", "value"), outer="spine_id"
+            )
+        }
+    )
     if kind.model is Recommendation:
         records = records.annotate(**tracking_columns())
     return records.prefetch_related(
@@ -548,12 +563,18 @@ def _identifier_context(request, record, form=None, duplicate=None) -> dict:
     from cooperation.selectors import records_sharing_identifiers
 
     may_identify = may(request.user, "add", record, kind="identifier")
+    if hasattr(record, annotation_name("identifiers")):  # read with the page's statement
+        identifiers = read_child_rows(
+            record, "identifiers", order_by=("scheme", "value"), model=RecordSpine
+        )
+    else:
+        identifiers = list(record.spine.identifiers.all())
     return {
-        "identifiers": list(record.spine.identifiers.all()),
+        "identifiers": identifiers,
         "may_identify": may_identify,
         "identifier_form": form or (IdentifierForm() if may_identify else None),
         "identifier_duplicate": duplicate,
-        "same_elsewhere": records_sharing_identifiers(record, request.user),
+        "same_elsewhere": records_sharing_identifiers(record, request.user, identifiers),
     }
 
 
