@@ -70,7 +70,14 @@ EXCLUDED = {
     **{
         f"{kind}_{action}": "POST-only action"
         for kind in ("agreement", "deal", "challenge", "recommendation")
-        for action in ("bulk", "watch", "visibility", "evidence_detach")
+        for action in (
+            "bulk",
+            "watch",
+            "visibility",
+            "evidence_detach",
+            "identifier_add",
+            "identifier_remove",
+        )
     },
     "annotation_detail": "a redirect to the note on its record's page",
     "savedview_open": "a redirect to the list with the saved filters (lists are checked)",

@@ -91,7 +91,15 @@ EXEMPT = {
     **{
         f"{kind}_{action}": _ACTION
         for kind in ("agreement", "deal", "challenge", "recommendation")
-        for action in ("restore", "delete", "visibility", "evidence_detach", "watch")
+        for action in (
+            "restore",
+            "delete",
+            "visibility",
+            "evidence_detach",
+            "watch",
+            "identifier_add",
+            "identifier_remove",
+        )
     },
     **{
         f"{kind}_bulk": "POST-only bulk action: one service call (its own transaction and "
