@@ -19,6 +19,8 @@ from django.db.models import Exists, FloatField, OuterRef, Q, Subquery, Value
 from django.forms.widgets import NullBooleanSelect
 from django.utils import timezone
 from django.utils.text import capfirst
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from cooperation import precise_dates, selectors
 from cooperation.choices import (
@@ -330,6 +332,7 @@ class IdentifierField(forms.CharField):
         return parse_filter(text)
 
 
+@extend_schema_field(OpenApiTypes.STR)  # `<scheme>:<value>`: no model field to read it from
 class IdentifierFilter(django_filters.Filter):
     """Rows named by one external identifier (live), through `path` to the Identifier rows:
     one EXISTS, so a row never repeats."""
