@@ -78,6 +78,8 @@ def _valid_body(method: str, path: str, user) -> dict:
     resource = _resource(path)
     if path.endswith("/transition/"):
         return {"to": "under_review", "note": "Tabled in committee"}
+    if "/identifiers/" in path:  # add one, or remove the one _target gave the object
+        return {"scheme": "wikidata", "value": "Q42"}
     if method == "patch":
         return {}
     if resource == "excerpts":
@@ -101,6 +103,12 @@ def _target(api, method: str, path: str, user) -> tuple[str, dict, dict]:
     headers = {}
     if "{id}" in path:
         obj = MAKERS[_resource(path)](user)
+        if path.endswith("/identifiers/remove/"):
+            from cooperation.models import Actor
+            from cooperation.services.identifiers import identifier_add
+
+            target = {"actor": obj} if isinstance(obj, Actor) else {"record": obj}
+            identifier_add(user=None, scheme="wikidata", value="Q42", **target)
         path = path.replace("{id}", str(obj.pk))
         detail = f"/api/v1/{_resource(path)}/{obj.pk}/"
         headers["HTTP_IF_MATCH"] = api.get(detail)["ETag"]
