@@ -246,6 +246,8 @@ def _sample_values(name: str, flt, request) -> list[dict]:
         return [{name: flt.extra["choices"][0][0]}]
     if name == "q":
         return [{name: "maritime security"}]
+    if name == "identifier":  # cooperation.filtersets.IdentifierFilter: <scheme>:<value>
+        return [{name: "wikidata:Q42"}]
     if isinstance(flt, django_filters.CharFilter):
         return [{name: "Centre"}]
     raise AssertionError(f"no sample value for {type(flt).__name__} {name}: teach _sample_values")
