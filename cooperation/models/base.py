@@ -172,6 +172,17 @@ class Record(Searchable, Tracked):
         """Save the row and its spine row's copies in the caller's transaction."""
         from cooperation.models.spine import SPINE_COPIES, RecordSpine, spine_copies
 
+        update_fields = kwargs.get("update_fields")
+        copies_change = update_fields is None or set(update_fields) & set(SPINE_COPIES)
+        stale = (
+            self.spine_id is not None
+            and copies_change
+            and not RecordSpine.objects.filter(pk=self.spine_id).update(**spine_copies(self))
+        )
+        if stale:
+            # The spine row was made by an attempt whose transaction rolled back (a retried
+            # write saves the same instance again): make it anew.
+            self.spine = None
         if self.spine_id is None:
             self.spine = RecordSpine.objects.create(
                 record_kind=self._meta.model_name, kind_id=self.pk, **spine_copies(self)
@@ -181,9 +192,6 @@ class Record(Searchable, Tracked):
                 RecordSpine.objects.filter(pk=self.spine_id).update(kind_id=self.pk)
                 self.spine.kind_id = self.pk
             return
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or set(update_fields) & set(SPINE_COPIES):
-            RecordSpine.objects.filter(pk=self.spine_id).update(**spine_copies(self))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -178,3 +178,20 @@ def test_recommendation_created_by_its_service_has_its_spine(curator):
     made = recommendation_create(user=curator, data={"title": "Do it", "slug": "do-it"})
     assert _copies(made) == _expected(made)
     assert Recommendation.objects.filter(spine__record_kind="recommendation").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retried_save_of_the_same_instance_makes_its_spine_row_anew():
+    """A write retried after its transaction rolled back (a serialization failure, a lost
+    connection) saves the same instance again: its spine row went with the rollback."""
+    record = Agreement(title="Retried", slug="retried", kind="declaration")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record.save()
+        raise RuntimeError  # the first attempt rolls back
+    assert not RecordSpine.objects.filter(pk=record.spine_id).exists()
+
+    with transaction.atomic():
+        record.save()
+
+    assert _copies(record) == _expected(record)
+    assert spine_drift() == []

@@ -129,7 +129,8 @@ def test_a_lock_timeout_and_a_terminated_session_are_told_apart(waits, monitor):
 def test_serialization_failures_and_deadlocks_are_retried_unless_raised_by_commit():
     first, second = AgreementFactory(summary="a"), AgreementFactory(summary="b")
     table = Agreement._meta.db_table
-    update = f'UPDATE "{table}" SET title = %s WHERE id = %s'
+    # Straight to the table, so a column no spine row copies (cooperation/models/spine.py).
+    update = f'UPDATE "{table}" SET place_of_signature = %s WHERE id = %s'
 
     # REPEATABLE READ: a row changed by another transaction since our snapshot.
     with (
@@ -138,7 +139,7 @@ def test_serialization_failures_and_deadlocks_are_retried_unless_raised_by_commi
         connection.cursor() as cursor,
     ):
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        cursor.execute(f'SELECT title FROM "{table}" WHERE id = %s', [first.pk])
+        cursor.execute(f'SELECT place_of_signature FROM "{table}" WHERE id = %s', [first.pk])
         with pg.connect() as other:
             other.execute(update, ["a", first.pk])
             other.commit()
@@ -216,15 +217,15 @@ def test_only_writes_that_may_have_committed_make_a_retry_unsafe(client):
 
     def rolled_back():
         with pytest.raises(RuntimeError), transaction.atomic():
-            Agreement.objects.filter(pk=agreement.pk).update(title="never")
+            Agreement.objects.filter(pk=agreement.pk).update(summary="never")
             raise RuntimeError  # before COMMIT: nothing of it was written
 
     def committed():
         with transaction.atomic():
-            Agreement.objects.filter(pk=agreement.pk).update(title="saved")
+            Agreement.objects.filter(pk=agreement.pk).update(summary="saved")
 
     def autocommit():
-        Agreement.objects.filter(pk=agreement.pk).update(title="saved again")
+        Agreement.objects.filter(pk=agreement.pk).update(summary="saved again")
 
     def bookkeeping():
         client.force_login(analyst)  # the session and the user's last login
