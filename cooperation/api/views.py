@@ -730,6 +730,19 @@ class RecordViewSet(IdentifiersMixin, TrackedWriteMixin, ApiViewSet):
         # The search columns are for search only: no document shows them.
         return queryset.annotate(**self.stamps()).defer(*search_columns(self.model))
 
+    def statement_key(self, what: str, serializer_class, user) -> tuple:
+        """What a kept statement's SQL depends on (portal/statements.py): the view, the kind
+        of reader (internal, or published only), the database and the model."""
+        return (
+            what,
+            type(self),
+            serializer_class,
+            sees_internal(user),
+            portal(user, "read_published"),
+            router.db_for_read(self.model),
+            self.model,
+        )
+
     def detail_row(self, serializer_class):
         """The record the URL names, as the reader may see it, or 404.
 
@@ -742,15 +755,7 @@ class RecordViewSet(IdentifiersMixin, TrackedWriteMixin, ApiViewSet):
             pk = int(self.kwargs["pk"])
         except (TypeError, ValueError):
             raise Http404 from None
-        key = (
-            "detail",
-            type(self),
-            serializer_class,
-            sees_internal(user),
-            portal(user, "read_published"),
-            router.db_for_read(self.model),
-            self.model,
-        )
+        key = self.statement_key("detail", serializer_class, user)
         statement = statements.frozen(
             key,
             lambda: self.detail_queryset(serializer_class).filter(pk=statements.PK),
@@ -826,15 +831,7 @@ class RecordViewSet(IdentifiersMixin, TrackedWriteMixin, ApiViewSet):
             # A first page with no filter: its statement depends on nothing else than what
             # the key names (and the page size), so it is compiled once.
             user = request.user
-            key = (
-                "list",
-                type(self),
-                serializer_class,
-                sees_internal(user),
-                portal(user, "read_published"),
-                router.db_for_read(self.model),
-                self.model,
-            )
+            key = self.statement_key("list", serializer_class, user)
             page = self.paginator.paginate_first_page(request, build, key)
         else:
             page = self.paginate_queryset(build())
