@@ -258,3 +258,19 @@ class IdentifierScheme(models.TextChoices):
     UNTS = "unts", _("UN Treaty Series")
     SIPRI = "sipri", _("SIPRI trade register")
     OTHER = "other", _("Other (URL)")
+
+
+class ClaimRank(models.TextChoices):
+    """Wikidata's statement ranks: which of a field's claims the record shows."""
+
+    PREFERRED = "preferred", _("Preferred")
+    NORMAL = "normal", _("Normal")
+    DEPRECATED = "deprecated", _("Deprecated")
+
+
+class BasisKind(models.TextChoices):
+    """Where a value comes from (cooperation/provenance.py)."""
+
+    BRIEF = "brief", _("The brief (excerpts)")
+    PUBLIC_RECORD = "public_record", _("A public record (citation)")
+    JUDGEMENT = "judgement", _("Analyst judgement")

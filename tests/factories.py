@@ -23,6 +23,7 @@ from cooperation.models import (
     Tag,
     Topic,
 )
+from cooperation.provenance import Basis
 from cooperation.services import (
     annotation_create,
     excerpt_create,
@@ -143,11 +144,20 @@ class TagFactory(_TrackedFactory):
     slug = factory.Sequence(lambda n: f"tag-{n}")
 
 
+# Every factual value needs a basis (cooperation/services/claims.py); the factories' values
+# are the tests' own judgement. Pass `basis=` to give another.
+TEST_BASIS = Basis.judgement("Test data")
+
+
 class _RecordFactory(_TrackedFactory):
     """Pass many-to-many links as keyword arguments: AgreementFactory(actors=[india])."""
 
     summary = "What the brief says about it."
     visibility = choices.Visibility.INTERNAL
+
+    @classmethod
+    def _create(cls, model_class, *, user, basis=TEST_BASIS, **data):
+        return tracked_create(model=model_class, user=user, data=data, basis=basis)
 
 
 class AgreementFactory(_RecordFactory):
@@ -189,8 +199,8 @@ class RecommendationFactory(_RecordFactory):
     priority = choices.Priority.MEDIUM
 
     @classmethod
-    def _create(cls, model_class, *, user, **data):
-        return recommendation_create(user=user, data=data)
+    def _create(cls, model_class, *, user, basis=TEST_BASIS, **data):
+        return recommendation_create(user=user, data=data, basis=basis)
 
 
 class ExcerptFactory(factory.Factory):

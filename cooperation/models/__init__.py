@@ -1,6 +1,7 @@
 from cooperation.models.annotations import Annotation
 from cooperation.models.base import LiveManager, LiveQuerySet, Record, Tracked
 from cooperation.models.changes import ChangeEntry
+from cooperation.models.claims import Claim
 from cooperation.models.idempotency import IdempotencyKey
 from cooperation.models.identifiers import Identifier
 from cooperation.models.jobs import Job
@@ -30,6 +31,7 @@ __all__ = [
     "Annotation",
     "Challenge",
     "ChangeEntry",
+    "Claim",
     "Deal",
     "Excerpt",
     "IdempotencyKey",

@@ -154,6 +154,7 @@ def recommendation_create(
     reason: str = "Created",
     evidence_excerpt: Excerpt | None = None,
     made_on=None,
+    basis=None,
 ) -> Recommendation:
     """A new recommendation, its status timeline started at creation in the same transaction.
 
@@ -163,7 +164,9 @@ def recommendation_create(
     """
     _validate_evidence(evidence_excerpt, "")
     day, precision = _happened(made_on, "made_on")
-    recommendation = create_tracked(model=Recommendation, user=user, data=data, reason=reason)
+    recommendation = create_tracked(
+        model=Recommendation, user=user, data=data, reason=reason, basis=basis
+    )
     first = RecommendationStatusChange(
         recommendation=recommendation,
         from_status="",

@@ -11,6 +11,7 @@ from cooperation.models import Excerpt, Recommendation, Record
 from cooperation.permissions import require, visibility_action
 from cooperation.services import notifications
 from cooperation.services.annotations import annotations_follow_merge
+from cooperation.services.claims import claims_follow_merge, facts_now
 from cooperation.services.common import save_with_history
 from cooperation.services.evidence import evidence_attach
 from cooperation.services.recommendations import recommendation_create
@@ -32,21 +33,26 @@ def record_create(
     evidence_excerpt: Excerpt | None = None,
     evidence_note: str = "",
     identifiers=(),
+    basis=None,
 ) -> Record:
     """A new record of any kind and, when given, its first evidence link and its external
     identifiers ((scheme, value) pairs), in one transaction.
 
-    A refused link or identifier leaves no record behind: an identifier that already names
-    another record is refused naming it (services/identifiers.py), so the curator opens
-    that record instead of making a second one. A recommendation also starts its status
+    Each factual value needs a basis (`basis`: one for all, or field → Basis; see
+    services/claims.py). A refused basis, link or identifier leaves no record behind: an
+    identifier that already names another record is refused naming it
+    (services/identifiers.py), so the curator opens that record instead of making a
+    second one. A recommendation also starts its status
     timeline, citing the excerpt.
     """
     from cooperation.services.identifiers import identifier_add
 
     if model is Recommendation:
-        record = recommendation_create(user=user, data=data, evidence_excerpt=evidence_excerpt)
+        record = recommendation_create(
+            user=user, data=data, evidence_excerpt=evidence_excerpt, basis=basis
+        )
     else:
-        record = tracked_create(model=model, user=user, data=data)
+        record = tracked_create(model=model, user=user, data=data, basis=basis)
     if evidence_excerpt is not None:
         evidence_attach(record=record, excerpt=evidence_excerpt, user=user, note=evidence_note)
     for scheme, value in identifiers:
@@ -119,7 +125,9 @@ def record_merge(*, keep: Record, duplicate: Record, user) -> Record:
     Links both ways move: the duplicate's own (actors, parties…) and other records'
     links to it (a deal governed by it, a recommendation addressing it). Nothing is
     lost: the duplicate stays in the trash with `merged_into` set, and its summary
-    is appended to the kept record's when they differ. A duplicate recommendation's
+    is appended to the kept record's when they differ; its claims are copied to the kept
+    record, where a value the two disagree on becomes a disagreement to rank
+    (services/claims.py). A duplicate recommendation's
     status timeline stays with it, in the trash, as the record of what happened to it.
     """
     require(user, "merge", keep)
@@ -130,6 +138,7 @@ def record_merge(*, keep: Record, duplicate: Record, user) -> Record:
     keep, duplicate = lock(keep), lock(duplicate)
     if keep.is_deleted or duplicate.is_deleted:
         raise ValidationError("Records in the trash cannot be merged.")
+    before_keep = facts_now(keep)
 
     m2m = {}
     for name in type(keep).history_m2m_fields:
@@ -155,6 +164,7 @@ def record_merge(*, keep: Record, duplicate: Record, user) -> Record:
 
     for link in duplicate.evidence_links.all():
         evidence_attach(record=keep, excerpt=link.excerpt, user=user, note=link.note)
+    claims_follow_merge(keep=keep, duplicate=duplicate, before_keep=before_keep, user=user)
     annotations_follow_merge(duplicate=duplicate, keep=keep, user=user)
     _repoint_inbound_links(keep, duplicate, user)
 

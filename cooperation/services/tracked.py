@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from cooperation.changes import serialise_writes
 from cooperation.history import CHANGED, CREATED, DELETED, history_m2m_values
-from cooperation.models import Tracked
+from cooperation.models import Record, Tracked
 from cooperation.permissions import require, visibility_action
 from cooperation.services import notifications
+from cooperation.services.claims import claims_after_write, facts_now
 from cooperation.services.common import ConflictError, acting_user, save_with_history
 
 
@@ -127,8 +128,12 @@ def check_version(current: Tracked, expected_version: int | None) -> None:
         raise ConflictError(expected=int(expected_version), current=current.version)
 
 
-def create_tracked(*, model: type[Tracked], user, data: dict, reason: str) -> Tracked:
-    """The shared create path; model-specific services (recommendation_create) build on it."""
+def create_tracked(*, model: type[Tracked], user, data: dict, reason: str, basis=None) -> Tracked:
+    """The shared create path; model-specific services (recommendation_create) build on it.
+
+    A record's factual values each need a basis (services/claims.py): `basis` is one
+    Basis for all of them, or field → Basis.
+    """
     _ensure_generic(model)
     require(user, "create", model)
     fields, m2m = _split(model, data)
@@ -136,17 +141,21 @@ def create_tracked(*, model: type[Tracked], user, data: dict, reason: str) -> Tr
     _authorize_visibility(user, model, None, fields.get("visibility"))
     instance = model(**fields)
     save_with_history(instance, user=user, kind=CREATED, reason=reason, m2m=m2m)
+    if isinstance(instance, Record):
+        claims_after_write(instance, before={}, user=user, basis=basis)
     notifications.record_created(instance, user=user)
     return instance
 
 
 @transaction.atomic
-def tracked_create(*, model: type[Tracked], user, data: dict, reason: str = "Created") -> Tracked:
+def tracked_create(
+    *, model: type[Tracked], user, data: dict, reason: str = "Created", basis=None
+) -> Tracked:
     create_service = getattr(model, "create_service", "")
     if create_service:
         # e.g. a recommendation must start its status timeline as it is created.
         raise TypeError(f"Create {model._meta.verbose_name_plural} with {create_service}().")
-    return create_tracked(model=model, user=user, data=data, reason=reason)
+    return create_tracked(model=model, user=user, data=data, reason=reason, basis=basis)
 
 
 @transaction.atomic
@@ -157,10 +166,14 @@ def tracked_update(
     data: dict,
     expected_version: int | None,
     reason: str = "Changed",
+    basis=None,
+    prefer: dict | None = None,
 ) -> Tracked:
     """Apply `data`; refuse with ConflictError if the object moved past `expected_version`.
 
-    A write that changes nothing is not a write: no version, no history row.
+    A write that changes nothing is not a write: no version, no history row. A record's
+    factual values that change need a basis (`basis`, see create_tracked) unless a claim
+    already holds the new value (services/claims.py); `prefer` names such claims.
     """
     _ensure_generic(type(instance))
     require(user, "edit", instance)
@@ -186,6 +199,7 @@ def tracked_update(
     ]
     if not changed and not changed_links:
         return current
+    before = facts_now(current) if isinstance(current, Record) else None
     for name in changed:
         setattr(current, name, fields[name])
     current.version += 1
@@ -196,6 +210,8 @@ def tracked_update(
         reason=reason,
         m2m={name: m2m[name] for name in changed_links},
     )
+    if before is not None:
+        claims_after_write(current, before=before, user=user, basis=basis, prefer=prefer)
     notifications.record_changed(current, user=user, fields=changed + changed_links)
     return current
 
@@ -248,6 +264,7 @@ def tracked_restore_version(
         raise ValidationError("That version does not belong to this item.") from None
     current = lock(instance)
     check_version(current, expected_version)
+    before = facts_now(current) if isinstance(current, Record) else None
     # Only what people edit comes back. Workflow state (a recommendation's status,
     # a merge, the trash) and bookkeeping move only through their own services.
     editable = editable_field_names(model)
@@ -264,5 +281,9 @@ def tracked_restore_version(
     save_with_history(
         current, user=user, kind=CHANGED, reason=f"Restored the version of {when}", m2m=m2m
     )
+    if before is not None:
+        # The restored values' claims are still there (claims are never deleted): they
+        # become the preferred ones again; a value that has none is refused for its basis.
+        claims_after_write(current, before=before, user=user)
     notifications.record_changed(current, user=user, fields=[], detail=f"Restored ({when})")
     return current

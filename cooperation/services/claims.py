@@ -1,0 +1,346 @@
+"""Claims: every factual value of a record with its basis, several per field, ranked.
+
+The record services call `claims_after_write` in their transaction, after the record and
+its links are saved: each factual value that changed needs a basis, or the whole write is
+refused with a field error naming it (nothing is saved). A value some live claim already
+holds (a version restored, a claim preferred) needs no second basis: that claim becomes
+the preferred one.
+
+`claim_add` records what another source says about a field. A claim that agrees stands
+beside the preferred one; one that disagrees stands beside it too, and the field becomes
+an unresolved disagreement until someone ranks the claims (`claim_set_rank`): preferring a
+claim writes its value to the record, deprecating one says it is wrong. Nothing is ever
+deleted: a claim that loses stays, ranked, with its basis and history.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+
+from cooperation.choices import BasisKind, ClaimRank
+from cooperation.history import CHANGED, CREATED
+from cooperation.models import Claim, Excerpt, Record
+from cooperation.permissions import require
+from cooperation.provenance import Basis, bases_by_field, decode, encode, facts_of, is_empty
+from cooperation.services.common import ensure_live, save_with_history
+
+NEEDS_BASIS = (
+    "Say where this value comes from: excerpts of a brief, a public record (its title), "
+    "or your judgement with a one-line reason."
+)
+
+
+def facts_now(record: Record) -> dict:
+    """The record's factual values as claims hold them, to compare after a write."""
+    return {name: encode(record, name) for name in facts_of(type(record))}
+
+
+def live_claims(record: Record, name: str | None = None):
+    rows = Claim.objects.filter(spine_id=record.spine_id)
+    return rows.filter(field=name) if name else rows
+
+
+def _excerpts_for(basis: Basis, user, name: str) -> list[Excerpt]:
+    if basis.kind != BasisKind.BRIEF:
+        return []
+    excerpts = list(Excerpt.objects.select_related("source").filter(pk__in=basis.excerpt_ids))
+    if len(excerpts) != len(set(basis.excerpt_ids)):
+        raise ValidationError({name: "There is no excerpt with that id."})
+    for excerpt in excerpts:
+        require(user, "cite", excerpt.source, message="You may not cite this source.")
+    return excerpts
+
+
+def _check_basis(basis: Basis | None, user, name: str) -> list[Excerpt]:
+    if basis is None:
+        raise ValidationError({name: NEEDS_BASIS}, code="basis")
+    problems = basis.problems()
+    if problems:
+        raise ValidationError({name: problems}, code="basis")
+    return _excerpts_for(basis, user, name)
+
+
+def _save_claim(claim: Claim, *, user, reason: str, excerpts=None) -> Claim:
+    kind = CREATED if claim._state.adding else CHANGED
+    if not claim._state.adding:
+        claim.version += 1
+    m2m = {"excerpts": [e.pk for e in excerpts]} if excerpts is not None else None
+    save_with_history(claim, user=user, kind=kind, reason=reason, m2m=m2m)
+    return claim
+
+
+def _demote_preferred(record: Record, name: str, *, user, keep: Claim | None = None) -> None:
+    for claim in live_claims(record, name).filter(rank=ClaimRank.PREFERRED):
+        if keep is None or claim.pk != keep.pk:
+            claim.rank = ClaimRank.NORMAL
+            _save_claim(claim, user=user, reason="Another claim is preferred")
+
+
+def _new_claim(record, name, value, basis: Basis, excerpts, *, user, rank, reason) -> Claim:
+    claim = Claim(
+        spine_id=record.spine_id,
+        field=name,
+        value=value,
+        rank=rank,
+        basis=basis.kind,
+        citation_title=basis.citation_title,
+        citation_publisher=basis.citation_publisher,
+        citation_url=basis.citation_url,
+        citation_accessed=basis.citation_accessed,
+        reason=basis.reason,
+    )
+    _save_claim(claim, user=user, reason=reason, excerpts=excerpts)
+    if excerpts:
+        # The passages a value rests on are evidence for the record, and make each brief
+        # they come from one of the record's sources.
+        from cooperation.services.evidence import evidence_attach
+
+        for excerpt in excerpts:
+            evidence_attach(record=record, excerpt=excerpt, user=user)
+    return claim
+
+
+def _prefer(record, name, claim: Claim, *, user) -> None:
+    _demote_preferred(record, name, user=user, keep=claim)
+    if claim.rank != ClaimRank.PREFERRED:
+        claim.rank = ClaimRank.PREFERRED
+        _save_claim(claim, user=user, reason="Preferred")
+
+
+def claims_after_write(
+    record: Record, *, before: dict, user, basis=None, prefer: dict | None = None
+) -> None:
+    """Give every factual value that changed in this write its claim (see the module doc).
+
+    `before`: `facts_now(record)` from before the write ({} for a new record). `basis`:
+    one Basis for every changed value, or field → Basis. `prefer`: field → the claim the
+    caller is preferring (claim_set_rank), so no new claim is made for it.
+    """
+    changed = {
+        name: value
+        for name, value in facts_now(record).items()
+        if value != before.get(name, None if not isinstance(value, list) else [])
+    }
+    bases = bases_by_field(basis, changed)
+    errors: dict[str, list[str]] = {}
+    plans = []
+    for name, value in changed.items():
+        if is_empty(value):
+            plans.append((name, value, None, None))  # cleared: its claims stay, unpreferred
+            continue
+        chosen = (prefer or {}).get(name)
+        if chosen is None and bases[name] is None:
+            chosen = (
+                live_claims(record, name)
+                .exclude(rank=ClaimRank.DEPRECATED)
+                .filter(value=value)
+                .order_by("-rank", "-created_at")
+                .first()
+            )
+        if chosen is not None:
+            plans.append((name, value, chosen, None))
+            continue
+        try:
+            excerpts = _check_basis(bases[name], user, name)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+            continue
+        plans.append((name, value, None, (bases[name], excerpts)))
+    if errors:
+        raise ValidationError(errors)
+    for name, value, chosen, new in plans:
+        if chosen is not None:
+            _prefer(record, name, chosen, user=user)
+        elif new is None:
+            _demote_preferred(record, name, user=user)
+        else:
+            _demote_preferred(record, name, user=user)
+            _new_claim(
+                record, name, value, *new, user=user, rank=ClaimRank.PREFERRED, reason="Value set"
+            )
+
+
+def _clean_value(record: Record, name: str, value):
+    """`value` as `encode` would write it for `name`, or a field error."""
+    model = type(record)
+    if name not in facts_of(model):
+        raise ValidationError({"field": f"{name!r} is not a factual field of this kind."})
+    model_field = model._meta.get_field(name)
+    if model_field.many_to_many:
+        if not isinstance(value, list) or not all(isinstance(pk, int) for pk in value):
+            raise ValidationError({"value": "Give a list of ids."})
+        ids = sorted(set(value))
+        found = model_field.related_model._base_manager.filter(pk__in=ids).count()
+        if found != len(ids):
+            raise ValidationError({"value": "There is no such id."})
+        return ids
+    try:
+        data = decode(model, name, value)
+    except (ValidationError, ValueError, ArithmeticError) as exc:
+        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        raise ValidationError({"value": messages}) from None
+    probe = model(**{k: v for k, v in data.items() if not model._meta.get_field(k).is_relation})
+    if model_field.is_relation:
+        if (
+            value is not None
+            and not model_field.related_model._base_manager.filter(pk=value).exists()
+        ):
+            raise ValidationError({"value": "There is no such id."})
+        return value
+    try:
+        model_field.clean(getattr(probe, name), probe)
+    except ValidationError as exc:
+        raise ValidationError({"value": exc.messages}) from None
+    return encode(probe, name)
+
+
+@transaction.atomic
+def claim_add(*, user, record: Record, field: str, value, basis: Basis) -> Claim:
+    """What a source says about `record.field`: kept beside the record's value.
+
+    On an empty field the claim becomes the value (preferred). Agreeing with the record, it
+    stands beside the preferred claim. Disagreeing, it stands beside it and the field is
+    an unresolved disagreement: no claim is preferred until someone ranks them.
+    """
+    from cooperation.services.tracked import lock, tracked_update
+
+    require(user, "edit", record)
+    current = lock(record)
+    ensure_live(current, "This record")
+    value = _clean_value(current, field, value)
+    if is_empty(value):
+        raise ValidationError({"value": "A claim has a value; to clear the field, edit it."})
+    if is_empty(encode(current, field)):
+        tracked_update(
+            instance=current,
+            user=user,
+            data=decode(type(current), field, value),
+            expected_version=None,
+            reason=f"{field} from a new claim",
+            basis={field: basis},
+        )
+        return live_claims(current, field).get(rank=ClaimRank.PREFERRED)
+    excerpts = _check_basis(basis, user, "basis")
+    if encode(current, field) != value:
+        _demote_preferred(current, field, user=user)
+    return _new_claim(
+        current, field, value, basis, excerpts, user=user, rank=ClaimRank.NORMAL, reason="Claimed"
+    )
+
+
+@transaction.atomic
+def claim_set_rank(*, user, claim: Claim, rank: str) -> Claim:
+    """Rank a claim. Preferring one writes its value to the record (as a new version);
+    the claim the record shows can't be deprecated while no other claim holds its value."""
+    from cooperation.services.tracked import lock, tracked_update
+
+    if rank not in ClaimRank.values:
+        raise ValidationError({"rank": f"A rank is one of {', '.join(ClaimRank.values)}."})
+    record = claim.spine.kind_record
+    require(user, "edit", record)
+    record = lock(record)
+    ensure_live(record, "This record")
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.rank == rank:
+        return claim
+    if rank == ClaimRank.PREFERRED:
+        if encode(record, claim.field) == claim.value:
+            _prefer(record, claim.field, claim, user=user)
+        else:
+            tracked_update(
+                instance=record,
+                user=user,
+                data=decode(type(record), claim.field, claim.value),
+                expected_version=None,
+                reason=f"{claim.field}: preferred claim #{claim.pk}",
+                prefer={claim.field: claim},
+            )
+        claim.refresh_from_db()
+        return claim
+    if rank == ClaimRank.DEPRECATED and encode(record, claim.field) == claim.value:
+        others = live_claims(record, claim.field).exclude(pk=claim.pk)
+        if not others.exclude(rank=ClaimRank.DEPRECATED).filter(value=claim.value).exists():
+            raise ValidationError(
+                {"rank": "The record shows this claim's value: prefer another claim first."}
+            )
+    claim.rank = rank
+    return _save_claim(claim, user=user, reason=f"Ranked {claim.get_rank_display().lower()}")
+
+
+def claims_follow_merge(*, keep: Record, duplicate: Record, before_keep: dict, user) -> None:
+    """The duplicate's claims move to `keep` as copies (the originals stay with it, in the
+    trash). A value the two disagree on becomes an unresolved disagreement on `keep`; a
+    value only the duplicate had becomes keep's; links united by the merge (parties…) are
+    claimed as the merging analyst's judgement."""
+    after = facts_now(keep)
+    for name, value in after.items():
+        if value != before_keep.get(name) and not is_empty(value):
+            reason = f"Merged #{duplicate.pk} into #{keep.pk}: both records' values together"
+            _demote_preferred(keep, name, user=user)
+            _new_claim(
+                keep,
+                name,
+                value,
+                Basis.judgement(reason),
+                [],
+                user=user,
+                rank=ClaimRank.PREFERRED,
+                reason="Merged",
+            )
+    for claim in Claim.objects.filter(spine_id=duplicate.spine_id).prefetch_related("excerpts"):
+        copy = Claim(
+            spine_id=keep.spine_id,
+            field=claim.field,
+            value=claim.value,
+            rank=ClaimRank.DEPRECATED if claim.rank == ClaimRank.DEPRECATED else ClaimRank.NORMAL,
+            basis=claim.basis,
+            citation_title=claim.citation_title,
+            citation_publisher=claim.citation_publisher,
+            citation_url=claim.citation_url,
+            citation_accessed=claim.citation_accessed,
+            reason=claim.reason,
+        )
+        _save_claim(
+            copy,
+            user=user,
+            reason=f"From merged duplicate #{duplicate.pk}",
+            excerpts=list(claim.excerpts.all()),
+        )
+    for name, value in after.items():
+        theirs = encode(duplicate, name)
+        if is_empty(theirs) or theirs == value:
+            continue
+        if is_empty(value):
+            copied = live_claims(keep, name).filter(value=theirs).order_by("-created_at").first()
+            if copied is not None:
+                from cooperation.services.tracked import tracked_update
+
+                tracked_update(
+                    instance=keep,
+                    user=user,
+                    data=decode(type(keep), name, theirs),
+                    expected_version=None,
+                    reason=f"{name} from merged duplicate #{duplicate.pk}",
+                    prefer={name: copied},
+                )
+        else:
+            _demote_preferred(keep, name, user=user)  # two values, none preferred yet
+
+
+def unresolved(spines=None):
+    """(spine_id, field) pairs whose live, undeprecated claims disagree and none is
+    preferred: the disagreements people still have to rank."""
+    rows = Claim.objects.exclude(rank=ClaimRank.DEPRECATED)
+    if spines is not None:
+        rows = rows.filter(spine__in=spines)
+    return (
+        rows.values("spine_id", "field")
+        .annotate(
+            values=Count("value", distinct=True),
+            preferred=Count("id", filter=Q(rank=ClaimRank.PREFERRED)),
+        )
+        .filter(values__gte=2, preferred=0)
+    )
