@@ -119,3 +119,26 @@ def disagreements_of(record) -> dict[str, list[Claim]]:
         for name, rows in by_field.items()
         if len({_key(c.value) for c in rows if c.rank != ClaimRank.DEPRECATED}) > 1
     }
+
+
+def unbacked_facts(models=None) -> list[tuple[str, int, str]]:
+    """(kind, id, field) of every live record's non-empty fact that no live, undeprecated
+    claim holds: what the services never let happen, for checks and tests (reads every
+    record: not for a request)."""
+    from cooperation.models import RECORD_MODELS
+    from cooperation.services.claims import facts_now
+
+    held: dict[tuple[int, str], list] = defaultdict(list)
+    for spine_id, name, value in Claim.objects.exclude(rank=ClaimRank.DEPRECATED).values_list(
+        "spine_id", "field", "value"
+    ):
+        held[(spine_id, name)].append(value)
+    missing = []
+    for model in models or RECORD_MODELS:
+        for record in model.objects.order_by("pk"):
+            for name, value in facts_now(record).items():
+                if value in (None, "", [], False):
+                    continue
+                if value not in held.get((record.spine_id, name), []):
+                    missing.append((model._meta.model_name, record.pk, name))
+    return missing

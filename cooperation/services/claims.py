@@ -276,8 +276,9 @@ def claims_follow_merge(*, keep: Record, duplicate: Record, before_keep: dict, u
     value only the duplicate had becomes keep's; links united by the merge (parties…) are
     claimed as the merging analyst's judgement."""
     after = facts_now(keep)
+    united = {n for n, v in after.items() if v != before_keep.get(n) and not is_empty(v)}
     for name, value in after.items():
-        if value != before_keep.get(name) and not is_empty(value):
+        if name in united:
             reason = f"Merged #{duplicate.pk} into #{keep.pk}: both records' values together"
             _demote_preferred(keep, name, user=user)
             _new_claim(
@@ -311,7 +312,7 @@ def claims_follow_merge(*, keep: Record, duplicate: Record, before_keep: dict, u
         )
     for name, value in after.items():
         theirs = encode(duplicate, name)
-        if is_empty(theirs) or theirs == value:
+        if name in united or is_empty(theirs) or theirs == value:
             continue
         if is_empty(value):
             copied = live_claims(keep, name).filter(value=theirs).order_by("-created_at").first()

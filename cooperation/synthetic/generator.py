@@ -9,6 +9,8 @@ so 100,000 records take minutes, not hours:
 - every tracked row gets exactly `version` history rows, each holding the row's
   state at that version including its many-to-many links, written the way
   `cooperation.history.write_history` writes them (simple-history's models);
+- every factual value has its preferred claim, resting on the record's evidence
+  (cooperation/services/claims.py);
 - a recommendation's status moves only along RECOMMENDATION_TRANSITIONS, one
   RecommendationStatusChange row and one history row per move;
 - slugs carry a number past every record already stored, so a second run adds
@@ -40,6 +42,7 @@ from cooperation.models import (
     Agreement,
     Annotation,
     Challenge,
+    Claim,
     Deal,
     Excerpt,
     Recommendation,
@@ -48,6 +51,7 @@ from cooperation.models import (
     Source,
     Topic,
 )
+from cooperation.provenance import encode, facts_of, is_empty
 from cooperation.services.tracked import tracked_create
 from cooperation.synthetic.vocabulary import (
     ACTORS,
@@ -98,6 +102,7 @@ class GenerationReport:
     sources: int = 0
     excerpts: int = 0
     evidence: int = 0
+    claims: int = 0
     annotations: int = 0
     status_changes: int = 0
     records: dict[str, int] = field(default_factory=dict)
@@ -107,6 +112,7 @@ class GenerationReport:
         return (
             f"{sum(self.records.values()):,} records ({kinds}), {self.sources:,} sources, "
             f"{self.excerpts:,} excerpts, {self.evidence:,} evidence links, "
+            f"{self.claims:,} claims, "
             f"{self.annotations:,} notes, {self.status_changes:,} status changes"
         )
 
@@ -350,12 +356,13 @@ class _Generator:
             if model is Recommendation:
                 self.write_status_changes(rows, batch)
             self.remember(model, rows)
-            planned.extend(zip(rows, evidence, strict=True))
+            planned.extend(zip(rows, evidence, batch.links, strict=True))
             self.report.records[model._meta.verbose_name_plural] += len(rows)
         # Excerpts before the evidence rows that point at them.
         self.flush_excerpts(new_excerpts)
         self.write_evidence(planned)
-        self.write_annotations([row for row, _ in planned])
+        self.write_claims(planned)
+        self.write_annotations([row for row, *_ in planned])
 
     def flush_excerpts(self, pending: list[Excerpt]) -> None:
         fresh = [e for e in pending if e.pk is None]
@@ -572,7 +579,7 @@ class _Generator:
 
     def write_evidence(self, planned) -> None:
         batch = _Batch(RecordEvidence)
-        for row, excerpts in planned:
+        for row, excerpts, _links in planned:
             for excerpt in excerpts:
                 batch.add(
                     RecordEvidence(
@@ -585,6 +592,34 @@ class _Generator:
                 )
         _write(batch)
         self.report.evidence += len(batch.rows)
+
+    def write_claims(self, planned) -> None:
+        """Each fact's preferred claim, resting on the record's evidence (as the services
+        would refuse a fact without a basis): the synthetic brief "states" it."""
+        batch = _Batch(Claim)
+        for row, excerpts, links in planned:
+            for name in facts_of(type(row)):
+                value = sorted(links.get(name, ())) if name in links else encode(row, name)
+                if type(row)._meta.get_field(name).many_to_many and name not in links:
+                    value = []
+                if is_empty(value):
+                    continue
+                batch.add(
+                    Claim(
+                        spine_id=row.spine_id,
+                        field=name,
+                        value=value,
+                        rank=choices.ClaimRank.PREFERRED,
+                        basis=choices.BasisKind.BRIEF,
+                        created_at=row.created_at,
+                        updated_at=row.created_at,
+                        created_by_id=row.created_by_id,
+                        updated_by_id=row.created_by_id,
+                    ),
+                    links={"excerpts": [e.pk for e in excerpts]},
+                )
+        _write(batch)
+        self.report.claims += len(batch.rows)
 
     def write_annotations(self, records) -> None:
         visibilities = choices.AnnotationVisibility

@@ -11,12 +11,14 @@ from django.core.management.base import CommandError
 from django.db import transaction
 
 from cooperation.choices import RECOMMENDATION_TRANSITIONS, RecommendationStatus, Visibility
+from cooperation.claims_read import unbacked_facts
 from cooperation.models import (
     RECORD_MODELS,
     Actor,
     Agreement,
     Annotation,
     Challenge,
+    Claim,
     Deal,
     Excerpt,
     Recommendation,
@@ -29,7 +31,7 @@ from cooperation.synthetic.generator import synthetic_data_generate
 from cooperation.text import CONTEXT_CHARS
 
 N = 200
-TRACKED = [*RECORD_MODELS, Source, Excerpt, RecordEvidence, Annotation, Actor, Topic]
+TRACKED = [*RECORD_MODELS, Source, Excerpt, RecordEvidence, Annotation, Actor, Topic, Claim]
 
 
 @pytest.fixture
@@ -69,6 +71,15 @@ def test_generate_data_gives_every_record_evidence_and_links(generated):
     assert Deal.objects.filter(governed_by__isnull=False).exists()
     assert Challenge.objects.filter(affects_deals__isnull=False).exists()
     assert Recommendation.objects.filter(addresses__isnull=False).exists()
+
+
+def test_generate_data_gives_every_fact_a_claim_resting_on_the_records_evidence(generated):
+    assert generated.claims > N
+    assert unbacked_facts() == []
+    claim = Claim.objects.filter(field="status").first()
+    record = claim.spine.kind_record
+    cited = set(claim.excerpts.values_list("pk", flat=True))
+    assert cited and cited <= set(record.evidence_links.values_list("excerpt_id", flat=True))
 
 
 def test_generate_data_writes_one_history_row_per_version(generated):
