@@ -84,7 +84,7 @@ def provenance_from(claims: list[Claim], values: dict | None = None) -> dict:
 
 
 def provenance_of(record) -> dict:
-    from cooperation.services.claims import facts_now
+    from cooperation.provenance import facts_now
 
     claims = list(claims_queryset().filter(spine_id=record.spine_id))
     values = facts_now(record)
@@ -126,7 +126,7 @@ def unbacked_facts(models=None) -> list[tuple[str, int, str]]:
     claim holds: what the services never let happen, for checks and tests (reads every
     record: not for a request)."""
     from cooperation.models import RECORD_MODELS
-    from cooperation.services.claims import facts_now
+    from cooperation.provenance import facts_now
 
     held: dict[tuple[int, str], list] = defaultdict(list)
     for spine_id, name, value in Claim.objects.exclude(rank=ClaimRank.DEPRECATED).values_list(

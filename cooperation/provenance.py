@@ -85,6 +85,11 @@ def encode(record, name: str):
     return value
 
 
+def facts_now(record) -> dict:
+    """The record's factual values as claims hold them, to compare after a write."""
+    return {name: encode(record, name) for name in facts_of(type(record))}
+
+
 def is_empty(value) -> bool:
     """No value to claim: blank, no links, or a "no" that is only the default."""
     return value is None or value is False or value == "" or value == []

@@ -14,6 +14,7 @@ from cooperation.services.annotations import (
     annotation_undelete,
     annotation_update,
 )
+from cooperation.services.claims import claim_add, claim_set_rank
 from cooperation.services.common import ConflictError
 from cooperation.services.evidence import (
     evidence_attach,
@@ -62,6 +63,8 @@ __all__ = [
     "annotation_share",
     "annotation_undelete",
     "annotation_update",
+    "claim_add",
+    "claim_set_rank",
     "evidence_attach",
     "evidence_detach",
     "excerpt_create",

@@ -1,10 +1,6 @@
 """Claims: every factual value of a record with its basis, several per field, ranked.
 
-The record services call `claims_after_write` in their transaction, after the record and
-its links are saved: each factual value that changed needs a basis, or the whole write is
-refused with a field error naming it (nothing is saved). A value some live claim already
-holds (a version restored, a claim preferred) needs no second basis: that claim becomes
-the preferred one.
+What a record write leaves (each changed fact's claim, or a refusal): services/claim_rows.py.
 
 `claim_add` records what another source says about a field. A claim that agrees stands
 beside the preferred one; one that disagrees stands beside it too, and the field becomes
@@ -19,148 +15,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 
-from cooperation.choices import BasisKind, ClaimRank
-from cooperation.history import CHANGED, CREATED
-from cooperation.models import Claim, Excerpt, Record
+from cooperation.choices import ClaimRank
+from cooperation.models import Claim, Record
 from cooperation.permissions import require
-from cooperation.provenance import Basis, bases_by_field, decode, encode, facts_of, is_empty
-from cooperation.services.common import ensure_live, save_with_history
-
-NEEDS_BASIS = (
-    "Say where this value comes from: excerpts of a brief, a public record (its title), "
-    "or your judgement with a one-line reason."
+from cooperation.provenance import Basis, decode, encode, facts_of, is_empty
+from cooperation.services.claim_rows import (
+    _check_basis,
+    _demote_preferred,
+    _new_claim,
+    _prefer,
+    _save_claim,
+    facts_now,
+    live_claims,
 )
-
-
-def facts_now(record: Record) -> dict:
-    """The record's factual values as claims hold them, to compare after a write."""
-    return {name: encode(record, name) for name in facts_of(type(record))}
-
-
-def live_claims(record: Record, name: str | None = None):
-    rows = Claim.objects.filter(spine_id=record.spine_id)
-    return rows.filter(field=name) if name else rows
-
-
-def _excerpts_for(basis: Basis, user, name: str) -> list[Excerpt]:
-    if basis.kind != BasisKind.BRIEF:
-        return []
-    excerpts = list(Excerpt.objects.select_related("source").filter(pk__in=basis.excerpt_ids))
-    if len(excerpts) != len(set(basis.excerpt_ids)):
-        raise ValidationError({name: "There is no excerpt with that id."})
-    for excerpt in excerpts:
-        require(user, "cite", excerpt.source, message="You may not cite this source.")
-    return excerpts
-
-
-def _check_basis(basis: Basis | None, user, name: str) -> list[Excerpt]:
-    if basis is None:
-        raise ValidationError({name: NEEDS_BASIS}, code="basis")
-    problems = basis.problems()
-    if problems:
-        raise ValidationError({name: problems}, code="basis")
-    return _excerpts_for(basis, user, name)
-
-
-def _save_claim(claim: Claim, *, user, reason: str, excerpts=None) -> Claim:
-    kind = CREATED if claim._state.adding else CHANGED
-    if not claim._state.adding:
-        claim.version += 1
-    m2m = {"excerpts": [e.pk for e in excerpts]} if excerpts is not None else None
-    save_with_history(claim, user=user, kind=kind, reason=reason, m2m=m2m)
-    return claim
-
-
-def _demote_preferred(record: Record, name: str, *, user, keep: Claim | None = None) -> None:
-    for claim in live_claims(record, name).filter(rank=ClaimRank.PREFERRED):
-        if keep is None or claim.pk != keep.pk:
-            claim.rank = ClaimRank.NORMAL
-            _save_claim(claim, user=user, reason="Another claim is preferred")
-
-
-def _new_claim(record, name, value, basis: Basis, excerpts, *, user, rank, reason) -> Claim:
-    claim = Claim(
-        spine_id=record.spine_id,
-        field=name,
-        value=value,
-        rank=rank,
-        basis=basis.kind,
-        citation_title=basis.citation_title,
-        citation_publisher=basis.citation_publisher,
-        citation_url=basis.citation_url,
-        citation_accessed=basis.citation_accessed,
-        reason=basis.reason,
-    )
-    _save_claim(claim, user=user, reason=reason, excerpts=excerpts)
-    if excerpts:
-        # The passages a value rests on are evidence for the record, and make each brief
-        # they come from one of the record's sources.
-        from cooperation.services.evidence import evidence_attach
-
-        for excerpt in excerpts:
-            evidence_attach(record=record, excerpt=excerpt, user=user)
-    return claim
-
-
-def _prefer(record, name, claim: Claim, *, user) -> None:
-    _demote_preferred(record, name, user=user, keep=claim)
-    if claim.rank != ClaimRank.PREFERRED:
-        claim.rank = ClaimRank.PREFERRED
-        _save_claim(claim, user=user, reason="Preferred")
-
-
-def claims_after_write(
-    record: Record, *, before: dict, user, basis=None, prefer: dict | None = None
-) -> None:
-    """Give every factual value that changed in this write its claim (see the module doc).
-
-    `before`: `facts_now(record)` from before the write ({} for a new record). `basis`:
-    one Basis for every changed value, or field → Basis. `prefer`: field → the claim the
-    caller is preferring (claim_set_rank), so no new claim is made for it.
-    """
-    changed = {
-        name: value
-        for name, value in facts_now(record).items()
-        if value != before.get(name, None if not isinstance(value, list) else [])
-    }
-    bases = bases_by_field(basis, changed)
-    errors: dict[str, list[str]] = {}
-    plans = []
-    for name, value in changed.items():
-        if is_empty(value):
-            plans.append((name, value, None, None))  # cleared: its claims stay, unpreferred
-            continue
-        chosen = (prefer or {}).get(name)
-        if chosen is None and bases[name] is None:
-            chosen = (
-                live_claims(record, name)
-                .exclude(rank=ClaimRank.DEPRECATED)
-                .filter(value=value)
-                .order_by("-rank", "-created_at")
-                .first()
-            )
-        if chosen is not None:
-            plans.append((name, value, chosen, None))
-            continue
-        try:
-            excerpts = _check_basis(bases[name], user, name)
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors.setdefault(field, []).extend(messages)
-            continue
-        plans.append((name, value, None, (bases[name], excerpts)))
-    if errors:
-        raise ValidationError(errors)
-    for name, value, chosen, new in plans:
-        if chosen is not None:
-            _prefer(record, name, chosen, user=user)
-        elif new is None:
-            _demote_preferred(record, name, user=user)
-        else:
-            _demote_preferred(record, name, user=user)
-            _new_claim(
-                record, name, value, *new, user=user, rank=ClaimRank.PREFERRED, reason="Value set"
-            )
+from cooperation.services.common import ensure_live
+from cooperation.services.tracked import lock, tracked_update
 
 
 def _clean_value(record: Record, name: str, value):
@@ -205,8 +74,6 @@ def claim_add(*, user, record: Record, field: str, value, basis: Basis) -> Claim
     stands beside the preferred claim. Disagreeing, it stands beside it and the field is
     an unresolved disagreement: no claim is preferred until someone ranks them.
     """
-    from cooperation.services.tracked import lock, tracked_update
-
     require(user, "edit", record)
     current = lock(record)
     ensure_live(current, "This record")
@@ -235,8 +102,6 @@ def claim_add(*, user, record: Record, field: str, value, basis: Basis) -> Claim
 def claim_set_rank(*, user, claim: Claim, rank: str) -> Claim:
     """Rank a claim. Preferring one writes its value to the record (as a new version);
     the claim the record shows can't be deprecated while no other claim holds its value."""
-    from cooperation.services.tracked import lock, tracked_update
-
     if rank not in ClaimRank.values:
         raise ValidationError({"rank": f"A rank is one of {', '.join(ClaimRank.values)}."})
     record = claim.spine.kind_record
@@ -317,8 +182,6 @@ def claims_follow_merge(*, keep: Record, duplicate: Record, before_keep: dict, u
         if is_empty(value):
             copied = live_claims(keep, name).filter(value=theirs).order_by("-created_at").first()
             if copied is not None:
-                from cooperation.services.tracked import tracked_update
-
                 tracked_update(
                     instance=keep,
                     user=user,

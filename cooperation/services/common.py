@@ -55,6 +55,21 @@ def save_with_history(instance, *, user, kind: str, reason: str, m2m: dict | Non
     write_history(instance, kind=kind, user=author, reason=reason)
 
 
+def link_evidence(record, excerpt, *, user, note: str = ""):
+    """Make `excerpt` evidence for `record` (a live record and excerpt, the caller's rights
+    asked); linking it twice changes nothing. services/evidence.py's `evidence_attach` is
+    the checked way in; a claim's excerpts come here too (services/claim_rows.py)."""
+    from cooperation.history import CREATED
+    from cooperation.models import RecordEvidence
+
+    existing = RecordEvidence.objects.filter(spine_id=record.spine_id, excerpt=excerpt).first()
+    if existing:
+        return existing
+    link = RecordEvidence(spine_id=record.spine_id, excerpt=excerpt, note=note)
+    save_with_history(link, user=user, kind=CREATED, reason="Evidence attached")
+    return link
+
+
 def save_workflow_row(row, *, user, validate: bool = True) -> None:
     """Validate and save a workflow row (a status change, a proposal, a response).
 

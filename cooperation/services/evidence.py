@@ -8,7 +8,7 @@ from django.db import transaction
 from cooperation.history import CREATED
 from cooperation.models import Excerpt, Record, RecordEvidence, Source
 from cooperation.permissions import require
-from cooperation.services.common import ensure_live, save_with_history
+from cooperation.services.common import ensure_live, link_evidence, save_with_history
 from cooperation.services.tracked import tracked_delete
 from cooperation.text import anchor_quote, build_selectors
 
@@ -89,12 +89,7 @@ def evidence_attach(*, record: Record, excerpt: Excerpt, user, note: str = "") -
     ensure_live(record, "This record")
     if excerpt.is_deleted:
         raise ValidationError({"excerpt": "This excerpt is in the trash."})
-    existing = RecordEvidence.objects.filter(spine_id=record.spine_id, excerpt=excerpt).first()
-    if existing:
-        return existing
-    link = RecordEvidence(spine_id=record.spine_id, excerpt=excerpt, note=note)
-    save_with_history(link, user=user, kind=CREATED, reason="Evidence attached")
-    return link
+    return link_evidence(record, excerpt, user=user, note=note)
 
 
 def evidence_detach(*, link: RecordEvidence, user) -> RecordEvidence:

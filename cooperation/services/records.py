@@ -11,7 +11,8 @@ from cooperation.models import Excerpt, Recommendation, Record
 from cooperation.permissions import require, visibility_action
 from cooperation.services import notifications
 from cooperation.services.annotations import annotations_follow_merge
-from cooperation.services.claims import claims_follow_merge, facts_now
+from cooperation.services.claim_rows import facts_now
+from cooperation.services.claims import claims_follow_merge
 from cooperation.services.common import save_with_history
 from cooperation.services.evidence import evidence_attach
 from cooperation.services.recommendations import recommendation_create

@@ -16,7 +16,7 @@ from cooperation.history import CHANGED, CREATED, DELETED, history_m2m_values
 from cooperation.models import Record, Tracked
 from cooperation.permissions import require, visibility_action
 from cooperation.services import notifications
-from cooperation.services.claims import claims_after_write, facts_now
+from cooperation.services.claim_rows import claims_after_write, facts_now
 from cooperation.services.common import ConflictError, acting_user, save_with_history
 
 

@@ -156,8 +156,9 @@ def test_the_scan_catches_each_kind(tmp_path, monkeypatch):
 
 # -- cooperation/services holds writes only ------------------------------------------------------
 
-# Shared plumbing of the writers: permission checks, history, version checks.
-SERVICE_HELPERS = {"__init__.py", "common.py"}
+# Shared plumbing of the writers: permission checks, history, version checks, and the
+# claims every record write leaves (called inside the record services' transactions).
+SERVICE_HELPERS = {"__init__.py", "common.py", "claim_rows.py"}
 
 
 def test_every_services_module_holds_writes():
