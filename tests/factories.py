@@ -30,6 +30,7 @@ from cooperation.services import (
     recommendation_create,
     source_import,
     tracked_create,
+    tracked_update,
 )
 
 PASSWORD = "a-long-test-passphrase-42"
@@ -147,6 +148,14 @@ class TagFactory(_TrackedFactory):
 # Every factual value needs a basis (cooperation/services/claims.py); the factories' values
 # are the tests' own judgement. Pass `basis=` to give another.
 TEST_BASIS = Basis.judgement("Test data")
+# The same basis as a web form posts it (cooperation/forms/basis.py) and as the API reads it.
+FORM_BASIS = {"basis_kind": "judgement", "basis_reason": "Test data"}
+API_BASIS = {"basis": {"basis": "judgement", "reason": "Test data"}}
+
+
+def update_with_basis(**kwargs):
+    """tracked_update giving the tests' basis to any fact it changes (unless told another)."""
+    return tracked_update(basis=kwargs.pop("basis", TEST_BASIS), **kwargs)
 
 
 class _RecordFactory(_TrackedFactory):

@@ -14,9 +14,15 @@ from django.urls import reverse
 
 from cooperation import precise_dates
 from cooperation.models import Agreement, Deal, Recommendation
-from cooperation.services import tracked_update
 from tests.api.conftest import client_for
-from tests.factories import AgreementFactory, DealFactory, RecommendationFactory
+from tests.factories import (
+    API_BASIS,
+    FORM_BASIS,
+    AgreementFactory,
+    DealFactory,
+    RecommendationFactory,
+    update_with_basis,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +63,7 @@ def test_iso_and_display_say_only_what_is_known(day, precision, iso, shown):
 def test_the_services_refuse_a_date_finer_than_its_precision(curator):
     agreement = AgreementFactory()
     with pytest.raises(ValidationError) as refused:
-        tracked_update(
+        update_with_basis(
             instance=agreement,
             user=curator,
             data={"signed_on": date(2015, 6, 3), "signed_on_precision": "year"},
@@ -76,6 +82,7 @@ def test_the_web_form_takes_a_year_and_shows_it_back(client, analyst):
     form = page.context["form"]
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
     data.update(signed_on="2015", in_force_on="2016-03", expected_version=agreement.version)
+    data.update(FORM_BASIS)
     data = {k: ([str(x) for x in v] if isinstance(v, list) else v) for k, v in data.items()}
     response = client.post(url, data)
     assert response.status_code == 302, response.context["form"].errors
@@ -106,7 +113,8 @@ def test_the_web_form_refuses_a_bad_date_and_keeps_the_record(client, analyst):
 def _patch(user, record, data):
     path = f"/api/v1/{record._meta.model_name}s/{record.pk}/"
     etag = client_for(user).get(path)["ETag"]
-    return client_for(user).patch(path, data, format="json", HTTP_IF_MATCH=etag)
+    body = {**API_BASIS, **data}
+    return client_for(user).patch(path, body, format="json", HTTP_IF_MATCH=etag)
 
 
 @pytest.mark.parametrize(

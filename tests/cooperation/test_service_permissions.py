@@ -36,6 +36,7 @@ from cooperation.services import (
     tracked_update,
 )
 from tests.factories import (
+    TEST_BASIS,
     AdminFactory,
     AgreementFactory,
     AnalystFactory,
@@ -59,6 +60,7 @@ def _create(user):
         model=Agreement,
         user=user,
         data={"title": "T", "slug": "t-1", "kind": "agreement", "status": "signed"},
+        basis=TEST_BASIS,
     )
 
 

@@ -26,6 +26,7 @@ from cooperation.services import (
     tracked_update,
 )
 from tests.factories import (
+    TEST_BASIS,
     AgreementFactory,
     ChallengeFactory,
     DealFactory,
@@ -175,7 +176,9 @@ def test_a_merge_moves_notes_to_the_kept_records_spine(curator, analyst):
 def test_recommendation_created_by_its_service_has_its_spine(curator):
     from cooperation.services import recommendation_create
 
-    made = recommendation_create(user=curator, data={"title": "Do it", "slug": "do-it"})
+    made = recommendation_create(
+        user=curator, data={"title": "Do it", "slug": "do-it"}, basis=TEST_BASIS
+    )
     assert _copies(made) == _expected(made)
     assert Recommendation.objects.filter(spine__record_kind="recommendation").count() == 1
 

@@ -18,11 +18,17 @@ from cooperation.exchange import KINDS
 from cooperation.exchange.export import stream
 from cooperation.filtersets import AgreementFilterSet, DealFilterSet
 from cooperation.models import Agreement, Deal
-from cooperation.services import record_merge, tracked_restore_version, tracked_update
+from cooperation.services import record_merge, tracked_restore_version
 from cooperation.services.exchange import records_import
 from tests.cooperation.views.helpers import csv_table
 from tests.cooperation.views.test_record_forms import form_data
-from tests.factories import ActorFactory, AgreementFactory, DealFactory
+from tests.factories import (
+    FORM_BASIS,
+    ActorFactory,
+    AgreementFactory,
+    DealFactory,
+    update_with_basis,
+)
 from tests.utils import history_rows, rolled_back
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +54,7 @@ def parties(db):
 def _edit(client, record, **changes):
     url = reverse(f"cooperation:{record._meta.model_name}_edit", kwargs={"slug": record.slug})
     form = client.get(url).context["form"]
-    return client.post(url, {**form_data(form), **changes})
+    return client.post(url, {**form_data(form), **FORM_BASIS, **changes})
 
 
 # -- the model and its constraints ---------------------------------------------------------
@@ -71,7 +77,7 @@ def _edit(client, record, **changes):
 def test_a_deals_sipri_fields_are_refused_when_they_disagree(analyst, changes, field):
     deal = DealFactory()
     with pytest.raises(ValidationError) as refused:
-        tracked_update(instance=deal, user=analyst, data=changes, expected_version=None)
+        update_with_basis(instance=deal, user=analyst, data=changes, expected_version=None)
     assert field in refused.value.message_dict
     deal.refresh_from_db()
     assert deal.version == 1 and deal.number_ordered is None
@@ -95,7 +101,7 @@ def test_the_database_refuses_them_too(analyst, column_values):
 
 def test_the_sipri_fields_are_written_with_history(analyst):
     deal = DealFactory()
-    tracked_update(instance=deal, user=analyst, data=SIPRI, expected_version=1)
+    update_with_basis(instance=deal, user=analyst, data=SIPRI, expected_version=1)
     deal.refresh_from_db()
     assert (deal.version, deal.number_delivered, deal.value_currency) == (2, 4, "USD")
     latest = history_rows(deal)[0]
@@ -111,7 +117,7 @@ def test_the_sipri_fields_are_written_with_history(analyst):
 def test_a_unts_number_is_written_as_the_treaty_series_writes_it(analyst, number):
     agreement = AgreementFactory()
     with pytest.raises(ValidationError) as refused:
-        tracked_update(
+        update_with_basis(
             instance=agreement,
             user=analyst,
             data={"registration_number": number},
@@ -145,7 +151,7 @@ def test_treaty_fields_amends_and_party_dates_are_one_version_with_history(
         "amends": [older],
         "supersedes": [older],
     }
-    tracked_update(instance=agreement, user=analyst, data=data, expected_version=1)
+    update_with_basis(instance=agreement, user=analyst, data=data, expected_version=1)
     agreement.refresh_from_db()
     assert agreement.version == 2
     assert agreement.party_dates == [
@@ -168,7 +174,7 @@ def test_an_agreement_cannot_amend_or_supersede_itself(analyst):
     agreement = AgreementFactory()
     for name in ("amends", "supersedes"):
         with pytest.raises(ValidationError) as refused:
-            tracked_update(
+            update_with_basis(
                 instance=agreement, user=analyst, data={name: [agreement]}, expected_version=None
             )
         assert "itself" in " ".join(refused.value.message_dict[name])
@@ -180,7 +186,7 @@ def test_dates_only_for_the_agreements_parties(analyst, parties):
     india, japan = parties
     agreement = AgreementFactory(parties=[india])
     with pytest.raises(ValidationError) as refused:
-        tracked_update(
+        update_with_basis(
             instance=agreement,
             user=analyst,
             data={"party_dates": [{"party": japan.pk, "signed_on": "2015"}]},
@@ -188,7 +194,7 @@ def test_dates_only_for_the_agreements_parties(analyst, parties):
         )
     assert "Japan" in " ".join(refused.value.message_dict["party_dates"])
     # Nor may a dated party leave the parties.
-    tracked_update(
+    update_with_basis(
         instance=agreement,
         user=analyst,
         data={"party_dates": [{"party": india.pk, "signed_on": "2015"}]},
@@ -196,7 +202,7 @@ def test_dates_only_for_the_agreements_parties(analyst, parties):
     )
     agreement.refresh_from_db()
     with pytest.raises(ValidationError):
-        tracked_update(
+        update_with_basis(
             instance=agreement, user=analyst, data={"parties": []}, expected_version=None
         )
     agreement.refresh_from_db()
@@ -218,7 +224,7 @@ def test_dates_only_for_the_agreements_parties(analyst, parties):
 def test_party_dates_in_the_wrong_shape_are_refused(analyst, parties, entries):
     agreement = AgreementFactory(parties=list(parties))
     with pytest.raises(ValidationError) as refused:
-        tracked_update(
+        update_with_basis(
             instance=agreement, user=analyst, data={"party_dates": entries}, expected_version=None
         )
     assert "party_dates" in refused.value.message_dict
@@ -399,7 +405,7 @@ def test_the_json_export_and_its_import_keep_the_new_fields(curator):
         # The amending agreement is made first, so the import meets the link before its target.
         newer = AgreementFactory(slug="newer", parties=[india, japan])
         older = AgreementFactory(slug="older")
-        tracked_update(
+        update_with_basis(
             instance=newer,
             user=curator,
             data={

@@ -47,6 +47,7 @@ from tests.factories import (
     RecommendationFactory,
     SourceFactory,
     TopicFactory,
+    update_with_basis,
 )
 
 pytestmark = pytest.mark.django_db
@@ -268,7 +269,7 @@ class Growth:
         for kind, data in links.items():
             record = self.subjects[kind]
             record.refresh_from_db()
-            tracked_update(instance=record, user=self.curator, data=data, expected_version=None)
+            update_with_basis(instance=record, user=self.curator, data=data, expected_version=None)
             tracked_update(
                 instance=record,
                 user=self.curator,

@@ -18,6 +18,7 @@ from cooperation.models import Agreement, Deal, Recommendation
 from cooperation.selectors import records_visible_to
 from cooperation.services import recommendation_create, recommendation_transition, tracked_delete
 from tests.factories import (
+    TEST_BASIS,
     AgreementFactory,
     ChallengeFactory,
     DealFactory,
@@ -53,7 +54,7 @@ def made(made_on, **data):
         "visibility": INTERNAL,
         **data,
     }
-    return recommendation_create(user=None, data=fields, made_on=made_on)
+    return recommendation_create(user=None, data=fields, made_on=made_on, basis=TEST_BASIS)
 
 
 def move(rec, to, curator, happened_on=None):

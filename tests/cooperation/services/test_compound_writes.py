@@ -20,7 +20,7 @@ from cooperation.services import (
     tracked_delete,
 )
 from cooperation.services.passages import excerpt_create_as_evidence, excerpt_create_with_note
-from tests.factories import AgreementFactory, ExcerptFactory, RecommendationFactory
+from tests.factories import TEST_BASIS, AgreementFactory, ExcerptFactory, RecommendationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,12 @@ def _span(source, words: str) -> dict:
 def test_record_create_links_its_evidence_in_the_same_write(analyst):
     excerpt = ExcerptFactory()
     record = record_create(
-        model=Agreement, user=analyst, data=AGREEMENT, evidence_excerpt=excerpt, evidence_note="n"
+        model=Agreement,
+        user=analyst,
+        data=AGREEMENT,
+        evidence_excerpt=excerpt,
+        evidence_note="n",
+        basis=TEST_BASIS,
     )
     assert [(e.excerpt_id, e.note) for e in record.evidence_links.all()] == [(excerpt.pk, "n")]
 

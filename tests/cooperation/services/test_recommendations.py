@@ -35,7 +35,7 @@ from cooperation.services import (
     tracked_delete,
     tracked_update,
 )
-from tests.factories import ExcerptFactory, RecommendationFactory
+from tests.factories import TEST_BASIS, ExcerptFactory, RecommendationFactory
 from tests.utils import history_rows
 
 pytestmark = pytest.mark.django_db
@@ -274,6 +274,7 @@ def test_recommendation_create_starts_its_status_timeline_citing_the_evidence(an
         data={"title": "Diversify import partners", "slug": "diversify"},
         reason="Typed from the brief",
         evidence_excerpt=excerpt,
+        basis=TEST_BASIS,
     )
 
     [change] = recommendation.status_changes.all()

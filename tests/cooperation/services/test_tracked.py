@@ -33,6 +33,7 @@ from cooperation.services import (
     tracked_update,
 )
 from tests.factories import (
+    TEST_BASIS,
     ActorFactory,
     AgreementFactory,
     ChallengeFactory,
@@ -83,6 +84,7 @@ def test_tracked_create_writes_one_history_row_with_the_user_and_reason(analyst)
             "parties": [india.pk],
         },
         reason="Typed in by hand",
+        basis=TEST_BASIS,
     )
 
     agreement.refresh_from_db()
@@ -224,7 +226,11 @@ def test_tracked_update_converts_text_values_before_saving(analyst):
     deal = DealFactory(period_start=date(2015, 12, 12))
 
     tracked_update(
-        instance=deal, user=analyst, data={"period_start": "2016-01-31"}, expected_version=1
+        instance=deal,
+        user=analyst,
+        data={"period_start": "2016-01-31"},
+        expected_version=1,
+        basis=TEST_BASIS,
     )
 
     assert Deal.objects.get(pk=deal.pk).period_start == date(2016, 1, 31)
@@ -398,6 +404,7 @@ def test_tracked_restore_version_brings_back_fields_and_every_link_as_a_new_vers
         user=analyst,
         data={"title": "Later title", "summary": "Later summary", **later_links},
         expected_version=1,
+        basis=TEST_BASIS,
     )
 
     restored = tracked_restore_version(
@@ -502,8 +509,8 @@ def test_tracked_create_refuses_an_analyst_creating_a_published_record(analyst, 
     data = {"title": "T", "slug": "t", "kind": "mou", "visibility": Visibility.PUBLISHED}
 
     with pytest.raises(PermissionDenied):
-        tracked_create(model=Agreement, user=analyst, data=data)
-    agreement = tracked_create(model=Agreement, user=curator, data=data)
+        tracked_create(model=Agreement, user=analyst, data=data, basis=TEST_BASIS)
+    agreement = tracked_create(model=Agreement, user=curator, data=data, basis=TEST_BASIS)
 
     assert list(Agreement.objects.values_list("pk", "visibility")) == [
         (agreement.pk, Visibility.PUBLISHED)
