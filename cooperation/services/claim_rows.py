@@ -96,13 +96,20 @@ def _prefer(record, name, claim: Claim, *, user) -> None:
 
 
 def claims_after_write(
-    record: Record, *, before: dict, user, basis=None, prefer: dict | None = None
+    record: Record,
+    *,
+    before: dict,
+    user,
+    basis=None,
+    prefer: dict | None = None,
+    fallback: Basis | None = None,
 ) -> None:
     """Give every factual value that changed in this write its claim (see the module doc).
 
     `before`: `facts_now(record)` from before the write ({} for a new record). `basis`:
     one Basis for every changed value, or field → Basis. `prefer`: field → the claim the
-    caller is preferring (claim_set_rank), so no new claim is made for it.
+    caller is preferring (claim_set_rank), so no new claim is made for it. `fallback`: the
+    basis of a value no claim holds and no `basis` names (a restore's "the earlier version").
     """
     changed = {
         name: value
@@ -128,6 +135,7 @@ def claims_after_write(
         if chosen is not None:
             plans.append((name, value, chosen, None))
             continue
+        bases[name] = bases[name] or fallback
         try:
             excerpts = _check_basis(bases[name], user, name)
         except ValidationError as exc:

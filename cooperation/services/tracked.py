@@ -15,6 +15,7 @@ from cooperation.changes import serialise_writes
 from cooperation.history import CHANGED, CREATED, DELETED, history_m2m_values
 from cooperation.models import Record, Tracked
 from cooperation.permissions import require, visibility_action
+from cooperation.provenance import Basis
 from cooperation.services import notifications
 from cooperation.services.claim_rows import claims_after_write, facts_now
 from cooperation.services.common import ConflictError, acting_user, save_with_history
@@ -283,7 +284,13 @@ def tracked_restore_version(
     )
     if before is not None:
         # The restored values' claims are still there (claims are never deleted): they
-        # become the preferred ones again; a value that has none is refused for its basis.
-        claims_after_write(current, before=before, user=user)
+        # become the preferred ones again. A value no claim holds (entered before claims
+        # were kept) rests on the restorer's judgement that the earlier version was right.
+        claims_after_write(
+            current,
+            before=before,
+            user=user,
+            fallback=Basis.judgement(f"Restored from the version of {when}"),
+        )
     notifications.record_changed(current, user=user, fields=[], detail=f"Restored ({when})")
     return current

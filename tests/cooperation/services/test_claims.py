@@ -309,3 +309,22 @@ def test_a_basis_object_reads_each_kind():
     )
     assert (cited.citation_title, cited.citation_accessed) == ("T", date(2026, 12, 1))
     assert Basis.parse({"basis": "judgement", "reason": " Why "}).reason == "Why"
+
+
+def test_restoring_a_value_no_claim_holds_rests_on_the_restorers_judgement(analyst, curator):
+    """History older than claims (migration 0020 claimed only the values then current)."""
+    record = AgreementFactory(user=analyst, signed_on=date(2015, 12, 12))
+    first = record.history.order_by("history_id").first().history_id
+    update(
+        instance=record,
+        user=analyst,
+        data={"signed_on": date(2016, 1, 1)},
+        expected_version=None,
+        basis=CITED,
+    )
+    Claim.objects.filter(spine_id=record.spine_id, value="2015-12-12").delete()
+    tracked_restore_version(instance=record, history_id=first, user=curator)
+    restored = Claim.objects.get(spine_id=record.spine_id, field="signed_on", rank="preferred")
+    assert restored.value == "2015-12-12" and restored.basis == BasisKind.JUDGEMENT
+    assert restored.reason.startswith("Restored from the version of ")
+    assert restored.created_by == curator
