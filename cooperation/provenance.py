@@ -90,6 +90,46 @@ def facts_now(record) -> dict:
     return {name: encode(record, name) for name in facts_of(type(record))}
 
 
+def encode_row(model, name: str, row: dict, links: dict):
+    """`encode` from a `values()` row (the field's attname; a date's precision beside it)
+    and, for a many-to-many field, `links` (record id → ids): for bulk reads and migrations."""
+    model_field = model._meta.get_field(name)
+    if model_field.many_to_many:
+        return sorted(links.get(row["id"], ()))
+    value = row[model_field.attname]
+    if model_field.get_internal_type() == "DateField" and value is not None:
+        precision = row.get(precise_dates.precision_name(name)) or precise_dates.DAY
+        return precise_dates.iso(value, precision)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value
+
+
+def row_columns(model, names) -> list[str]:
+    """The `values()` columns `encode_row` reads for `names`."""
+    columns = ["id", "spine_id"]
+    for name in names:
+        model_field = model._meta.get_field(name)
+        if model_field.many_to_many:
+            continue
+        columns.append(model_field.attname)
+        if precise_dates.precision_name(name) in {f.name for f in model._meta.concrete_fields}:
+            columns.append(precise_dates.precision_name(name))
+    return columns
+
+
+def links_of(model, name: str) -> dict[int, list[int]]:
+    """record id → linked ids of the many-to-many field `name`, for every record."""
+    model_field = model._meta.get_field(name)
+    through = model_field.remote_field.through
+    source = f"{model_field.m2m_field_name()}_id"
+    target = f"{model_field.m2m_reverse_field_name()}_id"
+    found: dict[int, list[int]] = {}
+    for owner, other in through.objects.values_list(source, target):
+        found.setdefault(owner, []).append(other)
+    return found
+
+
 def is_empty(value) -> bool:
     """No value to claim: blank, no links, or a "no" that is only the default."""
     return value is None or value is False or value == "" or value == []

@@ -33,11 +33,14 @@ _DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_ser
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    """After every test that used the database, no record's spine row may disagree with it.
+    """After every test that used the database, no record's spine row may disagree with it,
+    and no record holds a fact that no claim backs.
 
     The spine's copies (cooperation/models/spine.py) are written by Record.save() and by
-    the record managers' bulk_create only; this catches any other write path the moment a
-    test takes it.
+    the record managers' bulk_create only; a fact's claim (cooperation/services/claims.py)
+    by the record services. This catches any other write path the moment a test takes it.
+    A test that writes a fact past the services on purpose (raw SQL in a fault test) says
+    so with `@pytest.mark.unbacked_facts`.
     """
     outcome = yield
     uses_db = item.get_closest_marker("django_db") or _DB_FIXTURES & set(
@@ -56,6 +59,19 @@ def pytest_runtest_call(item):
     if drift:
         outcome.force_exception(
             AssertionError(f"records whose spine row disagrees with them: {drift[:10]}")
+        )
+        return
+    if item.get_closest_marker("unbacked_facts"):
+        return
+    from cooperation.claims_read import unbacked_facts
+
+    try:
+        unbacked = unbacked_facts()
+    except Error:
+        return
+    if unbacked:
+        outcome.force_exception(
+            AssertionError(f"facts no claim backs (kind, id, field): {unbacked[:10]}")
         )
 
 

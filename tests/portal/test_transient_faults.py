@@ -129,8 +129,9 @@ def test_a_lock_timeout_and_a_terminated_session_are_told_apart(waits, monitor):
 def test_serialization_failures_and_deadlocks_are_retried_unless_raised_by_commit():
     first, second = AgreementFactory(summary="a"), AgreementFactory(summary="b")
     table = Agreement._meta.db_table
-    # Straight to the table, so a column no spine row copies (cooperation/models/spine.py).
-    update = f'UPDATE "{table}" SET place_of_signature = %s WHERE id = %s'
+    # Straight to the table, so a column no spine row copies (cooperation/models/spine.py)
+    # and no claim holds (cooperation/provenance.py FACTS): the summary.
+    update = f'UPDATE "{table}" SET summary = %s WHERE id = %s'
 
     # REPEATABLE READ: a row changed by another transaction since our snapshot.
     with (
@@ -139,7 +140,7 @@ def test_serialization_failures_and_deadlocks_are_retried_unless_raised_by_commi
         connection.cursor() as cursor,
     ):
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        cursor.execute(f'SELECT place_of_signature FROM "{table}" WHERE id = %s', [first.pk])
+        cursor.execute(f'SELECT summary FROM "{table}" WHERE id = %s', [first.pk])
         with pg.connect() as other:
             other.execute(update, ["a", first.pk])
             other.commit()
