@@ -307,8 +307,8 @@ CITATIONS = {
         "publisher": "Ministry of Foreign Affairs of Japan",
         "url": "https://www.mofa.go.jp/s_sa/sw/in/page23e_000339.html",
         "accessed": _READ_ON,
-        # Monday 1 September 2014: after the meeting the two leaders signed the "Tokyo
-        # Declaration for Japan-India Special Strategic and Global Partnership".
+        # The summit of Monday 1 September 2014, after which the two prime ministers signed
+        # the Tokyo Declaration as a joint statement.
     },
     "lok-sabha-defence-cooperation-japan": {
         "title": "Defence Cooperation between India and Japan (Lok Sabha question, "
@@ -317,15 +317,15 @@ CITATIONS = {
         "url": "https://datais.info/loksabha/question/46ad881ff51bdffa2e327e58b9babaab/"
         "Defence+Cooperation+between+India+and+Japan",
         "accessed": _READ_ON,
-        # "an Agreement concerning Transfer of Defence Equipment and Technology was signed
-        # with Japan on 12 December 2015."
+        # The ministry's answer gives 12 December 2015 as the day the transfer agreement
+        # was signed with Japan.
     },
     "mofa-security-legislation": {
         "title": "Development of Security Legislation (Japan's Legislation for Peace and Security)",
         "publisher": "Ministry of Foreign Affairs of Japan",
         "url": "https://www.mofa.go.jp/fp/nsp/page1we_000084.html",
         "accessed": _READ_ON,
-        # "the legislation was approved by the Diet on September 19, 2015."
+        # The Diet approved the legislation on 19 September 2015.
     },
     "japan-times-security-laws-take-effect": {
         "title": "New security laws take effect next Tuesday, but SDF not ready, defense "
@@ -334,8 +334,7 @@ CITATIONS = {
         "url": "http://japantimes.co.jp/news/2016/03/22/national/politics-diplomacy/"
         "new-security-laws-take-effect-next-tuesday-but-sdf-not-ready-defense-chief-says",
         "accessed": _READ_ON,
-        # "The Cabinet on Tuesday confirmed that contentious security laws will take
-        # effect on March 29".
+        # The Cabinet confirmed that the laws take effect on 29 March 2016.
     },
     "cabinet-decision-seamless-security-2014": {
         "title": "Cabinet Decision on Development of Seamless Security Legislation to "
@@ -352,7 +351,7 @@ CITATIONS = {
         "publisher": "Ministry of Foreign Affairs of Japan",
         "url": "https://www.mofa.go.jp/press/release/press22e_000010.html",
         "accessed": _READ_ON,
-        # "On April 1, the Government of Japan ... set out" the Three Principles.
+        # The Government of Japan set out the Three Principles on 1 April 2014.
     },
     "mofa-nss-2022": {
         "title": 'Adoption of the new "National Security Strategy (NSS)" (Statement by '
@@ -360,7 +359,7 @@ CITATIONS = {
         "publisher": "Ministry of Foreign Affairs of Japan",
         "url": "https://www.mofa.go.jp/press/release/press4e_003192.html",
         "accessed": _READ_ON,
-        # December 16, 2022: "approved by the Cabinet".
+        # The Cabinet approved the new strategy on 16 December 2022.
     },
     "kantei-ticad-vi-address-2016": {
         "title": "Address by Prime Minister Shinzo Abe at the Opening Session of the Sixth "

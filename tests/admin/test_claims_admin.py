@@ -11,7 +11,7 @@ from django.urls import reverse
 from cooperation.choices import BasisKind, ClaimRank
 from cooperation.models import Challenge, Claim, RecordEvidence
 from cooperation.provenance import Basis
-from cooperation.services import tracked_update
+from cooperation.services import tracked_delete, tracked_update
 from tests.factories import (
     AdminFactory,
     AnalystFactory,
@@ -289,3 +289,15 @@ def test_a_records_admin_page_shows_its_claims_read_only(curator_client):
 def test_a_new_records_page_has_no_claims_inline(curator_client):
     page = curator_client.get(reverse("admin:cooperation_challenge_add"))
     assert all(f.opts.model is not Claim for f in page.context["inline_admin_formsets"])
+
+
+def test_admin_refusal_naming_no_field_shows_above_the_form(curator_client):
+    challenge = tracked_delete(instance=ChallengeFactory(), user=CuratorFactory())
+    page = curator_client.get(_change(challenge))  # the trash opens here too
+
+    response = curator_client.post(_change(challenge), admin_form_data(page, title="Renamed"))
+
+    assert response.status_code == 200
+    [message] = response.context["adminform"].form.non_field_errors()
+    assert "restore it before editing" in message
+    assert Challenge.all_objects.get(pk=challenge.pk).title == challenge.title
