@@ -815,6 +815,21 @@ _BILATERAL_AGREEMENTS = [
     "india-japan-defence-equipment-transfer-agreement",
 ]
 
+# The passages that state several values of a deal at once.
+_US2_FAILED = (
+    "Despite such agreements, deals such as the acquisition of US-2 amphibious aircraft from "
+    "Japan failed to materialise"
+)
+_SORYU_FAILED = "failed to materialise, as did the Japanese Ultra-quiet Soryu class submarine"
+_SEMICONDUCTORS = (
+    "India and Japan have also initiated collaboration on innovative technologies such as "
+    "semiconductors"
+)
+_SECTORS = (
+    "India and Japan have also initiated collaboration on innovative technologies such as "
+    "semiconductors, as well as in the maritime and space sectors."
+)
+
 DEALS = [
     {
         "slug": "india-japan-defence-technology-cooperation",
@@ -863,48 +878,15 @@ DEALS = [
         "actors": ["india", "japan"],
         "topics": ["defence-procurement", "naval-platforms", "maritime-security"],
         "basis": {
-            "status": {
-                "brief": [
-                    {
-                        "quote": "Despite such agreements, deals such as the "
-                        "acquisition of US-2 amphibious aircraft from "
-                        "Japan failed to materialise"
-                    }
-                ]
-            },
-            "supplier": {
-                "brief": [
-                    {
-                        "quote": "Despite such agreements, deals such as the "
-                        "acquisition of US-2 amphibious aircraft "
-                        "from Japan failed to materialise"
-                    }
-                ]
-            },
+            "status": {"brief": [{"quote": _US2_FAILED}]},
+            "supplier": {"brief": [{"quote": _US2_FAILED}]},
             "recipient": {
                 "judgement": "The brief lists it among the India-Japan deals "
                 "that failed despite their agreements, bought from "
                 "Japan: the buyer can only be India"
             },
-            "system": {
-                "brief": [
-                    {
-                        "quote": "Despite such agreements, deals such as the "
-                        "acquisition of US-2 amphibious aircraft from "
-                        "Japan failed to materialise"
-                    }
-                ]
-            },
-            "weapon_category": {
-                "brief": [
-                    {
-                        "quote": "Despite such agreements, deals such "
-                        "as the acquisition of US-2 "
-                        "amphibious aircraft from Japan "
-                        "failed to materialise"
-                    }
-                ]
-            },
+            "system": {"brief": [{"quote": _US2_FAILED}]},
+            "weapon_category": {"brief": [{"quote": _US2_FAILED}]},
         },
         "evidence": [
             {
@@ -936,35 +918,14 @@ DEALS = [
         "actors": ["india", "japan"],
         "topics": ["defence-procurement", "naval-platforms", "maritime-security"],
         "basis": {
-            "status": {
-                "brief": [
-                    {
-                        "quote": "failed to materialise, as did the Japanese "
-                        "Ultra-quiet Soryu class submarine"
-                    }
-                ]
-            },
-            "supplier": {
-                "brief": [
-                    {
-                        "quote": "failed to materialise, as did the Japanese "
-                        "Ultra-quiet Soryu class submarine"
-                    }
-                ]
-            },
+            "status": {"brief": [{"quote": _SORYU_FAILED}]},
+            "supplier": {"brief": [{"quote": _SORYU_FAILED}]},
             "recipient": {
                 "judgement": "The brief lists it among the India-Japan deals "
                 "that failed despite their agreements, bought from "
                 "Japan: the buyer can only be India"
             },
-            "system": {
-                "brief": [
-                    {
-                        "quote": "failed to materialise, as did the Japanese "
-                        "Ultra-quiet Soryu class submarine"
-                    }
-                ]
-            },
+            "system": {"brief": [{"quote": _SORYU_FAILED}]},
             "weapon_category": {
                 "judgement": "The brief names a submarine, which SIPRI's "
                 "register counts among ships"
@@ -997,24 +958,8 @@ DEALS = [
         "actors": ["india", "japan"],
         "topics": ["semiconductors", "supply-chains", "dual-use-technology"],
         "basis": {
-            "status": {
-                "brief": [
-                    {
-                        "quote": "India and Japan have also initiated "
-                        "collaboration on innovative technologies such "
-                        "as semiconductors"
-                    }
-                ]
-            },
-            "system": {
-                "brief": [
-                    {
-                        "quote": "India and Japan have also initiated "
-                        "collaboration on innovative technologies such "
-                        "as semiconductors"
-                    }
-                ]
-            },
+            "status": {"brief": [{"quote": _SEMICONDUCTORS}]},
+            "system": {"brief": [{"quote": _SEMICONDUCTORS}]},
         },
         "evidence": [
             {
@@ -1043,26 +988,8 @@ DEALS = [
         "actors": ["india", "japan"],
         "topics": ["maritime-security", "indo-pacific"],
         "basis": {
-            "status": {
-                "brief": [
-                    {
-                        "quote": "India and Japan have also initiated "
-                        "collaboration on innovative technologies such "
-                        "as semiconductors, as well as in the maritime "
-                        "and space sectors."
-                    }
-                ]
-            },
-            "system": {
-                "brief": [
-                    {
-                        "quote": "India and Japan have also initiated "
-                        "collaboration on innovative technologies such "
-                        "as semiconductors, as well as in the maritime "
-                        "and space sectors."
-                    }
-                ]
-            },
+            "status": {"brief": [{"quote": _SECTORS}]},
+            "system": {"brief": [{"quote": _SECTORS}]},
         },
         "evidence": [
             {
@@ -1091,26 +1018,8 @@ DEALS = [
         "actors": ["india", "japan"],
         "topics": ["space", "dual-use-technology"],
         "basis": {
-            "status": {
-                "brief": [
-                    {
-                        "quote": "India and Japan have also initiated "
-                        "collaboration on innovative technologies such "
-                        "as semiconductors, as well as in the maritime "
-                        "and space sectors."
-                    }
-                ]
-            },
-            "system": {
-                "brief": [
-                    {
-                        "quote": "India and Japan have also initiated "
-                        "collaboration on innovative technologies such "
-                        "as semiconductors, as well as in the maritime "
-                        "and space sectors."
-                    }
-                ]
-            },
+            "status": {"brief": [{"quote": _SECTORS}]},
+            "system": {"brief": [{"quote": _SECTORS}]},
         },
         "evidence": [
             {
