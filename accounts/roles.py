@@ -23,7 +23,10 @@ def _crud(models: tuple[str, ...], actions=("view", "add", "change")) -> set[str
 _ANALYST_PERMS = (
     _crud(_EDITABLE_MODELS)
     | _crud(("annotation",), ("view", "add", "change"))
-    | _crud(("recommendationstatuschange", "recommendationresponse", "statusproposal"), ("view",))
+    | _crud(
+        ("recommendationstatuschange", "recommendationresponse", "statusproposal", "claim"),
+        ("view",),
+    )
     | {
         "cooperation.add_statusproposal",
         "cooperation.add_recommendationresponse",

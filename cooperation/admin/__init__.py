@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django_tasks_db.models import DBTaskResult
 
-from . import annotations, records, saved_views, sources, taxonomy, tracking
+from . import annotations, claims, records, saved_views, sources, taxonomy, tracking
 
 # django-tasks-db registers its queue in the admin. The queue belongs to the worker: a row
 # changed or deleted there would corrupt a queued job, and it keeps no history. People
@@ -12,4 +12,4 @@ from . import annotations, records, saved_views, sources, taxonomy, tracking
 if admin.site.is_registered(DBTaskResult):
     admin.site.unregister(DBTaskResult)
 
-__all__ = ["annotations", "records", "saved_views", "sources", "taxonomy", "tracking"]
+__all__ = ["annotations", "claims", "records", "saved_views", "sources", "taxonomy", "tracking"]

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +66,30 @@ class VersionedForm(forms.ModelForm):
                     params={"expected": expected, "current": current},
                 )
         return cleaned
+
+
+class ShowsRefusal:
+    """Puts a service's refusal (a ValidationError raised by the save) on the form again.
+
+    Set as a subclass of the admin's form on the second pass of a refused save (see
+    ServiceAdmin.changeform_view): each message lands beside the field it names, or above
+    the form when the form has no such field, and the invalid form saves nothing.
+    """
+
+    refusal: dict[str, list[str]] = {}
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, said in self.refusal.items():
+            self.add_error(name if name in self.fields else None, said)
+        return cleaned
+
+
+def refusal_messages(exc: ValidationError) -> dict[str, list[str]]:
+    """A ValidationError's messages by field (NON_FIELD_ERRORS for those it does not name)."""
+    if hasattr(exc, "error_dict"):
+        return exc.message_dict
+    return {NON_FIELD_ERRORS: exc.messages}
 
 
 class VisibleHistoryMixin(ReadableHistoryMixin):
@@ -212,8 +236,17 @@ class ServiceAdmin(TableAdminMixin, VisibleHistoryMixin, RunEachMixin, SimpleHis
         names = editable_field_names(self.model) & set(form.cleaned_data) & set(form.changed_data)
         return {name: form.cleaned_data[name] for name in names}
 
+    def service_kwargs(self, form) -> dict:
+        """What else the services take from this form (a record's basis, for one)."""
+        return {}
+
     def create_via_service(self, request, form):
-        return tracked_create(model=self.model, user=request.user, data=self.service_data(form))
+        return tracked_create(
+            model=self.model,
+            user=request.user,
+            data=self.service_data(form),
+            **self.service_kwargs(form),
+        )
 
     def update_via_service(self, request, obj, form):
         original = self.model.all_objects.get(pk=obj.pk)
@@ -222,6 +255,7 @@ class ServiceAdmin(TableAdminMixin, VisibleHistoryMixin, RunEachMixin, SimpleHis
             user=request.user,
             data=self.service_data(form),
             expected_version=form.cleaned_data.get("expected_version"),
+            **self.service_kwargs(form),
         )
 
     def save_model(self, request, obj, form, change):
@@ -280,6 +314,13 @@ class ServiceAdmin(TableAdminMixin, VisibleHistoryMixin, RunEachMixin, SimpleHis
             perms_needed.add(self.opts.verbose_name)
         return [str(obj) for obj in objs], {}, perms_needed, []
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        if refusal is None:
+            return form
+        return type(form.__name__, (ShowsRefusal, form), {"refusal": refusal})
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -288,8 +329,18 @@ class ServiceAdmin(TableAdminMixin, VisibleHistoryMixin, RunEachMixin, SimpleHis
             self.message_user(request, exc.messages[0], messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
         except ValidationError as exc:
-            self.message_user(request, describe_validation_error(exc), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            refused = exc
+        if request.method == "POST" and not hasattr(request, "_service_refusal"):
+            # The service refused the save (a fact without a basis, say) and its transaction
+            # rolled back: render the form again, as typed, with the refusal beside the
+            # fields it names. That form is invalid, so this second pass writes nothing.
+            request._service_refusal = refusal_messages(refused)
+            try:
+                return super().changeform_view(request, object_id, form_url, extra_context)
+            except ValidationError as exc:
+                refused = exc
+        self.message_user(request, describe_validation_error(refused), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
     # -- history and restore -------------------------------------------------------------
 

@@ -7,9 +7,11 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from cooperation.choices import BasisKind
 from cooperation.models import (
     Actor,
     Annotation,
+    Claim,
     Excerpt,
     Identifier,
     RecommendationResponse,
@@ -19,6 +21,7 @@ from cooperation.models import (
     StatusProposal,
 )
 from cooperation.permissions import may
+from cooperation.provenance import display_value
 from cooperation.selectors import annotations_visible_to
 from cooperation.services import (
     annotation_create,
@@ -270,3 +273,68 @@ class IdentifierInline(_IdentifierInlineBase, SpineTabularInline):
 
 class ActorIdentifierInline(_IdentifierInlineBase, admin.TabularInline):
     fk_name = "actor"
+
+
+def claim_value(claim: Claim, record_model) -> str:
+    """A claim's value as people read it: a date at its precision, names for ids."""
+    return display_value(record_model(), claim.field, claim.value)
+
+
+def claim_grounds(claim: Claim) -> str:
+    """What a claim rests on: the brief's words, the cited record, or the reason."""
+    if claim.basis == BasisKind.BRIEF:
+        return format_html_join(
+            format_html("<br>"),
+            "“{}” <small>(excerpt {}, {})</small>",
+            (
+                (e.display_quote, e.pk, e.source.reference_code or e.source.title)
+                for e in claim.excerpts.all()
+            ),
+        )
+    if claim.basis == BasisKind.PUBLIC_RECORD:
+        read = claim.citation_accessed.isoformat() if claim.citation_accessed else "—"
+        title = (
+            format_html(
+                '<a href="{}" rel="noopener noreferrer external">{}</a>',
+                claim.citation_url,
+                claim.citation_title,
+            )
+            if claim.citation_url
+            else claim.citation_title
+        )
+        return format_html(
+            "{} <small>({}; read {})</small>", title, claim.citation_publisher or "—", read
+        )
+    return claim.reason
+
+
+class ClaimInline(ReadOnlyInlineMixin, SpineTabularInline):
+    """Where each of the record's values comes from, read-only: claims change only through
+    the services (a record's save with its basis; a claim added or ranked)."""
+
+    model = Claim
+    fields = ("field", "shown_value", "rank", "basis", "grounds", "created_by", "created_at")
+    readonly_fields = fields
+    verbose_name = _("claim")
+    verbose_name_plural = _("claims (each value with its basis: brief, public record, judgement)")
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may open the record's page reads its claims (Django asks without the
+        # record, too, before it lists the rows).
+        return may(request.user, "browse", obj if obj is not None else self.record_model)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("created_by")
+            .prefetch_related("excerpts__source")
+        )
+
+    @admin.display(description=_("value"))
+    def shown_value(self, claim):
+        return claim_value(claim, self.record_model) if claim.pk else "—"
+
+    @admin.display(description=_("rests on"))
+    def grounds(self, claim):
+        return claim_grounds(claim) if claim.pk else "—"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation.choices import RecommendationStatus, allowed_transitions
 from cooperation.fieldspec import SPECS
+from cooperation.forms.basis import BASIS_FIELDS, BasisFields
 from cooperation.forms.common import PartyDatesField
 from cooperation.models import Agreement, Challenge, Deal, Excerpt, Recommendation
 from cooperation.permissions import may, visibility_choices
@@ -27,11 +28,13 @@ from cooperation.services import (
     record_unpublish,
     status_proposal_create,
 )
+from cooperation.services.claims import NEEDS_BASIS
 from cooperation.services.common import describe_validation_error
 
-from .base import RECORD_FIELDSET, ServiceAdmin
+from .base import RECORD_FIELDSET, ServiceAdmin, VersionedForm
 from .inlines import (
     AnnotationInline,
+    ClaimInline,
     EvidenceInline,
     IdentifierInline,
     ResponseInline,
@@ -40,12 +43,61 @@ from .inlines import (
 )
 
 
+class RecordAdminForm(BasisFields, VersionedForm):
+    """A record's admin form, with where the values it changes come from (one basis for all
+    of them; the claims service refuses a changed fact without one, naming the field)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        refusal = getattr(self, "refusal", {})  # ShowsRefusal's, on a refused save
+        unfounded = [name for name, said in refusal.items() if NEEDS_BASIS in said]
+        if unfounded and "basis_kind" in self.fields:
+            labels = [
+                str(self._meta.model._meta.get_field(name).verbose_name) for name in unfounded
+            ]
+            self.add_error(
+                "basis_kind",
+                _("Say where the values you set come from (%(fields)s changed).")
+                % {"fields": ", ".join(labels)},
+            )
+        return cleaned
+
+
+# Below the record's own fields: where the values this save sets or changes come from.
+BASIS_FIELDSET = (
+    _("Basis for the values you change"),
+    {
+        "fields": BASIS_FIELDS,
+        "description": _(
+            "Needed when you set or change a date, status, party, quantity, severity, "
+            "priority or other fact: excerpts of a brief (their ids), a public record (its "
+            "title, publisher, URL and the date you read it) or your judgement with a "
+            "one-line reason. One basis covers every value this save changes; the claims "
+            "below keep each value's basis."
+        ),
+    },
+)
+
+
+def record_fieldsets(model) -> tuple:
+    return (*SPECS[model].admin_fieldsets(BASIS_FIELDSET), RECORD_FIELDSET)
+
+
 class RecordAdmin(ServiceAdmin):
+    form = RecordAdminForm
     list_display_links = ("title",)
     search_fields = ("title", "summary", "slug")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("actors", "topics", "tags")
-    inlines = [EvidenceInline, IdentifierInline, AnnotationInline]
+    inlines = [ClaimInline, EvidenceInline, IdentifierInline, AnnotationInline]
+
+    def service_kwargs(self, form) -> dict:
+        return {"basis": form.basis_value()}
+
+    def get_inlines(self, request, obj):
+        # A record not yet saved has no claims to show.
+        inlines = super().get_inlines(request, obj)
+        return inlines if obj is not None else [i for i in inlines if i is not ClaimInline]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -193,7 +245,7 @@ class AgreementAdmin(RecordAdmin):
     autocomplete_fields = ("actors", "topics", "tags", "parties", "amends", "supersedes")
     search_fields = (*RecordAdmin.search_fields, "registration_number")
     date_hierarchy = "signed_on"
-    fieldsets = SPECS[Agreement].admin_fieldsets(RECORD_FIELDSET)
+    fieldsets = record_fieldsets(Agreement)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "party_dates":
@@ -222,7 +274,7 @@ class DealAdmin(RecordAdmin):
     )
     list_select_related = ("supplier", "recipient")
     autocomplete_fields = ("actors", "topics", "tags", "supplier", "recipient", "governed_by")
-    fieldsets = SPECS[Deal].admin_fieldsets(RECORD_FIELDSET)
+    fieldsets = record_fieldsets(Deal)
 
 
 @admin.register(Challenge)
@@ -230,7 +282,7 @@ class ChallengeAdmin(RecordAdmin):
     list_display = ("title", "category", "severity", "answered", "visibility_badge", "evidence")
     list_filter = ("category", "severity", *RecordAdmin.common_list_filter)
     autocomplete_fields = ("actors", "topics", "tags", "affects_deals", "affects_agreements")
-    fieldsets = SPECS[Challenge].admin_fieldsets(RECORD_FIELDSET)
+    fieldsets = record_fieldsets(Challenge)
 
     def get_queryset(self, request):
         return (
@@ -292,18 +344,21 @@ class RecommendationAdmin(RecordAdmin):
         StatusChangeInline,
         StatusProposalInline,
         ResponseInline,
+        ClaimInline,
         EvidenceInline,
         IdentifierInline,
         AnnotationInline,
     ]
     actions = ["change_status", *RecordAdmin.actions]
-    fieldsets = SPECS[Recommendation].admin_fieldsets(RECORD_FIELDSET)
+    fieldsets = record_fieldsets(Recommendation)
 
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), "status")
 
     def create_via_service(self, request, form):
-        return recommendation_create(user=request.user, data=self.service_data(form))
+        return recommendation_create(
+            user=request.user, data=self.service_data(form), **self.service_kwargs(form)
+        )
 
     def has_transition_permission(self, request):
         return may(request.user, "transition", self.model)

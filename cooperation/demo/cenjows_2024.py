@@ -12,6 +12,18 @@ Evidence items take one of three forms:
 
 Choice values are the string values of ``cooperation.choices``. Where a record carries a fact
 that is not in the brief (mostly dates), its summary says so.
+
+Every factual value of a record (``cooperation.provenance.FACTS``: statuses, dates, parties,
+supplier and recipient, severity, priority, addressees…) has an entry in the item's ``basis``,
+field by field, in one of three forms:
+
+* ``{"brief": [evidence items]}`` - the words of the brief that state it (as above);
+* ``{"public_record": "<key>"}`` - a public record in ``CITATIONS`` below, for a value the
+  brief does not state;
+* ``{"judgement": "<one line>"}`` - the curating analyst's judgement and its reason.
+
+``load_demo`` refuses a value without an entry (and an entry without a value), so nothing
+is added here without saying where it comes from. A value that cannot be cited is left empty.
 """
 
 from datetime import date
@@ -282,8 +294,107 @@ TOPICS = [
 ]
 
 # ---------------------------------------------------------------------------
+# Public records cited for values the brief does not state
+# ---------------------------------------------------------------------------
+
+# Read for this curation on the date given; each is the record a value's claim cites
+# (``{"public_record": "<key>"}`` in an item's ``basis``).
+_READ_ON = date(2026, 12, 4)
+
+CITATIONS = {
+    "mofa-japan-india-summit-2014": {
+        "title": "Japan-India Summit Meeting",
+        "publisher": "Ministry of Foreign Affairs of Japan",
+        "url": "https://www.mofa.go.jp/s_sa/sw/in/page23e_000339.html",
+        "accessed": _READ_ON,
+        # The summit of Monday 1 September 2014, after which the two prime ministers signed
+        # the Tokyo Declaration as a joint statement.
+    },
+    "lok-sabha-defence-cooperation-japan": {
+        "title": "Defence Cooperation between India and Japan (Lok Sabha question, "
+        "answer of the Minister of Defence)",
+        "publisher": "Lok Sabha, Parliament of India (text as published by datais.info)",
+        "url": "https://datais.info/loksabha/question/46ad881ff51bdffa2e327e58b9babaab/"
+        "Defence+Cooperation+between+India+and+Japan",
+        "accessed": _READ_ON,
+        # The ministry's answer gives 12 December 2015 as the day the transfer agreement
+        # was signed with Japan.
+    },
+    "mofa-security-legislation": {
+        "title": "Development of Security Legislation (Japan's Legislation for Peace and Security)",
+        "publisher": "Ministry of Foreign Affairs of Japan",
+        "url": "https://www.mofa.go.jp/fp/nsp/page1we_000084.html",
+        "accessed": _READ_ON,
+        # The Diet approved the legislation on 19 September 2015.
+    },
+    "japan-times-security-laws-take-effect": {
+        "title": "New security laws take effect next Tuesday, but SDF not ready, defense "
+        "chief says",
+        "publisher": "The Japan Times (22 March 2016)",
+        "url": "http://japantimes.co.jp/news/2016/03/22/national/politics-diplomacy/"
+        "new-security-laws-take-effect-next-tuesday-but-sdf-not-ready-defense-chief-says",
+        "accessed": _READ_ON,
+        # The Cabinet confirmed that the laws take effect on 29 March 2016.
+    },
+    "cabinet-decision-seamless-security-2014": {
+        "title": "Cabinet Decision on Development of Seamless Security Legislation to "
+        "Ensure Japan's Survival and Protect its People (provisional translation)",
+        "publisher": 'Prime Minister of Japan and His Cabinet, in "The World and Japan" '
+        "Database (GRIPS / University of Tokyo)",
+        "url": "https://worldjpn.net/documents/texts/JPSC/20140701.O2E.html",
+        "accessed": _READ_ON,
+        # Tokyo, July 1, 2014.
+    },
+    "mofa-three-principles-2014": {
+        "title": "The Three Principles on Transfer of Defense Equipment and Technology "
+        "(press release)",
+        "publisher": "Ministry of Foreign Affairs of Japan",
+        "url": "https://www.mofa.go.jp/press/release/press22e_000010.html",
+        "accessed": _READ_ON,
+        # The Government of Japan set out the Three Principles on 1 April 2014.
+    },
+    "mofa-nss-2022": {
+        "title": 'Adoption of the new "National Security Strategy (NSS)" (Statement by '
+        "Foreign Minister HAYASHI Yoshimasa)",
+        "publisher": "Ministry of Foreign Affairs of Japan",
+        "url": "https://www.mofa.go.jp/press/release/press4e_003192.html",
+        "accessed": _READ_ON,
+        # The Cabinet approved the new strategy on 16 December 2022.
+    },
+    "kantei-ticad-vi-address-2016": {
+        "title": "Address by Prime Minister Shinzo Abe at the Opening Session of the Sixth "
+        "Tokyo International Conference on African Development (TICAD VI)",
+        "publisher": "Prime Minister of Japan and His Cabinet",
+        "url": "https://japan.kantei.go.jp/97_abe/statement/201608/1218850_11013.html",
+        "accessed": _READ_ON,
+        # Nairobi, August 27, 2016: the keynote in which Japan's free and open Indo-Pacific
+        # strategy was first set out.
+    },
+    "state-department-quad-melbourne-2022": {
+        "title": "Secretary Antony J. Blinken Opening Remarks at the Quadrilateral Security "
+        "Dialogue Meeting",
+        "publisher": "U.S. Department of State (Melbourne, 11 February 2022)",
+        "url": "https://www.state.gov/remarks-february-11-2022-secretary-antony-j-blinken-"
+        "opening-remarks-at-the-quadrilateral-security-dialogue-meeting-february-11-2022-"
+        "commonwealth-parliamentary-offices-melbourne-australia-forei/",
+        "accessed": _READ_ON,
+        # The Quad's four members: Australia, India, Japan and the United States.
+    },
+}
+
+# ---------------------------------------------------------------------------
 # Agreements, national policies, legislation and initiatives
 # ---------------------------------------------------------------------------
+
+# Passages a record's evidence and some of its values' bases both quote.
+_INDIA_POLICY = (
+    "India adopts a strategic autonomy and multi-alignment policy, engaging major powers while "
+    "preserving independence, especially as a QUAD member."
+)
+_MODERNISATION = (
+    "The Indian Armed Forces are undergoing comprehensive modernization, focusing on defence "
+    "management, restructuring commands, and revitalizing the defence industry."
+)
 
 AGREEMENTS = [
     {
@@ -303,6 +414,18 @@ AGREEMENTS = [
         "parties": ["india", "japan"],
         "actors": ["india", "japan"],
         "topics": ["technology-transfer", "defence-industry"],
+        "basis": {
+            "status": {"public_record": "mofa-japan-india-summit-2014"},
+            "parties": {
+                "brief": [
+                    {
+                        "quote": "Tokyo Declaration for India-Japan Special "
+                        "Strategic and Global Partnership"
+                    }
+                ]
+            },
+            "signed_on": {"public_record": "mofa-japan-india-summit-2014"},
+        },
         "evidence": [
             {"quote": "Tokyo Declaration for India-Japan Special Strategic and Global Partnership"},
             {
@@ -335,6 +458,19 @@ AGREEMENTS = [
         "parties": ["india", "japan"],
         "actors": ["india", "japan"],
         "topics": ["technology-transfer", "defence-exports", "defence-procurement"],
+        "basis": {
+            "status": {"public_record": "lok-sabha-defence-cooperation-japan"},
+            "parties": {
+                "brief": [
+                    {
+                        "quote": "India-Japan Agreement concerning the "
+                        "Transfer of Defence Equipment and Technology",
+                        "occurrence": 1,
+                    }
+                ]
+            },
+            "signed_on": {"public_record": "lok-sabha-defence-cooperation-japan"},
+        },
         "evidence": [
             {
                 "quote": (
@@ -370,6 +506,19 @@ AGREEMENTS = [
         "parties": ["japan"],
         "actors": ["japan"],
         "topics": ["collective-self-defence", "indo-pacific"],
+        "basis": {
+            "status": {"public_record": "japan-times-security-laws-take-effect"},
+            "parties": {
+                "brief": [
+                    {
+                        "from": "Reinterpreting its pacifist constitution",
+                        "to": "collective self-defence",
+                    }
+                ]
+            },
+            "signed_on": {"public_record": "mofa-security-legislation"},
+            "in_force_on": {"public_record": "japan-times-security-laws-take-effect"},
+        },
         "evidence": [
             {"quote": "enacting Security Legislation (2015)"},
             {
@@ -397,6 +546,22 @@ AGREEMENTS = [
         "parties": ["japan"],
         "actors": ["japan"],
         "topics": ["collective-self-defence"],
+        "basis": {
+            "status": {
+                "judgement": "The 2015 Security Legislation rests on this reading "
+                "and is in force; no later cabinet decision withdrew "
+                "it"
+            },
+            "parties": {
+                "brief": [
+                    {
+                        "from": "Reinterpreting its pacifist constitution",
+                        "to": "collective self-defence",
+                    }
+                ]
+            },
+            "signed_on": {"public_record": "cabinet-decision-seamless-security-2014"},
+        },
         "evidence": [
             {"quote": "Reinterpreting its pacifist constitution, including Article 9"},
         ],
@@ -419,6 +584,22 @@ AGREEMENTS = [
         "parties": ["japan"],
         "actors": ["japan", "atla"],
         "topics": ["defence-exports", "dual-use-technology", "technology-transfer"],
+        "basis": {
+            "status": {
+                "brief": [
+                    {
+                        "quote": "arms exports to friendly nations under its "
+                        '"Three Principles on Transfer of Defence '
+                        'Equipment."'
+                    }
+                ]
+            },
+            "parties": {
+                "judgement": "Japan's own export policy (the brief's \"its\" is "
+                "Japan): Japan is its only party"
+            },
+            "signed_on": {"public_record": "mofa-three-principles-2014"},
+        },
         "evidence": [
             {
                 "quote": (
@@ -453,6 +634,20 @@ AGREEMENTS = [
             "space",
             "indo-pacific",
         ],
+        "basis": {
+            "status": {
+                "brief": [
+                    {
+                        "quote": "The 2022 National Security Strategy (NSS) "
+                        "highlights counter strike capabilities and "
+                        "increased defence spending, targeting threats "
+                        "from China, North Korea, and Russia"
+                    }
+                ]
+            },
+            "parties": {"judgement": "Japan's own national strategy: Japan is its only party"},
+            "signed_on": {"public_record": "mofa-nss-2022"},
+        },
         "evidence": [
             {
                 "quote": (
@@ -484,6 +679,10 @@ AGREEMENTS = [
         "parties": ["india"],
         "actors": ["india", "quad"],
         "topics": ["indo-pacific"],
+        "basis": {
+            "status": {"brief": [{"quote": _INDIA_POLICY}]},
+            "parties": {"brief": [{"quote": _INDIA_POLICY}]},
+        },
         "evidence": [
             {
                 "quote": (
@@ -509,6 +708,10 @@ AGREEMENTS = [
         "parties": ["india"],
         "actors": ["india", "indian-armed-forces", "indian-defence-industry"],
         "topics": ["military-modernisation", "defence-industry"],
+        "basis": {
+            "status": {"brief": [{"quote": _MODERNISATION}]},
+            "parties": {"brief": [{"quote": _MODERNISATION}]},
+        },
         "evidence": [
             {
                 "quote": (
@@ -535,6 +738,25 @@ AGREEMENTS = [
         "parties": ["japan"],
         "actors": ["japan", "india"],
         "topics": ["indo-pacific", "maritime-security"],
+        "basis": {
+            "status": {
+                "brief": [
+                    {
+                        "quote": "India actively supports Japan's Free and Open "
+                        "Indo Pacific (FOIP) initiative."
+                    }
+                ]
+            },
+            "parties": {
+                "brief": [
+                    {
+                        "quote": "India actively supports Japan's Free and "
+                        "Open Indo Pacific (FOIP) initiative."
+                    }
+                ]
+            },
+            "signed_on": {"public_record": "kantei-ticad-vi-address-2016"},
+        },
         "evidence": [
             {
                 "quote": (
@@ -569,6 +791,14 @@ AGREEMENTS = [
             "unmanned-systems",
             "maritime-security",
         ],
+        "basis": {
+            "status": {
+                "brief": [
+                    {"quote": "Expanding defence industrial cooperation under the QUAD framework"}
+                ]
+            },
+            "parties": {"public_record": "state-department-quad-melbourne-2022"},
+        },
         "evidence": [
             {"quote": "especially as a QUAD member"},
             {"quote": "Expanding defence industrial cooperation under the QUAD framework"},
@@ -584,6 +814,21 @@ _BILATERAL_AGREEMENTS = [
     "tokyo-declaration-2014",
     "india-japan-defence-equipment-transfer-agreement",
 ]
+
+# The passages that state several values of a deal at once.
+_US2_FAILED = (
+    "Despite such agreements, deals such as the acquisition of US-2 amphibious aircraft from "
+    "Japan failed to materialise"
+)
+_SORYU_FAILED = "failed to materialise, as did the Japanese Ultra-quiet Soryu class submarine"
+_SEMICONDUCTORS = (
+    "India and Japan have also initiated collaboration on innovative technologies such as "
+    "semiconductors"
+)
+_SECTORS = (
+    "India and Japan have also initiated collaboration on innovative technologies such as "
+    "semiconductors, as well as in the maritime and space sectors."
+)
 
 DEALS = [
     {
@@ -604,6 +849,10 @@ DEALS = [
         "governed_by": [*_BILATERAL_AGREEMENTS],
         "actors": ["india", "japan"],
         "topics": ["technology-transfer", "defence-industry"],
+        "basis": {
+            "status": {"brief": [{"quote": "they have initiated defence technology cooperation"}]},
+            "system": {"brief": [{"quote": "they have initiated defence technology cooperation"}]},
+        },
         "evidence": [
             {"quote": "they have initiated defence technology cooperation"},
         ],
@@ -628,6 +877,17 @@ DEALS = [
         "governed_by": [*_BILATERAL_AGREEMENTS],
         "actors": ["india", "japan"],
         "topics": ["defence-procurement", "naval-platforms", "maritime-security"],
+        "basis": {
+            "status": {"brief": [{"quote": _US2_FAILED}]},
+            "supplier": {"brief": [{"quote": _US2_FAILED}]},
+            "recipient": {
+                "judgement": "The brief lists it among the India-Japan deals "
+                "that failed despite their agreements, bought from "
+                "Japan: the buyer can only be India"
+            },
+            "system": {"brief": [{"quote": _US2_FAILED}]},
+            "weapon_category": {"brief": [{"quote": _US2_FAILED}]},
+        },
         "evidence": [
             {
                 "quote": (
@@ -657,6 +917,20 @@ DEALS = [
         "governed_by": [*_BILATERAL_AGREEMENTS],
         "actors": ["india", "japan"],
         "topics": ["defence-procurement", "naval-platforms", "maritime-security"],
+        "basis": {
+            "status": {"brief": [{"quote": _SORYU_FAILED}]},
+            "supplier": {"brief": [{"quote": _SORYU_FAILED}]},
+            "recipient": {
+                "judgement": "The brief lists it among the India-Japan deals "
+                "that failed despite their agreements, bought from "
+                "Japan: the buyer can only be India"
+            },
+            "system": {"brief": [{"quote": _SORYU_FAILED}]},
+            "weapon_category": {
+                "judgement": "The brief names a submarine, which SIPRI's "
+                "register counts among ships"
+            },
+        },
         "evidence": [
             {
                 "quote": (
@@ -683,6 +957,10 @@ DEALS = [
         "governed_by": [],
         "actors": ["india", "japan"],
         "topics": ["semiconductors", "supply-chains", "dual-use-technology"],
+        "basis": {
+            "status": {"brief": [{"quote": _SEMICONDUCTORS}]},
+            "system": {"brief": [{"quote": _SEMICONDUCTORS}]},
+        },
         "evidence": [
             {
                 "quote": (
@@ -709,6 +987,10 @@ DEALS = [
         "governed_by": [],
         "actors": ["india", "japan"],
         "topics": ["maritime-security", "indo-pacific"],
+        "basis": {
+            "status": {"brief": [{"quote": _SECTORS}]},
+            "system": {"brief": [{"quote": _SECTORS}]},
+        },
         "evidence": [
             {
                 "quote": (
@@ -735,6 +1017,10 @@ DEALS = [
         "governed_by": [],
         "actors": ["india", "japan"],
         "topics": ["space", "dual-use-technology"],
+        "basis": {
+            "status": {"brief": [{"quote": _SECTORS}]},
+            "system": {"brief": [{"quote": _SECTORS}]},
+        },
         "evidence": [
             {
                 "quote": (
@@ -775,6 +1061,13 @@ CHALLENGES = [
         "affects_agreements": [],
         "actors": ["india", "japan"],
         "topics": ["defence-finance", "defence-procurement"],
+        "basis": {
+            "severity": {
+                "judgement": "Listed first among the challenges, and it bears on "
+                "every acquisition and collaboration the brief "
+                "names"
+            }
+        },
         "evidence": [
             {"from": "Some of the challenges include high", "to": "cost"},
         ],
@@ -795,6 +1088,13 @@ CHALLENGES = [
         ],
         "actors": ["japan"],
         "topics": ["defence-exports", "technology-transfer"],
+        "basis": {
+            "severity": {
+                "judgement": "Export rules gate every transfer from Japan, so "
+                "they bear on both failed acquisitions and on each "
+                "sector collaboration"
+            }
+        },
         "evidence": [
             {"quote": "Japan's export regulations"},
         ],
@@ -812,6 +1112,12 @@ CHALLENGES = [
         "affects_agreements": [],
         "actors": ["india", "japan"],
         "topics": ["defence-procurement"],
+        "basis": {
+            "severity": {
+                "judgement": "It slows deals rather than blocking them, and the "
+                "brief does not say on which side it lies"
+            }
+        },
         "evidence": [
             {"quote": "long procurement procedure"},
         ],
@@ -829,6 +1135,12 @@ CHALLENGES = [
         "affects_agreements": [],
         "actors": ["india", "japan"],
         "topics": ["defence-procurement", "defence-exports"],
+        "basis": {
+            "severity": {
+                "judgement": "It adds cost and time beside the procurement "
+                "delays; the brief does not call it decisive"
+            }
+        },
         "evidence": [
             {"quote": "strict compliance and documentation"},
         ],
@@ -847,6 +1159,12 @@ CHALLENGES = [
         "affects_agreements": ["india-japan-defence-equipment-transfer-agreement"],
         "actors": ["india", "japan"],
         "topics": ["technology-transfer"],
+        "basis": {
+            "severity": {
+                "judgement": "The brief states it as a sentence of its own, and "
+                "it defeats the purpose of the transfer agreement"
+            }
+        },
         "evidence": [
             {"quote": "There is lack of transfer of technology."},
         ],
@@ -864,6 +1182,13 @@ CHALLENGES = [
         "affects_agreements": ["india-japan-defence-equipment-transfer-agreement"],
         "actors": ["japan", "united-states", "india"],
         "topics": ["technology-transfer", "defence-exports", "defence-procurement"],
+        "basis": {
+            "severity": {
+                "judgement": "The brief says it makes transfer to a third party "
+                "difficult, which bears on any Japanese platform "
+                "for India"
+            }
+        },
         "evidence": [
             {
                 "quote": (
@@ -886,6 +1211,12 @@ CHALLENGES = [
         "affects_agreements": ["free-and-open-indo-pacific"],
         "actors": ["india", "japan"],
         "topics": ["indo-pacific", "maritime-security"],
+        "basis": {
+            "severity": {
+                "judgement": "A difference of focus that narrows joint maritime "
+                "work without stopping cooperation"
+            }
+        },
         "evidence": [
             {
                 "quote": (
@@ -909,6 +1240,12 @@ CHALLENGES = [
         "affects_agreements": [],
         "actors": ["india", "japan"],
         "topics": ["defence-industry"],
+        "basis": {
+            "severity": {
+                "judgement": "The brief calls it one of the major challenges "
+                "that needs to be addressed"
+            }
+        },
         "evidence": [
             {
                 "quote": (
@@ -931,6 +1268,12 @@ CHALLENGES = [
         "affects_agreements": [],
         "actors": ["india", "japan"],
         "topics": ["defence-finance"],
+        "basis": {
+            "severity": {
+                "judgement": "Implied by the brief's remedy rather than listed "
+                "as a challenge, so held below the listed ones"
+            }
+        },
         "evidence": [
             {"quote": "ensure that both nations are on equal footing in terms of investments"},
         ],
@@ -949,6 +1292,12 @@ CHALLENGES = [
         "affects_agreements": [],
         "actors": ["india", "japan", "united-states", "france", "russia", "israel"],
         "topics": ["defence-procurement", "supply-chains"],
+        "basis": {
+            "severity": {
+                "judgement": "Implied by the call to diversify import partners: "
+                "a structural limit, not a blocker"
+            }
+        },
         "evidence": [
             {"quote": "Diversifying import partners is also essential."},
             {"quote": "not only from the U.S., France, Russia or Israel"},
@@ -979,6 +1328,22 @@ RECOMMENDATIONS = [
         "addresses": ["high-cost", "unequal-investment-footing", "infrastructure-gap"],
         "actors": ["india", "japan"],
         "topics": ["defence-finance"],
+        "basis": {
+            "priority": {
+                "judgement": 'The brief says both capitals "need to" do it, its firmest wording'
+            },
+            "addressed_to": {
+                "brief": [
+                    {
+                        "quote": "both New Delhi and Tokyo need to focus "
+                        "on enhancing their financial mechanisms "
+                        "and ensure that both nations are on "
+                        "equal footing in terms of "
+                        "investments"
+                    }
+                ]
+            },
+        },
         "evidence": [
             {
                 "quote": (
@@ -1002,6 +1367,13 @@ RECOMMENDATIONS = [
         "addresses": ["lack-of-technology-transfer", "mismatch-in-regional-focus"],
         "actors": ["india", "japan"],
         "topics": ["co-development-co-production", "defence-industry"],
+        "basis": {
+            "priority": {"judgement": 'The brief\'s weakest wording: they "could consider" it'},
+            "addressed_to": {
+                "judgement": 'The brief\'s "They" are New Delhi and Tokyo, '
+                "named in the sentence before"
+            },
+        },
         "evidence": [
             {
                 "quote": (
@@ -1025,6 +1397,17 @@ RECOMMENDATIONS = [
         "addresses": ["lack-of-technology-transfer", "high-cost", "infrastructure-gap"],
         "actors": ["india", "japan"],
         "topics": ["technology-transfer", "defence-finance"],
+        "basis": {
+            "priority": {
+                "judgement": 'The brief says it "would significantly benefit" '
+                "both nations: a benefit, not a need"
+            },
+            "addressed_to": {
+                "judgement": "The paragraph that proposes it opens with New "
+                "Delhi and Tokyo, so it is addressed to India "
+                "and Japan"
+            },
+        },
         "evidence": [
             {
                 "quote": (
@@ -1060,6 +1443,16 @@ RECOMMENDATIONS = [
             "unmanned-systems",
             "maritime-security",
         ],
+        "basis": {
+            "priority": {
+                "judgement": 'The brief says it "offers opportunities": an opening, not a need'
+            },
+            "addressed_to": {
+                "judgement": "The paragraph that proposes it opens with New "
+                "Delhi and Tokyo, so it is addressed to India "
+                "and Japan"
+            },
+        },
         "evidence": [
             {
                 "quote": (
@@ -1081,6 +1474,15 @@ RECOMMENDATIONS = [
         "addresses": ["narrow-import-partner-base", "japan-dependence-on-us-hardware"],
         "actors": ["india", "japan"],
         "topics": ["defence-procurement", "supply-chains"],
+        "basis": {
+            "priority": {"judgement": 'The brief calls it "essential"'},
+            "addressed_to": {
+                "judgement": (
+                    "The brief's next two sentences turn it to Indian defence industries "
+                    "and to Japan"
+                )
+            },
+        },
         "evidence": [
             {"quote": "Diversifying import partners is also essential."},
         ],
@@ -1106,6 +1508,21 @@ RECOMMENDATIONS = [
             "israel",
         ],
         "topics": ["defence-industry", "technology-transfer", "defence-procurement"],
+        "basis": {
+            "priority": {"judgement": 'The brief says the industries "should" do it'},
+            "addressed_to": {
+                "brief": [
+                    {
+                        "quote": "Indian defence industries should "
+                        "actively introduce advanced defence "
+                        "technologies not only from the U.S., "
+                        "France, Russia or Israel but also "
+                        "consider Japan as a valuable "
+                        "partner."
+                    }
+                ]
+            },
+        },
         "evidence": [
             {
                 "quote": (
@@ -1129,6 +1546,20 @@ RECOMMENDATIONS = [
         "addresses": ["japan-dependence-on-us-hardware", "narrow-import-partner-base"],
         "actors": ["japan", "india", "united-states"],
         "topics": ["defence-procurement", "defence-industry"],
+        "basis": {
+            "priority": {"judgement": 'The brief says Japan "should" do it'},
+            "addressed_to": {
+                "brief": [
+                    {
+                        "quote": "Japan should expand its defence "
+                        "procurement beyond its traditional "
+                        "reliance on the U.S. and consider India "
+                        "as a key collaborator in its defence "
+                        "ecosystem."
+                    }
+                ]
+            },
+        },
         "evidence": [
             {
                 "quote": (

@@ -4,6 +4,11 @@ Idempotent by design: the source is found by its SHA-256, everything else by
 slug, excerpts by span and evidence links by (record, excerpt). What already
 exists is left exactly as it is, so analysts' edits to demo records survive a
 second run, and a second run writes nothing at all.
+
+Every factual value a record is created with gets the basis its item names, field by field
+(`basis` in cooperation/demo/cenjows_2024.py): excerpts of the brief, a public record from
+`CITATIONS`, or a judgement with its reason. `check_bases` refuses, before anything is
+written, a value without an entry and an entry without a value.
 """
 
 from __future__ import annotations
@@ -17,7 +22,17 @@ from django.db import transaction
 
 from cooperation.choices import RecommendationStatus, Visibility
 from cooperation.demo import cenjows_2024 as demo
-from cooperation.models import Actor, Agreement, Challenge, Deal, Recommendation, Source, Topic
+from cooperation.models import (
+    Actor,
+    Agreement,
+    Challenge,
+    Deal,
+    Recommendation,
+    RecordEvidence,
+    Source,
+    Topic,
+)
+from cooperation.provenance import FACTS, REASON_MAX, Basis, is_empty
 from cooperation.services import (
     evidence_attach,
     excerpt_create,
@@ -30,6 +45,7 @@ from cooperation.text_extraction import extract_text, text_sha256
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 STAGES = ("Source", "Actors", "Topics", "Agreements", "Deals", "Challenges", "Recommendations")
+BASIS_FORMS = ("brief", "public_record", "judgement")
 
 
 class DemoDataError(Exception):
@@ -65,6 +81,55 @@ def resolve_evidence(text: str, spec: dict) -> tuple[int, int]:
     if end_at == -1:
         raise DemoDataError(f"'to' text not found after 'from': {end_text[:60]!r}")
     return start, end_at + len(end_text)
+
+
+def _basis_problem(spec) -> str | None:
+    """What is wrong with one field's basis entry, or None."""
+    if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in BASIS_FORMS:
+        return f"give one of {', '.join(BASIS_FORMS)} (e.g. {{'judgement': 'why'}})"
+    form, value = next(iter(spec.items()))
+    if form == "brief" and not (isinstance(value, list) and value):
+        return "a brief basis lists the evidence items that state the value"
+    if form == "public_record" and value not in demo.CITATIONS:
+        return f"no citation {value!r} in CITATIONS"
+    if form == "judgement" and not (
+        isinstance(value, str) and value.strip() and "\n" not in value and len(value) <= REASON_MAX
+    ):
+        return f"a judgement gives its reason in one line of at most {REASON_MAX} characters"
+    return None
+
+
+def check_bases(kind: str, item: dict) -> None:
+    """Refuse an item whose factual values and basis entries do not match one to one."""
+    slug = item["slug"]
+    where = "its 'basis' in cooperation/demo/cenjows_2024.py"
+    bases = item.get("basis") or {}
+    valued = {name for name in FACTS[kind] if not is_empty(item.get(name))}
+    missing = sorted(valued - set(bases))
+    if missing:
+        raise DemoDataError(
+            f"{slug}: no basis for {', '.join(missing)}; say where each value comes from in "
+            f"{where} (brief, public_record or judgement), or leave the value empty"
+        )
+    idle = sorted(set(bases) - valued)
+    if idle:
+        raise DemoDataError(f"{slug}: a basis for {', '.join(idle)}, which holds no value")
+    for name, spec in sorted(bases.items()):
+        problem = _basis_problem(spec)
+        if problem:
+            raise DemoDataError(f"{slug}: basis for {name}: {problem}")
+
+
+def check_all_bases() -> None:
+    # The curated records of each kind, by the model name FACTS uses.
+    for kind, items in (
+        ("agreement", demo.AGREEMENTS),
+        ("deal", demo.DEALS),
+        ("challenge", demo.CHALLENGES),
+        ("recommendation", demo.RECOMMENDATIONS),
+    ):
+        for item in items:
+            check_bases(kind, item)
 
 
 @dataclass
@@ -110,7 +175,7 @@ class DemoLoader:
             self._stage(stage).present += 1
         return existing
 
-    def _create(self, model, stage: str, data: dict, excerpts: list | None = None):
+    def _create(self, model, stage: str, data: dict, excerpts: list | None = None, basis=None):
         self._stage(stage).created += 1
         if model is Recommendation:
             # The timeline's first row cites the words of the brief that propose it.
@@ -121,8 +186,11 @@ class DemoLoader:
                 evidence_excerpt=excerpts[0] if excerpts else None,
                 # Made in the talk the brief records, not on the day the demo is loaded.
                 made_on=demo.SOURCE["published_on"],
+                basis=basis,
             )
-        return tracked_create(model=model, user=self.user, data=data, reason=self.reason)
+        return tracked_create(
+            model=model, user=self.user, data=data, reason=self.reason, basis=basis
+        )
 
     def _lookup(self, table: dict, slugs: list[str], what: str) -> list:
         try:
@@ -175,6 +243,23 @@ class DemoLoader:
             for start, end in (resolve_evidence(source.text, spec) for spec in specs)
         ]
 
+    def _bases(self, source: Source, item: dict) -> dict[str, Basis]:
+        """field → Basis, from the item's `basis` (check_bases has vouched for its shape).
+
+        A brief basis's words become excerpts here; the claims service makes them evidence
+        for the record too (the passages a value rests on support the record).
+        """
+        bases = {}
+        for name, spec in item.get("basis", {}).items():
+            form, value = next(iter(spec.items()))
+            if form == "brief":
+                bases[name] = Basis.brief(*self._excerpts(source, item["slug"], value))
+            elif form == "public_record":
+                bases[name] = Basis.public_record(**demo.CITATIONS[value])
+            else:
+                bases[name] = Basis.judgement(value)
+        return bases
+
     def _load_kind(self, source: Source, model, stage: str, items: list[dict], extra) -> dict:
         """Create the records of one kind that are missing; existing ones are left alone.
 
@@ -195,10 +280,10 @@ class DemoLoader:
                     "topics": self._lookup(self.topics, item["topics"], "topic"),
                     **extra(item),
                 }
-                record = self._create(model, stage, data, excerpts)
+                basis = self._bases(source, item)
+                record = self._create(model, stage, data, excerpts, basis)
                 for excerpt in excerpts:
                     evidence_attach(record=record, excerpt=excerpt, user=self.user)
-                    self._stage("Evidence links").created += 1
             table[item["slug"]] = record
         self._done(stage)
         return table
@@ -271,13 +356,17 @@ class DemoLoader:
     @transaction.atomic
     def run(self) -> DemoReport:
         """Load everything or nothing."""
+        # Counted, not tallied: the claims service links a brief basis's passages too.
+        links_before = RecordEvidence.all_objects.count()
         try:
+            check_all_bases()  # before anything is written
             source = self.load_source()
             self.load_taxonomy()
             self.load_records(source)
         except ValidationError as exc:
             raise DemoDataError(describe_validation_error(exc)) from None
-        links = self._stage("Evidence links").created
+        links = RecordEvidence.all_objects.count() - links_before
+        self._stage("Evidence links").created = links
         self.progress(
             f"Evidence: {links} new link{'s' if links != 1 else ''}; "
             f"{source.excerpts.count()} excerpts of the brief in all"

@@ -195,6 +195,9 @@ def test_admin_add_record_with_links(client, curator, data):
             visibility=Visibility.INTERNAL,
             actors=[data[Actor].pk],
             affects_deals=[data[Deal].pk],
+            # Severity is a fact: its basis comes with it.
+            basis_kind="judgement",
+            basis_reason="Shipyards are booked for years ahead",
         ),
     )
     assert response.status_code == 302, response.context["adminform"].form.errors

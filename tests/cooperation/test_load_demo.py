@@ -11,10 +11,12 @@ from datetime import date
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import transaction
 
-from cooperation.choices import RecommendationStatus, Visibility
+from cooperation.choices import BasisKind, ClaimRank, RecommendationStatus, Visibility
+from cooperation.claims_read import provenance_of
 from cooperation.demo import cenjows_2024 as demo
 from cooperation.importers.demo import resolve_evidence
 from cooperation.models import (
@@ -22,6 +24,7 @@ from cooperation.models import (
     Actor,
     Agreement,
     Challenge,
+    Claim,
     Deal,
     Excerpt,
     Recommendation,
@@ -30,8 +33,10 @@ from cooperation.models import (
     Source,
     Topic,
 )
+from cooperation.provenance import Basis, is_empty
 from cooperation.selectors import duplicate_candidates
 from cooperation.services import evidence_detach, tracked_delete, tracked_update
+from cooperation.services.claims import facts_now
 from tests.utils import history_rows, model_counts
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +84,11 @@ def loaded(_loaded_once, db):
     return _loaded_once
 
 
+def _brief_basis_specs(item: dict) -> list[dict]:
+    """The evidence items of the brief that an item's values rest on."""
+    return [spec for basis in item["basis"].values() for spec in basis.get("brief", [])]
+
+
 def _source() -> Source:
     return Source.objects.get(reference_code=demo.SOURCE["reference_code"])
 
@@ -106,8 +116,9 @@ def test_load_demo_loads_every_curated_item(loaded):
         "Challenge": 10,
         "Recommendation": 7,
     }
-    # 40 evidence links over 38 distinct passages (two passages back two records each).
-    assert (RecordEvidence.objects.count(), Excerpt.objects.count()) == (40, 38)
+    # 42 evidence links over 39 distinct passages: two passages back two records each, and
+    # one passage states the party of two records (a brief basis's words are evidence too).
+    assert (RecordEvidence.objects.count(), Excerpt.objects.count()) == (42, 39)
     assert RecommendationStatusChange.objects.count() == 7
 
 
@@ -136,8 +147,8 @@ def test_load_demo_shows_progress(loaded):
         "[5/7] Deals: 6 created, 0 already present",
         "[6/7] Challenges: 10 created, 0 already present",
         "[7/7] Recommendations: 7 created, 0 already present",
-        "Evidence: 40 new links; 38 excerpts of the brief in all",
-        "Loaded the demo brief: 109 new items.",
+        "Evidence: 42 new links; 39 excerpts of the brief in all",
+        "Loaded the demo brief: 111 new items.",
     ]
 
 
@@ -151,7 +162,8 @@ def test_load_demo_anchors_every_evidence_passage_of_every_record_exactly(loaded
             links = list(record.live_evidence_links())
             assert links, item["slug"]
             spans = sorted((link.excerpt.start, link.excerpt.end) for link in links)
-            assert spans == sorted({resolve_evidence(text, spec) for spec in item["evidence"]})
+            specs = [*item["evidence"], *_brief_basis_specs(item)]
+            assert spans == sorted({resolve_evidence(text, spec) for spec in specs})
             for link in links:
                 excerpt = link.excerpt
                 assert excerpt.source_id == source.pk
@@ -273,7 +285,7 @@ def test_load_demo_twice_changes_nothing(loaded):
         assert dict(model.all_objects.values_list("pk", "version")) == versions[model]
     assert output.splitlines()[0] == "[1/7] Source: 0 created, 1 already present"
     assert output.splitlines()[-2:] == [
-        "Evidence: 0 new links; 38 excerpts of the brief in all",
+        "Evidence: 0 new links; 39 excerpts of the brief in all",
         "The demo brief is already loaded; nothing changed.",
     ]
 
@@ -285,6 +297,7 @@ def test_load_demo_keeps_an_analysts_edit_to_a_demo_record(loaded, analyst):
         user=analyst,
         data={"title": "US-2 for the Indian Navy", "status": "stalled"},
         expected_version=1,
+        basis=Basis.judgement("Talks are said to continue"),
     )
     before = model_counts()
 
@@ -330,3 +343,129 @@ def test_load_demo_dates_each_recommendation_to_the_talk(loaded):
     assert {(c.happened_on, c.happened_on_precision) for c in firsts} == {
         (date(2024, 11, 21), "day")
     }
+
+
+# -- provenance: every factual value with its basis ------------------------------------------
+
+KIND_ITEMS = {model._meta.model_name: items for model, items in DEMO_ITEMS.items()}
+# How the brief names the actors its passages are the basis of a party or addressee for.
+ACTOR_WORDS = {
+    "india": ("India", "New Delhi"),
+    "japan": ("Japan", "Tokyo"),
+    "indian-defence-industry": ("Indian defence industries",),
+}
+# The brief's words for a status its passages are the basis of (what makes a passage say it).
+STATUS_WORDS = {
+    "failed": ("failed to materialise",),
+    "delivering": ("initiated",),
+    "in_force": ("adopts", "undergoing", "supports", "under its", "highlights", "framework"),
+}
+
+
+def _records_with_items():
+    for model, items in DEMO_ITEMS.items():
+        for item in items:
+            yield model.objects.get(slug=item["slug"]), item
+
+
+def _claims(record, name=None):
+    rows = Claim.objects.filter(spine_id=record.spine_id).prefetch_related("excerpts")
+    return rows.filter(field=name) if name else rows
+
+
+def _value_words(record, name: str, value) -> list[tuple[str, ...]]:
+    """Word groups the passage stating `record.name = value` must contain (one of each)."""
+    model_field = type(record)._meta.get_field(name)
+    if model_field.is_relation:
+        ids = value if isinstance(value, list) else [value]
+        slugs = Actor.objects.filter(pk__in=ids).values_list("slug", flat=True)
+        return [ACTOR_WORDS[slug] for slug in slugs]
+    if name == "status":
+        return [STATUS_WORDS[value]]
+    if name in ("system", "weapon_category"):
+        words = value.replace("-", " ").split()
+        return [(word.rstrip("s"),) for word in words if len(word) > 3]
+    raise AssertionError(f"no test of the brief's words for {name}")
+
+
+def test_load_demo_gives_every_factual_value_a_preferred_claim(loaded):
+    for record, item in _records_with_items():
+        facts = facts_now(record)
+        valued = {name for name, value in facts.items() if not is_empty(value)}
+        assert valued == set(item["basis"]), item["slug"]
+        for name in valued:
+            [claim] = _claims(record, name)
+            assert (claim.rank, claim.value) == (ClaimRank.PREFERRED, facts[name]), name
+            assert claim.created_by is None  # the system loaded it
+        # No claim without a value, and none beside the preferred one.
+        assert set(_claims(record).values_list("field", flat=True)) == valued
+        assert provenance_of(record).keys() == valued
+
+
+def test_load_demo_claims_each_value_on_the_basis_its_item_names(loaded):
+    for record, item in _records_with_items():
+        for name, spec in item["basis"].items():
+            [(form, value)] = spec.items()
+            [claim] = _claims(record, name)
+            assert claim.basis == form, f"{item['slug']}.{name}"
+            if form == "public_record":
+                citation = demo.CITATIONS[value]
+                assert claim.citation() == {
+                    **citation,
+                    "accessed": citation["accessed"].isoformat(),
+                }
+                assert claim.citation_url.startswith(("https://", "http://"))
+                assert claim.citation_publisher and claim.citation_accessed
+            elif form == "judgement":
+                assert claim.reason == value
+
+
+def test_load_demo_brief_claims_quote_the_words_that_state_their_value(loaded):
+    text = _source().text
+    checked = 0
+    for record, item in _records_with_items():
+        evidence = {link.excerpt_id for link in record.live_evidence_links()}
+        for claim in _claims(record).filter(basis=BasisKind.BRIEF):
+            specs = item["basis"][claim.field]["brief"]
+            excerpts = list(claim.excerpts.all())
+            assert sorted((e.start, e.end) for e in excerpts) == sorted(
+                resolve_evidence(text, spec) for spec in specs
+            )
+            quoted = " ".join(text[e.start : e.end] for e in excerpts)
+            assert all(e.exact == text[e.start : e.end] for e in excerpts)
+            # The passages a value rests on are evidence for its record.
+            assert {e.pk for e in excerpts} <= evidence
+            for words in _value_words(record, claim.field, claim.value):
+                assert any(w.lower() in quoted.lower() for w in words), (
+                    f"{item['slug']}.{claim.field}: {words} not in {quoted!r}"
+                )
+            checked += 1
+    assert checked >= 30
+
+
+def test_load_demo_severities_and_priorities_are_reasoned_judgements(loaded):
+    rows = Claim.objects.filter(field__in=("severity", "priority"))
+    assert rows.count() == len(demo.CHALLENGES) + len(demo.RECOMMENDATIONS)
+    for claim in rows:
+        assert claim.basis == BasisKind.JUDGEMENT
+        assert claim.reason.strip() and "\n" not in claim.reason
+        assert not claim.excerpts.exists() and not claim.citation_title
+
+
+def test_load_demo_dates_the_brief_does_not_give_are_cited_public_records(loaded):
+    """The brief dates nothing to the day: every signing and entry-into-force date of the
+    demo comes from a public record, cited with its title, publisher, URL and date read."""
+    dated = Claim.objects.filter(field__in=("signed_on", "in_force_on"))
+    assert dated.count() == 8
+    assert set(dated.values_list("basis", flat=True)) == {BasisKind.PUBLIC_RECORD}
+
+
+def test_load_demo_edit_without_a_basis_is_refused_and_changes_nothing(loaded, analyst):
+    deal = Deal.objects.get(slug="us-2-amphibious-aircraft")
+
+    with pytest.raises(ValidationError) as refused:
+        tracked_update(instance=deal, user=analyst, data={"status": "stalled"}, expected_version=1)
+
+    assert "status" in refused.value.message_dict
+    deal.refresh_from_db()
+    assert (deal.status, deal.version) == ("failed", 1)

@@ -29,6 +29,7 @@ from cooperation.models import (
     Annotation,
     Challenge,
     ChangeEntry,
+    Claim,
     Deal,
     Excerpt,
     IdempotencyKey,
@@ -225,6 +226,8 @@ MAKERS: dict[type, Callable] = {
     ApiToken: _token,
     Group: lambda su: Group.objects.get(name=ANALYST),
     SavedView: lambda su: _saved_view(su),
+    # A record made through the services claims its facts (the factory's judgement).
+    Claim: lambda su: Claim.objects.filter(spine_id=ChallengeFactory().spine_id).get(),
 }
 
 
