@@ -28,7 +28,7 @@ from cooperation.services import (
     record_unpublish,
     status_proposal_create,
 )
-from cooperation.services.claims import NEEDS_BASIS
+from cooperation.services.claim_rows import NEEDS_BASIS
 from cooperation.services.common import describe_validation_error
 
 from .base import RECORD_FIELDSET, ServiceAdmin, VersionedForm

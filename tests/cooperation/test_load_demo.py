@@ -33,10 +33,9 @@ from cooperation.models import (
     Source,
     Topic,
 )
-from cooperation.provenance import Basis, is_empty
+from cooperation.provenance import Basis, facts_now, is_empty
 from cooperation.selectors import duplicate_candidates
 from cooperation.services import evidence_detach, tracked_delete, tracked_update
-from cooperation.services.claims import facts_now
 from tests.utils import history_rows, model_counts
 
 pytestmark = pytest.mark.django_db

@@ -73,6 +73,9 @@ def test_every_kind_gets_its_spine_row_and_keeps_its_own_id(factory):
     assert first.spine.kind_record == first
 
 
+# Saves records straight through the model (the spine is what is tested), not the
+# services that would claim their facts.
+@pytest.mark.unbacked_facts
 def test_kinds_ids_collide_but_their_spine_rows_do_not():
     agreement = AgreementFactory()
     # As on a fresh database, where each kind's ids start at 1 (saved directly: the
@@ -100,6 +103,9 @@ def test_a_service_write_keeps_the_copies(curator):
     assert _copies(restored)[5] is None
 
 
+# Saves records straight through the model (the spine is what is tested), not the
+# services that would claim their facts.
+@pytest.mark.unbacked_facts
 def test_bulk_create_makes_the_spine_rows_too():
     rows = Agreement.objects.bulk_create(
         Agreement(title=f"Bulk {i}", slug=f"bulk-{i}", kind="declaration") for i in range(5)
@@ -183,6 +189,9 @@ def test_recommendation_created_by_its_service_has_its_spine(curator):
     assert Recommendation.objects.filter(spine__record_kind="recommendation").count() == 1
 
 
+# Saves records straight through the model (the spine is what is tested), not the
+# services that would claim their facts.
+@pytest.mark.unbacked_facts
 @pytest.mark.django_db(transaction=True)
 def test_a_retried_save_of_the_same_instance_makes_its_spine_row_anew():
     """A write retried after its transaction rolled back (a serialization failure, a lost
