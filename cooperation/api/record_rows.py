@@ -69,7 +69,11 @@ _SLUG_PLACEHOLDER = "slug-placeholder"
 @cache
 def _fields(serializer_class) -> dict:
     """The serializer's fields, bound once: scalars are formatted by their own field objects."""
-    return dict(serializer_class().fields)
+    return {
+        name: field
+        for name, field in serializer_class().fields.items()
+        if not field.write_only  # the write's `basis`: never shown
+    }
 
 
 class _Urls:

@@ -460,6 +460,122 @@ class PreciseDateField(serializers.Field):
         return {self.date_name: day, self.precision_name: stored}
 
 
+# ---- where a value comes from ---------------------------------------------------------------
+
+_CITATION_LIMITS = {"title": 300, "publisher": 200, "url": 500}
+EXCERPTS_MAX = 50
+
+BASIS_SCHEMA = {
+    "type": "object",
+    "description": "Where the factual values this write changes come from (write-only): the "
+    "brief's excerpts, a public record, or your judgement with a one-line reason. Needed "
+    "whenever a write changes a factual value (docs/partner-guide.md#provenance-where-each-"
+    "value-comes-from); each changed value gets a claim with this basis.",
+    "oneOf": [
+        {
+            "type": "object",
+            "title": "Brief",
+            "properties": {
+                "basis": {"type": "string", "enum": ["brief"]},
+                "excerpts": {
+                    "type": "array",
+                    "items": {"type": "integer"},
+                    "minItems": 1,
+                    "maxItems": EXCERPTS_MAX,
+                    "description": "Ids of excerpts you may cite.",
+                },
+            },
+            "required": ["basis", "excerpts"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "title": "Public record",
+            "properties": {
+                "basis": {"type": "string", "enum": ["public_record"]},
+                "citation": {
+                    "type": "object",
+                    "properties": {
+                        "title": {"type": "string", "maxLength": 300, "minLength": 1},
+                        "publisher": {"type": "string", "maxLength": 200},
+                        "url": {"type": "string", "format": "uri", "maxLength": 500},
+                        "accessed": {"type": "string", "format": "date"},
+                    },
+                    "required": ["title"],
+                    "additionalProperties": False,
+                },
+            },
+            "required": ["basis", "citation"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "title": "Judgement",
+            "properties": {
+                "basis": {"type": "string", "enum": ["judgement"]},
+                "reason": {"type": "string", "minLength": 1, "maxLength": 300},
+            },
+            "required": ["basis", "reason"],
+            "additionalProperties": False,
+        },
+    ],
+}
+
+
+@extend_schema_field(BASIS_SCHEMA)
+class BasisField(serializers.Field):
+    """The write-only `basis` object (cooperation/provenance.py Basis.parse), checked whole
+    here so a malformed one is a 400 naming `basis`: its shape, the lengths the claim's
+    columns hold, and excerpts that exist and that the caller may cite."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("write_only", True)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):  # write-only: never shown
+        return None
+
+    def to_internal_value(self, data):
+        from cooperation.permissions import may
+        from cooperation.provenance import Basis
+
+        try:
+            basis = Basis.parse(data, where="basis")
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["basis"]) from None
+        problems = basis.problems()
+        if problems:
+            raise serializers.ValidationError(problems)
+        citation = data.get("citation") or {}
+        for key, limit in _CITATION_LIMITS.items():
+            if len(citation.get(key) or "") > limit:
+                raise serializers.ValidationError(
+                    f"The citation's `{key}` is at most {limit} characters."
+                )
+        if basis.citation_url:
+            try:
+                serializers.URLField().run_validation(basis.citation_url)
+            except serializers.ValidationError:
+                raise serializers.ValidationError("The citation's `url` is a URL.") from None
+        ids = set(basis.excerpt_ids)
+        if len(ids) > EXCERPTS_MAX:
+            raise serializers.ValidationError(f"Name at most {EXCERPTS_MAX} excerpts.")
+        if any(pk <= 0 or pk > MAX_ID for pk in ids):
+            raise serializers.ValidationError("There is no excerpt with that id.")
+        if ids:
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            visible = excerpts_visible_to(user) if user is not None else Excerpt.objects.all()
+            found = list(visible.filter(pk__in=ids).select_related("source"))
+            if len(found) != len(ids):
+                raise serializers.ValidationError("There is no excerpt with that id.")
+            if user is not None and not all(may(user, "cite", e.source) for e in found):
+                raise serializers.ValidationError("You may not cite this source.")
+        return basis
+
+
 class RecordSerializer(WebUrlMixin, TrackedSerializer):
     slug = serializers.SlugField(
         max_length=SLUG_MAX,
@@ -485,6 +601,7 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
         help_text="In the answer to the write that published the record: what partners are "
         "not shown (evidence quoting unpublished sources). Empty otherwise."
     )
+    basis = BasisField()
 
     def to_representation(self, instance):
         return withhold_unpublished_sources(super().to_representation(instance), self.context)
@@ -531,6 +648,7 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
         "evidence",
         "actions",
         "warnings",
+        "basis",
     ]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))

@@ -389,13 +389,16 @@ class IdentifiersMixin:
 class TrackedWriteMixin:
     """Create, update and move to the trash through the tracked services."""
 
-    def service_create(self, data: dict):
-        return tracked_create(model=self.model, user=self.request.user, data=data)
+    def service_create(self, data: dict, basis=None):
+        return tracked_create(model=self.model, user=self.request.user, data=data, basis=basis)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        obj = self.reload(self.service_create(dict(serializer.validated_data)))
+        # A record's factual values each rest on the write's `basis` (write-only).
+        data = dict(serializer.validated_data)
+        basis = data.pop("basis", None)
+        obj = self.reload(self.service_create(data, basis=basis))
         location = s.api_url(request, self.basename, obj.pk)
         return self.detail_response(
             obj, status_code=status.HTTP_201_CREATED, headers={"Location": location}
@@ -426,11 +429,14 @@ class TrackedWriteMixin:
         version = self.current_version(instance)
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        basis = data.pop("basis", None)
         updated = tracked_update(
             instance=instance,
             user=request.user,
-            data=dict(serializer.validated_data),
+            data=data,
             expected_version=version,
+            basis=basis,
         )
         return self.detail_response(self.reload(updated))
 
@@ -637,7 +643,7 @@ class ExcerptViewSet(WebAnnotationMixin, TrackedWriteMixin, ApiViewSet):
     def visible(self):
         return excerpts_visible_to(self.request.user).prefetch_related("source")
 
-    def service_create(self, data: dict):
+    def service_create(self, data: dict, basis=None):
         source = data["source"]
         if not sources_visible_to(self.request.user).filter(pk=source.pk).exists():
             raise s.serializers.ValidationError({"source": ["No such source."]})
@@ -914,8 +920,8 @@ class RecommendationViewSet(RecordViewSet):
             ),
         ]
 
-    def service_create(self, data: dict):
-        return recommendation_create(user=self.request.user, data=data)
+    def service_create(self, data: dict, basis=None):
+        return recommendation_create(user=self.request.user, data=data, basis=basis)
 
     @extend_schema(
         summary="Move a recommendation's status (curators) or propose the move (analysts)",

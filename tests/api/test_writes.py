@@ -7,16 +7,16 @@ import pytest
 from cooperation.choices import AnnotationVisibility, ProposalState, RecommendationStatus
 from cooperation.models import Agreement, Annotation, Excerpt, Recommendation, StatusProposal
 from tests.api.conftest import RECORDS, RESOURCES, client_for
-from tests.factories import ActorFactory
+from tests.factories import API_BASIS, ActorFactory
 from tests.utils import history_rows
 
 pytestmark = pytest.mark.django_db
 
 NEW_RECORDS = {
-    "agreements": {"title": "New accord", "slug": "new-accord", "kind": "mou"},
-    "deals": {"title": "New deal", "slug": "new-deal", "kind": "co_production"},
-    "challenges": {"title": "New hurdle", "slug": "new-hurdle", "category": "cost"},
-    "recommendations": {"title": "Do it", "slug": "do-it", "priority": "high"},
+    "agreements": {"title": "New accord", "slug": "new-accord", "kind": "mou", **API_BASIS},
+    "deals": {"title": "New deal", "slug": "new-deal", "kind": "co_production", **API_BASIS},
+    "challenges": {"title": "New hurdle", "slug": "new-hurdle", "category": "cost", **API_BASIS},
+    "recommendations": {"title": "Do it", "slug": "do-it", "priority": "high", **API_BASIS},
 }
 
 
@@ -70,6 +70,7 @@ def test_put_replaces_a_record_and_needs_every_required_field(world, analyst):
     # The slug is optional (a new record takes one from its title; a replaced one keeps its own).
     assert set(incomplete.json()["errors"]) >= {"kind"}
     full = {"title": "Replaced", "slug": agreement.slug, "kind": "declaration", "summary": ""}
+    full |= API_BASIS
     replaced = client.put(path, full, format="json", HTTP_IF_MATCH=etag)
     assert replaced.status_code == 200, replaced.json()
     assert replaced.json()["kind"] == "declaration"
