@@ -9,7 +9,7 @@ import pytest
 from cooperation.models import Recommendation
 from cooperation.services import tracked_delete, tracked_update
 from tests.api.conftest import client_for
-from tests.factories import RecommendationFactory
+from tests.factories import TEST_BASIS, RecommendationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,9 @@ def _walk(client, params, between):
 
 def _edit(pk, curator, **data):
     row = Recommendation.objects.get(pk=pk)
-    tracked_update(instance=row, user=curator, data=data, expected_version=row.version)
+    tracked_update(
+        instance=row, user=curator, data=data, expected_version=row.version, basis=TEST_BASIS
+    )
 
 
 @pytest.mark.parametrize("ordering", ["", "title", "-priority", "-updated"])

@@ -41,7 +41,10 @@ from tests.factories import (
 )
 from tests.utils import rolled_back
 
-pytestmark = pytest.mark.django_db
+# Rows are set straight in their tables (`_set`): ties and moves no service would make on
+# purpose, facts with no claim among them. What a walk returns is the point here, not where
+# a value comes from (tests/conftest.py's check; the services' claims: tests/cooperation).
+pytestmark = [pytest.mark.django_db, pytest.mark.unbacked_facts]
 
 LISTS = {prefix: viewset.model for prefix, viewset, _ in router.registry}
 BASE = datetime(2025, 6, 1, 12, 0, 0, 500000, tzinfo=UTC)

@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from cooperation.models import Agreement, IdempotencyKey, RecommendationStatusChange
 from tests.api.conftest import client_for
-from tests.factories import AnalystFactory, CuratorFactory, RecommendationFactory
+from tests.factories import API_BASIS, AnalystFactory, CuratorFactory, RecommendationFactory
 from tests.utils import history_rows
 
 pytestmark = pytest.mark.django_db
 
-NEW = {"title": "Keyed accord", "slug": "keyed-accord", "kind": "mou"}
+NEW = {"title": "Keyed accord", "slug": "keyed-accord", "kind": "mou", **API_BASIS}
 
 
 def _post(client, data=None, *, key='"k-1"', path="/api/v1/agreements/", **headers):
@@ -61,8 +61,11 @@ def test_a_different_body_or_path_with_the_same_key_is_422_and_writes_nothing(an
 
 def test_json_bodies_compare_by_meaning_not_by_spacing_or_key_order(analyst):
     client = client_for(analyst)
-    body = '{"title": "Keyed accord", "slug": "keyed-accord", "kind": "mou"}'
-    same = '{"kind":"mou","slug":"keyed-accord","title":"Keyed accord"}'
+    basis = '"basis": {"basis": "judgement", "reason": "Test data"}'
+    body = '{"title": "Keyed accord", "slug": "keyed-accord", "kind": "mou", ' + basis + "}"
+    same = '{"basis":{"reason":"Test data","basis":"judgement"},"kind":"mou",' + (
+        '"slug":"keyed-accord","title":"Keyed accord"}'
+    )
     headers = {"HTTP_IDEMPOTENCY_KEY": '"k-2"', "content_type": "application/json"}
 
     first = client.post("/api/v1/agreements/", body, **headers)

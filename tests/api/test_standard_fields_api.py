@@ -13,7 +13,7 @@ from cooperation.choices import Visibility
 from cooperation.models import Agreement, Deal
 from cooperation.services import record_set_visibility
 from tests.api.conftest import client_for
-from tests.factories import ActorFactory, AgreementFactory, DealFactory
+from tests.factories import API_BASIS, ActorFactory, AgreementFactory, DealFactory
 from tests.utils import history_rows
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,7 @@ SIPRI = {
     "estimated_value": "1650000000.00",
     "value_currency": "usd",
     "value_year": 2019,
+    **API_BASIS,
 }
 
 
@@ -46,7 +47,8 @@ def test_a_deals_sipri_fields_round_trip_with_if_match(analyst):
     assert response.status_code == 200, response.json().get("errors")
     body = response.json()
     assert body["version"] == 2
-    assert {key: body[key] for key in SIPRI} == {**SIPRI, "value_currency": "USD"}
+    sipri = {key: value for key, value in SIPRI.items() if key != "basis"}
+    assert {key: body[key] for key in sipri} == {**sipri, "value_currency": "USD"}
     assert client.get(path).json() == {**body, "actions": body["actions"]}
     deal.refresh_from_db()
     assert history_rows(deal)[0].number_delivered == 4
@@ -68,6 +70,7 @@ def test_bad_sipri_values_are_400_beside_their_field(analyst, changes, field):
     deal = DealFactory()
     client = client_for(analyst)
     path = f"/api/v1/deals/{deal.pk}/"
+    changes = {**changes, **API_BASIS}
     response = client.patch(path, changes, format="json", HTTP_IF_MATCH=_etag(client, path))
     assert response.status_code == 400, response.json()
     assert field in response.json()["errors"]
@@ -93,6 +96,7 @@ def test_an_agreements_treaty_record_round_trips_with_if_match(analyst):
         "amends": ["older"],
         "supersedes": [],
         "in_force_on": "2016-07",
+        **API_BASIS,
     }
     response = client.patch(path, data, format="json", HTTP_IF_MATCH=_etag(client, path))
     assert response.status_code == 200, response.json()
@@ -123,6 +127,7 @@ def test_bad_treaty_values_are_400_beside_their_field(analyst, changes, field):
     agreement = AgreementFactory(slug="self", parties=[india])
     client = client_for(analyst)
     path = f"/api/v1/agreements/{agreement.pk}/"
+    changes = {**changes, **API_BASIS}
     response = client.patch(path, changes, format="json", HTTP_IF_MATCH=_etag(client, path))
     assert response.status_code == 400, response.json()
     assert field in response.json()["errors"]
