@@ -33,6 +33,7 @@ from rest_framework.settings import api_settings
 from accounts.models import User
 from cooperation import precise_dates
 from cooperation.api import serializers as s
+from cooperation.api.provenance import provenance_from_claims, read_claims
 from cooperation.choices import Visibility, allowed_transitions, gao_status
 from cooperation.identifiers import link_for
 from cooperation.models import (
@@ -62,6 +63,8 @@ _SPECIAL = {
     "actions",
     "warnings",
     "responses",
+    "provenance",
+    "claims",
 }
 _SLUG_PLACEHOLDER = "slug-placeholder"
 
@@ -655,10 +658,24 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
     converters = [(name, represent.converter(field)) for name, field in scalars]
     internal = sees_internal(request.user)
     token = s.request_token(request)
+    claims, provenance = {}, {}
+    if "provenance" in fields or "claims" in fields:
+        # The page's claims in one statement (cooperation/api/provenance.py).
+        if not internal:
+            _remember_readable(rows, request)
+        claims = read_claims(
+            [row.spine_id for row in rows], readable_sources=s.readable_sources(request)
+        )
+        provenance = {spine: provenance_from_claims(found) for spine, found in claims.items()}
+    special = {
+        "actions": lambda r: record_actions(request.user, r.row, token=token),
+        "provenance": lambda r: provenance.get(r.row.spine_id, {}),
+        "claims": lambda r: [dict(claim) for claim in claims.get(r.row.spine_id, ())],
+    }
     plan = [
-        (name, _builder(name, many, foreign, basenames, own_basename, internal))
-        if name != "actions"
-        else (name, lambda r: record_actions(request.user, r.row, token=token))
+        (name, special[name])
+        if name in special
+        else (name, _builder(name, many, foreign, basenames, own_basename, internal))
         for name in fields
     ]
     plan = [

@@ -19,6 +19,7 @@ from cooperation import party_dates, precise_dates
 from cooperation.choices import (
     AnnotationMotivation,
     AnnotationVisibility,
+    ClaimRank,
     DatePrecision,
     GaoStatus,
     IdentifierScheme,
@@ -93,6 +94,16 @@ def _visible_source_ids(request) -> set[int]:
             sources_visible_to(request.user).values_list("pk", flat=True)
         )
     return request._contours_sources
+
+
+def readable_sources(request):
+    """For a reader outside staff, a callable giving the source ids whose excerpts they may
+    see (as `evidence`); None for staff, who see every excerpt."""
+    if request is None:
+        return set()
+    if sees_internal(request.user):
+        return None
+    return lambda: _visible_source_ids(request)
 
 
 def _excerpt_visible(request, excerpt_id: int) -> bool:
@@ -522,6 +533,64 @@ BASIS_SCHEMA = {
 }
 
 
+CITATION_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": "The public record a value was checked against (basis public_record).",
+    "properties": {
+        "title": {"type": "string"},
+        "publisher": {"type": "string"},
+        "url": {"type": "string"},
+        "accessed": {"type": "string", "format": "date", "nullable": True},
+    },
+}
+CLAIM_PROPERTIES = {
+    "id": {"type": "integer", "description": "The claim's id (claims/<id>/rank/)."},
+    "value": {
+        "description": "The value as the record's field is written (a date at its "
+        "precision, links as ids)."
+    },
+    "rank": {"type": "string", "enum": ["preferred", "normal", "deprecated"]},
+    "basis": {"type": "string", "enum": ["brief", "public_record", "judgement"]},
+    "excerpts": {"type": "array", "items": {"type": "integer"}},
+    "citation": CITATION_SCHEMA,
+    "reason": {"type": "string", "description": "A judgement's one-line reason."},
+    "author": {"type": "string", "nullable": True, "description": "Who recorded it."},
+    "created": {"type": "string", "format": "date-time", "description": "When."},
+}
+CLAIM_SCHEMA = {
+    "type": "object",
+    "properties": {"field": {"type": "string"}, **CLAIM_PROPERTIES},
+    "required": [
+        "id",
+        "field",
+        "value",
+        "rank",
+        "basis",
+        "excerpts",
+        "citation",
+        "reason",
+        "author",
+        "created",
+    ],
+}
+PROVENANCE_SCHEMA = {
+    "type": "object",
+    "description": "Field name → the claim behind the value the record shows.",
+    "additionalProperties": {
+        "type": "object",
+        "properties": {
+            **CLAIM_PROPERTIES,
+            "disputed": {
+                "type": "boolean",
+                "description": "The field's claims disagree and none is preferred yet.",
+            },
+            "claims": {"type": "integer", "description": "How many claims the field holds."},
+        },
+    },
+}
+
+
 @extend_schema_field(BASIS_SCHEMA)
 class BasisField(serializers.Field):
     """The write-only `basis` object (cooperation/provenance.py Basis.parse), checked whole
@@ -602,6 +671,15 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
         "not shown (evidence quoting unpublished sources). Empty otherwise."
     )
     basis = BasisField()
+    claims = serializers.SerializerMethodField(
+        help_text="Every claim of the record's factual fields, deprecated ones included, by "
+        "field and rank: each a value with its basis (docs/partner-guide.md, Claims)."
+    )
+    provenance = serializers.SerializerMethodField(
+        help_text="Where each factual value comes from: field → the claim the record shows "
+        "(its basis, excerpts, citation, author, reason and when it was recorded), for the "
+        "fields that have a value or whose claims disagree (`disputed`)."
+    )
 
     def to_representation(self, instance):
         return withhold_unpublished_sources(super().to_representation(instance), self.context)
@@ -646,6 +724,8 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
         "tags",
         "identifiers",
         "evidence",
+        "provenance",
+        "claims",
         "actions",
         "warnings",
         "basis",
@@ -657,6 +737,28 @@ class RecordSerializer(WebUrlMixin, TrackedSerializer):
         if request is None:
             return []
         return record_actions(request.user, record, token=request_token(request))
+
+    def record_claims(self, record) -> list[dict]:
+        """The record's claims, read once per serializer context (a CSV chunk fills the
+        context's `claims_cache` for its rows at once: csv_export.stream_csv)."""
+        from cooperation.api.provenance import read_claims
+
+        cache = self.context.setdefault("claims_cache", {})
+        if record.spine_id not in cache:
+            request = self.context.get("request")
+            found = read_claims([record.spine_id], readable_sources=readable_sources(request))
+            cache[record.spine_id] = found.get(record.spine_id, [])
+        return cache[record.spine_id]
+
+    @extend_schema_field(PROVENANCE_SCHEMA)
+    def get_provenance(self, record) -> dict:
+        from cooperation.api.provenance import provenance_from_claims
+
+        return provenance_from_claims(self.record_claims(record))
+
+    @extend_schema_field({"type": "array", "items": CLAIM_SCHEMA})
+    def get_claims(self, record) -> list:
+        return [dict(claim) for claim in self.record_claims(record)]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_warnings(self, record) -> list[str]:
@@ -1031,3 +1133,25 @@ class AnnotationUpdateSerializer(serializers.Serializer):
         Tag.objects.all(),
         help_text="The note's tags, as slugs (replacing those it has): its author's.",
     )
+
+
+class ClaimCreateSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        max_length=64, help_text="A factual field of this kind (docs/partner-guide.md)."
+    )
+    value = serializers.JSONField(
+        help_text="The value as the record's field is written: a date at its precision "
+        "(`2016`, `2016-03`), a choice's value, a link by id (a list of ids for a "
+        "many-valued link)."
+    )
+    basis = BasisField(required=True, allow_null=False)
+    rank = serializers.ChoiceField(
+        choices=ClaimRank.choices,
+        required=False,
+        help_text="Rank it at once (as POST …/claims/<id>/rank/ would); by default it stands "
+        "beside the preferred claim (normal), or is preferred on an empty field.",
+    )
+
+
+class ClaimRankSerializer(serializers.Serializer):
+    rank = serializers.ChoiceField(choices=ClaimRank.choices)

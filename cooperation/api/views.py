@@ -684,7 +684,88 @@ def _evidence():
     )
 
 
-class RecordViewSet(IdentifiersMixin, TrackedWriteMixin, ApiViewSet):
+class ClaimsMixin:
+    """A record's claims (docs/partner-guide.md, "Claims: when sources disagree"):
+    `GET …/{id}/claims/` lists them, `POST …/{id}/claims/` adds one ({field, value, basis,
+    rank}), `POST …/{id}/claims/{claim_id}/rank/` ranks one. Writes as any record write:
+    ApiAccess refuses read-only tokens and partners; the services check `edit`."""
+
+    def record_claims(self, record) -> list[dict]:
+        from cooperation.api.provenance import read_claims
+
+        readable = s.readable_sources(self.request)
+        return read_claims([record.spine_id], readable_sources=readable).get(record.spine_id, [])
+
+    def claim_document(self, record, pk: int) -> dict:
+        return next(c for c in self.record_claims(record) if c["id"] == pk)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Every claim of the record's factual fields, with rank and basis",
+        responses={200: {"type": "array", "items": s.CLAIM_SCHEMA}, **READ_ERRORS},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a claim: what a source says about one of the record's facts",
+        description="Kept beside the record's value: agreeing, it stands beside the preferred "
+        "claim; disagreeing, the field becomes a disagreement (no claim preferred) until "
+        "someone ranks the claims. On an empty field it becomes the value. `rank` ranks it at "
+        "once. Staff with a write-enabled token; answers with the claim (201).",
+        request=s.ClaimCreateSerializer,
+        responses={201: s.CLAIM_SCHEMA, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="claims")
+    def claims(self, request, *args, **kwargs):
+        from cooperation.services.claims import claim_add, claim_set_rank
+
+        if request.method == "GET":
+            return Response(self.record_claims(self.get_object()))
+        serializer = s.ClaimCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        record = self.get_object()
+        data = serializer.validated_data
+        claim = claim_add(
+            user=request.user,
+            record=record,
+            field=data["field"],
+            value=data["value"],
+            basis=data["basis"],
+        )
+        if data.get("rank") and data["rank"] != claim.rank:
+            claim = claim_set_rank(user=request.user, claim=claim, rank=data["rank"])
+        return Response(self.claim_document(record, claim.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Rank a claim: preferred (the record shows its value), normal or deprecated",
+        description="Preferring a claim writes its value to the record (a new version); the "
+        "claim the record shows can't be deprecated until another is preferred (400).",
+        request=s.ClaimRankSerializer,
+        responses={200: s.CLAIM_SCHEMA, **WRITE_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"claims/(?P<claim_id>[0-9]{1,18})/rank",
+        url_name="claim-rank",
+    )
+    def rank_claim(self, request, *args, claim_id=None, **kwargs):
+        from cooperation.models import Claim
+        from cooperation.services.claims import claim_set_rank
+
+        serializer = s.ClaimRankSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = self.get_object()
+        claim = Claim.objects.filter(pk=claim_id, spine_id=record.spine_id).first()
+        if claim is None:
+            raise exceptions.NotFound("This record has no such claim.")
+        rank = serializer.validated_data["rank"]
+        claim = claim_set_rank(user=request.user, claim=claim, rank=rank)
+        return Response(self.claim_document(record, claim.pk))
+
+
+class RecordViewSet(ClaimsMixin, IdentifiersMixin, TrackedWriteMixin, ApiViewSet):
     http_method_names = WRITE_METHODS
     # Links to other records are narrowed to what the reader may see.
     record_links: dict[str, type] = {}

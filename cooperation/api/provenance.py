@@ -1,0 +1,148 @@
+"""Claims and provenance as the API shows them, for a page of records in one statement.
+
+The shapes are claims_read's (`claim_dict`, `provenance_from`): a claim is `{id, field,
+value, rank, basis, excerpts, citation, reason, author, created}`; a record's `provenance`
+is field → its shown claim (the preferred one, or while the field's claims disagree with
+none preferred, the newest) without `field`, with `disputed` and `claims` (how many the
+field holds). Only fields the record shows a value for, or that are disputed, are listed.
+
+The claims are read with one raw statement (claims, their excerpts, their authors, joined),
+so a list page costs one statement more whatever its size, and the detail's kept statement
+(portal/statements.py) is not joined by a compiled one. Readers outside staff see only the
+excerpts of sources they may read (as `evidence`); the author is named as everywhere in
+the API (serializers.display_name: never an email address).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime
+
+from django.db import connection
+from django.utils.dateparse import parse_datetime
+
+from cooperation.choices import BasisKind, ClaimRank
+from cooperation.models import Claim
+
+STAFF_LABEL = "Contours team"
+_RANK_ORDER = {ClaimRank.PREFERRED: 0, ClaimRank.NORMAL: 1, ClaimRank.DEPRECATED: 2}
+
+_SQL = """
+SELECT c.id, c.spine_id, c.field, c.value, c.rank, c.basis, c.citation_title,
+       c.citation_publisher, c.citation_url, c.citation_accessed, c.reason, c.created_at,
+       u.full_name, o.name, ce.excerpt_id, e.source_id
+FROM cooperation_claim c
+LEFT JOIN accounts_user u ON u.id = c.created_by_id
+LEFT JOIN accounts_organisation o ON o.id = u.organisation_id
+LEFT JOIN cooperation_claim_excerpts ce ON ce.claim_id = c.id
+LEFT JOIN cooperation_excerpt e ON e.id = ce.excerpt_id
+WHERE c.deleted_at IS NULL AND c.spine_id IN ({ids})
+ORDER BY c.spine_id, c.field, c.id, ce.excerpt_id
+"""
+
+
+def _when(value) -> datetime:
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _day(value) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def read_claims(spine_ids, *, readable_sources=None) -> dict[int, list[dict]]:
+    """spine id → its live claims (claim dicts, by field, rank, then age). With
+    `readable_sources` (a set of source ids, or a callable giving one), excerpts of other
+    sources are left out."""
+    ids = sorted({int(pk) for pk in spine_ids if pk is not None})
+    if not ids:
+        return {}
+    value_field = Claim._meta.get_field("value")
+    claims: dict[int, dict] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL.format(ids=", ".join(["%s"] * len(ids))), ids)
+        rows = cursor.fetchall()
+    for row in rows:
+        (pk, spine_id, name, value, rank, basis, title, publisher, url, accessed, reason) = row[:11]
+        created, full_name, organisation, excerpt_id, source_id = row[11:]
+        claim = claims.get(pk)
+        if claim is None:
+            author = None
+            if full_name is not None:  # a user row: named as display_name names people
+                author = full_name or organisation or STAFF_LABEL
+            claim = claims[pk] = {
+                "id": pk,
+                "field": name,
+                "value": value_field.from_db_value(value, None, connection),
+                "rank": rank,
+                "basis": basis,
+                "excerpts": [],
+                "citation": {
+                    "title": title,
+                    "publisher": publisher,
+                    "url": url,
+                    "accessed": _day(accessed),
+                }
+                if basis == BasisKind.PUBLIC_RECORD
+                else None,
+                "reason": reason,
+                "author": author,
+                "created": _iso(_when(created)),
+                "_spine": spine_id,
+                "_pairs": [],
+            }
+        if excerpt_id is not None:
+            claim["_pairs"].append((excerpt_id, source_id))
+    readable = readable_sources() if callable(readable_sources) else readable_sources
+    grouped: dict[int, list[dict]] = defaultdict(list)
+    for claim in claims.values():
+        claim["excerpts"] = sorted(
+            e for e, source in claim.pop("_pairs") if readable is None or source in readable
+        )
+        grouped[claim.pop("_spine")].append(claim)
+    for rows_of in grouped.values():
+        rows_of.sort(key=lambda c: (c["field"], _RANK_ORDER.get(c["rank"], 3), c["id"]))
+    return dict(grouped)
+
+
+def _iso(value: datetime) -> str:
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _key(value) -> str:
+    return repr(value)
+
+
+def provenance_from_claims(claims: list[dict]) -> dict:
+    """field → the claim the record shows (see the module doc), from one record's claims."""
+    by_field: dict[str, list[dict]] = defaultdict(list)
+    for claim in claims:
+        by_field[claim["field"]].append(claim)
+    out = {}
+    for name, rows in sorted(by_field.items()):
+        live = [c for c in rows if c["rank"] != ClaimRank.DEPRECATED]
+        preferred = next((c for c in live if c["rank"] == ClaimRank.PREFERRED), None)
+        disputed = preferred is None and len({_key(c["value"]) for c in live}) > 1
+        if preferred is not None:
+            shown = preferred
+        elif disputed:
+            shown = max(live, key=lambda c: c["id"])  # the newest
+        else:
+            continue  # a cleared field: its claims stay, none shown
+        entry = {k: v for k, v in shown.items() if k != "field"}
+        entry["disputed"] = disputed
+        entry["claims"] = len(rows)
+        out[name] = entry
+    return out
+
+
+def provenance_page(spine_ids, *, readable_sources=None) -> dict[int, dict]:
+    """spine id → provenance, for a page of records (one statement)."""
+    claims = read_claims(spine_ids, readable_sources=readable_sources)
+    return {spine_id: provenance_from_claims(rows) for spine_id, rows in claims.items()}
