@@ -502,6 +502,33 @@ JSON_EXPORT_SCHEMA = {
                     "title": {"type": "string"},
                     "visibility": {"type": "string"},
                     "evidence": {"type": "array", "items": _EVIDENCE},
+                    "claims": {
+                        "type": "array",
+                        "description": "Every claim of the record's facts: links by slug, "
+                        "excerpts by id (in `excerpts`). On import each keeps its rank; one "
+                        "whose basis this portal can't hold rests on a judgement "
+                        '"Imported from <file> without a stated basis".',
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "field": {"type": "string"},
+                                "value": {},
+                                "rank": {
+                                    "type": "string",
+                                    "enum": ["preferred", "normal", "deprecated"],
+                                },
+                                "basis": {
+                                    "type": "string",
+                                    "enum": ["brief", "public_record", "judgement"],
+                                },
+                                "excerpts": {"type": "array", "items": {"type": "integer"}},
+                                "citation": {"type": "object", "nullable": True},
+                                "reason": {"type": "string"},
+                                "author": {"type": "string", "nullable": True},
+                                "created": {"type": "string", "format": "date-time"},
+                            },
+                        },
+                    },
                     "status_history": {
                         "type": "array",
                         "items": {

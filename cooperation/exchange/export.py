@@ -32,6 +32,7 @@ from cooperation.exchange import FORMAT, VERSION
 from cooperation.fieldspec import SPECS
 from cooperation.models import (
     Actor,
+    Claim,
     Excerpt,
     Recommendation,
     RecommendationResponse,
@@ -42,6 +43,7 @@ from cooperation.models import (
     Topic,
 )
 from cooperation.permissions import sees_internal
+from cooperation.provenance import facts_of
 from cooperation.selectors import excerpts_visible_to, records_visible_to, sources_visible_to
 
 CHUNK_SIZE = 200
@@ -71,6 +73,9 @@ def _iso(value):
     return value
 
 
+_UNKNOWN = object()
+
+
 class Exporter:
     """Turns records into the export's documents for one reader, remembering what they cite."""
 
@@ -82,6 +87,7 @@ class Exporter:
         self.actor_ids: set[int] = set()
         self.topic_ids: set[int] = set()
         self._visible_excerpts: set[int] | None = None
+        self.actor_slugs: dict[int, str] = {}
 
     # -- what the reader may see -------------------------------------------------------------
 
@@ -122,12 +128,21 @@ class Exporter:
         queryset = queryset.select_related("spine")
         no_text = ("excerpt__source__text", "excerpt__source__furniture")
         evidence = RecordEvidence.objects.select_related("excerpt__source").defer(*no_text)
+        claimed = Excerpt.objects.select_related("source").defer(
+            "source__text", "source__furniture"
+        )
         lookups = [
             "actors",
             "topics",
             "tags",
             "spine__identifiers",
             Prefetch("spine__evidence_links", queryset=evidence),
+            Prefetch(
+                "spine__claims",
+                queryset=Claim.objects.select_related("created_by")
+                .prefetch_related(Prefetch("excerpts", queryset=claimed))
+                .order_by("field", "id"),
+            ),
             *related,
         ]
         if model is Recommendation:
@@ -191,6 +206,68 @@ class Exporter:
             else:
                 values[entry.name] = _iso(getattr(record, entry.name))
         return values
+
+    def _claims(self, record) -> list[dict]:
+        """Every claim of the record's facts (cooperation/claims_read.claim_dict's shape): links
+        by slug as the file names them, excerpts by id (each in the file's `excerpts`; one
+        the reader may not see is left out), the author by name."""
+        out = []
+        for name in facts_of(type(record)):  # the record's own links: read already
+            field = type(record)._meta.get_field(name)
+            if field.is_relation and field.related_model is Actor:
+                linked = getattr(record, name)
+                for actor in linked.all() if field.many_to_many else [linked]:
+                    if actor is not None:
+                        self.actor_slugs[actor.pk] = actor.slug
+        for claim in record.spine.claims.all():
+            if claim.deleted_at is not None:
+                continue
+            value = self._claim_value(record, claim.field, claim.value)
+            if value is _UNKNOWN:
+                continue
+            cited = [self.cite(e) for e in claim.excerpts.all()]
+            out.append(
+                {
+                    "field": claim.field,
+                    "value": value,
+                    "rank": claim.rank,
+                    "basis": claim.basis,
+                    "excerpts": sorted(c["excerpt"] for c in cited if c is not None),
+                    "citation": claim.citation(),
+                    "reason": claim.reason,
+                    "author": display_name(claim.created_by),
+                    "created": _iso(claim.created_at),
+                }
+            )
+        return out
+
+    def _claim_value(self, record, name: str, value):
+        """A claimed value as the file writes it: actor ids as slugs (party_dates' parties
+        too); _UNKNOWN when it links to something no longer here."""
+        model = type(record)
+        field = model._meta.get_field(name)
+        if name == "party_dates":
+            slugs = self._actor_slugs(entry.get("party") for entry in value or ())
+            if any(entry.get("party") not in slugs for entry in value or ()):
+                return _UNKNOWN
+            return [{**entry, "party": slugs[entry["party"]]} for entry in value or ()]
+        if not field.is_relation or field.related_model is not Actor or value is None:
+            return value
+        ids = value if isinstance(value, list) else [value]
+        slugs = self._actor_slugs(ids)
+        if any(pk not in slugs for pk in ids):
+            return _UNKNOWN
+        for pk in ids:
+            self.actor_ids.add(pk)
+        return [slugs[pk] for pk in ids] if isinstance(value, list) else slugs[value]
+
+    def _actor_slugs(self, ids) -> dict:
+        wanted = {pk for pk in ids if pk is not None} - set(self.actor_slugs)
+        if wanted:
+            self.actor_slugs.update(
+                Actor._base_manager.filter(pk__in=wanted).values_list("pk", "slug")
+            )
+        return self.actor_slugs
 
     def _party_dates(self, agreement) -> list[dict]:
         """Each party's dates, the party named by its slug as the file names actors."""
@@ -277,6 +354,7 @@ class Exporter:
                 if (cited := self.cite(link.excerpt)) is not None
             ],
         }
+        document["claims"] = self._claims(record)
         if isinstance(record, Recommendation):
             document["status_history"] = self._timeline(record)
             document["responses"] = self._responses(record)

@@ -19,11 +19,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from cooperation import precise_dates
-from cooperation.choices import DatePrecision, SourceFormat
+from cooperation.choices import BasisKind, ClaimRank, DatePrecision, SourceFormat
 from cooperation.exchange import KINDS
 from cooperation.exchange.document import ExchangeError
 from cooperation.fieldspec import SPECS
 from cooperation.models import Actor, Excerpt, Recommendation, Record, Source, Topic
+from cooperation.provenance import REASON_MAX, Basis, facts_of, is_empty
+from cooperation.services.claim_rows import _new_claim
 from cooperation.services.common import describe_validation_error
 from cooperation.services.evidence import evidence_attach, excerpt_create
 from cooperation.services.recommendations import (
@@ -67,8 +69,14 @@ def _day(value: str | None) -> tuple[date, str] | None:
 
 
 class _Importer:
-    def __init__(self, *, document: dict, user, reason: str, report: ImportReport):
+    def __init__(
+        self, *, document: dict, user, reason: str, report: ImportReport, source_name: str
+    ):
         self.document, self.user, self.reason, self.report = document, user, reason, report
+        # A claim the file gives no usable basis for rests on this judgement.
+        self.unstated = Basis.judgement(
+            f"Imported from {source_name} without a stated basis"[:REASON_MAX]
+        )
         self.sources: dict[int, Source] = {}
         self.excerpts: dict[int, Excerpt] = {}
         self.taxonomy: dict[type, dict[str, object]] = {Actor: {}, Topic: {}}
@@ -247,7 +255,7 @@ class _Importer:
     def _excerpt(self, cited: dict | None) -> Excerpt | None:
         return None if cited is None else self.excerpts[cited["excerpt"]]
 
-    def _recommendation(self, data: dict, item: dict) -> Recommendation:
+    def _recommendation(self, data: dict, item: dict, bases: dict) -> Recommendation:
         first, *later = item["status_history"]
         made = Recommendation._meta.get_field("status").default
         if first["to_status"] != made or first.get("from_status"):
@@ -261,6 +269,7 @@ class _Importer:
             reason=first["note"] or self.reason,
             evidence_excerpt=self._excerpt(first.get("evidence")),
             made_on=first.get("happened_on") or _day(first.get("recorded_at")),
+            basis=bases,
         )
         for change in later:
             if (change.get("from_status") or "") != recommendation.status:
@@ -298,18 +307,105 @@ class _Importer:
             self.report.add("responses")
         return recommendation
 
+    # -- claims ------------------------------------------------------------------------------
+
+    def _basis(self, claim: dict) -> Basis:
+        """The basis a claim in the file states, or `unstated` when it states none this
+        portal can hold (an excerpt the file lacks, a citation without a title…)."""
+        kind = claim.get("basis")
+        try:
+            if kind == BasisKind.BRIEF:
+                ids = claim.get("excerpts") or []
+                if not ids or any(pk not in self.excerpts for pk in ids):
+                    return self.unstated
+                basis = Basis.brief(*(self.excerpts[pk] for pk in ids))
+            elif kind == BasisKind.PUBLIC_RECORD:
+                citation = claim.get("citation") or {}
+                accessed = citation.get("accessed")
+                basis = Basis.public_record(
+                    str(citation.get("title") or "")[:300],
+                    publisher=str(citation.get("publisher") or "")[:200],
+                    url=str(citation.get("url") or "")[:500],
+                    accessed=date.fromisoformat(accessed) if accessed else None,
+                )
+            elif kind == BasisKind.JUDGEMENT:
+                basis = Basis.judgement(str(claim.get("reason") or ""))
+            else:
+                return self.unstated
+        except (TypeError, ValueError, AttributeError):
+            return self.unstated
+        return self.unstated if basis.problems() else basis
+
+    def _claim_value(self, model, name: str, value):
+        """A claimed value as this portal's claims hold it: actor slugs as ids."""
+        if name == "party_dates":
+            return [{**entry, "party": self.taxonomy[Actor][entry["party"]].pk} for entry in value]
+        field_ = model._meta.get_field(name)
+        if field_.is_relation and field_.related_model is Actor and value is not None:
+            if isinstance(value, list):
+                return sorted(self.taxonomy[Actor][slug].pk for slug in value)
+            return self.taxonomy[Actor][value].pk
+        return value
+
+    def _claims(self, model, item: dict) -> tuple[dict, list]:
+        """From the record's `claims` in the file: the basis of each value the record is
+        made with (its preferred claim's; `unstated` for a value none backs), and the other
+        claims to add beside them (value, basis, rank). A file from before claims has none:
+        every value rests on `unstated`."""
+        facts = set(facts_of(model))
+        bases: dict = {"*": self.unstated}
+        later = []
+        claims = item.get("claims") or []
+        if not isinstance(claims, list):
+            raise ExchangeError(f"{self.where}: “claims” must be a list of objects.")
+        for claim in claims:
+            if not isinstance(claim, dict) or claim.get("field") not in facts:
+                raise ExchangeError(
+                    f"{self.where}: a claim must be an object naming one of its facts "
+                    f"({', '.join(sorted(facts))})."
+                )
+            name = claim["field"]
+            try:
+                value = self._claim_value(model, name, claim.get("value"))
+            except (KeyError, TypeError, AttributeError):
+                self.report.warnings.append(
+                    f"{self.where}: a claim on {name} names an actor the file does not hold; "
+                    "left out."
+                )
+                continue
+            basis = self._basis(claim)
+            rank = claim.get("rank")
+            if rank == ClaimRank.PREFERRED and name not in bases:
+                bases[name] = basis
+            elif rank in (ClaimRank.NORMAL, ClaimRank.DEPRECATED) and not is_empty(value):
+                later.append((name, value, basis, rank))
+        return bases, later
+
     def load_records(self) -> None:
         items = self.document["records"]
         for kind, model in KINDS.items():  # links point only at kinds created before
             for item in (i for i in items if i["record_type"] == kind):
                 self.where = f"{kind} {item['slug']!r}"
                 data = self._data(model, item)
+                bases, later = self._claims(model, item)
                 if model is Recommendation:
-                    record = self._recommendation(data, item)
+                    record = self._recommendation(data, item, bases)
                 else:
                     record = tracked_create(
-                        model=model, user=self.user, data=data, reason=self.reason
+                        model=model, user=self.user, data=data, reason=self.reason, basis=bases
                     )
+                for name, value, basis, rank in later:
+                    _new_claim(
+                        record,
+                        name,
+                        value,
+                        basis,
+                        list(Excerpt.objects.filter(pk__in=basis.excerpt_ids)),
+                        user=self.user,
+                        rank=rank,
+                        reason=self.reason,
+                    )
+                    self.report.add("claims")
                 for link in item.get("evidence", []):
                     evidence_attach(
                         record=record,
@@ -347,7 +443,12 @@ class _Importer:
 
 @transaction.atomic
 def records_import(
-    *, document: dict, user=None, force: bool = False, reason: str = "Imported"
+    *,
+    document: dict,
+    user=None,
+    force: bool = False,
+    reason: str = "Imported",
+    source_name: str = "a JSON export",
 ) -> ImportReport:
     """Write a checked export document (cooperation.exchange.document.parse) into the portal.
 
@@ -361,7 +462,9 @@ def records_import(
             "(or pass --force to add to this one)."
         )
     report = ImportReport()
-    importer = _Importer(document=document, user=user, reason=reason, report=report)
+    importer = _Importer(
+        document=document, user=user, reason=reason, report=report, source_name=source_name
+    )
     try:
         importer.load_sources()
         importer.load_excerpts()

@@ -14,10 +14,22 @@ from cooperation.models import Claim
 from cooperation.provenance import Basis
 from cooperation.services import record_set_visibility
 from tests.api.conftest import client_for
-from tests.factories import AgreementFactory, DealFactory, ExcerptFactory
+from tests.factories import (
+    AgreementFactory,
+    ChallengeFactory,
+    DealFactory,
+    ExcerptFactory,
+    RecommendationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
+FACTORIES = {
+    "agreements": AgreementFactory,
+    "deals": DealFactory,
+    "challenges": ChallengeFactory,
+    "recommendations": RecommendationFactory,
+}
 BRIEF_SAYS_2016 = {"field": "signed_on", "value": "2016"}
 
 
@@ -134,3 +146,20 @@ def test_the_csv_has_a_provenance_column(analyst, curator):
         "claim": claim.pk,
         "citation": {"title": "Joint Statement", "publisher": "MEA", "url": "https://mea.gov.in/"},
     }
+
+
+@pytest.mark.parametrize("name", ["agreements", "deals", "challenges", "recommendations"])
+def test_the_source_filter_on_the_list_the_csv_and_the_json_export(analyst, curator, name):
+    excerpt = ExcerptFactory()
+    attested = FACTORIES[name](user=curator, basis=Basis.brief(excerpt))
+    FACTORIES[name](user=curator)
+    client = client_for(analyst)
+    params = {"source": excerpt.source_id}
+    listed = client.get(f"/api/v1/{name}/", params).json()["results"]
+    assert [r["id"] for r in listed] == [attested.pk]
+    text = b"".join(client.get(f"/api/v1/{name}/export/", params).streaming_content).decode()
+    assert [row[0] for row in list(csv.reader(io.StringIO(text)))[1:]] == [str(attested.pk)]
+    exported = client.get(f"/api/v1/{name}/json-export/", params)
+    document = json.loads(b"".join(exported.streaming_content))
+    assert [r["id"] for r in document["records"]] == [attested.pk]
+    assert document["records"][0]["claims"]

@@ -69,6 +69,20 @@ def canonical(document: dict) -> dict:
         record["evidence"] = sorted(
             (cite(e), e["note"], e["quote"], e["source_title"]) for e in record["evidence"]
         )
+        # Claims keep their value, rank and basis; who recorded them and when are the
+        # import's, their excerpts named by what they are.
+        record["claims"] = sorted(
+            (
+                c["field"],
+                json.dumps(c["value"], sort_keys=True),
+                c["rank"],
+                c["basis"],
+                tuple(sorted(spans[e] for e in c["excerpts"])),
+                json.dumps(c["citation"], sort_keys=True),
+                c["reason"],
+            )
+            for c in record.get("claims", [])
+        )
         for change in record.get("status_history", []):
             if change["happened_on"] is None:  # dated by its recording: the import keeps the day
                 change["happened_on"] = _local_day(change["recorded_at"])

@@ -1,6 +1,8 @@
 """import_records FILE [--force]: a JSON export of records (export_records, the lists' JSON
 export, the API's json-export) written into an empty portal through the services."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
@@ -34,7 +36,10 @@ class Command(BaseCommand):
         try:
             document = read(path)
             report = records_import(
-                document=document, force=options["force"], reason=f"Imported from {path}"
+                document=document,
+                force=options["force"],
+                reason=f"Imported from {path}",
+                source_name=Path(path).name,
             )
         except ExchangeError as exc:
             raise CommandError(str(exc)) from None
