@@ -1152,6 +1152,23 @@ class ClaimCreateSerializer(serializers.Serializer):
         "beside the preferred claim (normal), or is preferred on an empty field.",
     )
 
+    def validate_value(self, value):
+        # A claim's value is a scalar or a list of ids; anything else is no field's value.
+        if isinstance(value, list):
+            if not all(
+                isinstance(pk, int) and not isinstance(pk, bool) and 0 < pk <= MAX_ID
+                for pk in value
+            ):
+                raise serializers.ValidationError("A list value is a list of ids.")
+            return value
+        if isinstance(value, dict):
+            raise serializers.ValidationError("A value is text, a number, true/false or ids.")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID:
+            raise serializers.ValidationError("This number is too large.")
+        if isinstance(value, str) and len(value) > 10_000:
+            raise serializers.ValidationError("This value is too long.")
+        return value
+
 
 class ClaimRankSerializer(serializers.Serializer):
     rank = serializers.ChoiceField(choices=ClaimRank.choices)

@@ -39,7 +39,9 @@ def _clean_value(record: Record, name: str, value):
         raise ValidationError({"field": f"{name!r} is not a factual field of this kind."})
     model_field = model._meta.get_field(name)
     if model_field.many_to_many:
-        if not isinstance(value, list) or not all(isinstance(pk, int) for pk in value):
+        if not isinstance(value, list) or not all(
+            isinstance(pk, int) and not isinstance(pk, bool) and 0 < pk < 2**63 for pk in value
+        ):
             raise ValidationError({"value": "Give a list of ids."})
         ids = sorted(set(value))
         found = model_field.related_model._base_manager.filter(pk__in=ids).count()
@@ -48,7 +50,7 @@ def _clean_value(record: Record, name: str, value):
         return ids
     try:
         data = decode(model, name, value)
-    except (ValidationError, ValueError, ArithmeticError) as exc:
+    except (ValidationError, ValueError, ArithmeticError, TypeError) as exc:
         messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         raise ValidationError({"value": messages}) from None
     probe = model(**{k: v for k, v in data.items() if not model._meta.get_field(k).is_relation})

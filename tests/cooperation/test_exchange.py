@@ -30,6 +30,7 @@ from cooperation.services import (
 from cooperation.services.exchange import portal_is_empty
 from cooperation.services.identifiers import identifier_add
 from tests.factories import (
+    TEST_BASIS,
     ActorFactory,
     AgreementFactory,
     ChallengeFactory,
@@ -153,6 +154,7 @@ def _follow_up_on_the_demo(curator):
         user=curator,
         data={"owner": curator, "target_date": "2026-06-01", "target_date_precision": "month"},
         expected_version=None,
+        basis=TEST_BASIS,
     )
     agreement = KINDS["agreement"].objects.order_by("pk").first()
     record_set_visibility(record=agreement, user=curator, visibility=Visibility.INTERNAL)

@@ -15,6 +15,7 @@ from drf_spectacular.generators import SchemaGenerator
 from tests.api.conftest import client_for
 from tests.api.test_writes import NEW_RECORDS
 from tests.factories import (
+    API_BASIS,
     ActorFactory,
     AgreementFactory,
     ChallengeFactory,
@@ -64,6 +65,15 @@ MAKERS = {
 }
 
 
+# A claim each record kind's bad-input route starts from (POST …/{id}/claims/).
+CLAIMS = {
+    "agreements": {"field": "signed_on", "value": "2016"},
+    "deals": {"field": "weapon_category", "value": "aircraft"},
+    "challenges": {"field": "severity", "value": "low"},
+    "recommendations": {"field": "priority", "value": "low"},
+}
+
+
 def _annotation(user):
     from cooperation.services import annotation_create
 
@@ -80,6 +90,10 @@ def _valid_body(method: str, path: str, user) -> dict:
         return {"to": "under_review", "note": "Tabled in committee"}
     if "/identifiers/" in path:  # add one, or remove the one _target gave the object
         return {"scheme": "wikidata", "value": "Q42"}
+    if path.endswith("/rank/"):  # the claim _target named: preferred already
+        return {"rank": "preferred"}
+    if path.endswith("/claims/"):  # what another source says about one of its facts
+        return {**CLAIMS[resource], **API_BASIS}
     if method == "patch":
         return {}
     if resource == "excerpts":
@@ -110,6 +124,11 @@ def _target(api, method: str, path: str, user) -> tuple[str, dict, dict]:
             target = {"actor": obj} if isinstance(obj, Actor) else {"record": obj}
             identifier_add(user=None, scheme="wikidata", value="Q42", **target)
         path = path.replace("{id}", str(obj.pk))
+        if "{claim_id}" in path:
+            from cooperation.models import Claim
+
+            claim = Claim.objects.filter(spine_id=obj.spine_id, rank="preferred").first()
+            path = path.replace("{claim_id}", str(claim.pk))
         detail = f"/api/v1/{_resource(path)}/{obj.pk}/"
         headers["HTTP_IF_MATCH"] = api.get(detail)["ETag"]
     return path, headers, _valid_body(method, path, user)
