@@ -259,7 +259,8 @@ class Exporter:
             return _UNKNOWN
         for pk in ids:
             self.actor_ids.add(pk)
-        return [slugs[pk] for pk in ids] if isinstance(value, list) else slugs[value]
+        # A set of links: sorted by slug, as ids mean nothing in another portal.
+        return sorted(slugs[pk] for pk in ids) if isinstance(value, list) else slugs[value]
 
     def _actor_slugs(self, ids) -> dict:
         wanted = {pk for pk in ids if pk is not None} - set(self.actor_slugs)

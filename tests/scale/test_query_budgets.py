@@ -116,6 +116,10 @@ API_EXEMPT = {
         for basename in ("actor", "agreement", "deal", "challenge", "recommendation")
         for verb in ("add", "remove")
     },
+    **{
+        f"{basename}-claim-rank": "POST-only: ranks one claim"
+        for basename in ("agreement", "deal", "challenge", "recommendation")
+    },
 }
 
 
