@@ -22,7 +22,7 @@ from django.db.models import OuterRef, Subquery, TextField
 from cooperation.choices import BasisKind, ClaimRank
 from cooperation.json_rows import JSONRows, _python, json_object
 from cooperation.models import Claim
-from cooperation.provenance import display_value, facts_of
+from cooperation.provenance import display_value, encode, facts_of
 
 _RANK_ORDER = {ClaimRank.PREFERRED: 0, ClaimRank.NORMAL: 1, ClaimRank.DEPRECATED: 2}
 MARKERS = {
@@ -190,7 +190,10 @@ def page_claims(record) -> PageClaims:
         live = [c for c in rows_ if c.rank != ClaimRank.DEPRECATED]
         best = next((c for c in live if c.rank == ClaimRank.PREFERRED), None)
         if best is None and live:
-            best = max(live, key=lambda c: c.created_at)
+            # None preferred (sources disagree): the claim behind the value shown.
+            shown = _current(record, name)
+            matching = [c for c in live if c.value == shown] or live
+            best = max(matching, key=lambda c: c.created_at)
         fields[name] = PageField(
             name=name,
             label=str(model._meta.get_field(name).verbose_name),
@@ -199,6 +202,16 @@ def page_claims(record) -> PageClaims:
             disagree=len({_key(c.value) for c in live}) > 1,
         )
     return PageClaims(fields)
+
+
+def _current(record, name: str):
+    """The record's value of `name` as claims hold it, without a statement (a relation's
+    links from the page's loaded rows; None when they were not loaded)."""
+    model_field = type(record)._meta.get_field(name)
+    if model_field.many_to_many:
+        cache = getattr(record, "_prefetched_objects_cache", {}).get(name)
+        return sorted(obj.pk for obj in cache) if cache is not None else None
+    return encode(record, name)
 
 
 def _related_names(record, by_field) -> dict[tuple[type, int], str]:
