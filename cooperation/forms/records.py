@@ -14,8 +14,9 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from cooperation import precise_dates
-from cooperation.choices import Visibility
+from cooperation.choices import BasisKind, Visibility
 from cooperation.fieldspec import SPECS
+from cooperation.forms.basis import BASIS_FIELDS, BasisFields
 from cooperation.forms.common import (
     IdSafeModelChoiceField,
     PartyDatesField,
@@ -34,8 +35,10 @@ from cooperation.models import (
     Topic,
 )
 from cooperation.permissions import may, visibility_choices
+from cooperation.provenance import Basis, facts_of
 from cooperation.selectors import internal_users
 from cooperation.services import record_create, tracked_update
+from cooperation.services.claim_rows import NEEDS_BASIS
 from cooperation.slugs import unique_slug
 
 
@@ -54,8 +57,13 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class RecordForm(forms.ModelForm):
-    """What every record kind's form shares: version, slug, visibility, evidence on create."""
+class RecordForm(BasisFields, forms.ModelForm):
+    """What every record kind's form shares: version, slug, visibility, evidence on create,
+    and where the facts it sets or changes come from (the basis fieldset, forms/basis.py).
+
+    A record made from a passage rests on that passage: the basis starts as "brief" with
+    the excerpt's id, and a form that names none falls back to it.
+    """
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     excerpt = IdSafeModelChoiceField(
@@ -113,6 +121,8 @@ class RecordForm(forms.ModelForm):
                 f.help_text = f.help_text or "Tick every one that applies."
             if name.endswith(("_on", "_date", "_start", "_end")):
                 f.widget = DateInput()
+        # "Title" alone is the record's: the citation's title is the document's name.
+        self.fields["basis_citation_title"].label = "Public record: name of the document"
         self._precise_dates()
         self._limit_visibility()
         self._pickers()
@@ -121,6 +131,29 @@ class RecordForm(forms.ModelForm):
             del self.fields["excerpt"], self.fields["evidence_note"], self.fields["identifier"]
             if not self.is_bound:
                 self.initial.setdefault("expected_version", self.instance.version)
+        elif not self.is_bound:
+            excerpt = self.initial.get("excerpt")
+            if excerpt is not None:
+                self.initial.setdefault("basis_kind", BasisKind.BRIEF)
+                self.initial.setdefault("basis_excerpts", str(getattr(excerpt, "pk", excerpt)))
+
+    def basis_field_names(self) -> tuple[str, ...]:
+        return tuple(name for name in BASIS_FIELDS if name in self.fields)
+
+    def fact_labels(self) -> list[str]:
+        """The labels of this form's factual fields, lower case, for the basis's help."""
+        names = facts_of(self._meta.model)
+        return [
+            str(self.fields[name].label or name).lower() for name in names if name in self.fields
+        ]
+
+    def basis_value(self) -> Basis | None:
+        basis = super().basis_value()
+        if basis is None and not self.is_editing:
+            excerpt = getattr(self, "cleaned_data", {}).get("excerpt")
+            if excerpt is not None:
+                return Basis.brief(excerpt)
+        return basis
 
     def _pickers(self) -> None:
         """Each checkbox list, and each single choice of an actor, names its JSON lookup
@@ -236,6 +269,7 @@ class RecordForm(forms.ModelForm):
                     user=self.user,
                     data=self.service_data(),
                     expected_version=self.cleaned_data["expected_version"],
+                    basis=self.basis_value(),
                 )
             return record_create(
                 model=self._meta.model,
@@ -246,6 +280,7 @@ class RecordForm(forms.ModelForm):
                 identifiers=[self.cleaned_data["identifier"]]
                 if self.cleaned_data.get("identifier")
                 else [],
+                basis=self.basis_value(),
             )
         except IntegrityError:
             # Two people created the same address at the same moment: the later one retries.
@@ -261,8 +296,18 @@ class RecordForm(forms.ModelForm):
             self.add_error("identifier", exc.error_dict["value"])
             return
         if hasattr(exc, "error_dict"):
+            unfounded = []
             for name, errors in exc.error_dict.items():
+                if any(NEEDS_BASIS in message for e in errors for message in e.messages):
+                    unfounded.append(name)
                 self.add_error(name if name in self.fields else None, errors)
+            if unfounded and "basis_kind" in self.fields:
+                model = self._meta.model
+                labels = [str(model._meta.get_field(name).verbose_name) for name in unfounded]
+                self.add_error(
+                    "basis_kind",
+                    f"Say where the values you set come from ({', '.join(labels)} changed).",
+                )
         else:
             self.add_error(None, exc)
 

@@ -57,13 +57,19 @@ def save_with_history(instance, *, user, kind: str, reason: str, m2m: dict | Non
 
 def link_evidence(record, excerpt, *, user, note: str = ""):
     """Make `excerpt` evidence for `record` (a live record and excerpt, the caller's rights
-    asked); linking it twice changes nothing. services/evidence.py's `evidence_attach` is
-    the checked way in; a claim's excerpts come here too (services/claim_rows.py)."""
-    from cooperation.history import CREATED
+    asked); linking it twice changes nothing, but a note given for a link made without one
+    (by a claim resting on the excerpt, in the same write) is kept. services/evidence.py's
+    `evidence_attach` is the checked way in; a claim's excerpts come here too
+    (services/claim_rows.py)."""
+    from cooperation.history import CHANGED, CREATED
     from cooperation.models import RecordEvidence
 
     existing = RecordEvidence.objects.filter(spine_id=record.spine_id, excerpt=excerpt).first()
     if existing:
+        if note and not existing.note:
+            existing.note = note
+            existing.version += 1
+            save_with_history(existing, user=user, kind=CHANGED, reason="Evidence note")
         return existing
     link = RecordEvidence(spine_id=record.spine_id, excerpt=excerpt, note=note)
     save_with_history(link, user=user, kind=CREATED, reason="Evidence attached")

@@ -26,6 +26,7 @@ from cooperation import record_versions
 from cooperation.charts.data import neighbourhood
 from cooperation.charts.svg import graph
 from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES, Visibility
+from cooperation.claims_page import CLAIM_ROWS, claim_rows, page_claims
 from cooperation.forms.records import RECORD_FORMS
 from cooperation.json_rows import (
     annotation_name,
@@ -197,6 +198,8 @@ def _detail_queryset(kind: Kind, user):
             )
         }
     )
+    # Its claims (each fact's basis), one more JSON column (claims_page.py).
+    records = records.annotate(**{CLAIM_ROWS: claim_rows()})
     if kind.model is Recommendation:
         records = records.annotate(**tracking_columns())
     return records.prefetch_related(
@@ -283,6 +286,7 @@ def record_detail(request, kind: str, slug: str):
         "list_url": kind.list_url(),
         "evidence": evidence_items(record),
         "attestation": attestation(record),
+        "page_claims": page_claims(record),
         "overdue": isinstance(record, Recommendation) and is_overdue(record),
         "publish_to": Visibility.PUBLISHED,
         "unpublish_to": Visibility.INTERNAL,

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from cooperation.models import Actor, Agreement, Deal, Notification
 from tests.browser.conftest import log_in
+from tests.browser.workspace import give_basis
 from tests.factories import ActorFactory, AgreementFactory, AnalystFactory, TopicFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -110,6 +111,7 @@ def test_actors_are_searched_picked_and_created_from_the_keyboard(watched, conte
     page.get_by_label("Title").fill("Picked by keyboard")
     page.get_by_label("Summary").fill("Made with the pickers.")
     page.get_by_label("Kind").select_option(index=1)
+    give_basis(page)
     _clean(page)
     page.get_by_role("button", name="Create agreement").click()
     expect(page.locator("h1")).to_contain_text("Picked by keyboard")
@@ -170,6 +172,7 @@ def test_without_script_the_checkboxes_work(browser, live_server):
         page.get_by_label("Title").fill("Ticked by hand")
         page.get_by_label("Summary").fill("No script.")
         page.get_by_label("Kind").select_option(index=1)
+        give_basis(page)
         page.get_by_role("button", name="Create agreement").click()
         expect(page.locator("h1")).to_contain_text("Ticked by hand")
     finally:
@@ -262,6 +265,7 @@ def test_a_deals_supplier_and_recipient_are_single_pickers(watched, context, liv
     page.get_by_label("Title").fill("Single picks")
     page.get_by_label("Summary").fill("One supplier, one recipient.")
     page.get_by_label("Kind").select_option(index=1)
+    give_basis(page)
     _clean(page)
     page.get_by_role("button", name="Create deal").click()
     expect(page.locator("h1")).to_contain_text("Single picks")

@@ -240,3 +240,10 @@ def build_workspace() -> Workspace:
         trashed=trashed,
         job=job,
     )
+
+
+def give_basis(page, reason: str = "Test data") -> None:
+    """Say, in a record form's basis fieldset, that the facts set rest on a judgement."""
+    basis = page.get_by_role("group", name="Basis for the facts you set or change")
+    basis.get_by_role("radio", name="Analyst judgement").check()
+    basis.get_by_label("Your reason (judgement)").fill(reason)

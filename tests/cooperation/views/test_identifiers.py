@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from cooperation.models import Identifier
 from cooperation.services.identifiers import identifier_add, identifier_remove
-from tests.factories import AgreementFactory, DealFactory
+from tests.factories import TEST_BASIS, AgreementFactory, DealFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +121,7 @@ def test_creating_a_record_with_a_new_identifier_attaches_it(client, analyst):
         user=analyst,
         data={"title": "Fresh", "slug": "fresh", **KIND},
         identifiers=[("unts", "I:3")],
+        basis=TEST_BASIS,
     )
     assert deal.spine.identifiers.get().value == "I:3"
     with pytest.raises(Exception) as caught:
@@ -129,6 +130,7 @@ def test_creating_a_record_with_a_new_identifier_attaches_it(client, analyst):
             user=analyst,
             data={"title": "Dup", "slug": "dup", **KIND},
             identifiers=[("unts", "I:3")],
+            basis=TEST_BASIS,
         )
     assert "Fresh" in str(caught.value)
     assert not Deal.all_objects.filter(slug="dup").exists()

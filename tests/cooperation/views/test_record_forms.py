@@ -11,6 +11,7 @@ from cooperation.choices import Visibility
 from cooperation.models import Agreement, Challenge, Deal, Recommendation, RecordEvidence
 from cooperation.services import tracked_delete, tracked_update
 from tests.factories import (
+    FORM_BASIS,
     ActorFactory,
     AgreementFactory,
     ChallengeFactory,
@@ -89,7 +90,7 @@ def test_create_each_kind_as_an_analyst(client, analyst):
     }
 
     for kind, data in posts.items():
-        response = client.post(_create_url(kind), {**common, **data})
+        response = client.post(_create_url(kind), {**common, **data, **FORM_BASIS})
         assert response.status_code == 302, response.context["form"].errors
 
     made = Agreement.objects.get(slug="tokyo-declaration")
@@ -140,6 +141,7 @@ def test_create_makes_a_unique_slug_from_the_title_trash_included(client, analys
             "kind": "declaration",
             "status": "signed",
             "visibility": "internal",
+            **FORM_BASIS,
         },
     )
 
@@ -220,7 +222,13 @@ def test_analyst_cannot_create_a_published_record(client, analyst):
 
     response = client.post(
         _create_url("challenge"),
-        {"title": "C", "category": "cost", "severity": "low", "visibility": "published"},
+        {
+            "title": "C",
+            "category": "cost",
+            "severity": "low",
+            "visibility": "published",
+            **FORM_BASIS,
+        },
     )
 
     assert response.status_code == 200
@@ -233,7 +241,13 @@ def test_curator_may_create_a_published_record(client, curator):
 
     client.post(
         _create_url("challenge"),
-        {"title": "C", "category": "cost", "severity": "low", "visibility": "published"},
+        {
+            "title": "C",
+            "category": "cost",
+            "severity": "low",
+            "visibility": "published",
+            **FORM_BASIS,
+        },
     )
 
     assert Challenge.objects.get().visibility == Visibility.PUBLISHED
@@ -462,8 +476,9 @@ def test_two_forms_opened_at_the_same_version_second_save_conflicts(client, anal
     first_data = form_data(first.get(_edit_url(record)).context["form"])
     second_data = form_data(second.get(_edit_url(record)).context["form"])
 
-    assert first.post(_edit_url(record), {**first_data, "system": "Curator's"}).status_code == 302
-    response = second.post(_edit_url(record), {**second_data, "system": "Analyst's"})
+    mine = {**first_data, "system": "Curator's", **FORM_BASIS}
+    assert first.post(_edit_url(record), mine).status_code == 302
+    response = second.post(_edit_url(record), {**second_data, "system": "Analyst's", **FORM_BASIS})
 
     assert response.status_code == 409
     assert Deal.objects.get(pk=record.pk).system == "Curator's"

@@ -201,7 +201,7 @@ def test_history_query_count_does_not_grow_with_versions(client, analyst):
 
 
 def test_history_names_foreign_keys_and_dates_not_ids(client, analyst):
-    from tests.factories import DealFactory
+    from tests.factories import TEST_BASIS, DealFactory
 
     japan, france = ActorFactory(name="Japan"), ActorFactory(name="France")
     deal = DealFactory(supplier=japan)
@@ -210,6 +210,7 @@ def test_history_names_foreign_keys_and_dates_not_ids(client, analyst):
         user=analyst,
         data={"supplier": france, "period_start": "2015-03-01", "status": "stalled"},
         expected_version=1,
+        basis=TEST_BASIS,
     )
     client.force_login(analyst)
 
