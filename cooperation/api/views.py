@@ -59,6 +59,7 @@ from cooperation.models import (
     Agreement,
     Annotation,
     Challenge,
+    Claim,
     Deal,
     Excerpt,
     Identifier,
@@ -751,7 +752,6 @@ class ClaimsMixin:
         url_name="claim-rank",
     )
     def rank_claim(self, request, *args, claim_id=None, **kwargs):
-        from cooperation.models import Claim
         from cooperation.services.claims import claim_set_rank
 
         serializer = s.ClaimRankSerializer(data=request.data)
@@ -859,9 +859,12 @@ class RecordViewSet(ClaimsMixin, IdentifiersMixin, TrackedWriteMixin, ApiViewSet
         """When the parts shown beside the record's row last changed, as subqueries."""
         links = RecordEvidence.all_objects.filter(spine_id=OuterRef("spine_id"))
         names = Identifier.all_objects.filter(spine_id=OuterRef("spine_id"))
+        claims = Claim.all_objects.filter(spine_id=OuterRef("spine_id"))
         return {
             "evidence_stamp": Subquery(links.order_by("-updated_at").values("updated_at")[:1]),
             "identifier_stamp": Subquery(names.order_by("-updated_at").values("updated_at")[:1]),
+            # A claim added or ranked beside the value changes `claims` and `provenance`.
+            "claim_stamp": Subquery(claims.order_by("-updated_at").values("updated_at")[:1]),
         }
 
     def last_modified(self, obj):
@@ -883,6 +886,14 @@ class RecordViewSet(ClaimsMixin, IdentifiersMixin, TrackedWriteMixin, ApiViewSet
                 Identifier.all_objects.filter(spine_id=obj.spine_id).aggregate(
                     latest=Max("updated_at")
                 )["latest"]
+            )
+        if hasattr(obj, "claim_stamp"):
+            stamps.append(obj.claim_stamp)
+        else:
+            stamps.append(
+                Claim.all_objects.filter(spine_id=obj.spine_id).aggregate(latest=Max("updated_at"))[
+                    "latest"
+                ]
             )
         if self.model is Recommendation:
             if hasattr(obj, "status_stamp"):

@@ -25,7 +25,7 @@ from cooperation.exchange.document import ExchangeError
 from cooperation.fieldspec import SPECS
 from cooperation.models import Actor, Excerpt, Recommendation, Record, Source, Topic
 from cooperation.provenance import REASON_MAX, Basis, facts_of, is_empty
-from cooperation.services.claim_rows import _new_claim
+from cooperation.services.claim_rows import _demote_preferred, _new_claim
 from cooperation.services.common import describe_validation_error
 from cooperation.services.evidence import evidence_attach, excerpt_create
 from cooperation.services.recommendations import (
@@ -66,6 +66,11 @@ def _day(value: str | None) -> tuple[date, str] | None:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return timezone.localtime(moment).date(), DatePrecision.DAY
+
+
+def _file_value(value):
+    """A value as the file writes it, comparable whether it is a record's or a claim's."""
+    return sorted(value, key=repr) if isinstance(value, list) else value
 
 
 class _Importer:
@@ -347,7 +352,7 @@ class _Importer:
             return self.taxonomy[Actor][value].pk
         return value
 
-    def _claims(self, model, item: dict) -> tuple[dict, list]:
+    def _claims(self, model, item: dict) -> tuple[dict, list, set]:
         """From the record's `claims` in the file: the basis of each value the record is
         made with (its preferred claim's; `unstated` for a value none backs), and the other
         claims to add beside them (value, basis, rank). A file from before claims has none:
@@ -378,8 +383,27 @@ class _Importer:
             if rank == ClaimRank.PREFERRED and name not in bases:
                 bases[name] = basis
             elif rank in (ClaimRank.NORMAL, ClaimRank.DEPRECATED) and not is_empty(value):
-                later.append((name, value, basis, rank))
-        return bases, later
+                later.append((name, value, basis, rank, claim.get("value")))
+        # A field whose claims disagree with none preferred: the record's value is made on
+        # the basis of the claim that holds it, which then steps down beside the others.
+        disputed = set()
+        for name in {entry[0] for entry in later} - set(bases):
+            shown = _file_value(item.get(name))
+            match = next(
+                (
+                    entry
+                    for entry in later
+                    if entry[0] == name
+                    and entry[3] == ClaimRank.NORMAL
+                    and _file_value(entry[4]) == shown
+                ),
+                None,
+            )
+            if match is not None:
+                bases[name] = match[2]
+                later.remove(match)
+                disputed.add(name)
+        return bases, [entry[:4] for entry in later], disputed
 
     def load_records(self) -> None:
         items = self.document["records"]
@@ -387,13 +411,15 @@ class _Importer:
             for item in (i for i in items if i["record_type"] == kind):
                 self.where = f"{kind} {item['slug']!r}"
                 data = self._data(model, item)
-                bases, later = self._claims(model, item)
+                bases, later, disputed = self._claims(model, item)
                 if model is Recommendation:
                     record = self._recommendation(data, item, bases)
                 else:
                     record = tracked_create(
                         model=model, user=self.user, data=data, reason=self.reason, basis=bases
                     )
+                for name in disputed:
+                    _demote_preferred(record, name, user=self.user)
                 for name, value, basis, rank in later:
                     _new_claim(
                         record,

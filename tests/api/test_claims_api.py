@@ -163,3 +163,15 @@ def test_the_source_filter_on_the_list_the_csv_and_the_json_export(analyst, cura
     document = json.loads(b"".join(exported.streaming_content))
     assert [r["id"] for r in document["records"]] == [attested.pk]
     assert document["records"][0]["claims"]
+
+
+def test_a_claim_added_beside_the_value_changes_the_etag_and_last_modified(analyst, curator):
+    agreement = _agreement(curator)
+    client = client_for(analyst)
+    path = f"/api/v1/agreements/{agreement.pk}/"
+    first = client.get(path)
+    body = {**BRIEF_SAYS_2016, "basis": {"basis": "judgement", "reason": "Another reading"}}
+    assert client.post(f"{path}claims/", body, format="json").status_code == 201
+    again = client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]
+    assert again["Last-Modified"] >= first["Last-Modified"]

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils.http import http_date, parse_http_date
 
-from cooperation.models import Agreement
+from cooperation.models import Agreement, Claim
 from cooperation.services import annotation_create, evidence_attach
 from tests.api.conftest import make_token
 from tests.factories import AgreementFactory, ExcerptFactory
@@ -145,6 +145,10 @@ def test_if_modified_since_gives_304_unless_if_none_match_is_present(http, curat
 def test_last_modified_moves_when_evidence_is_attached(http, curator_token, curator):
     agreement = AgreementFactory()
     Agreement.objects.filter(pk=agreement.pk).update(
+        updated_at=agreement.updated_at - timedelta(hours=1)
+    )
+    # Its claims were made with it, and count too (Last-Modified moves when one is added).
+    Claim.all_objects.filter(spine_id=agreement.spine_id).update(
         updated_at=agreement.updated_at - timedelta(hours=1)
     )
     modified = http("GET", _path(agreement), curator_token).headers["Last-Modified"]

@@ -32,6 +32,7 @@ from accounts.services import api_token_create
 from cooperation.history import history_m2m_values
 from cooperation.models import RECORD_MODELS, Agreement, RecordEvidence, Tracked
 from tests.factories import (
+    API_BASIS,
     ActorFactory,
     AgreementFactory,
     AnalystFactory,
@@ -212,6 +213,7 @@ def _api_creator(burst: Burst, *, client: ApiClient, name: str, actors, topics) 
             "kind": "mou",
             "summary": f"Created in a burst by {name}.",
             **_links(n, actors, topics),
+            **API_BASIS,
         }
         call = Call("create", time.monotonic(), sent=sent)
         response = burst.send(call, client.call, "POST", "/api/v1/agreements/", json=sent)

@@ -43,7 +43,13 @@ from cooperation.models import (
     RecommendationStatusChange,
     Source,
 )
-from tests.factories import AgreementFactory, AnalystFactory, CuratorFactory, RecommendationFactory
+from tests.factories import (
+    API_BASIS,
+    AgreementFactory,
+    AnalystFactory,
+    CuratorFactory,
+    RecommendationFactory,
+)
 from tests.gunicorn import Server, start_gunicorn, stop_gunicorn
 from tests.trust import pg
 from tests.utils import BASE_DIR, clean_env, history_rows, subprocess_database_url
@@ -257,7 +263,7 @@ def test_sessions_killed_during_a_burst_of_writes_leave_nothing_half_written(ser
                 return
             if n % 2:
                 slug = f"burst-{n}-{i}"
-                body = {"title": f"Burst {n}.{i}", "slug": slug, "kind": "mou"}
+                body = {"title": f"Burst {n}.{i}", "slug": slug, "kind": "mou", **API_BASIS}
                 response, _ = _call("POST", f"{server.url}/api/v1/agreements/", token, json=body)
                 what = slug
             else:

@@ -1,0 +1,96 @@
+"""A record's claims in the JSON export and back through `records_import`: ranks, bases,
+actor links by slug; a basis the file can't support becomes the importer's judgement."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from cooperation.choices import BasisKind, ClaimRank
+from cooperation.exchange import KINDS
+from cooperation.exchange.export import stream
+from cooperation.models import Claim, Deal
+from cooperation.provenance import Basis
+from cooperation.services.claims import claim_add, claim_set_rank
+from cooperation.services.exchange import records_import
+from tests.factories import ActorFactory, DealFactory, ExcerptFactory
+from tests.utils import rolled_back
+
+pytestmark = pytest.mark.django_db
+
+
+def _export() -> dict:
+    querysets = [model.objects.order_by("pk") for model in KINDS.values()]
+    return json.loads("".join(stream(None, querysets, internal=True)))
+
+
+def _claims(record) -> list[tuple]:
+    return sorted(
+        (c.field, json.dumps(c.value), c.rank, c.basis, c.citation_title, c.reason)
+        for c in Claim.objects.filter(spine_id=record.spine_id)
+        if c.field != "supplier"  # an id: another one in the importing portal
+    )
+
+
+def test_claims_travel_with_their_ranks_and_bases(curator):
+    with rolled_back():
+        japan = ActorFactory(slug="japan", name="Japan")
+        excerpt = ExcerptFactory()
+        deal = DealFactory(
+            slug="us-2",
+            supplier=japan,
+            number_ordered=12,
+            user=curator,
+            basis=Basis.public_record("SIPRI register", accessed=date(2026, 12, 1)),
+        )
+        claim_add(
+            user=curator,
+            record=deal,
+            field="number_ordered",
+            value=15,
+            basis=Basis.brief(excerpt),
+        )
+        wrong = claim_add(
+            user=curator,
+            record=deal,
+            field="number_ordered",
+            value=10,
+            basis=Basis.judgement("A misreading"),
+        )
+        claim_set_rank(user=curator, claim=wrong, rank=ClaimRank.DEPRECATED)
+        before = _claims(Deal.objects.get())
+        document = _export()
+    (item,) = document["records"]
+    supplier = next(c for c in item["claims"] if c["field"] == "supplier")
+    assert supplier["value"] == "japan"
+    by_value = {c["value"]: c for c in item["claims"] if c["field"] == "number_ordered"}
+    assert by_value[15]["excerpts"] == [excerpt.pk] and by_value[10]["rank"] == "deprecated"
+
+    report = records_import(document=document, user=curator, source_name="deals.json")
+
+    imported = Deal.objects.get()
+    assert _claims(imported) == before
+    assert report.counts["claims"] == 2
+    shown = Claim.objects.get(spine_id=imported.spine_id, field="supplier", rank="preferred")
+    assert shown.value == imported.supplier_id
+
+
+def test_a_claim_without_a_usable_basis_becomes_the_importers_judgement(curator):
+    with rolled_back():
+        DealFactory(slug="us-2", number_ordered=12, user=curator)
+        document = _export()
+    (item,) = document["records"]
+    # A file from another tool: one claim citing an excerpt it lacks, another with no basis.
+    item["claims"] = [
+        {"field": "number_ordered", "value": 12, "rank": "preferred", "basis": "brief",
+         "excerpts": [999]},
+        {"field": "status", "value": item["status"], "rank": "preferred", "basis": "rumour"},
+    ]  # fmt: skip
+    records_import(document=document, user=curator, source_name="other-tool.json")
+    deal = Deal.objects.get()
+    claims = Claim.objects.filter(spine_id=deal.spine_id)
+    assert {c.basis for c in claims} == {BasisKind.JUDGEMENT}
+    assert {c.reason for c in claims} == {"Imported from other-tool.json without a stated basis"}
+    assert {"number_ordered", "status"} <= {c.field for c in claims}
