@@ -96,6 +96,8 @@ def test_a_second_brief_joins_the_corpus_disagrees_is_ranked_filtered_and_export
 
     # -- the disagreement: the second brief says 2016, the public record 12 December 2015 ---------
     page.goto(f"{live_server.url}{transfer.get_absolute_url()}")
+    # The claims panel's form is folded under "Add a claim" (a <details>, no script).
+    page.locator("details.claim-add > summary").click()
     form = page.locator("form.claim-form")
     form.get_by_label("Field:", exact=True).select_option("signed_on")
     form.get_by_label("Value:", exact=True).fill("2016")

@@ -51,7 +51,7 @@ def test_the_panel_lists_every_claim_with_rank_and_basis_and_the_disagreement(cl
     )
     assert "Radar X" in page and "Radar Y" in page
     assert 'href="https://example.org/n"' in page
-    assert "Add claim" in page
+    assert "Add the claim" in page
 
 
 def test_an_analyst_adds_a_claim_with_a_public_record(client, analyst):
