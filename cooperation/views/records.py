@@ -27,6 +27,7 @@ from cooperation.charts.data import neighbourhood
 from cooperation.charts.svg import graph
 from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES, Visibility
 from cooperation.claims_page import CLAIM_ROWS, claim_rows, page_claims
+from cooperation.forms.basis import BASIS_FIELDS
 from cooperation.forms.records import RECORD_FORMS
 from cooperation.json_rows import (
     annotation_name,
@@ -427,7 +428,12 @@ def _reapplied_form(request, kind: Kind, form):
         kind,
         current,
         request.user,
-        initial={**comparison.merged, "expected_version": current.version},
+        # What they said the facts rest on comes along with their values.
+        initial={
+            **comparison.merged,
+            **{name: form.data[name] for name in BASIS_FIELDS if form.data.get(name)},
+            "expected_version": current.version,
+        },
     )
     context = {
         "kind": kind,
