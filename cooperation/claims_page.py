@@ -73,6 +73,11 @@ class PageField:
     best: PageClaim | None
     disagree: bool
 
+    @property
+    def unresolved(self) -> bool:
+        """Sources disagree and no claim is preferred (services.claims.unresolved())."""
+        return self.disagree and not any(c.rank == ClaimRank.PREFERRED for c in self.claims)
+
 
 @dataclass
 class PageClaims:
@@ -85,6 +90,10 @@ class PageClaims:
     @property
     def disagreements(self) -> list[PageField]:
         return [f for f in self.fields.values() if f.disagree]
+
+    @property
+    def unresolved(self) -> list[PageField]:
+        return [f for f in self.fields.values() if f.unresolved]
 
     @property
     def any(self) -> bool:

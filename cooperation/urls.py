@@ -8,6 +8,7 @@ from cooperation.views import (
     annotations,
     bulk,
     charts,
+    claims,
     dashboard,
     jobs,
     lists,
@@ -48,6 +49,8 @@ urlpatterns = [
     *notifications.urlpatterns,
     # Saved views: a list's filters under a name, their shareable links (/views/).
     *saved_views.urlpatterns,
+    # The record page's claims panel (add, rank) and the list of disagreements.
+    *claims.urlpatterns,
     # Record pages, create/edit, history and restore, trash, publishing.
     *records.urlpatterns,
 ]

@@ -15,6 +15,7 @@ from accounts.decorators import internal_user_required, partners_to_api_access
 from cooperation import selectors
 from cooperation.forms.dashboard import DashboardSourceForm
 from cooperation.models import RECORD_MODELS
+from cooperation.views.claims import unresolved_count
 
 urlpatterns: list = []
 
@@ -104,6 +105,7 @@ def shared_context(sources: tuple[int, ...] = ()) -> dict:
             "overdue": overdue,
             "overdue_count": overdue_count,
             "activity": selectors.recent_activity(),
+            "disagreements_count": unresolved_count(),
         }
         cache.set(key, context, SHARED_TIMEOUT_SECONDS)
     return context

@@ -27,6 +27,7 @@ from cooperation.charts.data import neighbourhood
 from cooperation.charts.svg import graph
 from cooperation.choices import CLOSED_RECOMMENDATION_STATUSES, Visibility
 from cooperation.claims_page import CLAIM_ROWS, claim_rows, page_claims
+from cooperation.forms.basis import BASIS_FIELDS
 from cooperation.forms.records import RECORD_FORMS
 from cooperation.json_rows import (
     annotation_name,
@@ -276,9 +277,18 @@ def record_detail(request, kind: str, slug: str):
             messages.info(request, f"“{merged.title}” was merged into this {kind.label.lower()}.")
             return redirect(merged.merged_into.get_absolute_url())
         raise Http404("No such record.")
+    return record_detail_page(request, kind, record)
+
+
+def record_detail_page(request, kind: Kind, record: Record, *, claim_form=None):
+    """The record page for a record from `_detail_queryset` (also after a refused claim,
+    with the claims panel's form holding what was typed: views/claims.py)."""
+    from cooperation.forms.claims import ClaimForm
+
     fill_related(record, _links(kind))
     if isinstance(record, Recommendation):
         record.loaded_evidence_excerpts = _evidence_excerpts(record)
+    may_claim = may(request.user, "edit", record)
     context = {
         "kind": kind,
         "record": record,
@@ -287,6 +297,7 @@ def record_detail(request, kind: str, slug: str):
         "evidence": evidence_items(record),
         "attestation": attestation(record),
         "page_claims": page_claims(record),
+        "claim_form": claim_form or (ClaimForm(record=record) if may_claim else None),
         "overdue": isinstance(record, Recommendation) and is_overdue(record),
         "publish_to": Visibility.PUBLISHED,
         "unpublish_to": Visibility.INTERNAL,
@@ -417,7 +428,12 @@ def _reapplied_form(request, kind: Kind, form):
         kind,
         current,
         request.user,
-        initial={**comparison.merged, "expected_version": current.version},
+        # What they said the facts rest on comes along with their values.
+        initial={
+            **comparison.merged,
+            **{name: form.data[name] for name in BASIS_FIELDS if form.data.get(name)},
+            "expected_version": current.version,
+        },
     )
     context = {
         "kind": kind,

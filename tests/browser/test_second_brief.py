@@ -46,8 +46,11 @@ def _make_evidence(page, words: str):
 
 
 def _listed(page, live_server, path: str, source: Source) -> str:
+    """The list's rows only: the filter panel's choices name every record of other kinds
+    (a challenge list offers every deal to filter by), filtered or not."""
     page.goto(f"{live_server.url}/{path}/?source={source.pk}")
-    return page.locator("main").inner_text()
+    rows = page.locator("table.list-table tbody")
+    return rows.inner_text() if rows.count() else ""
 
 
 def test_a_second_brief_joins_the_corpus_disagrees_is_ranked_filtered_and_exported(
@@ -85,8 +88,9 @@ def test_a_second_brief_joins_the_corpus_disagrees_is_ranked_filtered_and_export
     dialog.get_by_role("button", name="Continue to the new record").click()
     expect(page).to_have_url(re.compile(r"/deals/new/\?excerpt=\d+"))
     page.get_by_label("Title").fill("Rafale fighter aircraft for India")
-    page.get_by_label("Kind", exact=True).select_option(label="Acquisition")
-    page.get_by_label("Status", exact=True).select_option(label="Signed")
+    # The form's labels end in Django's label suffix (“Kind:”).
+    page.get_by_label(re.compile(r"^Kind:?$")).select_option(label="Acquisition")
+    page.get_by_label(re.compile(r"^Status:?$")).select_option(label="Signed")
     page.get_by_role("button", name=re.compile(r"^(Create|Save)")).click()
     expect(page).to_have_url(re.compile(rf"/sources/{second.pk}/#excerpt-\d+$"))
     rafale = Deal.objects.get(title="Rafale fighter aircraft for India")
@@ -96,6 +100,8 @@ def test_a_second_brief_joins_the_corpus_disagrees_is_ranked_filtered_and_export
 
     # -- the disagreement: the second brief says 2016, the public record 12 December 2015 ---------
     page.goto(f"{live_server.url}{transfer.get_absolute_url()}")
+    # The claims panel's form is folded under "Add a claim" (a <details>, no script).
+    page.locator("details.claim-add > summary").click()
     form = page.locator("form.claim-form")
     form.get_by_label("Field:", exact=True).select_option("signed_on")
     form.get_by_label("Value:", exact=True).fill("2016")
@@ -143,9 +149,15 @@ def test_a_second_brief_joins_the_corpus_disagrees_is_ranked_filtered_and_export
     assert jsonld.ok and "ld+json" in jsonld.headers["content-type"]
     collection = jsonld.json()
     assert collection["total"] == Excerpt.objects.filter(source=second).count() >= 2
+    # API STEP, NOT YET PASSING (left for the API helper; cooperation/api/* is theirs): the
+    # collection's embedded first AnnotationPage has no "@context", which W3C_PAGE requires
+    # (found 2026-12-04 on h-web; every step before this one passes with the workspace UI).
     assert_web_annotation(collection["first"], schema=W3C_PAGE)
 
     # -- the JSON export, imported into an emptied portal, is the same ----------------------------
+    # EXCHANGE STEP, NOT YET PASSING (left for the exchange/API helper): the export document
+    # (cooperation/exchange) has no "claims" per record yet, so the lookup below is a KeyError
+    # (found 2026-12-04 on h-web with the step above skipped).
     response = page.request.get(f"{live_server.url}/agreements/export.json?source={second.pk}")
     assert response.ok
     exported = parse(response.body())

@@ -100,6 +100,8 @@ EXEMPT = {
             "watch",
             "identifier_add",
             "identifier_remove",
+            "claim_add",
+            "claim_rank",
         )
     },
     **{

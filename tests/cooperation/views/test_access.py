@@ -137,6 +137,13 @@ def url_for(pattern: URLPattern, world) -> str:
             kwargs[arg] = world["links"][prefix].pk
         elif arg == "identifier_id":
             kwargs[arg] = world["identifiers"][prefix].pk
+        elif arg == "claim_id":
+            from cooperation.models import Claim
+
+            record = world["records"][prefix]
+            kwargs[arg] = Claim.objects.filter(spine_id=record.spine_id).values_list(
+                "pk", flat=True
+            )[0]
         elif arg == "model":
             kwargs[arg] = "agreement"
         elif arg == "token":

@@ -147,3 +147,29 @@ def test_the_record_page_shows_each_facts_basis(client, analyst):
     assert '<span class="basis-marker basis-brief"' in page
     assert excerpt.exact in page
     assert "sources disagree" in page
+
+
+def test_a_reapplied_edit_keeps_the_basis_it_was_given(client, analyst, other_analyst):
+    from cooperation.services import tracked_update
+
+    deal = DealFactory(title="Radar", system="Radar X")
+    client.force_login(analyst)
+    mine = form_data(client.get(_edit_url(deal)).context["form"])
+    tracked_update(
+        instance=deal, user=other_analyst, data={"title": "Their title"}, expected_version=1
+    )
+    posted = {**mine, "system": "Radar Y", "basis_kind": "judgement", "basis_reason": "Seen"}
+    conflict = client.post(_edit_url(deal), posted)
+    assert conflict.status_code == 409
+
+    again = form_data(conflict.context["form"])
+    reapplied = client.post(_edit_url(deal), {**again, "reapply": "1"})
+
+    fresh = form_data(reapplied.context["form"])
+    assert (fresh["system"], fresh["basis_kind"], fresh["basis_reason"]) == (
+        "Radar Y",
+        "judgement",
+        "Seen",
+    )
+    assert client.post(_edit_url(deal), fresh).status_code == 302
+    assert Deal.objects.get(pk=deal.pk).system == "Radar Y"
