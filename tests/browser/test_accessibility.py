@@ -77,6 +77,8 @@ EXCLUDED = {
             "evidence_detach",
             "identifier_add",
             "identifier_remove",
+            "claim_add",
+            "claim_rank",
         )
     },
     "annotation_detail": "a redirect to the note on its record's page",

@@ -31,6 +31,7 @@ from cooperation.models import (
     Source,
     StatusProposal,
 )
+from cooperation.provenance import Basis
 from cooperation.services import (
     annotation_create,
     annotation_resolve,
@@ -123,6 +124,7 @@ def build_workspace() -> Workspace:
         data={"owner": analyst, "target_date": datetime.date(2026, 12, 31)},
         expected_version=featured.version,
         reason="Owner and target set",
+        basis=Basis.judgement("Agreed at the working group's meeting"),
     )
     for recommendation, moves in zip(recommendations, TIMELINES, strict=False):
         for status, when, why in moves:
