@@ -26,7 +26,7 @@ def _routes():
             continue
         path = "/api/v1/" + regex.lstrip("^").rstrip("$").replace(
             "(?P<pk>[0-9]{1,18})", "1"
-        ).replace("\\.", ".")
+        ).replace("(?P<claim_id>[0-9]{1,18})", "1").replace("\\.", ".")
         allowed = {m for m in callback.actions if m in callback.cls.http_method_names}
         routes.append((path, allowed, callback.actions))
     return routes
