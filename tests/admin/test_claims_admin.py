@@ -301,3 +301,25 @@ def test_admin_refusal_naming_no_field_shows_above_the_form(curator_client):
     [message] = response.context["adminform"].form.non_field_errors()
     assert "restore it before editing" in message
     assert Challenge.all_objects.get(pk=challenge.pk).title == challenge.title
+
+
+def test_a_claim_resting_on_the_brief_shows_its_excerpts_in_the_admin(curator_client):
+    """Every basis renders on both admin pages (the brief's once answered 500: format_html
+    with no arguments is an error in Django 6)."""
+    deal = DealFactory(status="proposed")
+    first, second = ExcerptFactory(), ExcerptFactory()
+    tracked_update(
+        instance=deal,
+        user=CuratorFactory(),
+        data={"status": "failed"},
+        expected_version=1,
+        basis=Basis.brief(first.pk, second.pk),
+    )
+    claim = Claim.objects.get(spine_id=deal.spine_id, field="status", value="failed")
+
+    for url in (_change(deal), reverse("admin:cooperation_claim_change", args=[claim.pk])):
+        page = curator_client.get(url)
+        assert page.status_code == 200, url
+        html = page.content.decode()
+        assert f"excerpt {first.pk}," in html and f"excerpt {second.pk}," in html
+        assert "<br>" in html
