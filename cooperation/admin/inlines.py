@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.choices import BasisKind
@@ -284,7 +285,7 @@ def claim_grounds(claim: Claim) -> str:
     """What a claim rests on: the brief's words, the cited record, or the reason."""
     if claim.basis == BasisKind.BRIEF:
         return format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),
             "“{}” <small>(excerpt {}, {})</small>",
             (
                 (e.display_quote, e.pk, e.source.reference_code or e.source.title)

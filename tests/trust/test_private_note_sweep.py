@@ -143,6 +143,11 @@ def concrete_urls(targets: Targets) -> list[str]:
             elif param == "identifier_id":  # any: the page is a POST-only action
                 first = Identifier.objects.order_by("pk").first()
                 kwargs[param] = first.pk if first else 1
+            elif param == "claim_id":  # any: the page is a POST-only action
+                from cooperation.models import Claim
+
+                first = Claim.objects.order_by("pk").first()
+                kwargs[param] = first.pk if first else 1
             elif param == "model":
                 kwargs[param] = "annotation"
                 kwargs["pk"] = targets.note.pk
