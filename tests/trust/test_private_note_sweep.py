@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.roles import PARTNER
 from cooperation.choices import AnnotationVisibility, Visibility
-from cooperation.models import Identifier, RecordEvidence
+from cooperation.models import Claim, Identifier, RecordEvidence
 from cooperation.services import (
     annotation_create,
     annotation_update,
@@ -143,8 +143,9 @@ def concrete_urls(targets: Targets) -> list[str]:
             elif param == "identifier_id":  # any: the page is a POST-only action
                 first = Identifier.objects.order_by("pk").first()
                 kwargs[param] = first.pk if first else 1
-            elif param == "claim_id":  # any: ranking a claim is a POST-only action
-                kwargs[param] = 1
+            elif param == "claim_id":  # any: the page is a POST-only action
+                first = Claim.objects.order_by("pk").first()
+                kwargs[param] = first.pk if first else 1
             elif param == "model":
                 kwargs[param] = "annotation"
                 kwargs["pk"] = targets.note.pk
