@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 from accounts.decorators import internal_user_required, partners_to_api_access
 from cooperation import selectors
 from cooperation.forms.dashboard import DashboardSourceForm
-from cooperation.models import RECORD_MODELS
+from cooperation.models import RECORD_MODELS, Claim
 from cooperation.views.claims import unresolved_count
 
 urlpatterns: list = []
@@ -64,17 +64,23 @@ def status_chart(statuses: list[dict]) -> dict:
 SHARED_TIMEOUT_SECONDS = 300
 
 
+# Claims too: ranking a claim the record doesn't show writes no record row, and the
+# dashboard counts the disagreements left unresolved.
+STAMPED_MODELS = (*RECORD_MODELS, Claim)
+
+
 def data_stamp() -> tuple:
     """Changes whenever anything the shared dashboard shows can have changed.
 
     Every write to a record goes through a service that sets its `updated_at`
-    (creates, edits, links, status moves, trash and restore), and a new row raises
-    the table's highest id; both are read off indexes in one query. Today's date
+    (creates, edits, links, status moves, trash and restore), every claim write sets its
+    claim's, and a new row raises the table's highest id; all are read off indexes in one
+    query. Today's date
     is part of it because "overdue" moves at midnight.
     """
     parts = ", ".join(
         f"(SELECT MAX(updated_at) FROM {table}), (SELECT MAX(id) FROM {table})"
-        for table in (connection.ops.quote_name(m._meta.db_table) for m in RECORD_MODELS)
+        for table in (connection.ops.quote_name(m._meta.db_table) for m in STAMPED_MODELS)
     )
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {parts}")

@@ -68,3 +68,35 @@ def test_data_stamp_changes_with_creates_status_moves_and_the_date(curator, monk
     assert len({before, created, moved}) == 3
     monkeypatch.setattr("django.utils.timezone.localdate", lambda: datetime.date(2999, 1, 1))
     assert data_stamp() != moved
+
+
+def test_the_disagreement_count_follows_a_claim_ranked_without_writing_the_record(
+    client, analyst, curator
+):
+    """Ranking a claim the record doesn't show writes no record row: the stamp reads the
+    claims too, or the dashboard would count a resolved disagreement until the next write."""
+    from cooperation.choices import ClaimRank
+    from cooperation.models import Claim
+    from cooperation.provenance import Basis
+    from cooperation.services import claim_add, claim_set_rank
+
+    agreement = AgreementFactory(signed_on=datetime.date(2015, 12, 12))
+    claim_add(
+        record=agreement,
+        field="signed_on",
+        value="2016",
+        basis=Basis.judgement("Another brief says 2016"),
+        user=curator,
+    )
+    claims = Claim.objects.filter(spine_id=agreement.spine_id, field="signed_on")
+    shown = claims.get(value="2015-12-12")
+    claim_set_rank(claim=shown, rank=ClaimRank.NORMAL, user=curator)  # nothing preferred now
+    client.force_login(analyst)
+    assert client.get(reverse("home")).context["disagreements_count"] == 1
+
+    other = claims.get(value="2016")
+    claim_set_rank(claim=other, rank=ClaimRank.DEPRECATED, user=curator)
+    shown.refresh_from_db()
+    claim_set_rank(claim=shown, rank=ClaimRank.PREFERRED, user=curator)
+
+    assert client.get(reverse("home")).context["disagreements_count"] == 0
