@@ -6,6 +6,7 @@ Who may do what is asked of cooperation.permissions (`require`), never restated 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.utils import timezone
 
 from cooperation.changes import serialise_writes
@@ -26,6 +27,25 @@ class ConflictError(ValidationError):
         self.current = current
 
 
+def full_clean(instance) -> None:
+    """`instance.full_clean()`, except that a database fault met while checking is raised as
+    that fault, not as a refusal.
+
+    Django's `Q.check()`, which validates a conditional constraint (an agreement's UN
+    Treaty Series number, unique when given), logs and swallows a failing query and answers
+    "violated": a session cut off at that moment would tell the user "another agreement has
+    this number". So a refusal asks the database once more: if the connection is gone or
+    the transaction aborted, that raises the fault, which portal/faults.py answers with
+    503 and Retry-After, nothing written."""
+    try:
+        instance.full_clean()
+    except ValidationError:
+        alias = instance._state.db or router.db_for_write(type(instance), instance=instance)
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        raise
+
+
 def acting_user(user):
     """The user to record as author, or None for the system."""
     return user if user is not None and user.is_authenticated else None
@@ -42,7 +62,7 @@ def save_with_history(instance, *, user, kind: str, reason: str, m2m: dict | Non
         instance.created_by = author
     instance.updated_at = now
     instance.updated_by = author
-    instance.full_clean()
+    full_clean(instance)
     with history_paused(instance):
         instance.save()
         for name, values in (m2m or {}).items():
@@ -87,7 +107,7 @@ def save_workflow_row(row, *, user, validate: bool = True) -> None:
     """
     serialise_writes()
     if validate:
-        row.full_clean()
+        full_clean(row)
     row._history_user = acting_user(user)
     try:
         row.save()

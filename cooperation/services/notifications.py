@@ -42,7 +42,7 @@ from cooperation.models import Annotation, Notification, NotificationSettings, R
 from cooperation.models.spine import with_records
 from cooperation.permissions import can, portal
 from cooperation.selectors import internal_users, notifications_visible_to, records_visible_to
-from cooperation.services.common import acting_user
+from cooperation.services.common import acting_user, full_clean
 
 logger = logging.getLogger(__name__)
 
@@ -335,7 +335,7 @@ def notification_settings_update(*, user, email: str, handle: str = "") -> Notif
         raise ValidationError({"handle": "Someone else uses that handle."})
     current.handle = handle or None
     current.email = email
-    current.full_clean()
+    full_clean(current)
     current.save()
     return current
 

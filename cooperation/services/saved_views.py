@@ -31,6 +31,7 @@ from cooperation.history import CHANGED, CREATED, DELETED, history_paused, write
 from cooperation.models import SavedView
 from cooperation.models.saved_views import NAME_MAX, QUERY_MAX
 from cooperation.permissions import require
+from cooperation.services.common import full_clean
 
 # Keys of the list page, not of its filters: dropped from a saved query.
 PAGE_KEYS = frozenset({"page", "per_page", "cursor"})
@@ -100,7 +101,7 @@ def _clean_name(name: str) -> str:
 def _save(view: SavedView, *, user, kind: str, reason: str) -> SavedView:
     serialise_writes()
     view.updated_at = timezone.now()
-    view.full_clean()
+    full_clean(view)
     try:
         with transaction.atomic(), history_paused(view):
             view.save()

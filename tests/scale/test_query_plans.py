@@ -52,6 +52,8 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's"),
     pytest.mark.django_db,
+    # The volume is written straight into the tables (bulk_create), facts without claims.
+    pytest.mark.unbacked_facts,
 ]
 
 ROWS = 20_000
