@@ -15,6 +15,7 @@ import datetime
 import functools
 import json
 
+import orjson
 from django.db import connections
 from django.db.models import (
     Aggregate,
@@ -29,6 +30,28 @@ from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 SKIPPED_PREFIX = "search_"  # full-text columns: never shown, left deferred
+
+
+def loads(text: str):
+    """JSON text from the database as Python: orjson, several times faster than json.loads
+    on the hundreds of small arrays a list page reads; json.loads for what orjson refuses
+    (an integer beyond 64 bits), so nothing reads differently."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+class ReadJSON(JSONField):
+    """A JSON column of a read statement (an annotation), parsed by `loads`."""
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or not isinstance(value, str | bytes):
+            return value
+        try:
+            return loads(value)
+        except json.JSONDecodeError:  # as JSONField: text that is not JSON stays text
+            return value
 
 
 class JSONRows(Aggregate):
@@ -188,7 +211,7 @@ def fill_related(instance, names) -> None:
         related, _ = _relation(model, name)
         columns = _columns(related)
         raw = getattr(instance, annotation_name(name))
-        rows = json.loads(raw) if raw else []
+        rows = loads(raw) if raw else []
         objects = [
             related.from_db(
                 instance._state.db,
@@ -288,7 +311,7 @@ def read_child_rows(
     raw = getattr(instance, annotation_name(name))
     db = instance._state.db
     objects = []
-    for row in json.loads(raw) if raw else []:
+    for row in loads(raw) if raw else []:
         built = {path: _instance(target, row, path, db) for path, target in _paths(related, select)}
         for path, obj in built.items():
             if not path:

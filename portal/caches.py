@@ -6,8 +6,8 @@ counts, so N workers would allow N times the rate; a shared cache counts once:
 
 - unset or `locmem://`: in-process (one process, e.g. `make run`, the tests);
 - `redis://[:password@]host:port/db` or `rediss://…`: Django's Redis cache (the `redis`
-  package). docker-compose deploys this by default (its `redis` service): throttle
-  checks cost Redis round trips, no database query;
+  package; portal/redis_cache.py keeps its clients). docker-compose deploys this by
+  default (its `redis` service): throttle checks cost Redis round trips, no database query;
 - `db://TABLE`: Django's database cache, a table in DATABASE_URL's database made by
   `manage.py createcachetable` (docker-compose's migrate step runs it). The fallback
   without Redis: no other service, but every throttled request costs database queries,
@@ -20,6 +20,8 @@ import re
 
 from django.core.exceptions import ImproperlyConfigured
 
+# Django's Redis cache, keeping one client per server (portal/redis_cache.py).
+REDIS_BACKEND = "portal.redis_cache.ContoursRedisCache"
 DEFAULT_TABLE = "contours_cache"
 # Room for many clients' throttle buckets before the database cache starts culling
 # (Django's default of 300 entries would forget busy clients' counts).
@@ -45,7 +47,7 @@ def cache_from_url(url: str) -> dict:
             "OPTIONS": {"MAX_ENTRIES": DB_CACHE_MAX_ENTRIES},
         }
     if separator and scheme in ("redis", "rediss") and rest:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {"BACKEND": REDIS_BACKEND, "LOCATION": url}
     raise ImproperlyConfigured(
         f"CACHE_URL is not a cache Contours can use ({scheme or url!r}); "
         f"use locmem://, db://{DEFAULT_TABLE} or redis://host:6379/0."

@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from portal.caches import cache_from_url
+from portal.caches import REDIS_BACKEND, cache_from_url
 from portal.database import budget_from_env, process_role, with_budget
 from portal.env import env_bool, env_int, env_list
 
@@ -228,7 +228,7 @@ CONTOURS_BASE_URL = os.environ.get("CONTOURS_BASE_URL", "").rstrip("/")
 # no session query, and a Redis restart or eviction only sends the next read to the
 # database. Without one (a per-process or a database cache), they stay in the database.
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+if CACHES["default"]["BACKEND"] == REDIS_BACKEND:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -346,7 +346,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["cooperation.api.permissions.ApiAccess"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["cooperation.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["cooperation.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cooperation.api.errors.api_exception_handler",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from cooperation.api.conditional import cache_headers
 from cooperation.api.errors import api_not_found
+from cooperation.api.renderers import JSONRenderer
 from portal import ratelimit
 
 

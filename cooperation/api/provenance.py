@@ -22,7 +22,7 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from cooperation.choices import BasisKind, ClaimRank
-from cooperation.models import Claim
+from cooperation.json_rows import ReadJSON
 
 STAFF_LABEL = "Contours team"
 _RANK_ORDER = {ClaimRank.PREFERRED: 0, ClaimRank.NORMAL: 1, ClaimRank.DEPRECATED: 2}
@@ -62,7 +62,7 @@ def read_claims(spine_ids, *, readable_sources=None) -> dict[int, list[dict]]:
     ids = sorted({int(pk) for pk in spine_ids if pk is not None})
     if not ids:
         return {}
-    value_field = Claim._meta.get_field("value")
+    value_field = ReadJSON()  # Claim.value, parsed by orjson
     claims: dict[int, dict] = {}
     with connection.cursor() as cursor:
         cursor.execute(_SQL.format(ids=", ".join(["%s"] * len(ids))), ids)

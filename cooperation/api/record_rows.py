@@ -22,7 +22,7 @@ from datetime import date, datetime
 from functools import cache
 
 from django.db import connection
-from django.db.models import JSONField, OuterRef, Q
+from django.db.models import OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +36,7 @@ from cooperation.api import serializers as s
 from cooperation.api.provenance import provenance_from_claims, read_claims
 from cooperation.choices import Visibility, allowed_transitions, gao_status
 from cooperation.identifiers import link_for
+from cooperation.json_rows import ReadJSON
 from cooperation.models import (
     Excerpt,
     Identifier,
@@ -140,7 +141,7 @@ def _m2m_links(model, name, ids, user, urls, basename) -> dict[int, list[dict]]:
 def _m2m_json(model, name, user) -> RawSQL:
     """One record's links of one kind as a jsonb array of [id, slug, name], in link order."""
     sql, params = _m2m_sql(model, name, sees_internal(user))
-    return RawSQL(sql, params, output_field=JSONField())
+    return RawSQL(sql, params, output_field=ReadJSON())
 
 
 @cache
@@ -218,7 +219,7 @@ def _evidence(model, ids, urls) -> dict[int, list[dict]]:
 
 def _evidence_json(model) -> RawSQL:
     """One record's live evidence as a jsonb array of _EVIDENCE_COLUMNS (after the id)."""
-    return RawSQL(_evidence_sql(model), [], output_field=JSONField())
+    return RawSQL(_evidence_sql(model), [], output_field=ReadJSON())
 
 
 @cache
@@ -261,7 +262,7 @@ def _identifier_item(identifier) -> dict:
 
 def _identifiers_json(model) -> RawSQL:
     """One record's live identifiers as a jsonb array of [scheme, value, url]."""
-    return RawSQL(_identifiers_sql(model), [], output_field=JSONField())
+    return RawSQL(_identifiers_sql(model), [], output_field=ReadJSON())
 
 
 @cache
@@ -367,7 +368,7 @@ def _responses(ids, represent) -> dict[int, list[dict]]:
 
 def _responses_json() -> RawSQL:
     """One recommendation's responses as a jsonb array of _RESPONSE_COLUMNS."""
-    return RawSQL(_responses_sql(), [], output_field=JSONField())
+    return RawSQL(_responses_sql(), [], output_field=ReadJSON())
 
 
 @cache
@@ -408,7 +409,7 @@ def _response_item(response, represent) -> dict:
 
 def _status_json() -> RawSQL:
     """One recommendation's status timeline as a jsonb array of _STATUS_COLUMNS."""
-    return RawSQL(_status_sql(), [], output_field=JSONField())
+    return RawSQL(_status_sql(), [], output_field=ReadJSON())
 
 
 @cache

@@ -10,12 +10,12 @@ from __future__ import annotations
 from django.urls import Resolver404, resolve
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from cooperation.api.conventions import ApiConventions, ApiNotFound
+from cooperation.api.renderers import JSONRenderer
 from cooperation.api.router import router
 from cooperation.api.schema import READ_ERRORS
 

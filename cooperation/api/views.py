@@ -25,7 +25,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from cooperation.api import serializers as s
@@ -43,6 +42,7 @@ from cooperation.api.idempotency import IdempotentPostMixin
 from cooperation.api.pagination import KeysetCursorPagination
 from cooperation.api.permissions import request_token
 from cooperation.api.record_rows import record_rows, with_related
+from cooperation.api.renderers import JSONRenderer
 from cooperation.api.schema import (
     ANNOTATION_COLLECTION_SCHEMA,
     ANNOTATION_PAGE_SCHEMA,

@@ -17,9 +17,9 @@ import json
 from collections.abc import Iterable, Iterator
 
 from django.http import StreamingHttpResponse
-from rest_framework.renderers import JSONRenderer
 from rest_framework.reverse import reverse
 
+from cooperation.api.renderers import JSONRenderer
 from cooperation.api.serializers import display_name
 from cooperation.choices import AnnotationMotivation
 

@@ -145,13 +145,15 @@ def claims_after_write(
         plans.append((name, value, None, (bases[name], excerpts)))
     if errors:
         raise ValidationError(errors)
+    # A new record has no claims yet: nothing to demote (a query per fact saved).
+    demote = _demote_preferred if before else lambda record, name, *, user: None
     for name, value, chosen, new in plans:
         if chosen is not None:
             _prefer(record, name, chosen, user=user)
         elif new is None:
-            _demote_preferred(record, name, user=user)
+            demote(record, name, user=user)
         else:
-            _demote_preferred(record, name, user=user)
+            demote(record, name, user=user)
             _new_claim(
                 record, name, value, *new, user=user, rank=ClaimRank.PREFERRED, reason="Value set"
             )

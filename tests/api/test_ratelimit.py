@@ -41,7 +41,7 @@ def redis_cache():
     with override_settings(
         CACHES={
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "portal.redis_cache.ContoursRedisCache",
                 "LOCATION": REDIS_URL,
             }
         }

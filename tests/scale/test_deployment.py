@@ -46,7 +46,7 @@ def test_compose_web_and_migrate_share_one_cache_media_and_database(name):
     env = SERVICES[name]["environment"]
 
     cache = cache_from_url(_default(env["CACHE_URL"]))
-    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["BACKEND"] == "portal.redis_cache.ContoursRedisCache"
     assert urlsplit(cache["LOCATION"]).hostname == "redis"
     assert env["DATABASE_URL"].startswith("postgres://") and "@db:" in env["DATABASE_URL"]
     assert f"media:{env['DJANGO_MEDIA_ROOT']}" in SERVICES[name]["volumes"]

@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from portal.caches import DB_CACHE_MAX_ENTRIES, cache_from_url
+from portal.caches import REDIS_BACKEND as REDIS
 from tests.portal.test_settings import _assert_one_line_refusal, _production_env
 from tests.utils import clean_env, run_python, subprocess_database_url
 
@@ -47,18 +48,18 @@ def _redis_reachable() -> bool:
 @pytest.mark.parametrize(
     ("url", "backend", "location"),
     [
-        ("", "locmem.LocMemCache", None),
-        ("locmem://", "locmem.LocMemCache", None),
-        ("db://", "db.DatabaseCache", "contours_cache"),
-        ("db://shared_cache", "db.DatabaseCache", "shared_cache"),
-        ("redis://cache:6379/0", "redis.RedisCache", "redis://cache:6379/0"),
-        ("rediss://:secret@cache:6380/1", "redis.RedisCache", "rediss://:secret@cache:6380/1"),
+        ("", "django.core.cache.backends.locmem.LocMemCache", None),
+        ("locmem://", "django.core.cache.backends.locmem.LocMemCache", None),
+        ("db://", "django.core.cache.backends.db.DatabaseCache", "contours_cache"),
+        ("db://shared_cache", "django.core.cache.backends.db.DatabaseCache", "shared_cache"),
+        ("redis://cache:6379/0", REDIS, "redis://cache:6379/0"),
+        ("rediss://:secret@cache:6380/1", REDIS, "rediss://:secret@cache:6380/1"),
     ],
 )
 def test_cache_url_names_the_default_cache(url, backend, location):
     cache = cache_from_url(url)
 
-    assert cache["BACKEND"] == f"django.core.cache.backends.{backend}"
+    assert cache["BACKEND"] == backend
     assert cache.get("LOCATION") == location
 
 
