@@ -13,7 +13,8 @@ reference" is the price of the portal's stack and nothing else:
   at the same rate, in one round trip (INCR and EXPIRE pipelined, a fixed window);
 - `GET /api/v1/recommendations/?page_size=N`: the first page of published recommendations in the
   API's order (title, id), each with its links, evidence and status timeline, plus a next
-  cursor; `GET /api/v1/recommendations/<id>/`: one of them, with the API's ETag.
+  cursor; `GET /api/v1/recommendations/<id>/`: one of them, with the API's ETag; each with
+  its claims and provenance, read for the page in one statement more, as the API does.
 
 The connection follows the same settings as the portal's, read from the same settings
 module (DJANGO_SETTINGS_MODULE) without setting Django up: CONN_MAX_AGE (persistent
@@ -111,8 +112,9 @@ def _precise_iso(day, precision: str) -> str | None:
 
 
 ROW_SQL = f"""
-SELECT r.id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary, r.visibility,
-       r.priority, r.owner_id, u.full_name AS owner_full_name, uo.name AS owner_org_name,
+SELECT r.id, r.spine_id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary,
+       r.visibility, r.priority, r.owner_id, u.full_name AS owner_full_name,
+       uo.name AS owner_org_name,
        r.target_date, r.target_date_precision, r.status,
        {_ACTORS}, {_TOPICS}, {_TAGS}, {_ADDRESSED_TO}, {_ADDRESSES},
        (SELECT coalesce(json_agg(json_build_object(
@@ -178,6 +180,31 @@ SELECT r.id, r.version, r.created_at, r.updated_at, r.slug, r.title, r.summary, 
 """
 PAGE_SQL = ROW_SQL + " ORDER BY r.title, r.id LIMIT %(limit)s"
 DETAIL_SQL = ROW_SQL + " AND r.id = %(id)s"
+
+# The page's claims in one statement more, as the API reads them (cooperation/api/provenance):
+# live claims by field (in code-point order, as Python sorts), rank, then id; each with its
+# author named as the API names people and the excerpts a partner may read (of published
+# sources, as `evidence`).
+CLAIMS_SQL = f"""
+SELECT c.spine_id, c.id, c.field, c.value::text AS value, c.rank, c.basis, c.citation_title,
+       c.citation_publisher, c.citation_url, c.citation_accessed, c.reason,
+       {_utc_iso("c.created_at")} AS created,
+       CASE WHEN u.id IS NULL THEN NULL
+            ELSE coalesce(nullif(u.full_name, ''), nullif(o.name, ''), 'Contours team')
+       END AS author,
+       ARRAY(SELECT ce.excerpt_id FROM cooperation_claim_excerpts ce
+               JOIN cooperation_excerpt x ON x.id = ce.excerpt_id
+               JOIN cooperation_source xs ON xs.id = x.source_id
+                    AND xs.visibility = 'published' AND xs.deleted_at IS NULL
+              WHERE ce.claim_id = c.id ORDER BY ce.excerpt_id) AS excerpts
+  FROM cooperation_claim c
+  LEFT JOIN accounts_user u ON u.id = c.created_by_id
+  LEFT JOIN accounts_organisation o ON o.id = u.organisation_id
+ WHERE c.deleted_at IS NULL AND c.spine_id = ANY(%(spines)s)
+ ORDER BY c.spine_id, c.field COLLATE "C",
+          CASE c.rank WHEN 'preferred' THEN 0 WHEN 'normal' THEN 1
+                      WHEN 'deprecated' THEN 2 ELSE 3 END, c.id
+"""
 
 # The token, its user and the user's roles in one statement.
 TOKEN_SQL = """
@@ -403,7 +430,57 @@ _LINK_KINDS = (
 )
 
 
-def document(row: dict, base: str) -> dict:
+def claims_of(connection: psycopg.Connection, found: list[dict]) -> dict[int, list[dict]]:
+    """spine id → its claims as the API shows them, for the page's rows."""
+    spines = [row["spine_id"] for row in found]
+    claims: dict[int, list[dict]] = {spine: [] for spine in spines}
+    if not spines:
+        return claims
+    for row in rows(connection, CLAIMS_SQL, {"spines": spines}):
+        accessed = row["citation_accessed"]
+        claims[row["spine_id"]].append(
+            {
+                "id": row["id"],
+                "field": row["field"],
+                # As text, parsed here: Django's connection leaves jsonb unparsed, a bare one
+                # parses it, and the same code must serve both (tests share Django's).
+                "value": json.loads(row["value"]),
+                "rank": row["rank"],
+                "basis": row["basis"],
+                "excerpts": row["excerpts"],
+                "citation": {
+                    "title": row["citation_title"],
+                    "publisher": row["citation_publisher"],
+                    "url": row["citation_url"],
+                    "accessed": None if accessed is None else accessed.isoformat(),
+                }
+                if row["basis"] == "public_record"
+                else None,
+                "reason": row["reason"],
+                "author": row["author"],
+                "created": row["created"],
+            }
+        )
+    return claims
+
+
+def provenance(claims: list[dict]) -> dict:
+    """field → the claim shown (the preferred one; while live claims disagree with none
+    preferred, the newest), as the API's `provenance` (cooperation/api/provenance.py)."""
+    out = {}
+    for name in sorted({claim["field"] for claim in claims}):
+        of_field = [c for c in claims if c["field"] == name]
+        live = [c for c in of_field if c["rank"] != "deprecated"]
+        preferred = next((c for c in live if c["rank"] == "preferred"), None)
+        disputed = preferred is None and len({repr(c["value"]) for c in live}) > 1
+        shown = preferred or (max(live, key=lambda c: c["id"]) if disputed else None)
+        if shown is not None:
+            entry = {key: value for key, value in shown.items() if key != "field"}
+            out[name] = {**entry, "disputed": disputed, "claims": len(of_field)}
+    return out
+
+
+def document(row: dict, base: str, claims: list[dict]) -> dict:
     api = f"{base}/api/v1"
     rid = row["id"]
     links = {
@@ -432,6 +509,8 @@ def document(row: dict, base: str) -> dict:
             {**e, "url": f"{api}/excerpts/{e['excerpt']}/", "quote": e["exact"]}
             for e in row["evidence"]
         ],
+        "provenance": provenance(claims),
+        "claims": claims,
         "priority": row["priority"],
         "addressed_to": links["addressed_to"],
         "addresses": links["addresses"],
@@ -453,7 +532,9 @@ def document(row: dict, base: str) -> dict:
     }
 
 
-def page_document(found: list[dict], limit: int, base: str, path: str) -> dict:
+def page_document(
+    found: list[dict], limit: int, base: str, path: str, claims: dict[int, list[dict]]
+) -> dict:
     """The API's page shape; the next cursor is opaque, as the API's is."""
     next_link = None
     if len(found) > limit:
@@ -462,7 +543,10 @@ def page_document(found: list[dict], limit: int, base: str, path: str) -> dict:
         payload = {"o": "title,id", "v": [last["title"], last["id"]]}
         cursor = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode())
         next_link = f"{base}{path}?cursor={cursor.decode().rstrip('=')}&page_size={limit}"
-    return {"next": next_link, "results": [document(row, base) for row in found]}
+    return {
+        "next": next_link,
+        "results": [document(row, base, claims[row["spine_id"]]) for row in found],
+    }
 
 
 def etag(data: dict) -> str:
@@ -524,13 +608,14 @@ class Reference:
                 limit = DEFAULT_PAGE_SIZE
             limit = min(max(limit, 1), MAX_PAGE_SIZE)
             found = rows(connection, PAGE_SQL, {"limit": limit + 1})
-            return "200 OK", [], page_document(found, limit, base, path)
+            claims = claims_of(connection, found[:limit])
+            return "200 OK", [], page_document(found, limit, base, path, claims)
         match = _DETAIL.match(path)
         if match:
             found = rows(connection, DETAIL_SQL, {"id": int(match.group(1))})
             if not found:
                 return "404 Not Found", [], {"detail": "Not found."}
-            data = document(found[0], base)
+            data = document(found[0], base, claims_of(connection, found)[found[0]["spine_id"]])
             return "200 OK", [("ETag", etag(data))], data
         return "404 Not Found", [], {"detail": "Not found."}
 

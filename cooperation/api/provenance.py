@@ -6,11 +6,12 @@ is field → its shown claim (the preferred one, or while the field's claims dis
 none preferred, the newest) without `field`, with `disputed` and `claims` (how many the
 field holds). Only fields the record shows a value for, or that are disputed, are listed.
 
-The claims are read with one raw statement (claims, their excerpts, their authors, joined),
-so a list page costs one statement more whatever its size, and the detail's kept statement
-(portal/statements.py) is not joined by a compiled one. Readers outside staff see only the
-excerpts of sources they may read (as `evidence`); the author is named as everywhere in
-the API (serializers.display_name: never an email address).
+On PostgreSQL a list page and a detail read their claims in their own statement, a jsonb
+column per record (`claims_json_sql`, added by record_rows.with_related); elsewhere, and
+for the exports, one raw statement reads a page's claims, their excerpts and their authors
+(`read_claims`). Both feed `claims_from_rows`, so the two give the same claims. Readers
+outside staff see only the excerpts of sources they may read (as `evidence`); the author
+is named as everywhere in the API (serializers.display_name: never an email address).
 """
 
 from __future__ import annotations
@@ -63,25 +64,42 @@ def read_claims(spine_ids, *, readable_sources=None) -> dict[int, list[dict]]:
     if not ids:
         return {}
     value_field = ReadJSON()  # Claim.value, parsed by orjson
-    claims: dict[int, dict] = {}
     with connection.cursor() as cursor:
         cursor.execute(_SQL.format(ids=", ".join(["%s"] * len(ids))), ids)
         rows = cursor.fetchall()
+    claims: dict[int, list] = {}
+    for row in rows:  # one row per claim and excerpt: a claim's excerpts gathered
+        claim = claims.get(row[0])
+        if claim is None:
+            value = value_field.from_db_value(row[3], None, connection)
+            claim = claims[row[0]] = [*row[:3], value, *row[4:14], []]
+        if row[14] is not None:
+            claim[14].append(row[14:16])
+    return claims_from_rows(claims.values(), readable_sources)
+
+
+def claims_from_rows(rows, readable_sources=None) -> dict[int, list[dict]]:
+    """`read_claims` from rows already read: (id, spine id, field, value, rank, basis,
+    citation title, publisher, url, accessed, reason, created, author's full name, their
+    organisation's name, [(excerpt id, its source id), …]) per claim, in any order."""
+    readable = readable_sources() if callable(readable_sources) else readable_sources
+    grouped: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
         (pk, spine_id, name, value, rank, basis, title, publisher, url, accessed, reason) = row[:11]
-        created, full_name, organisation, excerpt_id, source_id = row[11:]
-        claim = claims.get(pk)
-        if claim is None:
-            author = None
-            if full_name is not None:  # a user row: named as display_name names people
-                author = full_name or organisation or STAFF_LABEL
-            claim = claims[pk] = {
+        created, full_name, organisation, pairs = row[11:]
+        author = None
+        if full_name is not None:  # a user row: named as display_name names people
+            author = full_name or organisation or STAFF_LABEL
+        grouped[spine_id].append(
+            {
                 "id": pk,
                 "field": name,
-                "value": value_field.from_db_value(value, None, connection),
+                "value": value,
                 "rank": rank,
                 "basis": basis,
-                "excerpts": [],
+                "excerpts": sorted(
+                    e for e, source in pairs if readable is None or source in readable
+                ),
                 "citation": {
                     "title": title,
                     "publisher": publisher,
@@ -93,21 +111,31 @@ def read_claims(spine_ids, *, readable_sources=None) -> dict[int, list[dict]]:
                 "reason": reason,
                 "author": author,
                 "created": _iso(_when(created)),
-                "_spine": spine_id,
-                "_pairs": [],
             }
-        if excerpt_id is not None:
-            claim["_pairs"].append((excerpt_id, source_id))
-    readable = readable_sources() if callable(readable_sources) else readable_sources
-    grouped: dict[int, list[dict]] = defaultdict(list)
-    for claim in claims.values():
-        claim["excerpts"] = sorted(
-            e for e, source in claim.pop("_pairs") if readable is None or source in readable
         )
-        grouped[claim.pop("_spine")].append(claim)
     for rows_of in grouped.values():
         rows_of.sort(key=lambda c: (c["field"], _RANK_ORDER.get(c["rank"], 3), c["id"]))
     return dict(grouped)
+
+
+def claims_json_sql(spine_column: str) -> str:
+    """PostgreSQL: one record's live claims as a jsonb array of `claims_from_rows`' rows,
+    for a column of the statement that reads the record (`spine_column`: its spine id), so
+    a list page or a detail reads its claims in its own statement, not one more."""
+    return f"""
+SELECT jsonb_agg(jsonb_build_array(
+           c.id, c.spine_id, c.field, c.value, c.rank, c.basis, c.citation_title,
+           c.citation_publisher, c.citation_url, c.citation_accessed, c.reason, c.created_at,
+           u.full_name, o.name,
+           (SELECT coalesce(jsonb_agg(jsonb_build_array(ce.excerpt_id, e.source_id)
+                                      ORDER BY ce.excerpt_id), '[]'::jsonb)
+              FROM cooperation_claim_excerpts ce
+              JOIN cooperation_excerpt e ON e.id = ce.excerpt_id
+             WHERE ce.claim_id = c.id)) ORDER BY c.id)
+  FROM cooperation_claim c
+  LEFT JOIN accounts_user u ON u.id = c.created_by_id
+  LEFT JOIN accounts_organisation o ON o.id = u.organisation_id
+ WHERE c.deleted_at IS NULL AND c.spine_id = {spine_column}"""
 
 
 def _iso(value: datetime) -> str:

@@ -33,7 +33,12 @@ from rest_framework.settings import api_settings
 from accounts.models import User
 from cooperation import precise_dates
 from cooperation.api import serializers as s
-from cooperation.api.provenance import provenance_from_claims, read_claims
+from cooperation.api.provenance import (
+    claims_from_rows,
+    claims_json_sql,
+    provenance_from_claims,
+    read_claims,
+)
 from cooperation.choices import Visibility, allowed_transitions, gao_status
 from cooperation.identifiers import link_for
 from cooperation.json_rows import ReadJSON
@@ -533,6 +538,10 @@ def with_related(queryset, *, serializer_class, user):
         annotations[_json_name("status_history")] = _status_json()
     if "responses" in fields:
         annotations[_json_name("responses")] = _responses_json()
+    if "claims" in fields or "provenance" in fields:
+        annotations[_json_name("claims")] = RawSQL(
+            claims_json_sql(_outer(model, "spine")), [], output_field=ReadJSON()
+        )
     if not sees_internal(user):
         cites = "status_history" in fields or "responses" in fields
         annotations.update(_partner_readable(model, user, cites))
@@ -664,9 +673,15 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         # The page's claims in one statement (cooperation/api/provenance.py).
         if not internal:
             _remember_readable(rows, request)
-        claims = read_claims(
-            [row.spine_id for row in rows], readable_sources=s.readable_sources(request)
-        )
+        if hasattr(rows[0], _json_name("claims")):  # in the page's own statement
+            claims = claims_from_rows(
+                (claim for row in rows for claim in getattr(row, _json_name("claims")) or ()),
+                s.readable_sources(request),
+            )
+        else:
+            claims = read_claims(
+                [row.spine_id for row in rows], readable_sources=s.readable_sources(request)
+            )
         provenance = {spine: provenance_from_claims(found) for spine, found in claims.items()}
     special = {
         "actions": lambda r: record_actions(request.user, r.row, token=token),

@@ -118,8 +118,9 @@ def test_a_partner_read_is_the_token_statement_and_one_more(
     pk = Recommendation.objects.filter(visibility="published").first().pk
     path = path.format(pk=pk)
     client.get(path)
-    # And the records' claims (provenance, claims): one raw statement (api/provenance.py).
-    with django_assert_num_queries(3):
+    # The records' claims (provenance, claims) ride in the page's statement (a jsonb column,
+    # api/provenance.claims_json_sql), as their links and evidence do.
+    with django_assert_num_queries(2):
         assert client.get(path).status_code == 200
 
 
