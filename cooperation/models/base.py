@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperation.choices import Visibility
+from cooperation.models.checks import PythonChecks
 from cooperation.models.search import Searchable, search_index
 
 
@@ -39,7 +40,7 @@ def live_index(*columns, name: str) -> models.Index:
     return models.Index(*expressions, name=name, condition=live)
 
 
-class Tracked(models.Model):
+class Tracked(PythonChecks, models.Model):
     """Who made and last changed a row, when, its version, and whether it is in the trash.
 
     `version` rises by one with every write; edits carry the version they started
@@ -82,6 +83,14 @@ class Tracked(models.Model):
     class Meta:
         abstract = True
         base_manager_name = "all_objects"
+
+    # Who wrote the row: set by the services to the acting user, never from input (the
+    # fields are not editable). Django's clean_fields would ask the database whether each
+    # still exists, two or three statements per row saved; the foreign keys enforce it.
+    _AUTHOR_FIELDS = frozenset({"created_by", "updated_by", "deleted_by"})
+
+    def clean_fields(self, exclude=None):
+        super().clean_fields(exclude=self._AUTHOR_FIELDS.union(exclude or ()))
 
     @property
     def is_deleted(self) -> bool:
