@@ -42,16 +42,23 @@ def loads(text: str):
         return json.loads(text)
 
 
+def read_json(value):
+    """A JSON column's value as Python: text parsed by `loads`; what a driver already parsed
+    (psycopg's jsonb), and NULL, as they came; text that is not JSON stays text, as
+    Django's JSONField leaves it."""
+    if value is None or not isinstance(value, str | bytes):
+        return value
+    try:
+        return loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
 class ReadJSON(JSONField):
-    """A JSON column of a read statement (an annotation), parsed by `loads`."""
+    """A JSON column of a read statement (an annotation), parsed by `read_json`."""
 
     def from_db_value(self, value, expression, connection):
-        if value is None or not isinstance(value, str | bytes):
-            return value
-        try:
-            return loads(value)
-        except json.JSONDecodeError:  # as JSONField: text that is not JSON stays text
-            return value
+        return read_json(value)
 
 
 class JSONRows(Aggregate):

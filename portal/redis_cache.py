@@ -17,17 +17,14 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 class ReusedClients(RedisCacheClient):
     def __init__(self, servers, **options):
         super().__init__(servers, **options)
-        self._clients: dict[int, object] = {}
+        self._clients: dict[object, object] = {}
 
     def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
+        # Django picks (and makes, once) the pool; the client is kept per pool.
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
         if client is None:
-            if index not in self._pools:
-                self._pools[index] = self._pool_class.from_url(
-                    self._servers[index], **self._pool_options
-                )
-            client = self._clients[index] = self._client(connection_pool=self._pools[index])
+            client = self._clients[pool] = self._client(connection_pool=pool)
         return client
 
 

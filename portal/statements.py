@@ -85,24 +85,33 @@ class Frozen:
         return list(queryset)
 
 
-def frozen(key, build, placeholders: dict) -> Frozen | None:
+# Kept under a key whose statement cannot be frozen, so the caller is not made to build it
+# again on every request only to learn that.
+_NOT_KEPT = object()
+
+
+def frozen(key, build, placeholders) -> Frozen | None:
     """The statement cached under `key`, built on first use: `build()` returns the queryset,
-    or (queryset, context) to keep the context with it. None when it compiles to no SQL at
-    all (an empty queryset)."""
+    or (queryset, context) to keep the context with it; `placeholders` is a dict, or a
+    function of the context giving one. None, remembered under the key, when it compiles
+    to no SQL at all (an empty queryset) or a placeholder does not reach the parameters
+    unchanged (a database that adapts the value, as SQLite turns a datetime into text)."""
     statement = _cache.get(key)
     if statement is not None:
-        return statement
+        return None if statement is _NOT_KEPT else statement
     built = build()
     queryset, context = built if isinstance(built, tuple) else (built, None)
+    if callable(placeholders):
+        placeholders = placeholders(context)
     try:
         statement = Frozen(queryset, placeholders, context)
-    except EmptyResultSet:
-        return None
+    except (EmptyResultSet, _PlaceholderNotFound):
+        statement = _NOT_KEPT
     with _lock:
         if len(_cache) >= _LIMIT:
             _cache.clear()
         _cache[key] = statement
-    return statement
+    return None if statement is _NOT_KEPT else statement
 
 
 def clear() -> None:

@@ -24,7 +24,7 @@ feed is how a client learns of both.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import reduce
 from operator import or_
@@ -162,6 +162,49 @@ def order_keys(queryset) -> list[OrderKey]:
     return keys[: cut + 1]
 
 
+def _after(queryset, keys, values):
+    """`queryset` narrowed to the rows after the cursor row whose keys are `values`."""
+    branches, equal = [], Q()
+    for key, value in zip(keys, values, strict=True):
+        after = key.after(value)
+        if after is not None:
+            branches.append(equal & after)
+        equal &= key.equal(value)
+    queryset = queryset.filter(reduce(or_, branches)) if branches else queryset.none()
+    bound = keys[0].bound(values[0])
+    return queryset if bound is None else queryset.filter(bound)
+
+
+# Stand-ins for a cursor's values in a statement compiled once (portal/statements.py): no
+# row holds them, and each key of an order gets its own, so each is found in the compiled
+# parameters by type and value. A key of another type takes the ordinary path.
+_CURSOR_STANDINS = {
+    datetime: lambda index: datetime(1901, 2, 3, 4, 5, 6, 7_001 + index, tzinfo=UTC),
+    int: lambda index: statements.PK - 1 - index,
+    str: lambda index: f"\x01contours cursor stand-in {index}\x01",
+}
+_KINDS = {
+    "DateTimeField": datetime,
+    "AutoField": int,
+    "BigAutoField": int,
+    "CharField": str,
+    "SlugField": str,
+}
+# The walk's horizon (an order an edit can change): its own stand-in.
+_HORIZON = datetime(1901, 2, 3, 4, 5, 6, 9_001, tzinfo=UTC)
+
+
+def _standins(keys) -> dict | None:
+    """Placeholder name → stand-in for each key, or None when a key has no stand-in."""
+    found = {}
+    for index, key in enumerate(keys):
+        kind = _KINDS.get(key.field.get_internal_type())
+        if kind is None or key.nullable or key.annotation:
+            return None
+        found[f"key{index}"] = _CURSOR_STANDINS[kind](index)
+    return found
+
+
 class KeysetCursorPagination(BasePagination):
     cursor_query_param = "cursor"
     page_size_query_param = "page_size"
@@ -254,16 +297,7 @@ class KeysetCursorPagination(BasePagination):
             horizon = timezone.now() if mutable else None
         else:
             values, horizon = decoded
-            branches, equal = [], Q()
-            for key, value in zip(keys, values, strict=True):
-                after = key.after(value)
-                if after is not None:
-                    branches.append(equal & after)
-                equal &= key.equal(value)
-            queryset = queryset.filter(reduce(or_, branches)) if branches else queryset.none()
-            bound = keys[0].bound(values[0])
-            if bound is not None:
-                queryset = queryset.filter(bound)
+            queryset = _after(queryset, keys, values)
             if horizon is not None:
                 queryset = queryset.filter(updated_at__lte=horizon)
         rows = list(queryset[: size + 1])
@@ -298,6 +332,70 @@ class KeysetCursorPagination(BasePagination):
         rows = statement.rows()
         horizon = timezone.now() if mutable else None
         return self._page(statement.queryset, keys, rows, size, horizon, {})
+
+    def paginate_after_cursor(self, request, build, key):
+        """A later page of a list asked for with no filter (a cursor and perhaps a page
+        size): the same rows and cursor as paginate_queryset(build(), request), from a
+        statement compiled once per `key` and page size with the cursor's values (and its
+        walk's horizon) as placeholders.
+
+        In an order an edit can change, the rows changed since the horizon are asked for
+        first, by a statement also kept; when there are any, they are placed by their
+        history (cooperation/api/walks.py) on the ordinary path, as they are when a key
+        has no stand-in or the database adapts the values (SQLite turns a datetime into
+        text)."""
+        self.request = request
+        size = self.get_page_size(request)
+
+        def prepare():
+            queryset, keys = self._ordered(build())
+            standins = _standins(keys)
+            if standins is None:
+                return queryset.none(), None  # compiles to nothing: not kept
+            page = _after(queryset, keys, list(standins.values()))
+            mutable = self._mutable(queryset, keys)
+            if mutable:
+                page = page.filter(updated_at__lte=_HORIZON)
+                standins["horizon"] = _HORIZON
+            return page[: size + 1], (keys, standins, mutable)
+
+        statement = statements.frozen(
+            (*key, size, "after"), prepare, lambda context: context[1] if context else {}
+        )
+        if statement is None:
+            return self.paginate_queryset(build(), request)
+        keys, standins, mutable = statement.context
+        decoded = self._decode(request, statement.queryset, keys)
+        if decoded is None:  # an empty cursor is no cursor
+            return self.paginate_queryset(build(), request)
+        values, horizon = decoded
+        given = [*values, horizon] if mutable else values
+        if any(
+            type(value) is not type(standin)
+            for value, standin in zip(given, standins.values(), strict=True)
+        ):
+            return self.paginate_queryset(build(), request)
+        if mutable and self._changed_since(key, build, horizon):
+            return self.paginate_queryset(build(), request)
+        rows = statement.rows(**dict(zip(standins, given, strict=True)))
+        return self._page(statement.queryset, keys, rows, size, horizon, {})
+
+    def _changed_since(self, key, build, horizon) -> bool:
+        """Whether a row of the list (its filters, its visibility) changed after `horizon`.
+
+        Asked as "when did a row last change" (`walks.last_change`), from a statement
+        compiled once per `key`: it has no parameter, so the plan PostgreSQL keeps for it
+        is the one for this question (the newest rows of the `updated_at` index, backwards,
+        until one passes the filters), where "changed after $1" would get a plan made for
+        no value in particular.
+        """
+        statement = statements.frozen(
+            (*key, "last change"), lambda: walks.last_change(self._ordered(build())[0]), {}
+        )
+        if statement is None:
+            return bool(walks.changed_since(build(), horizon))
+        latest = statement.rows()
+        return bool(latest) and latest[0] > horizon
 
     def get_next_link(self) -> str | None:
         if self.next_cursor is None:

@@ -23,7 +23,7 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from cooperation.choices import BasisKind, ClaimRank
-from cooperation.json_rows import ReadJSON
+from cooperation.json_rows import read_json
 
 STAFF_LABEL = "Contours team"
 _RANK_ORDER = {ClaimRank.PREFERRED: 0, ClaimRank.NORMAL: 1, ClaimRank.DEPRECATED: 2}
@@ -63,7 +63,6 @@ def read_claims(spine_ids, *, readable_sources=None) -> dict[int, list[dict]]:
     ids = sorted({int(pk) for pk in spine_ids if pk is not None})
     if not ids:
         return {}
-    value_field = ReadJSON()  # Claim.value, parsed by orjson
     with connection.cursor() as cursor:
         cursor.execute(_SQL.format(ids=", ".join(["%s"] * len(ids))), ids)
         rows = cursor.fetchall()
@@ -71,7 +70,7 @@ def read_claims(spine_ids, *, readable_sources=None) -> dict[int, list[dict]]:
     for row in rows:  # one row per claim and excerpt: a claim's excerpts gathered
         claim = claims.get(row[0])
         if claim is None:
-            value = value_field.from_db_value(row[3], None, connection)
+            value = read_json(row[3])  # Claim.value
             claim = claims[row[0]] = [*row[:3], value, *row[4:14], []]
         if row[14] is not None:
             claim[14].append(row[14:16])

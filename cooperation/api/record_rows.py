@@ -673,15 +673,14 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         # The page's claims in one statement (cooperation/api/provenance.py).
         if not internal:
             _remember_readable(rows, request)
+        readable = s.readable_sources(request)
         if hasattr(rows[0], _json_name("claims")):  # in the page's own statement
             claims = claims_from_rows(
                 (claim for row in rows for claim in getattr(row, _json_name("claims")) or ()),
-                s.readable_sources(request),
+                readable,
             )
         else:
-            claims = read_claims(
-                [row.spine_id for row in rows], readable_sources=s.readable_sources(request)
-            )
+            claims = read_claims([row.spine_id for row in rows], readable_sources=readable)
         provenance = {spine: provenance_from_claims(found) for spine, found in claims.items()}
     special = {
         "actions": lambda r: record_actions(request.user, r.row, token=token),

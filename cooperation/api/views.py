@@ -931,12 +931,18 @@ class RecordViewSet(ClaimsMixin, IdentifiersMixin, TrackedWriteMixin, ApiViewSet
             )
             return queryset.defer(*search_columns(self.model))
 
-        if set(request.query_params) <= {self.paginator.page_size_query_param}:
-            # A first page with no filter: its statement depends on nothing else than what
-            # the key names (and the page size), so it is compiled once.
-            user = request.user
-            key = self.statement_key("list", serializer_class, user)
-            page = self.paginator.paginate_first_page(request, build, key)
+        asked = set(request.query_params)
+        paging = {self.paginator.page_size_query_param}
+        cursor = self.paginator.cursor_query_param
+        if asked <= paging | {cursor}:
+            # A page with no filter: its statement depends on nothing else than what the key
+            # names (and the page size), so it is compiled once; a later page's with the
+            # cursor's values as placeholders.
+            key = self.statement_key("list", serializer_class, request.user)
+            if cursor in asked:
+                page = self.paginator.paginate_after_cursor(request, build, key)
+            else:
+                page = self.paginator.paginate_first_page(request, build, key)
         else:
             page = self.paginate_queryset(build())
         rows = record_rows(serializer_class=serializer_class, rows=page, request=request)

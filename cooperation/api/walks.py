@@ -41,6 +41,11 @@ def changed_since(queryset, horizon) -> list:
     return list(queryset.filter(updated_at__gt=horizon).order_by().values_list("pk", flat=True))
 
 
+def last_change(queryset):
+    """When a row of `queryset` last changed, as a queryset of at most one value."""
+    return queryset.order_by("-updated_at").values_list("updated_at", flat=True)[:1]
+
+
 def versions_at(model, pks, horizon) -> dict:
     """Each row's history row as it stood at `horizon`; rows that did not exist then, or were
     in the bin, are absent."""

@@ -14,6 +14,7 @@ from unittest import mock
 import pytest
 from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiToken
 from cooperation.models import Recommendation
@@ -57,10 +58,16 @@ def test_the_first_page_and_the_detail_are_the_ordinary_paths(world, resource, r
         listed = client.get(path)
         assert listed.status_code == 200
         assert _same_page(listed, expected)
-    if listed.json()["next"]:  # a cursor made from the kept statement's order keys
-        following = client.get(listed.json()["next"])
-        assert following.status_code == 200
-        assert _same_page(following, _uncompiled(client, listed.json()["next"]))
+    # Every later page (a cursor made from the kept statements' order keys), to the end:
+    # the kept statement with the cursor's values put in answers what compiling does.
+    following = listed
+    while following.json()["next"]:
+        after = following.json()["next"]
+        expected = _uncompiled(client, after)
+        for _ in range(2):  # compiled, then reused
+            following = client.get(after)
+            assert following.status_code == 200
+            assert _same_page(following, expected)
     for row in listed.json()["results"][:3]:
         detail_path = f"/api/v1/{resource}/{row['id']}/"
         expected = _uncompiled(client, detail_path)
@@ -96,12 +103,18 @@ def test_a_missing_record_is_404(world, partner):
     reason="on SQLite the links come from one more query per kind, compiled each time",
 )
 @pytest.mark.parametrize(
-    "path", ["/api/v1/recommendations/?page_size=50", "/api/v1/recommendations/{pk}/"]
+    "path",
+    [
+        "/api/v1/recommendations/?page_size=50",
+        "/api/v1/recommendations/{pk}/",
+        "/api/v1/recommendations/?page_size=2&cursor={cursor}",
+    ],
 )
 def test_a_kept_statement_is_not_compiled_again(world, partner, path):
     client = client_for(partner)
     pk = Recommendation.objects.filter(visibility="published").first().pk
-    path = path.format(pk=pk)
+    following = client.get("/api/v1/recommendations/?page_size=2").json()["next"]
+    path = path.format(pk=pk, cursor=following.split("cursor=")[1])
     assert client.get(path).status_code == 200
     with mock.patch.object(SQLCompiler, "as_sql", side_effect=AssertionError("compiled")):
         assert client.get(path).status_code == 200
@@ -124,19 +137,67 @@ def test_a_partner_read_is_the_token_statement_and_one_more(
         assert client.get(path).status_code == 200
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement: PostgreSQL's jsonb")
+def test_a_later_page_is_the_token_a_last_change_and_the_page(world, partner):
+    """A later page in an order an edit can change (the title) asks when the list last
+    changed; with nothing changed since its walk began, the page is one statement more."""
+    client = client_for(partner)
+    following = client.get("/api/v1/recommendations/?page_size=2").json()["next"]
+    client.get(following)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(following).status_code == 200
+    sent = [query["sql"] for query in captured.captured_queries]
+    assert len(sent) == 3, sent
+    assert sent[1].startswith('SELECT "cooperation_recommendation"."updated_at"')
+    assert sent[1].endswith("DESC LIMIT 1")
+
+
 def test_a_placeholder_the_statement_does_not_carry_is_refused(db):
     with pytest.raises(statements._PlaceholderNotFound):
         statements.Frozen(ApiToken.objects.filter(prefix="x"), {"prefix": "y"})
 
 
-def test_an_empty_queryset_is_not_kept(db):
-    assert statements.frozen(("test-empty",), ApiToken.objects.none, {}) is None
-    assert ("test-empty",) not in statements._cache
+def test_an_empty_queryset_is_not_kept_and_not_built_again(db):
+    built = []
+
+    def build():
+        built.append(1)
+        return ApiToken.objects.none()
+
+    assert statements.frozen(("test-empty",), build, {}) is None
+    assert statements.frozen(("test-empty",), build, {}) is None
+    assert built == [1]
+
+
+def test_a_placeholder_the_database_adapts_is_not_kept(db):
+    """SQLite stores a datetime as text: its stand-in never reaches the parameters as given,
+    so the statement is not kept (the caller takes its ordinary path)."""
+    from datetime import UTC, datetime
+
+    standin = datetime(1901, 2, 3, tzinfo=UTC)
+    kept = statements.frozen(
+        ("test-adapted",),
+        lambda: ApiToken.objects.filter(created_at__lt=standin),
+        {"moment": standin},
+    )
+    assert (kept is None) == (connection.vendor == "sqlite")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["", "forged", "eyJ2IjpbMSwyXX0:1tampered:sig"],
+)
+def test_a_later_page_with_a_bad_cursor_is_a_400_or_the_first_page(world, partner, cursor):
+    client = client_for(partner)
+    answer = client.get(f"/api/v1/recommendations/?page_size=3&cursor={cursor}")
+    if cursor:
+        assert answer.status_code == 400
+        assert "cursor" in answer.json()["errors"] or "cursor" in str(answer.json())
+    else:
+        assert answer.status_code == 200
 
 
 def _statements_run(client, path) -> list[str]:
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as captured:
         assert client.get(path).status_code == 200
     # The record statements (a token's first use of the minute also stamps it: not these).
@@ -172,7 +233,11 @@ def test_a_kept_statement_holds_nothing_of_the_reader_it_was_compiled_for(
     model_pk = client_for(one).get(f"/api/v1/{resource}/?page_size=1").json()["results"]
     if not model_pk:
         pytest.skip("no row this reader may read")
-    for path in (f"/api/v1/{resource}/?page_size=3", f"/api/v1/{resource}/{model_pk[0]['id']}/"):
+    paths = [f"/api/v1/{resource}/?page_size=3", f"/api/v1/{resource}/{model_pk[0]['id']}/"]
+    following = client_for(one).get(paths[0]).json()["next"]
+    if following and client_for(two).get(following).status_code == 200:
+        paths.append(following.replace("http://testserver", ""))
+    for path in paths:
         statements.clear()
         second_client = client_for(two, write=second == "partner_writer")
         second_client.get(path)  # compiled for the second reader itself

@@ -11,6 +11,8 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cooperation.choices import BasisKind, ClaimRank
 from cooperation.claims_read import disagreements_of, provenance_of
@@ -75,6 +77,26 @@ def test_each_fact_given_a_basis_gets_a_preferred_claim_at_its_precision(analyst
     assert shown["status"]["author"]
     # Empty facts have no claim and no provenance.
     assert "in_force_on" not in shown and not claims(record, "in_force_on")
+
+
+def test_creating_a_record_asks_nothing_of_its_authors_or_of_claims_it_cannot_have(analyst):
+    """A new record's write does not ask whether its author exists (the foreign keys hold
+    that) and has no earlier claims to demote: neither costs a statement."""
+    india = ActorFactory()
+    with CaptureQueriesContext(connection) as queries:
+        record = record_create(
+            model=Agreement,
+            user=analyst,
+            data={**AGREEMENT, "parties": [india.pk], "signed_on": date(2015, 1, 1)},
+            basis=CITED,
+        )
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in selects if 'FROM "accounts_user"' in sql]
+    # Loading claims (to demote the preferred one) is what an edit does; the uniqueness
+    # check on the new preferred claim is not a load.
+    assert not [sql for sql in selects if sql.startswith('SELECT "cooperation_claim".')]
+    assert ranks(record, "status") == [("signed", ClaimRank.PREFERRED)]
+    assert ranks(record, "signed_on") == [("2015-01-01", ClaimRank.PREFERRED)]
 
 
 @pytest.mark.parametrize(
