@@ -31,6 +31,7 @@ from operator import or_
 
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connections
 from django.db.models import F, FloatField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -160,6 +161,23 @@ def order_keys(queryset) -> list[OrderKey]:
     # Keys after the primary key can never break a tie.
     cut = next(i for i, key in enumerate(keys) if key.name == pk)
     return keys[: cut + 1]
+
+
+def _first_rows(queryset, count: int):
+    """The first `count` rows of `queryset`, in its order.
+
+    A ranked search on PostgreSQL is ordered by a rank only known after reading every
+    match, so the planner builds every match's row (its author, its JSON columns) before
+    sorting. Choosing the page's ids first, from the matches' own columns, and building
+    only those rows reads the matches once, narrowly; the order is the same (the outer
+    statement sorts the page by the same keys).
+    """
+    if "search_rank" not in queryset.query.annotations or connections[queryset.db].vendor != (
+        "postgresql"
+    ):
+        return queryset[:count]
+    chosen = queryset.values("pk")[:count]
+    return queryset.filter(pk__in=chosen)[:count]
 
 
 def _after(queryset, keys, values):
@@ -300,7 +318,7 @@ class KeysetCursorPagination(BasePagination):
             queryset = _after(queryset, keys, values)
             if horizon is not None:
                 queryset = queryset.filter(updated_at__lte=horizon)
-        rows = list(queryset[: size + 1])
+        rows = list(_first_rows(queryset, size + 1))
         if decoded is not None and horizon is not None:
             rows, placed = walks.merge_changed(base, keys, values, horizon, rows, size, request)
         return self._page(queryset, keys, rows, size, horizon, placed)

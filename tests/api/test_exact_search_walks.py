@@ -81,3 +81,39 @@ def test_a_row_that_leaves_the_view_during_a_walk_does_not_come(analyst, curator
 
     walked = _walk(client, {"ordering": "title", "page_size": 2}, between)
     assert walked == before[:-1]
+
+
+@pytest.mark.parametrize("ordering", ["", "title"])
+@pytest.mark.parametrize("page_size", [1, 2, 5, 200])
+def test_a_search_page_is_the_ranked_order_however_its_ids_are_chosen(
+    analyst, curator, ordering, page_size
+):
+    """A ranked search on PostgreSQL picks the page's ids first and builds only those rows
+    (pagination._first_rows); every page of the walk is the order the whole search has."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(7):
+        RecommendationFactory(
+            user=curator,
+            title=f"{'Hypersonic ' * (n % 3)}cooperation {n}",
+            summary="Joint work on hypersonic export controls." if n % 2 else "Hypersonic.",
+        )
+    params = {"q": "hypersonic"}
+    if ordering:
+        params["ordering"] = ordering
+    client = client_for(analyst)
+    whole = [
+        row["id"] for row in client.get("/api/v1/recommendations/", {**params}).json()["results"]
+    ]
+    assert len(whole) == 7
+    with CaptureQueriesContext(connection) as captured:
+        walked = _walk(client, {**params, "page_size": page_size}, lambda _: None)
+    assert walked == whole
+    pages = [
+        q["sql"]
+        for q in captured.captured_queries
+        if '"cooperation_recommendation"."title"' in q["sql"]
+    ]
+    if connection.vendor == "postgresql" and not ordering:
+        assert pages and all(" IN (SELECT " in sql for sql in pages)
