@@ -32,7 +32,7 @@ from operator import or_
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
-from django.db.models import F, FloatField, Q
+from django.db.models import F, FloatField, Q, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
 from rest_framework import exceptions
@@ -210,6 +210,8 @@ _KINDS = {
 }
 # The walk's horizon (an order an edit can change): its own stand-in.
 _HORIZON = datetime(1901, 2, 3, 4, 5, 6, 9_001, tzinfo=UTC)
+# A later page's column saying when a row of its list last changed.
+_LAST_CHANGE = "contours_list_last_change"
 
 
 def _standins(keys) -> dict | None:
@@ -357,11 +359,13 @@ class KeysetCursorPagination(BasePagination):
         statement compiled once per `key` and page size with the cursor's values (and its
         walk's horizon) as placeholders.
 
-        In an order an edit can change, the rows changed since the horizon are asked for
-        first, by a statement also kept; when there are any, they are placed by their
-        history (cooperation/api/walks.py) on the ordinary path, as they are when a key
-        has no stand-in or the database adapts the values (SQLite turns a datetime into
-        text)."""
+        In an order an edit can change, the page's statement also says when a row of the
+        list last changed (one value for the statement, `walks.last_change`); if that is
+        after the walk's horizon, the page is read again on the ordinary path, which places
+        changed rows by their history (cooperation/api/walks.py). So does an empty page
+        (it carries no such value), a key with no stand-in, and a database that adapts
+        the values (SQLite turns a datetime into text).
+        """
         self.request = request
         size = self.get_page_size(request)
 
@@ -373,7 +377,9 @@ class KeysetCursorPagination(BasePagination):
             page = _after(queryset, keys, list(standins.values()))
             mutable = self._mutable(queryset, keys)
             if mutable:
-                page = page.filter(updated_at__lte=_HORIZON)
+                page = page.filter(updated_at__lte=_HORIZON).annotate(
+                    **{_LAST_CHANGE: Subquery(walks.last_change(queryset))}
+                )
                 standins["horizon"] = _HORIZON
             return page[: size + 1], (keys, standins, mutable)
 
@@ -393,27 +399,10 @@ class KeysetCursorPagination(BasePagination):
             for value, standin in zip(given, standins.values(), strict=True)
         ):
             return self.paginate_queryset(build(), request)
-        if mutable and self._changed_since(key, build, horizon):
-            return self.paginate_queryset(build(), request)
         rows = statement.rows(**dict(zip(standins, given, strict=True)))
+        if mutable and (not rows or getattr(rows[0], _LAST_CHANGE) > horizon):
+            return self.paginate_queryset(build(), request)
         return self._page(statement.queryset, keys, rows, size, horizon, {})
-
-    def _changed_since(self, key, build, horizon) -> bool:
-        """Whether a row of the list (its filters, its visibility) changed after `horizon`.
-
-        Asked as "when did a row last change" (`walks.last_change`), from a statement
-        compiled once per `key`: it has no parameter, so the plan PostgreSQL keeps for it
-        is the one for this question (the newest rows of the `updated_at` index, backwards,
-        until one passes the filters), where "changed after $1" would get a plan made for
-        no value in particular.
-        """
-        statement = statements.frozen(
-            (*key, "last change"), lambda: walks.last_change(self._ordered(build())[0]), {}
-        )
-        if statement is None:
-            return bool(walks.changed_since(build(), horizon))
-        latest = statement.rows()
-        return bool(latest) and latest[0] > horizon
 
     def get_next_link(self) -> str | None:
         if self.next_cursor is None:
