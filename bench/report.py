@@ -37,6 +37,7 @@ def scale_points(results: dict, previous: dict | None) -> dict:
     for size in results["sizes"]:
         points[str(size["requested"])] = {
             "date": results["started"][:10],
+            "code": results.get("code", "unknown"),
             "records": size["data"]["records"],
             "cost_ms": {
                 name: 1000 / _rps(size, name).median
@@ -294,6 +295,7 @@ def markdown(results: dict, overrides: dict, scale: dict, chart_name: str) -> st
             if results["environment"]
             else ""
         ),
+        f"- Code: {results.get('code', 'unknown')}",
         f"- Date: {results['started']} to {results['finished']} (UTC); load average "
         f"{results['load_at_start']} at the start, {results['load_at_end']} at the end",
         f"- Machine: {results['machine']}",
@@ -323,7 +325,7 @@ def markdown(results: dict, overrides: dict, scale: dict, chart_name: str) -> st
             [
                 [
                     f"{point['records']:,}",
-                    point["date"],
+                    f"{point['date']} ({point.get('code', 'code not recorded')})",
                     *(
                         f"{point['cost_ms'][name]:.2f}" if name in point["cost_ms"] else ""
                         for name in SCALE_SERIES
@@ -336,7 +338,9 @@ def markdown(results: dict, overrides: dict, scale: dict, chart_name: str) -> st
         ),
         "",
         "Milliseconds per request at full load (1000 / median req/s), and search SQL",
-        "execution time. Sizes measured in earlier runs keep their date.",
+        "execution time. Sizes measured in earlier runs keep their date and commit: a",
+        "scale can be built from several runs, one database per size",
+        "(`BENCH_DATABASE_URL`), each writing its sizes into `docs/benchmarks-scale.json`.",
         "",
         "## How the figures are made",
         "",

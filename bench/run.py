@@ -33,6 +33,7 @@ import re
 import secrets
 import shlex
 import shutil
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -336,6 +337,30 @@ def machine() -> str:
     )
 
 
+def code_version() -> str:
+    """The commit measured, "+ changes" when the tree differs from it; "unknown" outside git."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{commit} + changes" if changed else commit
+
+
 def _load() -> str:
     return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -376,6 +401,7 @@ def run(args, argv: list[str]) -> dict:
             if key.startswith("BENCH_") and key != "BENCH_SECRET_KEY"
         },
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code": code_version(),
         "load_at_start": _load(),
         "machine": machine(),
         "primary": args.records,

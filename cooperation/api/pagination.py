@@ -172,8 +172,10 @@ def _first_rows(queryset, count: int):
     only those rows reads the matches once, narrowly; the order is the same (the outer
     statement sorts the page by the same keys).
     """
-    if "search_rank" not in queryset.query.annotations or connections[queryset.db].vendor != (
-        "postgresql"
+    if (
+        "search_rank" not in queryset.query.annotations
+        or connections[queryset.db].vendor != "postgresql"
+        or queryset.query.distinct  # its sub-select would have to carry the order's columns
     ):
         return queryset[:count]
     chosen = queryset.values("pk")[:count]

@@ -122,6 +122,7 @@ def test_scale_points_keep_other_sizes_and_replace_the_measured_one(tmp_path):
     report.write(first, tmp_path / "benchmarks.md", {})
     second = results(records=100_000)
     second["started"] = "2026-12-04T07:00:00+00:00"
+    second["code"] = "abc1234"
 
     report.write(second, tmp_path / "benchmarks.md", {})
     points = report.scale_points(second, None)["points"]
@@ -130,4 +131,6 @@ def test_scale_points_keep_other_sizes_and_replace_the_measured_one(tmp_path):
     assert list(points) == ["100000"]
     assert list(saved) == ["10000", "100000"]
     assert saved["10000"]["date"] == "2026-12-03" and saved["100000"]["date"] == "2026-12-04"
+    assert saved["100000"]["code"] == "abc1234"
+    assert "2026-12-04 (abc1234)" in (tmp_path / "benchmarks.md").read_text()
     assert saved["100000"]["cost_ms"]["list"] == pytest.approx(1000 / 300.0, rel=0.05)
