@@ -57,7 +57,7 @@ TOP_HEADING_LEVEL = 3
 class _DemoteHeadings(Treeprocessor):
     def run(self, root):
         for element in root.iter():
-            if len(element.tag) == 2 and element.tag[0] == "h" and element.tag[1].isdigit():
+            if len(element.tag) == 2 and element.tag[0] == "h" and element.tag[1].isdecimal():
                 level = int(element.tag[1]) + TOP_HEADING_LEVEL - 1
                 element.tag = f"h{min(level, 6)}"
 

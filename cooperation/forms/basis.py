@@ -57,7 +57,8 @@ class BasisFields(forms.Form):
     def clean_basis_excerpts(self) -> tuple[int, ...]:
         text = self.cleaned_data.get("basis_excerpts") or ""
         parts = [p for p in text.replace(",", " ").split() if p]
-        if not all(p.isdigit() and len(p) < 12 for p in parts):
+        # ASCII digits only: "²" and "٣" are digits to str.isdigit, and int() refuses the first.
+        if not all(p.isascii() and p.isdigit() and len(p) < 12 for p in parts):
             raise forms.ValidationError("Give excerpt ids as numbers, e.g. 12, 15.")
         ids = tuple(dict.fromkeys(int(p) for p in parts))
         if ids and Excerpt.objects.filter(pk__in=ids).count() != len(ids):

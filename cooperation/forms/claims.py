@@ -97,7 +97,12 @@ class ClaimForm(BasisFields):
         part = part.strip()
         if not part:
             return None
-        if part.isdigit() and len(part) < 12 and model._base_manager.filter(pk=int(part)).exists():
+        if (
+            part.isascii()
+            and part.isdigit()  # "²" is a digit to isdigit, not to int()
+            and len(part) < 12
+            and model._base_manager.filter(pk=int(part)).exists()
+        ):
             return int(part)
         found = list(model.objects.filter(name__iexact=part).values_list("pk", flat=True)[:2])
         if len(found) != 1:

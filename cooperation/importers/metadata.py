@@ -221,7 +221,7 @@ def find_date(text: str) -> FoundDate | None:
 def _to_date(match: re.Match, precision: str) -> FoundDate | None:
     parts = match.groupdict()
     month = parts["month"]
-    month_number = int(month) if month.isdigit() else _MONTHS[month.casefold()]
+    month_number = int(month) if month.isdecimal() else _MONTHS[month.casefold()]
     day = int(parts.get("day") or 1)
     try:
         value = date(int(parts["year"]), month_number, day)

@@ -92,6 +92,20 @@ def test_an_actor_is_claimed_by_name(client, analyst):
     assert Claim.objects.filter(spine_id=agreement.spine_id, field="parties").exists()
 
 
+@pytest.mark.parametrize("value", ["²", "٣", "１２", "12²"])
+def test_an_actor_named_by_digits_int_refuses_or_not_ascii_is_a_form_error(client, analyst, value):
+    """str.isdigit says yes to "²" (int() then refuses it: a 500) and to other scripts'
+    digits: an id is ASCII digits, anything else is looked up as a name."""
+    agreement = AgreementFactory()
+    client.force_login(analyst)
+
+    response = client.post(_add_url(agreement), {"field": "parties", "value": value, **FORM_BASIS})
+
+    assert response.status_code == 400
+    assert "is named" in " ".join(response.context["claim_form"].errors["value"])
+    assert not Claim.objects.filter(spine_id=agreement.spine_id, field="parties").exists()
+
+
 @pytest.mark.parametrize(
     "data, field",
     [

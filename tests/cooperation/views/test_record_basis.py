@@ -173,3 +173,21 @@ def test_a_reapplied_edit_keeps_the_basis_it_was_given(client, analyst, other_an
     )
     assert client.post(_edit_url(deal), fresh).status_code == 302
     assert Deal.objects.get(pk=deal.pk).system == "Radar Y"
+
+
+@pytest.mark.parametrize("typed", ["²", "١٢", "１２", "12, ³"])
+def test_excerpt_ids_in_other_digits_are_a_form_error_not_a_500(client, analyst, typed):
+    """str.isdigit says yes to "²" and to other scripts' digits; int() refuses the first.
+    Excerpt ids are ASCII digits: anything else is the form's own message."""
+    deal = DealFactory(system="Old radar")
+    client.force_login(analyst)
+    data = form_data(client.get(_edit_url(deal)).context["form"])
+
+    response = client.post(
+        _edit_url(deal),
+        {**data, "system": "New radar", "basis_kind": "brief", "basis_excerpts": typed},
+    )
+
+    assert response.status_code == 200
+    assert "as numbers" in " ".join(response.context["form"].errors["basis_excerpts"])
+    assert Deal.objects.get(pk=deal.pk).system == "Old radar"
