@@ -43,7 +43,17 @@ class Claim(Tracked):
 
     class Meta(Tracked.Meta):
         ordering = ["field", "created_at", "id"]
-        indexes = [models.Index(fields=["spine", "field"], name="claim_spine_field")]
+        indexes = [
+            models.Index(fields=["spine", "field"], name="claim_spine_field"),
+            # The claims that can make a disagreement (services.claims.unresolved): live and
+            # neither preferred nor deprecated. Few, so the dashboard's count reads them
+            # alone instead of grouping every claim (4.4 s at 550,000 records).
+            models.Index(
+                fields=["spine", "field"],
+                condition=Q(rank=ClaimRank.NORMAL, deleted_at__isnull=True),
+                name="claim_unranked",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["spine", "field"],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef
 
 from cooperation.choices import ClaimRank
 from cooperation.models import Claim, Record
@@ -198,15 +198,20 @@ def claims_follow_merge(*, keep: Record, duplicate: Record, before_keep: dict, u
 
 def unresolved(spines=None):
     """(spine_id, field) pairs whose live, undeprecated claims disagree and none is
-    preferred: the disagreements people still have to rank."""
-    rows = Claim.objects.exclude(rank=ClaimRank.DEPRECATED)
+    preferred: the disagreements people still have to rank.
+
+    With no preferred claim, every undeprecated claim of the pair is a normal one: so only
+    normal claims are read (the `claim_unranked` index), pairs that have a preferred claim
+    are left out by the one-preferred index, and the rest are grouped.
+    """
+    preferred = Claim.objects.filter(
+        spine_id=OuterRef("spine_id"), field=OuterRef("field"), rank=ClaimRank.PREFERRED
+    )
+    rows = Claim.objects.filter(rank=ClaimRank.NORMAL).exclude(Exists(preferred))
     if spines is not None:
         rows = rows.filter(spine__in=spines)
     return (
         rows.values("spine_id", "field")
-        .annotate(
-            values=Count("value", distinct=True),
-            preferred=Count("id", filter=Q(rank=ClaimRank.PREFERRED)),
-        )
-        .filter(values__gte=2, preferred=0)
+        .annotate(values=Count("value", distinct=True))
+        .filter(values__gte=2)
     )

@@ -210,3 +210,23 @@ def test_dashboard_sends_a_partner_to_the_api_access_page(client, partner):
     # Partners have no workspace: the home page is their API access page, not a 403.
     assert response.status_code == 302
     assert response["Location"] == reverse("api_access")
+
+
+def test_the_dashboards_counts_do_not_grow_with_every_claim_or_link(db):
+    """At 550,000 records (bench/, docs/benchmarks.md) the cold dashboard answered 503:
+    `NOT IN (links)` is hashed by PostgreSQL only while the links fit in work_mem, and
+    past that scanned every link once per challenge; the disagreement count grouped every
+    claim (4.4 s). The unanswered challenges are an anti-join (NOT EXISTS) and the count
+    reads only the claims that can disagree (normal rank: index `claim_unranked`)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cooperation.selectors import unaddressed_challenges
+    from cooperation.views.claims import unresolved_count
+
+    with CaptureQueriesContext(connection) as captured:
+        unaddressed_challenges()
+        unresolved_count()
+    unanswered, disagreements = captured.captured_queries[0]["sql"], captured.captured_queries[-1]
+    assert "NOT (EXISTS(" in unanswered and " NOT IN " not in unanswered
+    assert '"cooperation_claim"."rank" = \'normal\'' in disagreements["sql"]
