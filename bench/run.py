@@ -337,8 +337,17 @@ def machine() -> str:
     )
 
 
+# What `make bench` writes: not a change to the code measured.
+_REPORTS = (
+    ":(exclude)docs/benchmarks.md",
+    ":(exclude)docs/benchmarks*.json",
+    ":(exclude)docs/benchmarks*.svg",
+)
+
+
 def code_version() -> str:
-    """The commit measured, "+ changes" when the tree differs from it; "unknown" outside git."""
+    """The commit measured, "+ changes" when the tree differs from it (the bench's own
+    reports, which a run before this one may have rewritten, aside); "unknown" outside git."""
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -349,7 +358,7 @@ def code_version() -> str:
             timeout=30,
         ).stdout.strip()
         changed = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *_REPORTS],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -134,3 +135,9 @@ def test_scale_points_keep_other_sizes_and_replace_the_measured_one(tmp_path):
     assert saved["100000"]["code"] == "abc1234"
     assert "2026-12-04 (abc1234)" in (tmp_path / "benchmarks.md").read_text()
     assert saved["100000"]["cost_ms"]["list"] == pytest.approx(1000 / 300.0, rel=0.05)
+
+
+def test_the_code_measured_is_named_by_its_commit():
+    from bench.run import code_version
+
+    assert re.fullmatch(r"[0-9a-f]{7,}( \+ changes)?|unknown", code_version())
