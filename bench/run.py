@@ -345,26 +345,18 @@ _REPORTS = (
 )
 
 
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=30
+    ).stdout.strip()
+
+
 def code_version() -> str:
     """The commit measured, "+ changes" when the tree differs from it (the bench's own
     reports, which a run before this one may have rewritten, aside); "unknown" outside git."""
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *_REPORTS],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout.strip()
+        commit = _git("rev-parse", "--short", "HEAD")
+        changed = _git("status", "--porcelain", "--untracked-files=no", "--", ".", *_REPORTS)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{commit} + changes" if changed else commit
