@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,3 +183,29 @@ def get(port: int, path: str, headers: dict[str, str], timeout: float = 60) -> t
     """(status, milliseconds) of one GET."""
     answer = fetch(port, path, headers, timeout)
     return answer.status, answer.ms
+
+
+# ---- between runs --------------------------------------------------------------------------
+
+IDLE_PATH = "/healthz"  # both servers answer it without the database's heavy work
+
+
+def drain(port: int, workers: int, *, quiet_ms: float = 250, timeout: float = 300) -> float:
+    """Wait until a server has worked off the requests earlier clients left queued; the
+    seconds waited.
+
+    When wrk stops, the requests its connections had sent are still in gunicorn's queue,
+    and sync workers serve them although nobody reads the answers. Behind a slow page
+    (the dashboard, ~1 s a request) that is seconds of work, which the next run would
+    measure as its own. A round of `workers` simultaneous probes queues behind whatever
+    is left; the server is drained when two rounds in a row come back quickly.
+    """
+    started = time.monotonic()
+    quiet_rounds = 0
+    with ThreadPoolExecutor(workers) as pool:
+        while quiet_rounds < 2:
+            if time.monotonic() - started > timeout:
+                raise SystemExit(f"bench: the server on port {port} stayed busy for {timeout} s")
+            waits = list(pool.map(lambda _: get(port, IDLE_PATH, {}, timeout)[1], range(workers)))
+            quiet_rounds = quiet_rounds + 1 if max(waits) < quiet_ms else 0
+    return time.monotonic() - started

@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 
 from bench.counting import Monitor, counting
 from bench.data import Accounts, Paths, log
-from bench.load import ROOT, Gunicorn, fetch, get, rss_mib, wrk
+from bench.load import ROOT, Gunicorn, drain, fetch, get, rss_mib, wrk
 from bench.stats import paired
 
 LOGS = ROOT / "var" / "bench"
@@ -296,23 +296,33 @@ def rounds(
     pairs: int,
     seconds: int,
     connections: int,
+    workers: int,
 ) -> dict:
-    """`pairs` rounds; in each, every pair back to back (portal first), then the singles."""
+    """`pairs` rounds; in each, every pair back to back (portal first), then the singles.
+
+    Every run starts on drained servers: what a slow endpoint's run left queued is served
+    before the next run's clock starts (load.drain), not inside it.
+    """
+
+    def settle() -> float:
+        return sum(drain(port, workers) for port in ports.values())
 
     def measure(name: str) -> dict:
         endpoint = eps[name]
         url = f"http://127.0.0.1:{ports[endpoint.server]}{endpoint.path}"
         run = wrk(url, _headers(endpoint, accounts), seconds, connections)
+        drained = settle()
         log(
             f"  {name}: {run.rps:.1f} req/s, p50 {run.p50_ms:.1f} ms, "
-            f"p99 {run.p99_ms:.1f} ms, {run.errors} errors"
+            f"p99 {run.p99_ms:.1f} ms, {run.errors} errors; drained in {drained:.1f} s"
         )
-        return run.__dict__
+        return {**run.__dict__, "drained_seconds": round(drained, 2)}
 
     log("warm-up: 2 s on every endpoint")
     for endpoint in eps.values():
         url = f"http://127.0.0.1:{ports[endpoint.server]}{endpoint.path}"
         wrk(url, _headers(endpoint, accounts), 2, connections)
+        settle()
     samples: dict[str, list[dict]] = {name: [] for name in eps}
     by_round: list[dict[str, list[dict]]] = []
     pair_runs: dict[str, list[tuple[dict, dict]]] = {name: [] for name, *_ in PAIRS}

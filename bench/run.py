@@ -308,6 +308,7 @@ def measure_size(args, env: dict, size: int, primary: bool) -> dict:
             pairs=args.pairs,
             seconds=args.seconds,
             connections=args.connections,
+            workers=args.workers,
         )
     finally:
         portal.stop()

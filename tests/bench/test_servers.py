@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 from django.test import override_settings
 from django.urls import Resolver404, resolve
 
 from bench import floor
-from bench.load import Gunicorn, fetch, rss_mib
+from bench.load import Gunicorn, drain, fetch, rss_mib
 from cooperation.choices import Visibility
 from cooperation.services import record_set_visibility
 from tests.factories import RecommendationFactory
@@ -70,3 +71,27 @@ def test_bench_gunicorn_starts_ready_workers_and_serves_the_floor(tmp_path):
     assert (static.status, json.loads(static.body)["floor"]) == (200, "static")
     assert (page.status, json.loads(page.body)) == (200, {"results": []})
     assert server.process.returncode is not None  # stopped on leaving the block
+
+
+def _send_and_hang_up(port: int, path: str) -> None:
+    """What wrk leaves behind when it stops: a request sent, its answer never read."""
+    with socket.create_connection(("127.0.0.1", port)) as client:
+        client.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+
+
+def test_drain_waits_until_requests_left_queued_by_a_finished_run_are_served(tmp_path):
+    done = tmp_path / "done"
+    done.touch()
+    env = clean_env(tmp_path, SLOW_APP_DONE=str(done))
+    with Gunicorn("tests.bench.slow_app:application", env, 1, tmp_path / "g.log") as server:
+        server.wait_ready(timeout=60)
+        for _ in range(6):
+            _send_and_hang_up(server.port, "/slow")
+        queued = len(done.read_text().splitlines())
+
+        waited = drain(server.port, workers=1)
+
+        served = len(done.read_text().splitlines())
+    assert queued < 6  # still queued when the client had gone
+    assert served == 6  # drain returned only once every one of them had been served
+    assert waited > 0.5
