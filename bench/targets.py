@@ -39,6 +39,8 @@ class Target:
     def check(self, results: dict) -> Verdict:
         try:
             value = self.read(results)
+        except MissingFigure as missing:
+            return Verdict(self, None, False, f"not measured: {missing.args[0]}")
         except (KeyError, TypeError, ValueError, ZeroDivisionError) as missing:
             return Verdict(self, None, False, f"not measured ({missing!r})")
         ok = _OPERATORS[self.op](value.median, self.limit)
@@ -94,12 +96,21 @@ def _search(term: str) -> Callable[[dict], Summary]:
     return lambda r: Summary.of(r["search"][term]["ms"])
 
 
+def _memory_samples(r: dict) -> list:
+    if r.get("memory") is None:
+        raise MissingFigure(
+            "the memory run was skipped (it runs at the primary size unless "
+            "BENCH_MEMORY_REQUESTS=0)"
+        )
+    return r["memory"]["samples"]
+
+
 def _memory_final(r: dict) -> Summary:
-    return Summary.of([r["memory"]["samples"][-1][1]])
+    return Summary.of([_memory_samples(r)[-1][1]])
 
 
 def _memory_growth(r: dict) -> Summary:
-    samples = r["memory"]["samples"]
+    samples = _memory_samples(r)
     middle = samples[len(samples) // 2][1]
     return Summary.of([samples[-1][1] - middle])
 
