@@ -861,46 +861,38 @@ class RecordViewSet(ClaimsMixin, IdentifiersMixin, TrackedWriteMixin, ApiViewSet
             raise Http404
         return rows[0]
 
+    # What shows beside a record but keeps its own rows, each stamped: (stamp, model).
+    _SIDE_STAMPS = (
+        ("evidence_stamp", RecordEvidence),
+        ("identifier_stamp", Identifier),
+        ("claim_stamp", Claim),
+    )
+
     def stamps(self) -> dict:
-        """When the parts shown beside the record's row last changed, as subqueries."""
-        links = RecordEvidence.all_objects.filter(spine_id=OuterRef("spine_id"))
-        names = Identifier.all_objects.filter(spine_id=OuterRef("spine_id"))
-        claims = Claim.all_objects.filter(spine_id=OuterRef("spine_id"))
+        """When the parts shown beside the record's row last changed, as subqueries (a claim
+        added or ranked beside a value changes `claims` and `provenance`)."""
         return {
-            "evidence_stamp": Subquery(links.order_by("-updated_at").values("updated_at")[:1]),
-            "identifier_stamp": Subquery(names.order_by("-updated_at").values("updated_at")[:1]),
-            # A claim added or ranked beside the value changes `claims` and `provenance`.
-            "claim_stamp": Subquery(claims.order_by("-updated_at").values("updated_at")[:1]),
+            name: Subquery(
+                model.all_objects.filter(spine_id=OuterRef("spine_id"))
+                .order_by("-updated_at")
+                .values("updated_at")[:1]
+            )
+            for name, model in self._SIDE_STAMPS
         }
 
     def last_modified(self, obj):
-        # Evidence shows with the record but attaching or detaching it leaves the record's
-        # row alone; the links' own stamps (trashed ones too) say when it changed.
+        # Evidence, identifiers and claims show with the record, but attaching or detaching
+        # them leaves the record's row alone; their own stamps (trashed rows too) say when it
+        # changed: read with the record (stamps()) or, for a row read without them, asked.
         stamps = [obj.updated_at]
-        if hasattr(obj, "evidence_stamp"):
-            stamps.append(obj.evidence_stamp)
-        else:
-            stamps.append(
-                RecordEvidence.all_objects.filter(spine_id=obj.spine_id).aggregate(
+        for name, model in self._SIDE_STAMPS:
+            if hasattr(obj, name):
+                stamps.append(getattr(obj, name))
+            else:
+                latest = model.all_objects.filter(spine_id=obj.spine_id).aggregate(
                     latest=Max("updated_at")
-                )["latest"]
-            )
-        if hasattr(obj, "identifier_stamp"):
-            stamps.append(obj.identifier_stamp)
-        else:
-            stamps.append(
-                Identifier.all_objects.filter(spine_id=obj.spine_id).aggregate(
-                    latest=Max("updated_at")
-                )["latest"]
-            )
-        if hasattr(obj, "claim_stamp"):
-            stamps.append(obj.claim_stamp)
-        else:
-            stamps.append(
-                Claim.all_objects.filter(spine_id=obj.spine_id).aggregate(latest=Max("updated_at"))[
-                    "latest"
-                ]
-            )
+                )
+                stamps.append(latest["latest"])
         if self.model is Recommendation:
             if hasattr(obj, "status_stamp"):
                 stamps += [obj.status_stamp, obj.response_stamp]
