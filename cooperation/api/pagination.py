@@ -32,8 +32,9 @@ from operator import or_
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
-from django.db.models import F, FloatField, Q, Subquery
+from django.db.models import F, FloatField, ForeignObjectRel, Q, Subquery
 from django.db.models.functions import Cast
+from django.db.models.sql.where import WhereNode
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
@@ -179,7 +180,38 @@ def _first_rows(queryset, count: int):
     ):
         return queryset[:count]
     chosen = queryset.values("pk")[:count]
-    return queryset.filter(pk__in=chosen)[:count]
+    return _rows_chosen(queryset, chosen)[:count]
+
+
+def _rows_chosen(queryset, chosen):
+    """`queryset`'s rows whose ids `chosen` picked, without asking its filters again.
+
+    `chosen` was picked under every filter of `queryset` (who may read what, the search
+    match, the rest), so the rows it names pass them all: asking again only cost time (the
+    search match recomputed each row's document, ~2 ms a page at 100,000 records). A query
+    that joins a table one row can have several of (a filter on a link) keeps its filters:
+    without them the join would repeat a row once per related row.
+    """
+    query = queryset.query
+    base = query.get_initial_alias()
+    if query.group_by is not None or not all(
+        _single_valued(join) for alias, join in query.alias_map.items() if alias != base
+    ):
+        return queryset.filter(pk__in=chosen)
+    outer = queryset.all()
+    outer.query.where = WhereNode()
+    return outer.filter(pk__in=chosen)
+
+
+def _single_valued(join) -> bool:
+    """A join along a foreign key (to its one target), never back along one or through a
+    many-to-many table: it adds no row, and drops none a filter on it let through."""
+    field = getattr(join, "join_field", None)
+    return (
+        field is not None
+        and not isinstance(field, ForeignObjectRel)
+        and (field.many_to_one or field.one_to_one)
+    )
 
 
 def _after(queryset, keys, values):

@@ -5,11 +5,13 @@ exactly once, in the order it had then. (Other orders: tests/api/test_exact_walk
 from __future__ import annotations
 
 import pytest
+from django.db.models import FloatField, Value
 
+from cooperation.api.pagination import _rows_chosen
 from cooperation.models import Recommendation
 from cooperation.services import tracked_delete, tracked_update
 from tests.api.conftest import client_for
-from tests.factories import TEST_BASIS, RecommendationFactory
+from tests.factories import TEST_BASIS, RecommendationFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +119,29 @@ def test_a_search_page_is_the_ranked_order_however_its_ids_are_chosen(
     ]
     if connection.vendor == "postgresql" and not ordering:
         assert pages and all(" IN (SELECT " in sql for sql in pages)
+        # The match is asked once, in the sub-select that picks the ids; the rows it picked
+        # are not matched again (pagination._rows_chosen).
+        assert all(sql.count("@@") == 1 for sql in pages), pages[0]
+
+
+def test_rows_chosen_under_a_filter_on_a_link_keep_that_filter(curator):
+    """A join one row can have several of keeps its filter in the outer statement: without
+    it, a row with three topics, chosen through a filter naming two, would come three
+    times instead of the two its own query gives."""
+    topics = [TopicFactory(user=curator) for _ in range(3)]
+    record = RecommendationFactory(user=curator, title="Hypersonic cooperation")
+    record.topics.set(topics)
+    other = RecommendationFactory(user=curator, title="Hypersonic other")
+    queryset = (
+        Recommendation.objects.filter(topics__slug__in=[t.slug for t in topics[:2]])
+        .annotate(search_rank=Value(1.0, output_field=FloatField()))
+        .order_by("-search_rank", "-pk")
+    )
+    plain = Recommendation.objects.filter(title__startswith="Hypersonic").order_by("-pk")
+    chosen = queryset.values("pk")
+
+    assert [r.pk for r in _rows_chosen(queryset, chosen)] == [r.pk for r in queryset]
+    assert [r.pk for r in queryset] == [record.pk, record.pk]
+    # A filter on the row's own columns is not asked again: the ids were chosen under it.
+    assert [r.pk for r in _rows_chosen(plain, plain.values("pk"))] == [other.pk, record.pk]
+    assert not _rows_chosen(plain, plain.values("pk")).query.where.children[:-1]
