@@ -150,8 +150,40 @@ def test_a_later_page_is_the_token_and_the_page_which_says_when_the_list_last_ch
     with CaptureQueriesContext(connection) as captured:
         assert client.get(following).status_code == 200
     sent = [query["sql"] for query in captured.captured_queries]
-    assert len(sent) == 2, sent
-    assert 'ORDER BY U0."updated_at" DESC LIMIT 1' in sent[1] or "DESC LIMIT 1)" in sent[1]
+    # The token, then the page between the two settings that give it a generic plan.
+    assert len(sent) == 4, sent
+    assert sent[1::2] == ["SET plan_cache_mode = force_generic_plan", "RESET plan_cache_mode"]
+    assert 'ORDER BY U0."updated_at" DESC LIMIT 1' in sent[2] or "DESC LIMIT 1)" in sent[2]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("auto",)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan_cache_mode")
+def test_a_failed_page_leaves_no_generic_plan_setting_behind(world, partner, monkeypatch):
+    """The plan setting is put back when reading the page fails, on the same session."""
+    from django.db.models.query import ModelIterable
+
+    class PageFailed(Exception):
+        pass
+
+    client = client_for(partner)
+    following = client.get("/api/v1/recommendations/?page_size=2").json()["next"]
+
+    def failing(self):
+        raise PageFailed
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(ModelIterable, "__iter__", failing)
+    assert client.get(following).status_code == 500  # the API's problem+json, no trace
+    monkeypatch.undo()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("auto",)
+
+    with statements._generic_plans(connection), connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_generic_plan",)
 
 
 def test_a_placeholder_the_statement_does_not_carry_is_refused(db):
