@@ -119,6 +119,7 @@ class Run:
     p99_ms: float
     requests: int
     errors: int
+    max_ms: float = 0.0  # the slowest request: how long one left in flight may still take
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -133,6 +134,7 @@ def parse_wrk(output: str) -> Run:
     rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1))
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+    slowest = re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", output, re.M)
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(
@@ -141,7 +143,7 @@ def parse_wrk(output: str) -> Run:
     errors = int(bad.group(1)) if bad else 0
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
-    return Run(rps, p50, p99, requests, errors)
+    return Run(rps, p50, p99, requests, errors, _ms(slowest.group(1)) if slowest else 0.0)
 
 
 def wrk(url: str, headers: dict[str, str], seconds: int, connections: int) -> Run:
@@ -190,7 +192,14 @@ def get(port: int, path: str, headers: dict[str, str], timeout: float = 60) -> t
 IDLE_PATH = "/healthz"  # both servers answer it without the database's heavy work
 
 
-def drain(port: int, workers: int, *, quiet_ms: float = 250, timeout: float = 300) -> float:
+def drain(
+    port: int,
+    workers: int,
+    *,
+    in_flight_ms: float = 0,
+    quiet_ms: float = 250,
+    timeout: float = 300,
+) -> float:
     """Wait until a server has worked off the requests earlier clients left queued; the
     seconds waited.
 
@@ -198,14 +207,26 @@ def drain(port: int, workers: int, *, quiet_ms: float = 250, timeout: float = 30
     and sync workers serve them although nobody reads the answers. Behind a slow page
     (the dashboard, ~1 s a request) that is seconds of work, which the next run would
     measure as its own. A round of `workers` simultaneous probes queues behind whatever
-    is left; the server is drained when two rounds in a row come back quickly.
+    is left; the queue is empty when two rounds in a row come back quickly. One free
+    worker can answer a whole round while the others still finish a request each, so
+    the wait ends `in_flight_ms` later: the slowest request of the run that left them.
     """
     started = time.monotonic()
+    deadline = started + timeout
     quiet_rounds = 0
     with ThreadPoolExecutor(workers) as pool:
         while quiet_rounds < 2:
-            if time.monotonic() - started > timeout:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise SystemExit(f"bench: the server on port {port} stayed busy for {timeout} s")
-            waits = list(pool.map(lambda _: get(port, IDLE_PATH, {}, timeout)[1], range(workers)))
-            quiet_rounds = quiet_rounds + 1 if max(waits) < quiet_ms else 0
+            probes = pool.map(lambda _, wait=left: get(port, IDLE_PATH, {}, wait), range(workers))
+            try:
+                answers = list(probes)
+            except OSError as error:
+                raise SystemExit(
+                    f"bench: the server on port {port} stopped answering: {error}"
+                ) from None
+            quick = all(status == 200 and ms < quiet_ms for status, ms in answers)
+            quiet_rounds = quiet_rounds + 1 if quick else 0
+    time.sleep(in_flight_ms / 1000)
     return time.monotonic() - started

@@ -304,14 +304,17 @@ def rounds(
     before the next run's clock starts (load.drain), not inside it.
     """
 
-    def settle() -> float:
-        return sum(drain(port, workers) for port in ports.values())
+    def settle(in_flight_ms: float = 0) -> float:
+        return sum(
+            drain(port, workers, in_flight_ms=in_flight_ms if index == 0 else 0)
+            for index, port in enumerate(ports.values())
+        )
 
     def measure(name: str) -> dict:
         endpoint = eps[name]
         url = f"http://127.0.0.1:{ports[endpoint.server]}{endpoint.path}"
         run = wrk(url, _headers(endpoint, accounts), seconds, connections)
-        drained = settle()
+        drained = settle(run.max_ms)
         log(
             f"  {name}: {run.rps:.1f} req/s, p50 {run.p50_ms:.1f} ms, "
             f"p99 {run.p99_ms:.1f} ms, {run.errors} errors; drained in {drained:.1f} s"
@@ -321,8 +324,7 @@ def rounds(
     log("warm-up: 2 s on every endpoint")
     for endpoint in eps.values():
         url = f"http://127.0.0.1:{ports[endpoint.server]}{endpoint.path}"
-        wrk(url, _headers(endpoint, accounts), 2, connections)
-        settle()
+        settle(wrk(url, _headers(endpoint, accounts), 2, connections).max_ms)
     samples: dict[str, list[dict]] = {name: [] for name in eps}
     by_round: list[dict[str, list[dict]]] = []
     pair_runs: dict[str, list[tuple[dict, dict]]] = {name: [] for name, *_ in PAIRS}

@@ -2,5 +2,8 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from portal.startup import settle
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 application = get_asgi_application()
+settle()

@@ -12,7 +12,7 @@ def settle() -> None:
 
     The URLconf (every view, serializer and form module behind it) would otherwise load on
     the first request. What is loaded by now lives as long as the process, yet each full
-    collection walked all of it again: some 150,000 objects, collected every few requests
+    collection walked all of it again: some 125,000 objects, collected every few requests
     of a 50-row list page, about 2 ms a request at 100,000 records (docs/benchmarks.md).
     `gc.freeze()` moves these objects to a generation the collector never visits; anything
     made later, requests' cycles included, is collected as before.

@@ -20,11 +20,14 @@ the caller takes its ordinary path.
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 from contextlib import contextmanager
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connections
+
+logger = logging.getLogger("contours.database")
 
 # An id no row has (ids are positive): stands for the primary key a detail asks for.
 PK = -7_301_000_000_000_000_019
@@ -85,10 +88,19 @@ class Frozen:
         queryset = self.queryset._chain()
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
         connection = connections[self.alias]
-        if not self.generic_plan or connection.vendor != "postgresql":
+        if not (self.generic_plan and _binds_on_server(connection)):
             return list(queryset)
         with _generic_plans(connection):
             return list(queryset)
+
+
+def _binds_on_server(connection) -> bool:
+    """Whether statements reach PostgreSQL with their values as parameters, so that it can
+    keep a plan for them: without server-side binding (the default) psycopg writes the
+    values into the SQL, and each text is planned as it comes."""
+    return connection.vendor == "postgresql" and bool(
+        connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+    )
 
 
 @contextmanager
@@ -100,20 +112,30 @@ def _generic_plans(connection):
     values as parameters) PostgreSQL kept choosing custom plans, and planning that
     statement, with its dozen sub-selects, took ~4 ms of each request: more than running
     it. Its generic plan reads the same index in the same order. The setting is put back
-    at once; if that fails, the connection failed with it and is closed, so no session
-    keeps it (inside a transaction, the rollback undoes it anyway).
+    at once. If that fails, the connection failed with it: it is closed, so no session
+    keeps the setting (inside a transaction, whose rollback undoes the setting, the
+    failure is raised, unless the statement's own error already is).
     """
     with connection.cursor() as cursor:
         cursor.execute("SET plan_cache_mode = force_generic_plan")
     try:
         yield
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET plan_cache_mode")
-        except DatabaseError:
-            if not connection.in_atomic_block:
-                connection.close()
+    except BaseException:
+        _reset_plans(connection, raising=False)
+        raise
+    _reset_plans(connection, raising=True)
+
+
+def _reset_plans(connection, *, raising: bool) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET plan_cache_mode")
+    except DatabaseError:
+        logger.warning("could not reset plan_cache_mode; closing the connection")
+        if not connection.in_atomic_block:
+            connection.close()
+        if raising:
+            raise
 
 
 # Kept under a key whose statement cannot be frozen, so the caller is not made to build it

@@ -194,8 +194,10 @@ def _rows_chosen(queryset, chosen):
     """
     query = queryset.query
     base = query.get_initial_alias()
-    if query.group_by is not None or not all(
-        _single_valued(join) for alias, join in query.alias_map.items() if alias != base
+    if (
+        query.group_by is not None
+        or query.extra_tables
+        or not all(_single_valued(join) for alias, join in query.alias_map.items() if alias != base)
     ):
         return queryset.filter(pk__in=chosen)
     outer = queryset.all()

@@ -137,30 +137,45 @@ def test_a_partner_read_is_the_token_statement_and_one_more(
         assert client.get(path).status_code == 200
 
 
+@pytest.fixture
+def binding(monkeypatch):
+    """Server-side binding as the deployment may switch it on (DATABASE_SERVER_SIDE_BINDING):
+    only then does PostgreSQL keep plans for statements with parameters."""
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    monkeypatch.setitem(options, "server_side_binding", True)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement: PostgreSQL's jsonb")
+@pytest.mark.parametrize("bound", [False, True])
 def test_a_later_page_is_the_token_and_the_page_which_says_when_the_list_last_changed(
-    world, partner
+    world, partner, request, bound
 ):
     """A later page in an order an edit can change (the title) learns, in its own statement,
     when a row of the list last changed; with nothing changed since its walk began, that
-    is all it sends."""
+    is all it sends, between the settings that give it a generic plan when its values
+    travel as parameters."""
+    if bound:
+        request.getfixturevalue("binding")
     client = client_for(partner)
     following = client.get("/api/v1/recommendations/?page_size=2").json()["next"]
     client.get(following)
     with CaptureQueriesContext(connection) as captured:
         assert client.get(following).status_code == 200
     sent = [query["sql"] for query in captured.captured_queries]
-    # The token, then the page between the two settings that give it a generic plan.
-    assert len(sent) == 4, sent
-    assert sent[1::2] == ["SET plan_cache_mode = force_generic_plan", "RESET plan_cache_mode"]
-    assert 'ORDER BY U0."updated_at" DESC LIMIT 1' in sent[2] or "DESC LIMIT 1)" in sent[2]
+    settings = ["SET plan_cache_mode = force_generic_plan", "RESET plan_cache_mode"]
+    assert [sql for sql in sent if sql in settings] == (settings if bound else [])
+    if bound:
+        assert sent[1::2] == settings, sent  # around the page's statement
+    page = [sql for sql in sent if sql not in settings]
+    assert len(page) == 2, sent
+    assert 'ORDER BY U0."updated_at" DESC LIMIT 1' in page[1] or "DESC LIMIT 1)" in page[1]
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone() == ("auto",)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan_cache_mode")
-def test_a_failed_page_leaves_no_generic_plan_setting_behind(world, partner, monkeypatch):
+def test_a_failed_page_leaves_no_generic_plan_setting_behind(world, partner, binding, monkeypatch):
     """The plan setting is put back when reading the page fails, on the same session."""
     from django.db.models.query import ModelIterable
 
@@ -170,13 +185,20 @@ def test_a_failed_page_leaves_no_generic_plan_setting_behind(world, partner, mon
     client = client_for(partner)
     following = client.get("/api/v1/recommendations/?page_size=2").json()["next"]
 
-    def failing(self):
-        raise PageFailed
-        yield  # pragma: no cover
+    reading = ModelIterable.__iter__
 
-    monkeypatch.setattr(ModelIterable, "__iter__", failing)
-    assert client.get(following).status_code == 500  # the API's problem+json, no trace
-    monkeypatch.undo()
+    def failing(self):  # the page's rows only: the token is still read
+        if self.queryset.model is Recommendation:
+            raise PageFailed
+        yield from reading(self)
+
+    with CaptureQueriesContext(connection) as captured, monkeypatch.context() as patch:
+        patch.setattr(ModelIterable, "__iter__", failing)
+        assert client.get(following).status_code == 500  # the API's problem+json, no trace
+    assert [q["sql"] for q in captured][-2:] == [
+        "SET plan_cache_mode = force_generic_plan",
+        "RESET plan_cache_mode",
+    ]
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone() == ("auto",)

@@ -42,6 +42,7 @@ def test_parse_wrk_reads_rate_percentiles_and_errors():
     assert run.p50_ms == pytest.approx(11.8)
     assert run.p99_ms == pytest.approx(1200.0)
     assert (run.requests, run.errors) == (1280, 6)
+    assert run.max_ms == pytest.approx(40.0)
 
 
 def test_summary_is_the_median_with_min_and_max():

@@ -80,18 +80,20 @@ def _send_and_hang_up(port: int, path: str) -> None:
 
 
 def test_drain_waits_until_requests_left_queued_by_a_finished_run_are_served(tmp_path):
+    """Two workers, five abandoned half-second requests: one worker is free (and answers
+    every probe) while the other still serves the fifth; drain waits for that one too."""
     done = tmp_path / "done"
     done.touch()
     env = clean_env(tmp_path, SLOW_APP_DONE=str(done))
-    with Gunicorn("tests.bench.slow_app:application", env, 1, tmp_path / "g.log") as server:
+    with Gunicorn("tests.bench.slow_app:application", env, 2, tmp_path / "g.log") as server:
         server.wait_ready(timeout=60)
-        for _ in range(6):
+        for _ in range(5):
             _send_and_hang_up(server.port, "/slow")
         queued = len(done.read_text().splitlines())
 
-        waited = drain(server.port, workers=1)
+        waited = drain(server.port, workers=2, in_flight_ms=600)
 
         served = len(done.read_text().splitlines())
-    assert queued < 6  # still queued when the client had gone
-    assert served == 6  # drain returned only once every one of them had been served
-    assert waited > 0.5
+    assert queued < 5  # still queued when the client had gone
+    assert served == 5  # drain returned only once every one of them had been served
+    assert waited > 1.0
