@@ -17,6 +17,7 @@ from django.urls import reverse
 from accounts.services import api_token_create, organisation_update
 from cooperation.services import annotation_create, status_proposal_create, tracked_update
 from tests.browser.conftest import log_in
+from tests.browser.watch import csp_violations, watch_page
 from tests.factories import (
     ActorFactory,
     AdminFactory,
@@ -31,13 +32,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WATCH_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
-});
-"""
 
 
 def _objects(admin_user):
@@ -108,12 +102,7 @@ def test_every_admin_page_is_free_of_console_errors(page, context, live_server):
     admin_user = AdminFactory(is_superuser=True)
     objects = _objects(admin_user)
     log_in(context, live_server, admin_user)
-    console = []
-    page.on(
-        "console",
-        lambda message: console.append(message.text) if message.type == "error" else None,
-    )
-    page.add_init_script(WATCH_VIOLATIONS)
+    console = watch_page(page)
 
     problems, visited = [], 0
     for url in _admin_urls(objects, admin_user):
@@ -124,7 +113,6 @@ def test_every_admin_page_is_free_of_console_errors(page, context, live_server):
         status = response.status
         if status >= 400:
             problems.append(f"{url}: HTTP {status}")
-        violations = page.evaluate("window.__cspViolations || []")
-        problems += [f"{url}: {text}" for text in [*console, *violations]]
+        problems += [f"{url}: {text}" for text in [*console, *csp_violations(page)]]
     assert visited > 50
     assert problems == [], "\n".join(problems)

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from cooperation.models import RecommendationStatusChange, StatusProposal
 from cooperation.services import recommendation_transition
 from tests.browser.conftest import log_in
+from tests.browser.watch import csp_violations, watch_page
 from tests.factories import AnalystFactory, CuratorFactory, RecommendationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,30 +24,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDE = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
-WATCH_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
-});
-"""
-
 
 @pytest.fixture
 def board(page):
     """The page, with console errors and CSP violations collected; checked at the end."""
-    problems = []
-    page.on(
-        "console",
-        lambda message: problems.append(message.text) if message.type == "error" else None,
-    )
-    page.add_init_script(WATCH_VIOLATIONS)
+    problems = watch_page(page)
     yield page
     # Chromium logs every 4xx fetch; the dialog's refusals (400, 409) are answers the tests
     # check on the page, not faults.
     refusals = ("status of 400 (Bad Request)", "status of 409 (Conflict)")
     problems = [text for text in problems if not text.endswith(refusals)]
     assert problems == [], problems
-    assert page.evaluate("window.__cspViolations || []") == []
+    assert csp_violations(page) == []
 
 
 def _open(page, viewport):

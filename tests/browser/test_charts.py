@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from cooperation.choices import DealStatus
 from cooperation.services import recommendation_transition
 from tests.browser.conftest import log_in
-from tests.browser.test_csp import WATCH_VIOLATIONS
+from tests.browser.watch import csp_violations, watch_page
 from tests.factories import (
     AgreementFactory,
     AnalystFactory,
@@ -30,20 +30,14 @@ WIDTHS = [1366, 390]
 @pytest.fixture
 def watched(page):
     """The page, with console errors and CSP violations collected."""
-    complaints = []
-    page.on(
-        "console",
-        lambda message: complaints.append(message.text) if message.type == "error" else None,
-    )
-    page.add_init_script(WATCH_VIOLATIONS)
-    page.complaints = complaints
+    page.complaints = watch_page(page)
     return page
 
 
 def _quiet(page) -> None:
     page.wait_for_load_state("networkidle")
     assert page.complaints == []
-    assert page.evaluate("window.__cspViolations") == []
+    assert csp_violations(page) == []
 
 
 def _fits(page, width: int) -> None:

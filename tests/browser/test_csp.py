@@ -14,17 +14,10 @@ from playwright.sync_api import expect
 from cooperation.models import Agreement
 from tests.browser.conftest import log_in
 from tests.browser.reading import drag_select
+from tests.browser.watch import csp_violations, watch_csp
 from tests.factories import AdminFactory, AgreementFactory, AnalystFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# Runs before any page script: records violations the console might word differently.
-WATCH_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
-});
-"""
 
 
 @pytest.fixture
@@ -37,14 +30,14 @@ def watched(page):
             complaints.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
-    page.add_init_script(WATCH_VIOLATIONS)
+    watch_csp(page)
     page.csp_complaints = complaints
     return page
 
 
 def _assert_nothing_blocked(page, *, except_images_from: str | None = None) -> None:
     page.wait_for_load_state("networkidle")
-    violations = page.evaluate("window.__cspViolations")
+    violations = csp_violations(page)
     complaints = page.csp_complaints
     if except_images_from:
         expected = f"img-src blocked {except_images_from}"
@@ -76,7 +69,7 @@ def test_csp_blocks_an_inline_script_injected_into_a_page(watched, live_server, 
     )
 
     assert watched.evaluate("window.__injected === undefined")
-    assert any("script-src" in text for text in watched.evaluate("window.__cspViolations"))
+    assert any("script-src" in text for text in csp_violations(watched))
 
 
 def test_csp_login_form_works(watched, live_server, db):

@@ -37,6 +37,7 @@ from cooperation.services import (
     tracked_update,
 )
 from tests.browser.conftest import log_in
+from tests.browser.watch import csp_violations, watch_page
 from tests.factories import (
     AdminFactory,
     AgreementFactory,
@@ -180,14 +181,6 @@ def test_publishing_a_record_citing_an_unpublished_source_warns_the_curator(
     _fits(page)
 
 
-WATCH_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
-});
-"""
-
-
 @pytest.mark.parametrize("width", list(VIEWPORTS))
 def test_an_admin_history_page_reads_field_before_after(page, context, live_server, width):
     agreement = AgreementFactory(title="Space pact", visibility="internal")
@@ -197,9 +190,7 @@ def test_an_admin_history_page_reads_field_before_after(page, context, live_serv
         data={"title": "Space and cyber pact", "visibility": "published"},
         expected_version=agreement.version,
     )
-    console = []
-    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-    page.add_init_script(WATCH_VIOLATIONS)
+    console = watch_page(page)
     log_in(context, live_server, AdminFactory(is_superuser=True))
     page.set_viewport_size(VIEWPORTS[width])
 
@@ -209,4 +200,4 @@ def test_an_admin_history_page_reads_field_before_after(page, context, live_serv
     expect(changes).to_contain_text("Title: Space pact → Space and cyber pact")
     expect(changes).to_contain_text("Visibility: Internal → Published")
     expect(changes.locator("del").first).to_have_text("Space pact")
-    assert console == [] and page.evaluate("window.__cspViolations") == []
+    assert console == [] and csp_violations(page) == []

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from cooperation.models import Actor, Agreement, Deal, Notification
 from tests.browser.conftest import log_in
+from tests.browser.watch import csp_violations, watch_page
 from tests.browser.workspace import give_basis
 from tests.factories import ActorFactory, AgreementFactory, AnalystFactory, TopicFactory
 
@@ -21,28 +22,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VIEWPORTS = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
 
-WATCH = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
-});
-"""
-
 
 @pytest.fixture(params=list(VIEWPORTS))
 def watched(request, page):
     """The page at the viewport, collecting console errors and CSP violations."""
     page.set_viewport_size(VIEWPORTS[request.param])
-    errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.add_init_script(WATCH)
+    errors = watch_page(page)
     page.console_errors = errors
     yield page
     assert errors == [], errors
 
 
 def _clean(page) -> None:
-    assert page.evaluate("window.__cspViolations") == []
+    assert csp_violations(page) == []
     width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.viewport_size["width"]
     assert width <= viewport, f"the page scrolls sideways: {width} px on {viewport}"

@@ -11,27 +11,16 @@ from playwright.sync_api import expect
 
 from cooperation.models import SavedView
 from tests.browser.conftest import TIMEOUT_MS, log_in
+from tests.browser.watch import csp_violations, watch_page
 from tests.factories import AnalystFactory, DealFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VIEWPORTS = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
 
-WATCH = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
-});
-"""
-
-
-def _watch(page, errors: list) -> None:
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.add_init_script(WATCH)
-
 
 def _clean(page) -> None:
-    assert page.evaluate("window.__cspViolations") == []
+    assert csp_violations(page) == []
     width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.viewport_size["width"]
     assert width <= viewport, f"the page scrolls sideways: {width} px on {viewport}"
@@ -47,7 +36,7 @@ def test_a_view_is_saved_shared_opened_by_a_colleague_renamed_and_deleted(
     DealFactory(title="Rice export deal")
     errors: list[str] = []
     page.set_viewport_size(VIEWPORTS[viewport])
-    _watch(page, errors)
+    watch_page(page, errors)
     log_in(context, live_server, owner)
 
     # Filter the list.
@@ -81,7 +70,7 @@ def test_a_view_is_saved_shared_opened_by_a_colleague_renamed_and_deleted(
     try:
         log_in(other, live_server, colleague)
         their_page = other.new_page()
-        _watch(their_page, errors)
+        watch_page(their_page, errors)
         their_page.goto(f"/views/{view.token}/")
         expect(their_page).to_have_url(f"{live_server.url}/deals/?q=semiconductor")
         their_rows = their_page.locator("table.list-table tbody tr")

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from cooperation.models import Agreement, Tag
 from cooperation.services.tags import tag_create
 from tests.browser.conftest import log_in
-from tests.browser.test_pickers import VIEWPORTS, WATCH, _clean
+from tests.browser.test_pickers import VIEWPORTS, _clean
+from tests.browser.watch import watch_page
 from tests.factories import AgreementFactory, AnalystFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,9 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(params=list(VIEWPORTS))
 def watched(request, page):
     page.set_viewport_size(VIEWPORTS[request.param])
-    errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.add_init_script(WATCH)
+    errors = watch_page(page)
     yield page
     assert errors == [], errors
 
