@@ -62,6 +62,8 @@ def _value(value) -> str:
 
 def log_event(event: str, request=None, *, user=None, level=logging.INFO, **details) -> None:
     """Log one security event; `user` defaults to the request's user."""
+    if not logger.isEnabledFor(level):
+        return  # every API request logs one; its text is not worth building for nobody
     # Django's request under DRF's: asking DRF's for .user while authenticating would recurse.
     request = getattr(request, "_request", request)
     if user is None and request is not None:

@@ -595,17 +595,63 @@ def _remember_readable(rows, request) -> None:
         }
 
 
+class _Layout:
+    """What a serializer's documents are made of, worked out once per serializer and kind of
+    reader (a detail is a page of one: this was most of its record_rows)."""
+
+    def __init__(self, serializer_class, internal: bool):
+        model = serializer_class.Meta.model
+        self.fields = fields = _fields(serializer_class)
+        self.basenames = basenames = {name: _link_basename(f) for name, f in fields.items()}
+        self.many_names = many_names = _many_names(fields)
+        self.with_history = "status_history" in fields
+        self.with_responses = "responses" in fields
+        self.with_claims = "provenance" in fields or "claims" in fields
+        foreign = {name for name in fields if basenames[name] and name not in many_names}
+        # Fields that read the whole row (a date with its precision), not one attribute.
+        whole = {name: f for name, f in fields.items() if getattr(f, "reads_instance", 0)}
+        self.scalars = [
+            (name, field)
+            for name, field in fields.items()
+            if name not in _SPECIAL
+            and name not in many_names
+            and name not in foreign
+            and name not in whole
+            and name != "status_history"
+        ]
+        own_basename = model._meta.model_name
+        self.plan = [
+            (
+                name,
+                (lambda r, f=whole[name]: f.to_representation(r.row))
+                if name in whole
+                else None
+                if name in _PER_REQUEST
+                else _builder(name, many_names, foreign, basenames, own_basename, internal),
+            )
+            for name in fields
+        ]
+
+
+# Built per request: they read the reader, the token or the page's claims.
+_PER_REQUEST = {"actions", "provenance", "claims"}
+
+
+@cache
+def _layout(serializer_class, internal: bool) -> _Layout:
+    return _Layout(serializer_class, internal)
+
+
 def record_rows(*, serializer_class, rows, request) -> list[dict]:
     """`rows` (records of one kind, their FK links select_related) as the serializer shows them."""
     if not rows:
         return []
     model = serializer_class.Meta.model
-    fields = _fields(serializer_class)
+    internal = sees_internal(request.user)
+    layout = _layout(serializer_class, internal)
     urls = _Urls(request)
-    basenames = {name: _link_basename(field) for name, field in fields.items()}
-    many_names = _many_names(fields)
-    with_history = "status_history" in fields
-    with_responses = "responses" in fields
+    basenames = layout.basenames
+    many_names = layout.many_names
     readings = _Readings()
     represent = _Representer()
     if hasattr(rows[0], _json_name("evidence")):
@@ -633,14 +679,14 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
                 _status_item(c, represent) for c in getattr(row, _json_name("status_history")) or ()
             ]
             for row in rows
-            if with_history
+            if layout.with_history
         }
         responses = {
             row.pk: [
                 _response_item(r, represent) for r in getattr(row, _json_name("responses")) or ()
             ]
             for row in rows
-            if with_responses
+            if layout.with_responses
         }
     else:
         ids = [row.pk for row in rows]
@@ -650,26 +696,12 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         }
         evidence = _evidence(model, ids, urls)
         identifiers = _identifiers(model, ids)
-        history = _status_history(ids, represent) if with_history else {}
-        responses = _responses(ids, represent) if with_responses else {}
-    foreign = {name for name in fields if basenames[name] and name not in many}
-    own_basename = model._meta.model_name
-    # Fields that read the whole row (a date with its precision), not one attribute.
-    whole = {name: field for name, field in fields.items() if getattr(field, "reads_instance", 0)}
-    scalars = [
-        (name, field)
-        for name, field in fields.items()
-        if name not in _SPECIAL
-        and name not in many
-        and name not in foreign
-        and name not in whole
-        and name != "status_history"
-    ]
-    converters = [(name, represent.converter(field)) for name, field in scalars]
-    internal = sees_internal(request.user)
+        history = _status_history(ids, represent) if layout.with_history else {}
+        responses = _responses(ids, represent) if layout.with_responses else {}
+    converters = [(name, represent.converter(field)) for name, field in layout.scalars]
     token = s.request_token(request)
     claims, provenance = {}, {}
-    if "provenance" in fields or "claims" in fields:
+    if layout.with_claims:
         # The page's claims in one statement (cooperation/api/provenance.py).
         if not internal:
             _remember_readable(rows, request)
@@ -687,16 +719,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         "provenance": lambda r: provenance.get(r.row.spine_id, {}),
         "claims": lambda r: [dict(claim) for claim in claims.get(r.row.spine_id, ())],
     }
-    plan = [
-        (name, special[name])
-        if name in special
-        else (name, _builder(name, many, foreign, basenames, own_basename, internal))
-        for name in fields
-    ]
-    plan = [
-        (name, (lambda r, f=whole[name]: f.to_representation(r.row)) if name in whole else build)
-        for name, build in plan
-    ]
+    plan = [(name, build or special[name]) for name, build in layout.plan]
     documents = []
     for row in rows:
         pk = row.pk
@@ -734,8 +757,8 @@ class _Row:
         self.responses, self.identifiers = responses, identifiers
 
 
-def _builder(name, many, foreign, basenames, own_basename, internal):
-    """How the document's `name` is made from a _Row; chosen once per page and field."""
+def _builder(name, many_names, foreign, basenames, own_basename, internal):
+    """How the document's `name` is made from a _Row; chosen once per serializer and field."""
     if name == "id":
         return lambda r: r.pk
     if name == "url":
@@ -746,7 +769,7 @@ def _builder(name, many, foreign, basenames, own_basename, internal):
         return lambda r: r.evidence.get(r.pk, [])
     if name == "identifiers":
         return lambda r: r.identifiers.get(r.pk, [])
-    if name in many:
+    if name in many_names:
         return lambda r: r.many[name].get(r.pk, [])
     if name in foreign:
         basename = basenames[name]

@@ -73,6 +73,17 @@ def test_allowed_transitions_lists_the_table_in_display_order():
     assert allowed_transitions("nonsense") == []
 
 
+def test_allowed_transitions_follows_the_table_for_every_status_and_hands_out_its_own_list():
+    # Worked out once per process: it must still say exactly what the table says, in the
+    # statuses' display order, and a caller changing its list changes nobody else's.
+    for status in S.values:
+        expected = [value for value in S.values if value in RECOMMENDATION_TRANSITIONS[status]]
+        assert allowed_transitions(status) == expected
+    mine = allowed_transitions(S.PROPOSED)
+    mine.append("tampered")
+    assert allowed_transitions(S.PROPOSED) == [S.UNDER_REVIEW, S.REJECTED, S.DEFERRED]
+
+
 @pytest.mark.parametrize(("from_status", "to_status"), ALLOWED)
 def test_recommendation_transition_moves_along_every_allowed_pair(curator, from_status, to_status):
     recommendation = _in_status(from_status)
