@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.history import History
+from portal.loading import FastLoad
 
 
 class Organisation(models.Model):
@@ -57,7 +58,7 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=username)
 
 
-class User(AbstractUser):
+class User(FastLoad, AbstractUser):
     username = None
     first_name = None
     last_name = None

@@ -9,6 +9,7 @@ from django.utils import timezone
 from cooperation.choices import Visibility
 from cooperation.models.checks import PythonChecks
 from cooperation.models.search import Searchable, search_index
+from portal.loading import FastLoad
 
 
 class LiveQuerySet(models.QuerySet):
@@ -40,7 +41,7 @@ def live_index(*columns, name: str) -> models.Index:
     return models.Index(*expressions, name=name, condition=live)
 
 
-class Tracked(PythonChecks, models.Model):
+class Tracked(PythonChecks, FastLoad):
     """Who made and last changed a row, when, its version, and whether it is in the trash.
 
     `version` rises by one with every write; edits carry the version they started
