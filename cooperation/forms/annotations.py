@@ -7,7 +7,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cooperation.choices import AnnotationMotivation, AnnotationVisibility
-from cooperation.forms.common import IdSafeModelMultipleChoiceField, MentionTextarea, NextField
+from cooperation.forms.common import (
+    FAST_RENDERER,
+    IdSafeModelMultipleChoiceField,
+    MentionTextarea,
+    NextField,
+)
 from cooperation.models import RECORD_MODELS, Annotation, Excerpt, Tag
 from cooperation.permissions import can, may
 from cooperation.services.annotations import MAX_BODY_CHARS, check_visibility_within_thread
@@ -35,6 +40,9 @@ def resolve_target(value: str | None):
 
 
 class AnnotationForm(forms.Form):
+    # Drawn on every record page, once per thread and reply (forms/common.py).
+    default_renderer = FAST_RENDERER
+
     body = forms.CharField(
         label="Note",
         widget=MentionTextarea(),

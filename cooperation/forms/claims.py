@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from cooperation import precise_dates
 from cooperation.choices import ClaimRank
 from cooperation.forms.basis import BasisFields
+from cooperation.forms.common import FAST_RENDERER
 from cooperation.provenance import facts_of
 
 # Fields whose value is a structure, not one line: claimed through the record's form.
@@ -23,6 +24,9 @@ NOT_TYPED = {"party_dates"}
 
 
 class ClaimForm(BasisFields):
+    # Drawn on every record page an analyst may edit (forms/common.py).
+    default_renderer = FAST_RENDERER
+
     field = forms.ChoiceField(label="Field")
     value = forms.CharField(
         label="Value",

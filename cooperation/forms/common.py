@@ -12,9 +12,10 @@ from cooperation import precise_dates
 from cooperation.filtersets import MAX_ID
 
 # Django's own form and widget templates, rendered by Jinja2: the same HTML as the
-# default renderer, several times faster. Forms on busy pages (the recommendation
-# page renders two forms of a dozen fields on every view) set it as their
-# `default_renderer`; one instance, so its compiled templates are kept.
+# default renderer (but for blank lines between tags), several times faster. Forms on
+# busy pages (a record page draws its claim, identifier and note forms, and a
+# recommendation's tracking forms, on every view) set it as their `default_renderer`;
+# one instance, so its compiled templates are kept.
 FAST_RENDERER = Jinja2()
 
 

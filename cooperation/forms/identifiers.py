@@ -5,10 +5,14 @@ from __future__ import annotations
 from django import forms
 
 from cooperation.choices import IdentifierScheme
+from cooperation.forms.common import FAST_RENDERER
 from cooperation.identifiers import EXPECTED
 
 
 class IdentifierForm(forms.Form):
+    # Drawn on every record page (forms/common.py).
+    default_renderer = FAST_RENDERER
+
     scheme = forms.ChoiceField(choices=IdentifierScheme.choices)
     value = forms.CharField(
         max_length=100,

@@ -22,7 +22,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import roles
 from accounts.decorators import internal_user_required
 from cooperation import record_versions
 from cooperation.charts.data import neighbourhood
@@ -48,7 +47,7 @@ from cooperation.models import (
     RecordEvidence,
     RecordSpine,
 )
-from cooperation.permissions import may, require
+from cooperation.permissions import may, portal, require, sees_internal
 from cooperation.selectors import attestation, publish_warning, viewer_columns
 from cooperation.services import (
     ConflictError,
@@ -280,8 +279,8 @@ def _viewer_stand_in(user):
     depend on them), and an id no one has where the viewer's goes (watch, bell, notes)."""
     viewer = copy.copy(user)
     viewer.pk = _VIEWER
-    groups = viewer.groups.all()
-    groups._result_cache = list(roles._groups(user))
+    groups = user.groups.model.objects.all()  # its own: the user's prefetch stays untouched
+    groups._result_cache = list(user.groups.all())  # the prefetched ones, when they are
     groups._prefetch_done = True
     viewer._prefetched_objects_cache = {
         **getattr(user, "_prefetched_objects_cache", {}),
@@ -296,15 +295,15 @@ def page_record(kind: Kind, user, slug: str):
     Building and compiling that statement (the record with its links, claims, identifiers,
     tracking lists and the viewer's watch and bell, each a JSON or subquery column) cost
     about 20 ms a page, twenty times running it. Its SQL depends only on the kind, the
-    database and the viewer's roles, so it is compiled once for each (portal/statements.py)
-    with the slug and the viewer's id as its values. The viewer's evidence links still come
-    from their own prefetch query."""
+    database and what the viewer may read (internal records, or published ones), so it is
+    compiled once for each (portal/statements.py) with the slug and the viewer's id as its
+    values. The record's evidence links still come from their own prefetch query."""
     key = (
         "record_page",
         kind.model,
         router.db_for_read(kind.model),
-        tuple(sorted(roles.roles_of(user))),
-        user.is_superuser,
+        sees_internal(user),
+        portal(user, "read_published"),
     )
     statement = statements.frozen(
         key,
