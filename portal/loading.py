@@ -7,7 +7,9 @@ setattr per field. A row from the database has a value for every concrete field,
 order, so `from_db` can put them in the instance's __dict__ at once, which is what those
 setattrs end up doing. Whatever this cannot vouch for takes Django's own path: deferred
 columns, a signal receiver for the class, or a field whose attribute has a descriptor
-that could do more than store the value.
+that could do more than store the value (a file's), a generated field, or an __init__ or
+__setattr__ of the model's own. Every tracked model (cooperation/models/base.Tracked) and
+the user take this path.
 """
 
 from __future__ import annotations
@@ -22,10 +24,9 @@ from django.db.models.signals import post_init, pre_init
 
 @cache
 def _attnames(cls) -> tuple[str, ...] | None:
-    """The concrete fields' attribute names, or None when one could not just be stored (or
-    the class has an __init__ of its own, which a row must go through)."""
-    if cls.__init__ is not Model.__init__:
-        return None
+    """The concrete fields' attribute names, or None when one could not just be stored."""
+    if cls.__init__ is not Model.__init__ or cls.__setattr__ is not Model.__setattr__:
+        return None  # an __init__ or __setattr__ of its own (change tracking, say) must run
     names = []
     for field in cls._meta.concrete_fields:
         if field.column is None or getattr(field, "generated", False):

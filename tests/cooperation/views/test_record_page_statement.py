@@ -7,11 +7,16 @@ from __future__ import annotations
 import pytest
 
 from cooperation.models import Notification
-from cooperation.services import annotation_create, tracked_delete
+from cooperation.services import (
+    annotation_create,
+    evidence_attach,
+    excerpt_create,
+    tracked_delete,
+)
 from cooperation.services.notifications import watch_toggle
 from cooperation.views import records as record_views
 from portal import statements
-from tests.factories import AgreementFactory, RecommendationFactory
+from tests.factories import AgreementFactory, RecommendationFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +32,13 @@ def _fresh_statements():
 def built(monkeypatch):
     """How many times the page's queryset was built (once per statement kept)."""
     calls = []
-    real = record_views._detail_queryset
+    real = record_views._record_statement
 
     def counting(kind, user):
         calls.append(user.pk)
         return real(kind, user)
 
-    monkeypatch.setattr(record_views, "_detail_queryset", counting)
+    monkeypatch.setattr(record_views, "_record_statement", counting)
     return calls
 
 
@@ -73,18 +78,35 @@ def test_each_viewer_gets_their_own_watch_and_bell_from_the_one_kept_statement(
     assert built == [record_views._VIEWER]
 
 
+PREFETCHED = "_prefetched_objects_cache"
+
+
+def _evidence(record) -> list[tuple]:
+    return [
+        (link.pk, link.excerpt_id, link.excerpt.source.title)
+        for link in record.spine.evidence_links.all()
+    ]
+
+
 @pytest.mark.parametrize("factory", [RecommendationFactory, AgreementFactory])
 def test_the_kept_statement_reads_the_record_as_its_own_statement_would(curator, analyst, factory):
     record = factory(title="Space situational awareness")
+    source = SourceFactory(text="India and Japan track objects in orbit together. " * 10)
+    for start in (0, 60):
+        excerpt = excerpt_create(source=source, start=start, end=start + 30, user=analyst)
+        evidence_attach(record=record, excerpt=excerpt, user=analyst, note="Shows it.")
     watch_toggle(user=analyst, record=record, watch=True)
     kind = record_views._kind(record._meta.model_name)
     for user in (curator, analyst, curator):
         kept = record_views.page_record(kind, user, record.slug)
         own = record_views._detail_queryset(kind, user).filter(slug=record.slug).first()
         assert kept is not None and kept.pk == record.pk
-        mine = {k: v for k, v in vars(kept).items() if not k.startswith("_")}
-        theirs = {k: v for k, v in vars(own).items() if not k.startswith("_")}
+        # Every column, the JSON ones (links, identifiers, claims, tracking lists) included.
+        mine = {k: v for k, v in vars(kept).items() if k not in ("_state", PREFETCHED)}
+        theirs = {k: v for k, v in vars(own).items() if k not in ("_state", PREFETCHED)}
         assert mine == theirs, user
+        assert any(k.startswith("_rows_") for k in mine)
+        assert _evidence(kept) == _evidence(own) != []
         assert kept.viewer_watches is (user == analyst)
 
 
@@ -99,3 +121,17 @@ def test_a_slug_no_live_record_of_the_kind_has_reads_nothing(client, curator, an
     assert record_views.page_record(recommendations, analyst, "no-such-record") is None
     client.force_login(analyst)
     assert client.get(gone.get_absolute_url()).status_code == 404
+
+
+def test_a_reader_outside_staff_is_never_given_the_kept_statement(partner, curator, built):
+    # Their statement would also depend on their organisation (which notes count on the
+    # bell): it is built for them each time, never kept nor taken from staff's.
+    record = RecommendationFactory(title="Rare earths", visibility="published")
+    kind = record_views._kind("recommendation")
+
+    record_views.page_record(kind, curator, record.slug)
+    assert built == [record_views._VIEWER]
+    found = record_views.page_record(kind, partner, record.slug)
+
+    assert found is not None and found.pk == record.pk
+    assert built == [record_views._VIEWER, partner.pk]
