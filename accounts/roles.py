@@ -108,6 +108,18 @@ def _groups(user):
     return user.groups.all()
 
 
+def remember_groups(user, groups: list) -> None:
+    """Fill `user.groups`' prefetch cache with `groups` (as prefetch_related would), so
+    neither the role questions nor Django's own code asks the database again."""
+    queryset = user.groups.all()
+    queryset._result_cache = list(groups)
+    queryset._prefetch_done = True
+    user._prefetched_objects_cache = {
+        **getattr(user, "_prefetched_objects_cache", {}),
+        "groups": queryset,
+    }
+
+
 def roles_of(user) -> set[str]:
     if not user.is_authenticated:
         return set()

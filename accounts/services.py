@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import ApiToken, Organisation, User
-from accounts.roles import INTERNAL_ROLES, PARTNER, ROLES
+from accounts.roles import INTERNAL_ROLES, PARTNER, ROLES, remember_groups
 from cooperation.history import CHANGED, CREATED, history_paused, write_history
 from portal import statements
 
@@ -244,19 +244,12 @@ def _role_groups_of(user_column: str):
 
 
 def _remember_groups(user: User, pairs: str | None) -> None:
-    """Fill `user.groups`' prefetch cache from "id:name,…" (as prefetch_related would), so
-    neither the role questions nor Django's own code asks the database again."""
+    """`remember_groups` from "id:name,…", the subquery `_role_groups_of` reads."""
     groups = []
     for pair in filter(None, (pairs or "").split(",")):
         pk, _, name = pair.partition(":")
         groups.append(Group(pk=int(pk), name=name))
-    queryset = user.groups.all()
-    queryset._result_cache = groups
-    queryset._prefetch_done = True
-    user._prefetched_objects_cache = {
-        **getattr(user, "_prefetched_objects_cache", {}),
-        "groups": queryset,
-    }
+    remember_groups(user, groups)
 
 
 def validate_api_token(*, user: User | None, name: str, expires_days: int | None) -> str:

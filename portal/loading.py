@@ -31,7 +31,7 @@ def _attnames(cls) -> tuple[str, ...] | None:
     for field in cls._meta.concrete_fields:
         if field.column is None or getattr(field, "generated", False):
             return None
-        descriptor = cls.__dict__.get(field.attname) or getattr(cls, field.attname, None)
+        descriptor = getattr(cls, field.attname, None)
         # Django's DeferredAttribute only reads __dict__ (or loads a deferred value), and
         # a foreign key's id only forgets a cached target, which a new instance has not;
         # anything else with __set__ (a file's, a custom descriptor) expects to be called.

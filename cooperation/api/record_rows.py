@@ -601,7 +601,7 @@ class _Layout:
 
     def __init__(self, serializer_class, internal: bool):
         model = serializer_class.Meta.model
-        self.fields = fields = _fields(serializer_class)
+        fields = _fields(serializer_class)
         self.basenames = basenames = {name: _link_basename(f) for name, f in fields.items()}
         self.many_names = many_names = _many_names(fields)
         self.with_history = "status_history" in fields

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import internal_user_required
+from accounts.roles import remember_groups
 from cooperation import record_versions
 from cooperation.charts.data import neighbourhood
 from cooperation.charts.svg import graph
@@ -288,13 +289,10 @@ def _viewer_stand_in(user):
     depend on them), and an id no one has where the viewer's goes (watch, bell, notes)."""
     viewer = copy.copy(user)
     viewer.pk = _VIEWER
-    groups = user.groups.model.objects.all()  # its own: the user's prefetch stays untouched
-    groups._result_cache = list(user.groups.all())  # the prefetched ones, when they are
-    groups._prefetch_done = True
-    viewer._prefetched_objects_cache = {
-        **getattr(user, "_prefetched_objects_cache", {}),
-        "groups": groups,
-    }
+    # A cache of its own (a copy shares the user's), so the user's groups stay untouched.
+    prefetched = getattr(user, "_prefetched_objects_cache", {})
+    viewer._prefetched_objects_cache = {k: v for k, v in prefetched.items() if k != "groups"}
+    remember_groups(viewer, user.groups.all())  # the prefetched ones, when they are
     return viewer
 
 
@@ -309,9 +307,6 @@ def page_record(kind: Kind, user, slug: str):
     viewer's id as its values. Anyone else's (no one opens the page today) would depend on
     their organisation too: they take the ordinary path. The evidence is prefetched after,
     with a Prefetch of its own."""
-    if not sees_internal(user):
-        return _detail_queryset(kind, user).filter(slug=slug).first()
-    key = ("record_page", kind.model, router.db_for_read(kind.model), "internal")
 
     def build():
         viewer = _viewer_stand_in(user)
@@ -319,8 +314,11 @@ def page_record(kind: Kind, user, slug: str):
             return kind.model.objects.none()
         return _record_statement(kind, viewer).filter(slug=_SLUG).order_by("pk")[:1]
 
-    statement = statements.frozen(key, build, {"slug": _SLUG, "viewer": _VIEWER})
-    if statement is None:  # not kept: a placeholder did not reach the compiled values
+    statement = None
+    if sees_internal(user):
+        key = ("record_page", kind.model, router.db_for_read(kind.model), "internal")
+        statement = statements.frozen(key, build, {"slug": _SLUG, "viewer": _VIEWER})
+    if statement is None:  # not staff, or not kept (a placeholder did not reach the values)
         return _detail_queryset(kind, user).filter(slug=slug).first()
     rows = statement.rows(slug=slug, viewer=user.pk)
     if not rows:
