@@ -38,7 +38,12 @@ def test_start_up_leaves_the_collector_running_as_it_was():
         assert gc.get_threshold() == thresholds
         frozen = gc.get_freeze_count()
         made_later = [[] for _ in range(1_000)]
-        assert gc.get_freeze_count() == frozen
-        assert all(gc.is_tracked(item) for item in made_later)
+        # A frozen object that dies leaves the frozen generation, so the count may fall
+        # (other work in the process frees them at any time); it must not grow.
+        assert gc.get_freeze_count() <= frozen
+        # gc.get_objects() walks the three generations the collector visits, never the
+        # frozen one: everything made afterwards must be there.
+        visited = {id(item) for item in gc.get_objects()}
+        assert all(gc.is_tracked(item) and id(item) in visited for item in made_later)
     finally:
         gc.unfreeze()
