@@ -91,6 +91,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 
 @pytest.fixture
+def fresh_statements():
+    """No statement kept by an earlier test (portal/statements.py), nor by this one after:
+    for tests that count how often a kept statement is built."""
+    from portal import statements
+
+    statements.clear()
+    yield
+    statements.clear()
+
+
+@pytest.fixture
 def analyst(db):
     return AnalystFactory(full_name="Aiko Analyst")
 

@@ -322,6 +322,9 @@ def _affected(user, record, challenge_ids) -> tuple[list, list[tuple[str, str]]]
 
 def _affected_of_kind(user, record, model, field_name, challenge_ids) -> list:
     """The records of `model` the challenges affect, each annotated `linking_challenges`.
+    `challenge_ids` must be every challenge of `record`'s neighbourhood that `user` may
+    read (what `_challenges_of` selects), not a part of them: the kept statement reads
+    them again by the record's id.
 
     Building and compiling that statement took about a tenth of a record page (a grouped
     subquery per kind), running it well under a millisecond. For staff it is compiled
@@ -349,7 +352,9 @@ def _challenges_of(user, record_model, pk):
     challenge itself, or the challenges `user` may read that a recommendation answers."""
     if record_model is Challenge:
         return [pk]
-    return records_visible_to(user, Challenge).filter(recommendations=pk).values("pk")
+    if record_model is Recommendation:
+        return records_visible_to(user, Challenge).filter(recommendations=pk).values("pk")
+    raise TypeError(f"no neighbourhood for a {record_model.__name__}")
 
 
 def _affected_queryset(user, model, field_name, challenges):

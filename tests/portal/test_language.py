@@ -68,11 +68,30 @@ def _changed(mo: Path) -> list[tuple[str, str]]:
     return changed
 
 
+# Without translation a plural is chosen as English does (n == 1 singular, else plural).
+_ENGLISH_PLURALS = "nplurals=2; plural=(n != 1);"
+
+
+def _plural_rule(mo: Path) -> str | None:
+    """The catalog header's Plural-Forms rule, spaces as written; None without one."""
+    header = dict(_messages(mo)).get("", "")
+    for line in header.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "plural-forms":
+            return value.strip()
+    return None
+
+
 def test_the_catalogs_for_the_portals_language_translate_nothing():
     catalogs = _catalogs()
-    # Django's own en_GB catalogs, and the admin's, are among them: the check reads files.
+    # Django's own en_GB catalogs, and the admin's, are among them: the check reads files,
+    # and hundreds of messages in them (it would pass on a reader that found none).
     assert any("contrib/admin/locale/en_GB" in str(mo) for mo in catalogs)
+    assert sum(len(_messages(mo)) for mo in catalogs) > 500
     assert {str(mo): _changed(mo) for mo in catalogs if _changed(mo)} == {}
+    # And they count plurals as English does, so "0 items" stays "0 items".
+    rules = {str(mo): _plural_rule(mo) for mo in catalogs}
+    assert {mo: rule for mo, rule in rules.items() if rule not in (None, _ENGLISH_PLURALS)} == {}
 
 
 def test_a_changed_translation_is_found(tmp_path):
@@ -94,6 +113,21 @@ def test_a_changed_translation_is_found(tmp_path):
         ("1 color\x00%d colors", "1 color\x00%d colours"),
         ("Organization", "Organisation"),
     ]
+    assert _plural_rule(mo) is None
+
+
+def test_a_plural_rule_other_than_englishs_is_found(tmp_path):
+    mo = tmp_path / "django.mo"
+    mo.write_bytes(
+        _mo(
+            {
+                "": "Content-Type: text/plain; charset=UTF-8\n"
+                "Plural-Forms: nplurals=2; plural=(n > 1);\n"
+            }
+        )
+    )
+    assert _plural_rule(mo) == "nplurals=2; plural=(n > 1);"
+    assert _plural_rule(mo) != _ENGLISH_PLURALS
 
 
 def _mo(entries: dict[str, str]) -> bytes:

@@ -13,16 +13,9 @@ from cooperation.services import tracked_delete
 from portal import statements
 from tests.factories import AgreementFactory, ChallengeFactory, DealFactory, RecommendationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_statements")]
 
 KINDS = ((Deal, "affects_deals"), (Agreement, "affects_agreements"))
-
-
-@pytest.fixture(autouse=True)
-def _fresh_statements():
-    statements.clear()
-    yield
-    statements.clear()
 
 
 @pytest.fixture
@@ -130,3 +123,24 @@ def test_a_partner_never_gets_the_kept_statement(partner, monkeypatch):
     monkeypatch.setattr(statements, "frozen", refuse)
     around = data.neighbourhood(partner, rec)
     assert [n.title for n in around.columns[2][1]] == ["Open deal"]
+
+
+def test_record_pages_draw_their_own_neighbourhood_from_the_kept_statements(client, curator, built):
+    """The page's links come from its own statement's JSON columns (the challenges), the
+    deals and agreements from the kept statements: two pages, each its own."""
+    first, second, *_ = _world()
+    client.force_login(curator)
+
+    drawn = {}
+    for record in (first, second, first):
+        response = client.get(record.get_absolute_url())
+        assert response.status_code == 200
+        around = response.context["neighbourhood"]
+        drawn[record.title] = [[n.title for n in nodes] for _, nodes in around.columns]
+        assert response.context["neighbourhood_svg"]
+
+    assert drawn == {
+        "First": [["First"], ["Costs", "Delays"], ["Deal 0", "Deal 1", "Deal 2", "Treaty"]],
+        "Second": [["Second"], ["Alone"], ["Deal 0"]],
+    }
+    assert built == [Deal, Agreement]

@@ -15,17 +15,9 @@ from cooperation.services import (
 )
 from cooperation.services.notifications import watch_toggle
 from cooperation.views import records as record_views
-from portal import statements
 from tests.factories import AgreementFactory, RecommendationFactory, SourceFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_statements():
-    statements.clear()
-    yield
-    statements.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_statements")]
 
 
 @pytest.fixture
