@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
 
-from django.db import router
 from django.db.models import CharField, Count, OuterRef, StringAgg, Subquery, Value
 from django.db.models.functions import Cast, Concat, ExtractYear
 from django.urls import reverse
@@ -28,6 +27,7 @@ from cooperation.models import (
 from cooperation.models.ranks import choice_rank
 from cooperation.permissions import sees_internal
 from cooperation.selectors import records_visible_to
+from cooperation.staff_statements import kept_for_staff
 from portal import statements
 
 # The status-over-time chart shows this many years, the current one last.
@@ -333,17 +333,17 @@ def _affected_of_kind(user, record, model, field_name, challenge_ids) -> list:
     staff read in full, as the page lists them) rather than by a list of ids whose
     length would change the SQL. Staff read every live record (selectors._record_read),
     so nothing in it depends on who they are. Anyone else takes the ordinary path."""
-    if sees_internal(user):
-        key = ("neighbourhood", type(record), model, router.db_for_read(model), "internal")
-        statement = statements.frozen(
-            key,
-            lambda: _affected_queryset(
-                user, model, field_name, _challenges_of(user, type(record), statements.PK)
-            ),
-            {"record": statements.PK},
-        )
-        if statement is not None:
-            return statement.rows(record=record.pk)
+    statement = kept_for_staff(
+        user,
+        ("neighbourhood", type(record)),
+        model,
+        lambda: _affected_queryset(
+            user, model, field_name, _challenges_of(user, type(record), statements.PK)
+        ),
+        {"record": statements.PK},
+    )
+    if statement is not None:
+        return statement.rows(record=record.pk)
     return list(_affected_queryset(user, model, field_name, challenge_ids))
 
 
@@ -353,8 +353,13 @@ def _challenges_of(user, record_model, pk):
     if record_model is Challenge:
         return [pk]
     if record_model is Recommendation:
-        return records_visible_to(user, Challenge).filter(recommendations=pk).values("pk")
+        return _answered(user, pk).values("pk")
     raise TypeError(f"no neighbourhood for a {record_model.__name__}")
+
+
+def _answered(user, recommendation_pk):
+    """The challenges `user` may read that recommendation `recommendation_pk` answers."""
+    return records_visible_to(user, Challenge).filter(recommendations=recommendation_pk)
 
 
 def _affected_queryset(user, model, field_name, challenges):
@@ -424,11 +429,7 @@ def neighbourhood(user, record) -> Neighbourhood:
     if isinstance(record, Recommendation):
         challenges = _linked(user, record, "addresses")
         if challenges is None:
-            challenges = list(
-                records_visible_to(user, Challenge)
-                .filter(recommendations=record)
-                .order_by("title", "pk")
-            )
+            challenges = list(_answered(user, record.pk).order_by("title", "pk"))
         affected, edges = _affected(user, record, [c.pk for c in challenges])
         edges = [(centre.key, f"challenge-{c.pk}") for c in challenges] + edges
         columns = [

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import router
 from django.db.models import CharField, F, Prefetch, Value, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -59,6 +58,7 @@ from cooperation.services import (
     tracked_undelete,
 )
 from cooperation.services.common import describe_validation_error
+from cooperation.staff_statements import kept_for_staff
 from cooperation.templatetags.recommendations import tracking_columns
 from cooperation.views.redirects import safe_next_url
 from portal import statements
@@ -314,10 +314,9 @@ def page_record(kind: Kind, user, slug: str):
             return kind.model.objects.none()
         return _record_statement(kind, viewer).filter(slug=_SLUG).order_by("pk")[:1]
 
-    statement = None
-    if sees_internal(user):
-        key = ("record_page", kind.model, router.db_for_read(kind.model), "internal")
-        statement = statements.frozen(key, build, {"slug": _SLUG, "viewer": _VIEWER})
+    statement = kept_for_staff(
+        user, ("record_page",), kind.model, build, {"slug": _SLUG, "viewer": _VIEWER}
+    )
     if statement is None:  # not staff, or not kept (a placeholder did not reach the values)
         return _detail_queryset(kind, user).filter(slug=slug).first()
     rows = statement.rows(slug=slug, viewer=user.pk)
