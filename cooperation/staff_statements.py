@@ -10,10 +10,16 @@ once for the record page and its neighbourhood chart.
 
 from __future__ import annotations
 
+import copy
+
 from django.db import router
 
+from accounts.roles import remember_groups
 from cooperation.permissions import sees_internal
 from portal import statements
+
+# Where the reader's id goes in a kept statement: no user has this id (ids are positive).
+VIEWER = statements.PK - 1_000
 
 
 def kept_for_staff(user, key: tuple, model, build, placeholders) -> statements.Frozen | None:
@@ -24,3 +30,15 @@ def kept_for_staff(user, key: tuple, model, build, placeholders) -> statements.F
         return None
     full_key = (*key, model, router.db_for_read(model), "internal")
     return statements.frozen(full_key, build, placeholders)
+
+
+def stand_in_viewer(user):
+    """`user` as a kept statement is built for: the same roles (the statement's rules
+    depend on them), and an id no one has (VIEWER) where the reader's goes."""
+    viewer = copy.copy(user)
+    viewer.pk = VIEWER
+    # A cache of its own (a copy shares the user's), so the user's groups stay untouched.
+    prefetched = getattr(user, "_prefetched_objects_cache", {})
+    viewer._prefetched_objects_cache = {k: v for k, v in prefetched.items() if k != "groups"}
+    remember_groups(viewer, user.groups.all())  # the prefetched ones, when they are
+    return viewer

@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import internal_user_required
-from accounts.roles import remember_groups
 from cooperation import record_versions
 from cooperation.charts.data import neighbourhood
 from cooperation.charts.svg import graph
@@ -58,10 +57,9 @@ from cooperation.services import (
     tracked_undelete,
 )
 from cooperation.services.common import describe_validation_error
-from cooperation.staff_statements import kept_for_staff
+from cooperation.staff_statements import VIEWER, kept_for_staff, stand_in_viewer
 from cooperation.templatetags.recommendations import tracking_columns
 from cooperation.views.redirects import safe_next_url
-from portal import statements
 
 # Reading text shown on either side of an excerpt, at most, within its paragraph.
 CONTEXT_CHARS = 240
@@ -278,22 +276,9 @@ def is_overdue(recommendation: Recommendation) -> bool:
     )
 
 
-# Stand-ins for the page statement's two values (portal/statements.py): no record has this
-# slug (slugs are letters, digits and hyphens), no user this id (ids are positive).
+# Stand-in for the page statement's slug (portal/statements.py): no record has this slug
+# (slugs are letters, digits and hyphens); the viewer's is staff_statements.VIEWER.
 _SLUG = "\x01contours record page slug\x01"
-_VIEWER = statements.PK - 1_000
-
-
-def _viewer_stand_in(user):
-    """`user` as the kept statement is built for: the same roles (the statement's rules
-    depend on them), and an id no one has where the viewer's goes (watch, bell, notes)."""
-    viewer = copy.copy(user)
-    viewer.pk = _VIEWER
-    # A cache of its own (a copy shares the user's), so the user's groups stay untouched.
-    prefetched = getattr(user, "_prefetched_objects_cache", {})
-    viewer._prefetched_objects_cache = {k: v for k, v in prefetched.items() if k != "groups"}
-    remember_groups(viewer, user.groups.all())  # the prefetched ones, when they are
-    return viewer
 
 
 def page_record(kind: Kind, user, slug: str):
@@ -309,13 +294,13 @@ def page_record(kind: Kind, user, slug: str):
     with a Prefetch of its own."""
 
     def build():
-        viewer = _viewer_stand_in(user)
+        viewer = stand_in_viewer(user)
         if not sees_internal(viewer):  # its roles did not come across: keep nothing
             return kind.model.objects.none()
         return _record_statement(kind, viewer).filter(slug=_SLUG).order_by("pk")[:1]
 
     statement = kept_for_staff(
-        user, ("record_page",), kind.model, build, {"slug": _SLUG, "viewer": _VIEWER}
+        user, ("record_page",), kind.model, build, {"slug": _SLUG, "viewer": VIEWER}
     )
     if statement is None:  # not staff, or not kept (a placeholder did not reach the values)
         return _detail_queryset(kind, user).filter(slug=slug).first()

@@ -14,6 +14,7 @@ from cooperation.services import (
     tracked_delete,
 )
 from cooperation.services.notifications import watch_toggle
+from cooperation.staff_statements import VIEWER
 from cooperation.views import records as record_views
 from tests.factories import AgreementFactory, RecommendationFactory, SourceFactory
 
@@ -67,7 +68,7 @@ def test_each_viewer_gets_their_own_watch_and_bell_from_the_one_kept_statement(
     assert again["record"].viewer_watches is True
     # One statement for all three (staff read the same records), built once with the
     # stand-in id, never a viewer's own.
-    assert built == [record_views._VIEWER]
+    assert built == [VIEWER]
 
 
 PREFETCHED = "_prefetched_objects_cache"
@@ -122,8 +123,8 @@ def test_a_reader_outside_staff_is_never_given_the_kept_statement(partner, curat
     kind = record_views._kind("recommendation")
 
     record_views.page_record(kind, curator, record.slug)
-    assert built == [record_views._VIEWER]
+    assert built == [VIEWER]
     found = record_views.page_record(kind, partner, record.slug)
 
     assert found is not None and found.pk == record.pk
-    assert built == [record_views._VIEWER, partner.pk]
+    assert built == [VIEWER, partner.pk]
