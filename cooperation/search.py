@@ -8,6 +8,7 @@ indexed expression (cooperation.models.search) so the GIN index answers it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections
@@ -43,6 +44,14 @@ def search(queryset, q: str | None):
     key = queryset.model.search_key
     if uses_postgres(queryset):
         # websearch syntax: "quoted phrases", OR, -excluded; never a syntax error.
+        if key in STORED_DOCUMENT_KEYS and hasattr(queryset.model, "search_terms"):
+            word = single_word(queryset.db, q)
+            if word is not None:
+                # One word: its matches and their ranks, in the list's order, from the
+                # record's words (cooperation/models/search_terms.py).
+                return queryset.filter(search_terms__term=word).annotate(
+                    search_rank=F("search_terms__rank")
+                )
         query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
         vector = stored_vector(key)
         # Records rank from their stored vector (migration 0004), not a recomputed one.
@@ -53,6 +62,33 @@ def search(queryset, q: str | None):
             .annotate(search_rank=SearchRank(ranked, query))
         )
     return _fallback(queryset, key, q)
+
+
+# A query of one word in websearch syntax: letters and digits only (no quote, hyphen,
+# underscore or "or"), which PostgreSQL's parser reads as one token at most.
+_ONE_TOKEN = re.compile(r"[^\W_]+")
+
+
+def single_word(alias: str, q: str) -> str | None:
+    """The one lexeme a search for `q` (folded) looks for, or None when it asks for anything
+    else: several words, a phrase, an exclusion, or only stop words.
+
+    Only PostgreSQL knows the lexeme (its parser and stemmer): a query that looks like one
+    word is asked once per process (`_lexeme_of`); nothing else is asked at all."""
+    if len(q) > 100 or not _ONE_TOKEN.fullmatch(q):
+        return None
+    return _lexeme_of(alias, q)
+
+
+@lru_cache(maxsize=4096)
+def _lexeme_of(alias: str, q: str) -> str | None:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT CASE WHEN numnode(q) = 1 THEN (tsvector_to_array(querytree(q)::tsvector))[1]"
+            " END FROM websearch_to_tsquery(%s::regconfig, %s) q",
+            [SEARCH_CONFIG, q],
+        )
+        return cursor.fetchone()[0]
 
 
 # Search keys whose tables carry a stored `search_document` column on PostgreSQL.

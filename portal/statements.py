@@ -22,7 +22,8 @@ from __future__ import annotations
 import copy
 import logging
 import threading
-from contextlib import contextmanager
+from collections import OrderedDict
+from contextlib import contextmanager, suppress
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connections
@@ -33,10 +34,11 @@ logger = logging.getLogger("contours.database")
 PK = -7_301_000_000_000_000_019
 # Statements kept per process. The keys are few in practice (a view, a kind of reader, a
 # database, a page size); a list's statement holds ~120 KiB (its queryset and compiler),
-# so a client walking through every page size costs at most ~8 MiB before the cache is
-# emptied and refilled.
+# so a client walking through every page size costs at most ~8 MiB. Past the limit the
+# statement used longest ago goes: the ones every request reads (the token, the session's
+# user) stay, however many page sizes a client tries.
 _LIMIT = 64
-_cache: dict = {}
+_cache: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -152,6 +154,9 @@ def frozen(key, build, placeholders, *, generic_plan=False) -> Frozen | None:
     `generic_plan`: run it under PostgreSQL's generic plans (see _generic_plans)."""
     statement = _cache.get(key)
     if statement is not None:
+        # Another thread may have let it go meanwhile: it was used all the same.
+        with suppress(KeyError):
+            _cache.move_to_end(key)
         return None if statement is _NOT_KEPT else statement
     built = build()
     queryset, context = built if isinstance(built, tuple) else (built, None)
@@ -162,9 +167,9 @@ def frozen(key, build, placeholders, *, generic_plan=False) -> Frozen | None:
     except (EmptyResultSet, _PlaceholderNotFound):
         statement = _NOT_KEPT
     with _lock:
-        if len(_cache) >= _LIMIT:
-            _cache.clear()
         _cache[key] = statement
+        while len(_cache) > _LIMIT:
+            _cache.popitem(last=False)
     return None if statement is _NOT_KEPT else statement
 
 

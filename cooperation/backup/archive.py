@@ -59,6 +59,13 @@ EXCLUDED_TABLES: dict[str, str] = {
     "axes.accessfailurelog": "django-axes' log of failed logins",
     "axes.accesslog": "django-axes' log of logins and logouts",
     "cooperation.idempotencykey": "stored answers to API POSTs, kept 24 hours for client retries",
+    **{
+        f"cooperation.{kind}searchterm": (
+            f"each {kind}'s words for one-word searches: PostgreSQL's trigger writes them "
+            "again as the records are restored"
+        )
+        for kind in ("agreement", "deal", "challenge", "recommendation")
+    },
 }
 
 # Models that rows refer to by natural key; Group rows themselves are matched by name.

@@ -15,6 +15,13 @@ from cooperation.models.records import (
     RecordEvidence,
 )
 from cooperation.models.saved_views import SavedView
+from cooperation.models.search_terms import (
+    SEARCH_TERM_MODELS,
+    AgreementSearchTerm,
+    ChallengeSearchTerm,
+    DealSearchTerm,
+    RecommendationSearchTerm,
+)
 from cooperation.models.sources import Excerpt, Source
 from cooperation.models.spine import RecordSpine
 from cooperation.models.taxonomy import Actor, Tag, Topic
@@ -26,13 +33,17 @@ from cooperation.models.tracking import (
 
 __all__ = [
     "RECORD_MODELS",
+    "SEARCH_TERM_MODELS",
     "Actor",
     "Agreement",
+    "AgreementSearchTerm",
     "Annotation",
     "Challenge",
+    "ChallengeSearchTerm",
     "ChangeEntry",
     "Claim",
     "Deal",
+    "DealSearchTerm",
     "Excerpt",
     "IdempotencyKey",
     "Identifier",
@@ -43,6 +54,7 @@ __all__ = [
     "NotificationSettings",
     "Recommendation",
     "RecommendationResponse",
+    "RecommendationSearchTerm",
     "RecommendationStatusChange",
     "Record",
     "RecordEvidence",

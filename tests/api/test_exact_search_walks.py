@@ -119,8 +119,40 @@ def test_a_search_page_is_the_ranked_order_however_its_ids_are_chosen(
     ]
     if connection.vendor == "postgresql" and not ordering:
         assert pages and all(" IN (SELECT " in sql for sql in pages)
-        # The match is asked once, in the sub-select that picks the ids; the rows it picked
-        # are not matched again (pagination._rows_chosen).
+        # One word: its matches and ranks come from the records' words, in the sub-select
+        # that picks the ids (cooperation/models/search_terms.py); no vector is matched.
+        assert all("@@" not in sql for sql in pages), pages[0]
+        assert all("searchterm" in sql.split(" IN (SELECT ", 1)[1] for sql in pages), pages[0]
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 5, 200])
+def test_a_search_of_several_words_is_matched_once(analyst, curator, page_size):
+    """A search of more than one word picks the page's ids first and builds only those rows
+    (pagination._first_rows): the match is asked once, in the sub-select that picks the
+    ids; the rows it picked are not matched again (pagination._rows_chosen)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(7):
+        RecommendationFactory(
+            user=curator,
+            title=f"{'Hypersonic ' * (n % 3)}cooperation {n}",
+            summary="Joint work on hypersonic export controls." if n % 2 else "Hypersonic.",
+        )
+    params = {"q": "hypersonic cooperation"}
+    client = client_for(analyst)
+    whole = [row["id"] for row in client.get("/api/v1/recommendations/", params).json()["results"]]
+    assert len(whole) == 7
+    with CaptureQueriesContext(connection) as captured:
+        walked = _walk(client, {**params, "page_size": page_size}, lambda _: None)
+    assert walked == whole
+    pages = [
+        q["sql"]
+        for q in captured.captured_queries
+        if '"cooperation_recommendation"."title"' in q["sql"]
+    ]
+    if connection.vendor == "postgresql":
+        assert pages and all(" IN (SELECT " in sql for sql in pages)
         assert all(sql.count("@@") == 1 for sql in pages), pages[0]
 
 

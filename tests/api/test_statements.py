@@ -225,6 +225,35 @@ def test_an_empty_queryset_is_not_kept_and_not_built_again(db):
     assert built == [1]
 
 
+_PREFIX = "contours-test-placeholder:prefix"
+
+
+def test_past_the_limit_the_statement_used_longest_ago_goes(db, monkeypatch):
+    """A client trying every page size fills the cache; the statements every request reads
+    (the token's) stay kept while the ones used longest ago are let go."""
+    monkeypatch.setattr(statements, "_LIMIT", 3)
+    monkeypatch.setattr(statements, "_cache", type(statements._cache)())
+    built = []
+
+    def build(name):
+        def make():
+            built.append(name)
+            return ApiToken.objects.filter(prefix=_PREFIX)
+
+        return make
+
+    def use(name):
+        kept = statements.frozen((name,), build(name), {"prefix": _PREFIX})
+        assert kept is not None
+
+    for name in ("token", "size-1", "token", "size-2", "token", "size-3", "token", "size-4"):
+        use(name)
+    assert built == ["token", "size-1", "size-2", "size-3", "size-4"]
+    assert list(statements._cache) == [("size-3",), ("token",), ("size-4",)]
+    use("size-1")  # let go: built again
+    assert built[-1] == "size-1"
+
+
 def test_a_placeholder_the_database_adapts_is_not_kept(db):
     """SQLite stores a datetime as text: its stand-in never reaches the parameters as given,
     so the statement is not kept (the caller takes its ordinary path)."""

@@ -133,7 +133,10 @@ def test_postgres_search_uses_the_gin_index(model, index):
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         # Ordered by rank, as the FilterSets order a search.
-        plan = search(model.objects.all(), "semiconductor").order_by("-search_rank").explain()
+        # Two words: a record search of one word reads its words' table instead (below).
+        plan = (
+            search(model.objects.all(), "semiconductor supply").order_by("-search_rank").explain()
+        )
     assert index in plan, plan
 
 
