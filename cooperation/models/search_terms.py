@@ -40,6 +40,9 @@ class SearchTerm(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return f"{self.term} ({self.rank:g})"
+
 
 def _rank_index(kind: str) -> models.Index:
     # The API's order for a search: its pagination reads a rank as a double (so that the
