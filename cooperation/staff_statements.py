@@ -5,7 +5,7 @@ compiled once for every reader who sees the same (portal/statements.py). Staff r
 live record (selectors._record_read), so for them it depends only on what the page is and
 the database it reads (a router may send reads elsewhere); anyone else's depends on their
 organisation and roles too, and takes the caller's ordinary path. This holds that rule
-once for the record page and its neighbourhood chart.
+once for the record page, its neighbourhood chart and its note thread.
 """
 
 from __future__ import annotations

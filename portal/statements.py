@@ -155,7 +155,7 @@ def frozen(key, build, placeholders, *, generic_plan=False) -> Frozen | None:
     statement = _cache.get(key)
     if statement is not None:
         # Another thread may have let it go meanwhile: it was used all the same.
-        with suppress(KeyError):
+        with _lock, suppress(KeyError):
             _cache.move_to_end(key)
         return None if statement is _NOT_KEPT else statement
     built = build()

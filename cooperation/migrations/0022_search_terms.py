@@ -2,7 +2,8 @@
 (cooperation/models/search_terms.py), kept by PostgreSQL.
 
 A trigger on each record table refreshes the record's rows after an insert, and after an
-update that changes its stored `search_document` (migration 0004): every lexeme of the
+update that changes its stored `search_document` (migration 0004), in the record table's
+schema and with the search_path migrate ran with (a restore may run with another): every lexeme of the
 document, ranked by the same ts_rank a search runs, against a query of that lexeme
 alone. The lexeme is written as a tsquery literal (quoted, its quotes and backslashes
 doubled: contours_lexeme_query), so any lexeme reads back as itself. Existing records
@@ -36,18 +37,19 @@ RETURN (chr(39) || replace(replace(lexeme, chr(92), chr(92) || chr(92)),
 # word alone gives the record (cooperation/search.py ranks by ts_rank over the same vector).
 REFRESH = """
 CREATE FUNCTION contours_refresh_search_terms() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
         IF NEW.search_document IS NOT DISTINCT FROM OLD.search_document THEN
             RETURN NULL;
         END IF;
-        EXECUTE format('DELETE FROM %I WHERE record_id = $1', TG_ARGV[0]) USING NEW.id;
+        EXECUTE format('DELETE FROM %I.%I WHERE record_id = $1', TG_TABLE_SCHEMA, TG_ARGV[0])
+            USING NEW.id;
     END IF;
     EXECUTE format(
-        'INSERT INTO %I (record_id, term, rank) SELECT $1, w.lexeme, '
+        'INSERT INTO %I.%I (record_id, term, rank) SELECT $1, w.lexeme, '
         'ts_rank($2, contours_lexeme_query(w.lexeme)) FROM unnest($2) w',
-        TG_ARGV[0]
+        TG_TABLE_SCHEMA, TG_ARGV[0]
     ) USING NEW.id, NEW.search_document;
     RETURN NULL;
 END
@@ -62,7 +64,9 @@ def add_triggers(apps, schema_editor):
     schema_editor.execute(REFRESH, None)
     for table, terms in RECORD_TABLES.items():
         schema_editor.execute(
-            f"CREATE TRIGGER {table}_search_terms AFTER INSERT OR UPDATE OF search_a, search_b "
+            # Every update (not a column list that could miss a column the stored document
+            # comes to read): one that leaves the document as it was returns at once.
+            f"CREATE TRIGGER {table}_search_terms AFTER INSERT OR UPDATE "
             f"ON {table} FOR EACH ROW EXECUTE FUNCTION contours_refresh_search_terms('{terms}')",
             None,
         )

@@ -78,6 +78,14 @@ NOT_STATE = {
     "axes.accesslog",
     "cooperation.idempotencykey",
 }
+# Left out of a backup too, but state all the same: PostgreSQL's trigger writes each
+# record's words again as the record is restored, so a restored database holds the same.
+REBUILT = {
+    "cooperation.agreementsearchterm",
+    "cooperation.dealsearchterm",
+    "cooperation.challengesearchterm",
+    "cooperation.recommendationsearchterm",
+}
 # Tables the portal below must fill, so the comparison cannot pass on empty tables.
 MUST_HOLD_ROWS = {
     "cooperation.savedview",
@@ -307,7 +315,10 @@ def test_backup_round_trip_restores_every_row_of_every_table(tmp_path, client, s
     assert after.keys() == before.keys()
     for label in before:
         assert after[label] == before[label], label
-    assert output.startswith(f"Imported {sum(map(len, before.values())):,} rows into")
+    imported = sum(len(rows) for label, rows in before.items() if label not in REBUILT)
+    assert output.startswith(f"Imported {imported:,} rows into")
+    if connection.vendor == "postgresql":  # the records' words, written again by the trigger
+        assert all(before[label] for label in REBUILT)
     assert _media_files() == media_before
     for source in Source.all_objects.all():
         assert text_sha256(source.text) == source.sha256
@@ -346,8 +357,8 @@ def test_backup_export_reads_one_snapshot_and_writes_nothing(tmp_path):
     assert entry["rows"] == 1 and entry["sha256"] == hashlib.sha256(users).hexdigest()
     exported = {t["model"] for t in manifest["tables"]}
     expected = {m._meta.label_lower for m in apps.get_models(include_auto_created=True)}
-    assert exported == expected - NOT_STATE
-    assert set(manifest["excluded_tables"]) == NOT_STATE
+    assert exported == expected - NOT_STATE - REBUILT
+    assert set(manifest["excluded_tables"]) == NOT_STATE | REBUILT
     # Password hashes, never passwords; token hashes, never tokens.
     row = json.loads(users)[0]["fields"]
     assert row["password"].startswith("md5$") and PASSWORD not in users.decode()

@@ -181,3 +181,14 @@ def test_postgres_records_rank_from_a_stored_vector_equal_to_the_indexed_one(mod
     assert set(stored) == {row.pk for row in rows}
     assert stored == {pk: recomputed[pk] for pk in stored}
     assert stored[rows[1].pk] != stored[rows[0].pk]
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL keeps the words")
+def test_search_terms_has_nothing_to_do_without_postgresql(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("search_terms", "--check", stdout=out)
+    assert out.getvalue().startswith("Nothing to do")
