@@ -55,14 +55,18 @@ def _rank_index(kind: str) -> models.Index:
     )
 
 
-class AgreementSearchTerm(SearchTerm):
-    pk = models.CompositePrimaryKey("record_id", "term")
-    record = models.ForeignKey(
-        "cooperation.Agreement",
+def _record(model_name: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        f"cooperation.{model_name}",
         on_delete=models.CASCADE,
         related_name="search_terms",
         db_index=False,  # the primary key (record_id, term) leads with it
     )
+
+
+class AgreementSearchTerm(SearchTerm):
+    pk = models.CompositePrimaryKey("record_id", "term")
+    record = _record("Agreement")
 
     class Meta:
         indexes = [_rank_index("agreement")]
@@ -70,12 +74,7 @@ class AgreementSearchTerm(SearchTerm):
 
 class DealSearchTerm(SearchTerm):
     pk = models.CompositePrimaryKey("record_id", "term")
-    record = models.ForeignKey(
-        "cooperation.Deal",
-        on_delete=models.CASCADE,
-        related_name="search_terms",
-        db_index=False,  # the primary key (record_id, term) leads with it
-    )
+    record = _record("Deal")
 
     class Meta:
         indexes = [_rank_index("deal")]
@@ -83,12 +82,7 @@ class DealSearchTerm(SearchTerm):
 
 class ChallengeSearchTerm(SearchTerm):
     pk = models.CompositePrimaryKey("record_id", "term")
-    record = models.ForeignKey(
-        "cooperation.Challenge",
-        on_delete=models.CASCADE,
-        related_name="search_terms",
-        db_index=False,  # the primary key (record_id, term) leads with it
-    )
+    record = _record("Challenge")
 
     class Meta:
         indexes = [_rank_index("challenge")]
@@ -96,12 +90,7 @@ class ChallengeSearchTerm(SearchTerm):
 
 class RecommendationSearchTerm(SearchTerm):
     pk = models.CompositePrimaryKey("record_id", "term")
-    record = models.ForeignKey(
-        "cooperation.Recommendation",
-        on_delete=models.CASCADE,
-        related_name="search_terms",
-        db_index=False,  # the primary key (record_id, term) leads with it
-    )
+    record = _record("Recommendation")
 
     class Meta:
         indexes = [_rank_index("recommendation")]

@@ -85,6 +85,16 @@ def test_a_row_that_leaves_the_view_during_a_walk_does_not_come(analyst, curator
     assert walked == before[:-1]
 
 
+def _hypersonic_recommendations(curator) -> None:
+    """Seven recommendations that all match "hypersonic", at three different ranks."""
+    for n in range(7):
+        RecommendationFactory(
+            user=curator,
+            title=f"{'Hypersonic ' * (n % 3)}cooperation {n}",
+            summary="Joint work on hypersonic export controls." if n % 2 else "Hypersonic.",
+        )
+
+
 @pytest.mark.parametrize("ordering", ["", "title"])
 @pytest.mark.parametrize("page_size", [1, 2, 5, 200])
 def test_a_search_page_is_the_ranked_order_however_its_ids_are_chosen(
@@ -95,12 +105,7 @@ def test_a_search_page_is_the_ranked_order_however_its_ids_are_chosen(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for n in range(7):
-        RecommendationFactory(
-            user=curator,
-            title=f"{'Hypersonic ' * (n % 3)}cooperation {n}",
-            summary="Joint work on hypersonic export controls." if n % 2 else "Hypersonic.",
-        )
+    _hypersonic_recommendations(curator)
     params = {"q": "hypersonic"}
     if ordering:
         params["ordering"] = ordering
@@ -133,12 +138,7 @@ def test_a_search_of_several_words_is_matched_once(analyst, curator, page_size):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for n in range(7):
-        RecommendationFactory(
-            user=curator,
-            title=f"{'Hypersonic ' * (n % 3)}cooperation {n}",
-            summary="Joint work on hypersonic export controls." if n % 2 else "Hypersonic.",
-        )
+    _hypersonic_recommendations(curator)
     params = {"q": "hypersonic cooperation"}
     client = client_for(analyst)
     whole = [row["id"] for row in client.get("/api/v1/recommendations/", params).json()["results"]]
