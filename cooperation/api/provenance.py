@@ -6,10 +6,12 @@ is field → its shown claim (the preferred one, or while the field's claims dis
 none preferred, the newest) without `field`, with `disputed` and `claims` (how many the
 field holds). Only fields the record shows a value for, or that are disputed, are listed.
 
-On PostgreSQL a list page and a detail read their claims in their own statement, a jsonb
-column per record (`claims_json_sql`, added by record_rows.with_related); elsewhere, and
-for the exports, one raw statement reads a page's claims, their excerpts and their authors
-(`read_claims`). Both feed `claims_from_rows`, so the two give the same claims. Readers
+On PostgreSQL a list page and a detail read their claims in their own statement, a JSON
+column per record of finished claims (`claims_json_sql`, added by record_rows.with_related;
+`finish_claims` only narrows their excerpts to the reader's sources); elsewhere, and for
+the exports, one raw statement reads a page's claims, their excerpts and their authors
+(`read_claims`, through `claims_from_rows`). tests/api/test_record_rows.py holds the two
+to the same claims. Readers
 outside staff see only the excerpts of sources they may read (as `evidence`); the author
 is named as everywhere in the API (serializers.display_name: never an email address).
 """
@@ -117,24 +119,61 @@ def claims_from_rows(rows, readable_sources=None) -> dict[int, list[dict]]:
     return dict(grouped)
 
 
-def claims_json_sql(spine_column: str) -> str:
-    """PostgreSQL: one record's live claims as a jsonb array of `claims_from_rows`' rows,
-    for a column of the statement that reads the record (`spine_column`: its spine id), so
-    a list page or a detail reads its claims in its own statement, not one more."""
-    return f"""
-SELECT jsonb_agg(jsonb_build_array(
-           c.id, c.spine_id, c.field, c.value, c.rank, c.basis, c.citation_title,
-           c.citation_publisher, c.citation_url, c.citation_accessed, c.reason, c.created_at,
-           u.full_name, o.name,
-           (SELECT coalesce(jsonb_agg(jsonb_build_array(ce.excerpt_id, e.source_id)
-                                      ORDER BY ce.excerpt_id), '[]'::jsonb)
-              FROM cooperation_claim_excerpts ce
-              JOIN cooperation_excerpt e ON e.id = ce.excerpt_id
-             WHERE ce.claim_id = c.id)) ORDER BY c.id)
+def claims_json_sql(spine_column: str) -> tuple[str, tuple]:
+    """PostgreSQL: one record's live claims as a JSON array of finished claim dicts, in
+    `claims_from_rows`' order, for a column of the statement that reads the record
+    (`spine_column`: its spine id), so a list page or a detail reads its claims in its own
+    statement, not one more. Only `excerpts` is left to `finish_claims`: [excerpt id, its
+    source id] pairs, since which sources a reader may read is worked out per request.
+    SQL and parameters (for RawSQL)."""
+    ranks = " ".join(f"WHEN '{rank.value}' THEN {order}" for rank, order in _RANK_ORDER.items())
+    sql = f"""
+SELECT json_agg(json_build_object(
+           'id', c.id, 'field', c.field, 'value', c.value, 'rank', c.rank, 'basis', c.basis,
+           'excerpts', (SELECT coalesce(json_agg(json_build_array(ce.excerpt_id, e.source_id)
+                                                 ORDER BY ce.excerpt_id), '[]'::json)
+                          FROM cooperation_claim_excerpts ce
+                          JOIN cooperation_excerpt e ON e.id = ce.excerpt_id
+                         WHERE ce.claim_id = c.id),
+           'citation', CASE WHEN c.basis = %s THEN json_build_object(
+                           'title', c.citation_title, 'publisher', c.citation_publisher,
+                           'url', c.citation_url,
+                           'accessed', to_char(c.citation_accessed, 'YYYY-MM-DD')) END,
+           'reason', c.reason,
+           'author', CASE WHEN u.id IS NOT NULL
+                          THEN coalesce(nullif(u.full_name, ''), nullif(o.name, ''), %s) END,
+           'created', {utc_iso_sql("c.created_at")})
+       ORDER BY c.field COLLATE "C", CASE c.rank {ranks} ELSE 3 END, c.id)::text
   FROM cooperation_claim c
   LEFT JOIN accounts_user u ON u.id = c.created_by_id
   LEFT JOIN accounts_organisation o ON o.id = u.organisation_id
  WHERE c.deleted_at IS NULL AND c.spine_id = {spine_column}"""
+    return sql, (BasisKind.PUBLIC_RECORD.value, STAFF_LABEL)
+
+
+def finish_claims(found, readable_sources) -> list[dict]:
+    """One record's claims from `claims_json_sql`, each claim's excerpts narrowed to the
+    sources the reader may read (None: every one), as `claims_from_rows` narrows them."""
+    if not found:
+        return []
+    for claim in found:
+        claim["excerpts"] = [
+            excerpt
+            for excerpt, source in claim["excerpts"]
+            if readable_sources is None or source in readable_sources
+        ]
+    return found
+
+
+def utc_iso_sql(column: str) -> str:
+    """PostgreSQL: a timestamp as DRF (and `_iso`) writes one in UTC, the portal's only zone
+    (TIME_ZONE is UTC and nothing activates another): ISO 8601, microseconds only when there
+    are some, then Z. For documents finished in SQL (record_rows, claims_json_sql)."""
+    return (
+        f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        f"CASE WHEN mod(extract(microseconds FROM {column})::bigint, 1000000) <> 0 "
+        f"THEN to_char({column} AT TIME ZONE 'UTC', '.US') ELSE '' END || 'Z'"
+    )
 
 
 def _iso(value: datetime) -> str:

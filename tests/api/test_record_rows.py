@@ -116,3 +116,173 @@ def test_a_detail_etag_holds_for_a_write(world, resource, curator):
     again = client.get(path)
     assert again["ETag"] == written["ETag"]
     assert _normalised(again.json()) == _normalised(written.json())
+
+
+def test_timelines_read_as_the_serializer_writes_them(db, curator, partner):
+    """On PostgreSQL a recommendation's status moves and responses come finished from SQL
+    (record_rows._status_sql, _responses_sql): every way a timestamp, a partial date and a
+    person can read must come out as the serializer writes them."""
+    from datetime import UTC, datetime
+
+    from cooperation.models import RecommendationResponse, RecommendationStatusChange
+    from cooperation.services import recommendation_response_record, recommendation_transition
+    from tests.factories import CuratorFactory, RecommendationFactory
+
+    nameless = CuratorFactory(full_name="")
+    record = RecommendationFactory(visibility="published")
+    moves = [
+        ("under_review", curator, "2015"),
+        ("accepted", nameless, "2015-12"),
+        ("in_progress", curator, "2016-01-31"),
+    ]
+    for to_status, user, happened in moves:
+        recommendation_transition(
+            recommendation=record,
+            to_status=to_status,
+            user=user,
+            note='Agreed "in principle" — 日本\\',
+            happened_on=happened,
+        )
+    for responded, user in (("2014", curator), ("2014-02", nameless), ("2014-03-04", curator)):
+        recommendation_response_record(
+            recommendation=record, classification="accepted", responded_on=responded, user=user
+        )
+    # Whole seconds (no fraction written), a fraction, and moves by people since gone.
+    changes = list(RecommendationStatusChange.objects.filter(recommendation=record).order_by("id"))
+    RecommendationStatusChange.objects.filter(pk=changes[0].pk).update(
+        changed_at=datetime(2016, 2, 1, 8, 30, tzinfo=UTC), changed_by=None
+    )
+    RecommendationStatusChange.objects.filter(pk=changes[1].pk).update(
+        changed_at=datetime(2016, 2, 2, 23, 59, 59, 1, tzinfo=UTC)
+    )
+    answers = list(RecommendationResponse.objects.filter(recommendation=record).order_by("id"))
+    RecommendationResponse.objects.filter(pk=answers[0].pk).update(
+        recorded_at=datetime(2016, 3, 1, tzinfo=UTC), recorded_by=None
+    )
+
+    for user in (curator, partner):
+        path = f"/api/v1/recommendations/{record.pk}/"
+        shown = client_for(user).get(path).json()
+        from rest_framework.test import APIRequestFactory
+
+        from cooperation.api.serializers import RecommendationSerializer
+
+        drf_request = APIRequestFactory().get(path)
+        drf_request.user = user
+        written = RecommendationSerializer(
+            type(record).objects.get(pk=record.pk), context={"request": drf_request}
+        ).data
+        assert shown["status_history"] == written["status_history"]
+        assert shown["responses"] == written["responses"]
+        history = shown["status_history"]
+        assert [move["happened_on"] for move in history[-3:]] == ["2015", "2015-12", "2016-01-31"]
+        assert {move["changed_at"] for move in history} >= {
+            "2016-02-01T08:30:00Z",
+            "2016-02-02T23:59:59.000001Z",
+        }
+        assert {move["changed_by"] for move in history} >= {
+            None,
+            "Contours team",
+            "Chandra Curator",
+        }
+        assert [answer["responded_on"] for answer in shown["responses"]] == [
+            "2014",
+            "2014-02",
+            "2014-03-04",
+        ]
+        assert shown["responses"][0]["recorded_at"] == "2016-03-01T00:00:00Z"
+        assert [answer["recorded_by"] for answer in shown["responses"]] == [
+            None,
+            "Contours team",
+            "Chandra Curator",
+        ]
+
+
+def test_claims_read_as_the_serializer_writes_them(db, curator, analyst, partner):
+    """On PostgreSQL a record's claims come finished from SQL (provenance.claims_json_sql),
+    all but which excerpts the reader may see: every way an author, a citation, a rank and
+    a timestamp can read must come out as the serializer (read_claims) writes them, and a
+    partner must see no excerpt of a source they may not read."""
+    from datetime import UTC, date, datetime
+
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from bench.measure import _drf_view
+    from cooperation.models import Claim, Source
+    from cooperation.provenance import Basis
+    from cooperation.services import claim_add, claim_set_rank, record_set_visibility
+    from tests.api.conftest import make_token
+    from tests.factories import (
+        AnalystFactory,
+        DealFactory,
+        ExcerptFactory,
+        OrganisationFactory,
+        SourceFactory,
+    )
+
+    published, unpublished = SourceFactory(), SourceFactory()
+    Source.all_objects.filter(pk=published.pk).update(visibility="published")
+    shown, withheld = ExcerptFactory(source=published), ExcerptFactory(source=unpublished)
+    deal = DealFactory(user=curator, basis=Basis.brief(shown, withheld))
+    evidence_attach(record=deal, excerpt=shown, user=curator)
+    evidence_attach(record=deal, excerpt=withheld, user=curator)
+    record_set_visibility(record=deal, user=curator, visibility="published")
+    organised = AnalystFactory(full_name="", organisation=OrganisationFactory(name="Think Tank"))
+    nameless = AnalystFactory(full_name="")
+    claim_add(
+        user=organised,
+        record=deal,
+        field="status",
+        value="signed",
+        basis=Basis.public_record("Gazette", publisher="GoI", accessed=date(2016, 1, 2)),
+    )
+    claim_add(
+        user=nameless,
+        record=deal,
+        field="status",
+        value="negotiating",
+        basis=Basis.public_record("Press note"),
+    )
+    claim_add(
+        user=analyst, record=deal, field="status", value="stalled", basis=Basis.judgement("Why")
+    )
+    # Ranked above an older claim: claims read by field, then rank, then age.
+    signed = Claim.objects.get(spine_id=deal.spine_id, field="status", value="signed")
+    claim_set_rank(user=curator, claim=signed, rank="preferred")
+    claims = Claim.objects.filter(spine_id=deal.spine_id).order_by("id")
+    Claim.objects.filter(pk=claims.first().pk).update(
+        created_by=None, created_at=datetime(2016, 2, 1, 8, 30, tzinfo=UTC)
+    )
+
+    factory = RequestFactory(HTTP_HOST="testserver")
+    path = f"/api/v1/deals/{deal.pk}/"
+    for user in (curator, partner):
+        token = make_token(user, write=True)
+        document = client_for(user).get(path).json()
+        listed = client_for(user).get("/api/v1/deals/", {"page_size": 200}).json()["results"]
+        (row,) = [row for row in listed if row["id"] == deal.pk]
+        view, drf_request = _drf_view(
+            resolve(path), factory.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+        )
+        view.perform_authentication(drf_request)
+        view.action = "retrieve"
+        data, _ = view.representation(view.get_object())
+        for shown_to in (document, row):
+            assert shown_to["claims"] == data["claims"]
+            assert shown_to["provenance"] == data["provenance"]
+        authors = {claim["author"] for claim in document["claims"]}
+        assert {None, "Think Tank", "Contours team"} <= authors
+        assert "2016-02-01T08:30:00Z" in {claim["created"] for claim in document["claims"]}
+        cited = [c["citation"] for c in document["claims"] if c["citation"]]
+        assert {
+            "title": "Gazette",
+            "publisher": "GoI",
+            "url": "",
+            "accessed": "2016-01-02",
+        } in cited
+        excerpts = {e for claim in document["claims"] for e in claim["excerpts"]}
+        if user is partner:
+            assert shown.pk in excerpts and withheld.pk not in excerpts
+        else:
+            assert {shown.pk, withheld.pk} <= excerpts
