@@ -143,7 +143,7 @@ SELECT json_agg(json_build_object(
            'author', CASE WHEN u.id IS NOT NULL
                           THEN coalesce(nullif(u.full_name, ''), nullif(o.name, ''), %s) END,
            'created', {utc_iso_sql("c.created_at")})
-       ORDER BY c.field COLLATE "C", CASE c.rank {ranks} ELSE 3 END, c.id)::text
+       ORDER BY c.field COLLATE "C", CASE c.rank {ranks} ELSE 3 END, c.id)
   FROM cooperation_claim c
   LEFT JOIN accounts_user u ON u.id = c.created_by_id
   LEFT JOIN accounts_organisation o ON o.id = u.organisation_id

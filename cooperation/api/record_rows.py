@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from django.db import connection
 from django.db.models import OuterRef, Q
 from django.db.models.expressions import RawSQL
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from rest_framework import ISO_8601
 from rest_framework.fields import CharField, DateTimeField, IntegerField
@@ -91,28 +91,51 @@ def _fields(serializer_class) -> dict:
 
 
 class _Urls:
-    """Absolute URLs by prefix: one reverse() per kind and request instead of one per link."""
+    """Absolute URLs by prefix: no reverse() per link, nor per request.
+
+    A prefix is this request's scheme and host before the path reverse() gives, and that
+    path depends only on the URL name, the script prefix and the urlconf, so the paths are
+    kept for the process (_path); a request only asks for its own scheme and host, once.
+    """
 
     def __init__(self, request):
         self.request = request
+        self._base = None
         self._api: dict[str, str] = {}
         self._web: dict[type, tuple[str, str]] = {}
+
+    @property
+    def base(self) -> str:
+        if self._base is None:
+            # As build_absolute_uri writes a path's scheme and host (the host checked).
+            self._base = self.request.build_absolute_uri("/")[:-1]
+        return self._base
 
     def api(self, basename: str, pk) -> str:
         prefix = self._api.get(basename)
         if prefix is None:
-            prefix = self.request.build_absolute_uri(reverse(f"api:{basename}-list"))
-            self._api[basename] = prefix
+            prefix = self._api[basename] = self.base + _path(f"api:{basename}-list")
         return f"{prefix}{pk}/"
 
     def web(self, record) -> str:
         parts = self._web.get(type(record))
         if parts is None:
             name = f"cooperation:{record._meta.model_name}_detail"
-            url = self.request.build_absolute_uri(reverse(name, kwargs={"slug": _SLUG_PLACEHOLDER}))
-            parts = tuple(url.split(_SLUG_PLACEHOLDER, 1))
+            path = _path(name, _SLUG_PLACEHOLDER)
+            parts = tuple(f"{self.base}{path}".split(_SLUG_PLACEHOLDER, 1))
             self._web[type(record)] = parts
         return f"{parts[0]}{record.slug}{parts[1]}"
+
+
+@lru_cache(maxsize=256)
+def _reversed(name: str, slug: str | None, script_prefix: str, urlconf) -> str:
+    return reverse(name, kwargs=None if slug is None else {"slug": slug}, urlconf=urlconf)
+
+
+def _path(name: str, slug: str | None = None) -> str:
+    """reverse(name), kept per script prefix and urlconf (what reverse() reads besides the
+    name: the handler sets both for each request)."""
+    return _reversed(name, slug, get_script_prefix(), get_urlconf())
 
 
 def _link(urls: _Urls, basename: str, pk, slug: str, name: str) -> dict:
@@ -148,14 +171,9 @@ def _m2m_links(model, name, ids, user, urls, basename) -> dict[int, list[dict]]:
     return links
 
 
-def _m2m_json(model, name, user) -> RawSQL:
-    """One record's links of one kind as a JSON array of [id, slug, name], in link order."""
-    sql, params = _m2m_sql(model, name, sees_internal(user))
-    return RawSQL(sql, params, output_field=ReadJSON())
-
-
 @cache
 def _m2m_sql(model, name, internal: bool) -> tuple[str, tuple]:
+    """One record's links of one kind as a JSON array of [id, slug, name], in link order."""
     field = model._meta.get_field(name)
     through = field.remote_field.through._meta
     target = field.related_model._meta
@@ -168,7 +186,7 @@ def _m2m_sql(model, name, internal: bool) -> tuple[str, tuple]:
     linked = _quote(through.get_field(field.m2m_reverse_field_name()).column)
     sql = (
         f"SELECT json_agg(json_build_array(t.{column('id')}, t.{column('slug')}, "
-        f"t.{column(label)}) ORDER BY t.{column(label)}, t.{column('id')})::text "
+        f"t.{column(label)}) ORDER BY t.{column(label)}, t.{column('id')}) "
         f"FROM {_quote(through.db_table)} m JOIN {_quote(target.db_table)} t "
         f"ON t.{column('id')} = m.{linked} "
         f"WHERE m.{owner} = {_outer_pk(model)} AND {where}"
@@ -232,13 +250,9 @@ def _evidence(model, ids, urls) -> dict[int, list[dict]]:
     return evidence
 
 
-def _evidence_json(model) -> RawSQL:
-    """One record's live evidence as a JSON array of _EVIDENCE_COLUMNS (after the id)."""
-    return RawSQL(_evidence_sql(model), [], output_field=ReadJSON())
-
-
 @cache
 def _evidence_sql(model) -> str:
+    """One record's live evidence as a JSON array of _EVIDENCE_COLUMNS (after the id)."""
     link = _columns(RecordEvidence._meta)
     excerpt = _columns(Excerpt._meta)
     source = _columns(Source._meta)
@@ -247,7 +261,7 @@ def _evidence_sql(model) -> str:
         f"x.{excerpt('id')}, x.{excerpt('source')}, x.{excerpt('start')}, x.{excerpt('end')}, "
         f"x.{excerpt('exact')}, e.{link('note')}, s.{source('sha256')}, "
         f"s.{source('furniture')} <> '[]'::jsonb) "
-        f"ORDER BY x.{excerpt('start')}, e.{link('id')})::text "
+        f"ORDER BY x.{excerpt('start')}, e.{link('id')}) "
         f"FROM {_quote(RecordEvidence._meta.db_table)} e "
         f"JOIN {_quote(Excerpt._meta.db_table)} x ON x.{excerpt('id')} = e.{link('excerpt')} "
         f"JOIN {_quote(Source._meta.db_table)} s ON s.{source('id')} = x.{excerpt('source')} "
@@ -276,17 +290,13 @@ def _identifier_item(identifier) -> dict:
     return {"scheme": scheme, "value": value, "url": link_for(scheme, value, url)}
 
 
-def _identifiers_json(model) -> RawSQL:
-    """One record's live identifiers as a JSON array of [scheme, value, url]."""
-    return RawSQL(_identifiers_sql(model), [], output_field=ReadJSON())
-
-
 @cache
 def _identifiers_sql(model) -> str:
+    """One record's live identifiers as a JSON array of [scheme, value, url]."""
     column = _columns(Identifier._meta)
     return (
         f"SELECT json_agg(json_build_array(i.{column('scheme')}, i.{column('value')}, "
-        f"i.{column('url')}) ORDER BY i.{column('scheme')}, i.{column('value')})::text "
+        f"i.{column('url')}) ORDER BY i.{column('scheme')}, i.{column('value')}) "
         f"FROM {_quote(Identifier._meta.db_table)} i "
         f"WHERE i.{column('spine')} = {_outer(model, 'spine')} "
         f"AND i.{column('deleted_at')} IS NULL"
@@ -382,13 +392,10 @@ def _responses(ids, represent) -> dict[int, list[dict]]:
     return responses
 
 
-def _responses_json() -> RawSQL:
-    """One recommendation's responses as a JSON array of finished items (_response_item's)."""
-    return RawSQL(_responses_sql(), (s.STAFF_LABEL,), output_field=ReadJSON())
-
-
 @cache
 def _responses_sql() -> str:
+    """One recommendation's responses as a JSON array of finished items (_response_item's);
+    its one parameter is the staff label."""
     r = _aliased("r", RecommendationResponse._meta)
     u = _aliased("u", User._meta)
     return (
@@ -398,7 +405,7 @@ def _responses_sql() -> str:
         f"'recorded_at', {utc_iso_sql(r('recorded_at'))}, "
         f"'recorded_by', {_staff_name_sql(r('recorded_by'), u('full_name'))}, "
         f"'note', {r('note')}, 'evidence_excerpt', {r('evidence_excerpt')}, "
-        f"'evidence_url', {r('evidence_url')}) ORDER BY {r('responded_on')}, {r('id')})::text "
+        f"'evidence_url', {r('evidence_url')}) ORDER BY {r('responded_on')}, {r('id')}) "
         f"FROM {_quote(RecommendationResponse._meta.db_table)} r "
         f"LEFT JOIN {_quote(User._meta.db_table)} u ON {u('id')} = {r('recorded_by')} "
         f"WHERE {r('recommendation')} = {_outer_pk(Recommendation)}"
@@ -420,14 +427,10 @@ def _response_item(response, represent) -> dict:
     }
 
 
-def _status_json() -> RawSQL:
-    """One recommendation's status timeline as a JSON array of finished items
-    (_status_item's)."""
-    return RawSQL(_status_sql(), (s.STAFF_LABEL,), output_field=ReadJSON())
-
-
 @cache
 def _status_sql() -> str:
+    """One recommendation's status timeline as a JSON array of finished items
+    (_status_item's); its one parameter is the staff label."""
     c = _aliased("c", RecommendationStatusChange._meta)
     u = _aliased("u", User._meta)
     return (
@@ -437,7 +440,7 @@ def _status_sql() -> str:
         f"'happened_on', {_precise_sql(c('happened_on'), c('happened_on_precision'))}, "
         f"'changed_by', {_staff_name_sql(c('changed_by'), u('full_name'))}, "
         f"'note', {c('note')}, 'evidence_excerpt', {c('evidence_excerpt')}, "
-        f"'evidence_url', {c('evidence_url')}) ORDER BY {c('changed_at')}, {c('id')})::text "
+        f"'evidence_url', {c('evidence_url')}) ORDER BY {c('changed_at')}, {c('id')}) "
         f"FROM {_quote(RecommendationStatusChange._meta.db_table)} c "
         f"LEFT JOIN {_quote(User._meta.db_table)} u ON {u('id')} = {c('changed_by')} "
         f"WHERE {c('recommendation')} = {_outer_pk(Recommendation)}"
@@ -535,8 +538,8 @@ class _Representer:
         return convert
 
 
-def _json_name(name: str) -> str:
-    return f"_json_{name}"
+# The annotation that carries a row's related rows: one JSON object, parsed once per row.
+_RELATED = "_contours_related"
 
 
 def _many_names(fields) -> list[str]:
@@ -550,28 +553,40 @@ def _many_names(fields) -> list[str]:
 def with_related(queryset, *, serializer_class, user):
     """On PostgreSQL, the page query with each row's links, evidence and timeline as JSON.
 
-    `record_rows` reads these annotations when they are there; elsewhere it asks
-    for the same rows in one query per kind. The JSON arrays are ordered as the
-    separate queries order them, so both paths give the same documents.
+    They come as one JSON object per row (`_RELATED`: a key per kind), so a page's rows
+    are parsed once each rather than once per kind and row. `record_rows` reads it when
+    it is there; elsewhere it asks for the same rows in one query per kind. The JSON
+    arrays are ordered as the separate queries order them, so both paths give the same
+    documents.
     """
     if connection.vendor != "postgresql":
         return queryset
+    sql, params = _related_sql(serializer_class, sees_internal(user))
+    annotations = {_RELATED: RawSQL(sql, params, output_field=ReadJSON())}
+    if not sees_internal(user):
+        fields = _fields(serializer_class)
+        cites = "status_history" in fields or "responses" in fields
+        annotations.update(_partner_readable(serializer_class.Meta.model, user, cites))
+    return queryset.annotate(**annotations)
+
+
+@cache
+def _related_sql(serializer_class, internal: bool) -> tuple[str, tuple]:
+    """The `_RELATED` column: json_build_object of each kind's subquery, as text."""
     model = serializer_class.Meta.model
     fields = _fields(serializer_class)
-    annotations = {_json_name(name): _m2m_json(model, name, user) for name in _many_names(fields)}
-    annotations[_json_name("evidence")] = _evidence_json(model)
-    annotations[_json_name("identifiers")] = _identifiers_json(model)
+    parts = [(name, *_m2m_sql(model, name, internal)) for name in _many_names(fields)]
+    parts.append(("evidence", _evidence_sql(model), ()))
+    parts.append(("identifiers", _identifiers_sql(model), ()))
     if "status_history" in fields:
-        annotations[_json_name("status_history")] = _status_json()
+        parts.append(("status_history", _status_sql(), (s.STAFF_LABEL,)))
     if "responses" in fields:
-        annotations[_json_name("responses")] = _responses_json()
+        parts.append(("responses", _responses_sql(), (s.STAFF_LABEL,)))
     if "claims" in fields or "provenance" in fields:
-        sql, params = claims_json_sql(_outer(model, "spine"))
-        annotations[_json_name("claims")] = RawSQL(sql, params, output_field=ReadJSON())
-    if not sees_internal(user):
-        cites = "status_history" in fields or "responses" in fields
-        annotations.update(_partner_readable(model, user, cites))
-    return queryset.annotate(**annotations)
+        parts.append(("claims", *claims_json_sql(_outer(model, "spine"))))
+    sql = ", ".join(f"'{name}', ({part})" for name, part, _ in parts)
+    params = tuple(value for _, _, values in parts for value in values)
+    return f"json_build_object({sql})::text", params
 
 
 _READABLE_SOURCES = "contours_readable_sources"
@@ -680,36 +695,32 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
     many_names = layout.many_names
     readings = _Readings()
     represent = _Representer()
-    if hasattr(rows[0], _json_name("evidence")):
+    if hasattr(rows[0], _RELATED):
         # One statement brought everything: turn each row's arrays into documents.
+        related = {row.pk: getattr(row, _RELATED) for row in rows}
         many = {
             name: {
-                row.pk: _m2m_from_json(getattr(row, _json_name(name)), urls, basenames[name])
-                for row in rows
+                pk: _m2m_from_json(found[name], urls, basenames[name])
+                for pk, found in related.items()
             }
             for name in many_names
         }
         evidence = {
-            row.pk: [
-                _evidence_item(link, urls, readings)
-                for link in getattr(row, _json_name("evidence")) or ()
-            ]
-            for row in rows
+            pk: [_evidence_item(link, urls, readings) for link in found["evidence"] or ()]
+            for pk, found in related.items()
         }
         identifiers = {
-            row.pk: [_identifier_item(i) for i in getattr(row, _json_name("identifiers")) or ()]
-            for row in rows
+            pk: [_identifier_item(i) for i in found["identifiers"] or ()]
+            for pk, found in related.items()
         }
         # Timeline items come finished from SQL (_status_sql, _responses_sql).
         history = {
-            row.pk: getattr(row, _json_name("status_history")) or []
-            for row in rows
+            pk: found["status_history"] or []
+            for pk, found in related.items()
             if layout.with_history
         }
         responses = {
-            row.pk: getattr(row, _json_name("responses")) or []
-            for row in rows
-            if layout.with_responses
+            pk: found["responses"] or [] for pk, found in related.items() if layout.with_responses
         }
     else:
         ids = [row.pk for row in rows]
@@ -729,10 +740,10 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         if not internal:
             _remember_readable(rows, request)
         readable = s.readable_sources(request)
-        if hasattr(rows[0], _json_name("claims")):  # in the page's own statement
+        if hasattr(rows[0], _RELATED):  # in the page's own statement
             readable = readable() if callable(readable) else readable
             claims = {
-                row.spine_id: finish_claims(getattr(row, _json_name("claims")), readable)
+                row.spine_id: finish_claims(getattr(row, _RELATED)["claims"], readable)
                 for row in rows
             }
         else:
