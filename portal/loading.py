@@ -5,8 +5,9 @@ Model.__init__ spends most of its time on what only applies to instances made in
 the pre_init/post_init signals, keyword arguments, defaults for missing fields and a
 setattr per field. A row from the database has a value for every concrete field, in
 order, so `from_db` can put them in the instance's __dict__ at once, which is what those
-setattrs end up doing. Whatever this cannot vouch for takes Django's own path: deferred
-columns, a signal receiver for the class, or a field whose attribute has a descriptor
+setattrs end up doing (a deferred column is left out of it, as Model.__init__ leaves it).
+Whatever this cannot vouch for takes Django's own path: a signal receiver for the class,
+or a field whose attribute has a descriptor
 that could do more than store the value (a file's), a generated field, or an __init__ or
 __setattr__ of the model's own. Every tracked model (cooperation/models/base.Tracked) and
 the user take this path.
@@ -54,13 +55,15 @@ class FastLoad(Model):
     @classmethod
     def from_db(cls, db, field_names, values, *, fetch_mode=None):
         names = _attnames(cls)
-        if (
-            names is None
-            or len(values) != len(names)
-            or pre_init.has_listeners(cls)
-            or post_init.has_listeners(cls)
-        ):
+        if names is None or pre_init.has_listeners(cls) or post_init.has_listeners(cls):
             return super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        if len(values) != len(names):
+            # Deferred columns (a list leaves its search columns unread): `field_names` are
+            # the attribute names of those read, in order. Model.__init__ leaves a deferred
+            # field out of __dict__, which is how Django knows to load it when it is read.
+            if len(field_names) != len(values) or not set(field_names) <= set(names):
+                return super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+            names = field_names
         new = cls.__new__(cls)
         state = new.__dict__["_state"] = ModelState()
         new.__dict__.update(zip(names, values, strict=True))

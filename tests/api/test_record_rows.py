@@ -286,3 +286,37 @@ def test_claims_read_as_the_serializer_writes_them(db, curator, analyst, partner
             assert shown.pk in excerpts and withheld.pk not in excerpts
         else:
             assert {shown.pk, withheld.pk} <= excerpts
+
+
+def test_link_urls_follow_each_request_host_and_script_prefix(world, curator):
+    """Link URLs are the request's scheme and host before a path reversed once per process
+    (record_rows._Urls): another host, or the portal mounted under a prefix, must read in
+    every URL of the next request, and nothing of it in the one after."""
+    from django.urls import set_script_prefix
+
+    client = client_for(curator)
+
+    def first(**extra):
+        rows = client.get("/api/v1/recommendations/", {"page_size": 200}, **extra).json()
+        return next(row for row in rows["results"] if row["actors"])
+
+    def urls(document):
+        found = [document["url"], document["web_url"]]
+        for value in document.values():
+            if isinstance(value, list):
+                found += [item["url"] for item in value if isinstance(item, dict) and "url" in item]
+        return found
+
+    plain = first()
+    assert all(url.startswith("http://testserver/") for url in urls(plain))
+    other = first(HTTP_HOST="localhost")
+    assert all(url.startswith("http://localhost/") for url in urls(other))
+    set_script_prefix("/portal/")  # as the WSGI handler sets it from SCRIPT_NAME
+    try:
+        mounted = first()
+    finally:
+        set_script_prefix("/")
+    assert len(urls(mounted)) > 2
+    assert all(url.startswith("http://testserver/portal/") for url in urls(mounted))
+    assert mounted["url"] == plain["url"].replace("testserver/", "testserver/portal/")
+    assert first() == plain

@@ -3,6 +3,8 @@ as on Django's own, and whatever it cannot vouch for takes Django's path."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.apps import apps
 from django.db.models import Model
@@ -67,13 +69,32 @@ def test_every_fast_model_that_can_take_the_short_path_builds_instances_equal_to
         assert not ours._state.adding and ours._state.db == "default"
 
 
-def test_deferred_columns_take_djangos_path():
+def test_deferred_columns_load_as_django_loads_them():
     RecommendationFactory(title="Port calls", summary="Long summary")
 
     loaded = Recommendation.objects.only("title").get(title="Port calls")
+    read = [f.attname for f in Recommendation._meta.concrete_fields if f.attname in vars(loaded)]
+    django = Model.from_db.__func__(
+        Recommendation, "default", read, [vars(loaded)[name] for name in read]
+    )
 
-    assert loaded.get_deferred_fields() >= {"summary"}
+    assert _fields(loaded) == _fields(django)
+    assert loaded.get_deferred_fields() == django.get_deferred_fields() >= {"summary"}
     assert loaded.summary == "Long summary"  # loaded when read, as Django does
+    # What the partner list reads: every column but the search ones.
+    from cooperation.api.views import search_columns
+
+    columns = search_columns(Recommendation)
+    # Django's path builds the instance through Model.__init__; the short path never does.
+    with mock.patch.object(Model, "__init__", side_effect=AssertionError("Django's path")):
+        listed = Recommendation.objects.defer(*columns).get(title="Port calls")
+    assert columns and listed.get_deferred_fields() == set(columns)
+    assert listed.title == "Port calls" and listed._state.adding is False
+
+
+def test_deferred_columns_with_names_it_cannot_place_take_djangos_path():
+    built = Recommendation.from_db("default", ("title", "no_such_field"), ("A", "B"))
+    assert built.title == "A" and "no_such_field" not in vars(built)
 
 
 def test_a_post_init_receiver_is_still_called_for_every_row():
