@@ -3,9 +3,10 @@
 A list page builds about a hundred instances (fifty records and their owners), and
 Model.__init__ spends most of its time on what only applies to instances made in code:
 the pre_init/post_init signals, keyword arguments, defaults for missing fields and a
-setattr per field. A row from the database has a value for every concrete field, in
-order, so `from_db` can put them in the instance's __dict__ at once, which is what those
-setattrs end up doing (a deferred column is left out of it, as Model.__init__ leaves it).
+setattr per field. A row from the database has a value for every concrete field it
+read, in order, so `from_db` can put them in the instance's __dict__ at once, which is
+what those setattrs end up doing (a deferred column is left out of it, as
+Model.__init__ leaves it).
 Whatever this cannot vouch for takes Django's own path: a signal receiver for the class,
 or a field whose attribute has a descriptor
 that could do more than store the value (a file's), a generated field, or an __init__ or

@@ -1,7 +1,7 @@
 """Querysets compiled once per process and run again with new values: the API's hot reads.
 
 Building a queryset and compiling it to SQL is Django's work, not the database's: for
-the partner API's detail (a record with its links, evidence and timeline as jsonb
+the partner API's detail (a record with its links, evidence and timeline as JSON
 subqueries, `cooperation.api.record_rows.with_related`) it cost more than the statement
 itself, on every request, though the SQL text only ever differs by one id. A `Frozen`
 statement is the queryset compiled once, with placeholders where the per-request values

@@ -154,15 +154,17 @@ SELECT json_agg(json_build_object(
 def finish_claims(found, readable_sources) -> list[dict]:
     """One record's claims from `claims_json_sql`, each claim's excerpts narrowed to the
     sources the reader may read (None: every one), as `claims_from_rows` narrows them."""
-    if not found:
-        return []
-    for claim in found:
-        claim["excerpts"] = [
-            excerpt
-            for excerpt, source in claim["excerpts"]
-            if readable_sources is None or source in readable_sources
-        ]
-    return found
+    return [
+        {
+            **claim,  # the same keys in the same order, `excerpts` replaced
+            "excerpts": [
+                excerpt
+                for excerpt, source in claim["excerpts"]
+                if readable_sources is None or source in readable_sources
+            ],
+        }
+        for claim in found or ()
+    ]
 
 
 def utc_iso_sql(column: str) -> str:

@@ -8,9 +8,10 @@ link kind over the page's ids. Scalars are formatted by the serializers' own
 field objects, so a date or a choice reads exactly as it does on a detail.
 
 On PostgreSQL the page query itself carries the links, evidence and status
-timeline, each a `json_agg` subquery per row (`with_related`), so a page is one
-statement instead of seven; every round trip and every ORM query compiled cost
-the partner list more than the rows did. The status timeline, the responses and
+timeline, each a `json_agg` subquery, gathered in one JSON object per row
+(`with_related`, `_related_sql`), so a page is one statement instead of seven;
+every round trip and every ORM query compiled cost the partner list more than the
+rows did. The status timeline, the responses and
 the claims come out of SQL finished, timestamps written as DRF writes them, so a
 page's some 400 timestamps are neither parsed nor formatted in Python (`json`
 rather than `jsonb`: PostgreSQL writes it as text without converting it twice).
@@ -34,7 +35,7 @@ from rest_framework import ISO_8601
 from rest_framework.fields import CharField, DateTimeField, IntegerField
 from rest_framework.settings import api_settings
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from cooperation import precise_dates
 from cooperation.api import serializers as s
 from cooperation.api.provenance import (
@@ -345,6 +346,7 @@ _STATUS_COLUMNS = (
     "changed_at",
     "changed_by_id",
     "changed_by__full_name",
+    "changed_by__organisation__name",
     "note",
     "evidence_excerpt_id",
     "evidence_url",
@@ -373,6 +375,7 @@ _RESPONSE_COLUMNS = (
     "recorded_at",
     "recorded_by_id",
     "recorded_by__full_name",
+    "recorded_by__organisation__name",
     "note",
     "evidence_excerpt_id",
     "evidence_url",
@@ -398,29 +401,32 @@ def _responses_sql() -> str:
     its one parameter is the staff label."""
     r = _aliased("r", RecommendationResponse._meta)
     u = _aliased("u", User._meta)
+    o = _aliased("o", Organisation._meta)
     return (
         "SELECT json_agg(json_build_object("
         f"'id', {r('id')}, 'classification', {r('classification')}, "
         f"'responded_on', {_precise_sql(r('responded_on'), r('responded_on_precision'))}, "
         f"'recorded_at', {utc_iso_sql(r('recorded_at'))}, "
-        f"'recorded_by', {_staff_name_sql(r('recorded_by'), u('full_name'))}, "
+        f"'recorded_by', {_person_sql(r('recorded_by'), u, o)}, "
         f"'note', {r('note')}, 'evidence_excerpt', {r('evidence_excerpt')}, "
         f"'evidence_url', {r('evidence_url')}) ORDER BY {r('responded_on')}, {r('id')}) "
         f"FROM {_quote(RecommendationResponse._meta.db_table)} r "
         f"LEFT JOIN {_quote(User._meta.db_table)} u ON {u('id')} = {r('recorded_by')} "
+        f"LEFT JOIN {_quote(Organisation._meta.db_table)} o ON {o('id')} = {u('organisation')} "
         f"WHERE {r('recommendation')} = {_outer_pk(Recommendation)}"
     )
 
 
 def _response_item(response, represent) -> dict:
-    pk, classification, day, precision, when, user_id, full_name, note, excerpt, url = response
+    pk, classification, day, precision, when, user_id, full_name, organisation = response[:8]
+    note, excerpt, url = response[8:]
     return {
         "id": pk,
         "classification": classification,
         "responded_on": precise_dates.iso(day, precision),
         "recorded_at": represent(_fields(s.RecommendationResponseSerializer)["recorded_at"], when),
         # Responses are recorded by staff: by name, never an id (serializers.display_name).
-        "recorded_by": None if user_id is None else (full_name or s.STAFF_LABEL),
+        "recorded_by": _person(user_id, full_name, organisation),
         "note": note,
         "evidence_excerpt": excerpt,
         "evidence_url": url,
@@ -433,16 +439,18 @@ def _status_sql() -> str:
     (_status_item's); its one parameter is the staff label."""
     c = _aliased("c", RecommendationStatusChange._meta)
     u = _aliased("u", User._meta)
+    o = _aliased("o", Organisation._meta)
     return (
         "SELECT json_agg(json_build_object("
         f"'id', {c('id')}, 'from_status', {c('from_status')}, 'to_status', {c('to_status')}, "
         f"'changed_at', {utc_iso_sql(c('changed_at'))}, "
         f"'happened_on', {_precise_sql(c('happened_on'), c('happened_on_precision'))}, "
-        f"'changed_by', {_staff_name_sql(c('changed_by'), u('full_name'))}, "
+        f"'changed_by', {_person_sql(c('changed_by'), u, o)}, "
         f"'note', {c('note')}, 'evidence_excerpt', {c('evidence_excerpt')}, "
         f"'evidence_url', {c('evidence_url')}) ORDER BY {c('changed_at')}, {c('id')}) "
         f"FROM {_quote(RecommendationStatusChange._meta.db_table)} c "
         f"LEFT JOIN {_quote(User._meta.db_table)} u ON {u('id')} = {c('changed_by')} "
+        f"LEFT JOIN {_quote(Organisation._meta.db_table)} o ON {o('id')} = {u('organisation')} "
         f"WHERE {c('recommendation')} = {_outer_pk(Recommendation)}"
     )
 
@@ -463,13 +471,27 @@ def _precise_sql(day: str, precision: str) -> str:
     )
 
 
-def _staff_name_sql(user_id: str, full_name: str) -> str:
-    """As serializers.display_name names staff: by name, or the team's label; never an id."""
-    return f"CASE WHEN {user_id} IS NULL THEN NULL ELSE coalesce(nullif({full_name}, ''), %s) END"
+def _person(user_id, full_name, organisation) -> str | None:
+    """As serializers.display_name names a person from their columns (user id, name, their
+    organisation's name or None without one): never an id nor an email address."""
+    if user_id is None:
+        return None
+    return full_name or (s.STAFF_LABEL if organisation is None else organisation)
+
+
+def _person_sql(user_id: str, user, organisation) -> str:
+    """_person in SQL: `user` and `organisation` are the joined tables' columns (_aliased);
+    its one parameter is the team's label."""
+    return (
+        f"CASE WHEN {user_id} IS NULL THEN NULL "
+        f"WHEN {user('full_name')} <> '' THEN {user('full_name')} "
+        f"WHEN {organisation('id')} IS NOT NULL THEN {organisation('name')} ELSE %s END"
+    )
 
 
 def _status_item(change, represent) -> dict:
-    pk, before, after, when, user_id, full_name, note, excerpt, url, happened, precision = change
+    pk, before, after, when, user_id, full_name, organisation = change[:7]
+    note, excerpt, url, happened, precision = change[7:]
     return {
         "id": pk,
         "from_status": before,
@@ -477,7 +499,7 @@ def _status_item(change, represent) -> dict:
         "changed_at": represent(_fields(s.StatusChangeSerializer)["changed_at"], when),
         "happened_on": precise_dates.iso(happened, precision),
         # As serializers.display_name: status moves are staff's, shown by name, never an id.
-        "changed_by": None if user_id is None else (full_name or s.STAFF_LABEL),
+        "changed_by": _person(user_id, full_name, organisation),
         "note": note,
         "evidence_excerpt": excerpt,
         "evidence_url": url,

@@ -126,14 +126,22 @@ def test_timelines_read_as_the_serializer_writes_them(db, curator, partner):
 
     from cooperation.models import RecommendationResponse, RecommendationStatusChange
     from cooperation.services import recommendation_response_record, recommendation_transition
-    from tests.factories import CuratorFactory, RecommendationFactory
+    from tests.factories import (
+        CuratorFactory,
+        ExcerptFactory,
+        OrganisationFactory,
+        RecommendationFactory,
+    )
 
     nameless = CuratorFactory(full_name="")
+    organised = CuratorFactory(full_name="", organisation=OrganisationFactory(name="Think Tank"))
+    unpublished = ExcerptFactory()  # its source is not published: withheld from partners
     record = RecommendationFactory(visibility="published")
     moves = [
         ("under_review", curator, "2015"),
         ("accepted", nameless, "2015-12"),
         ("in_progress", curator, "2016-01-31"),
+        ("implemented", organised, "2016-02-29"),
     ]
     for to_status, user, happened in moves:
         recommendation_transition(
@@ -142,15 +150,21 @@ def test_timelines_read_as_the_serializer_writes_them(db, curator, partner):
             user=user,
             note='Agreed "in principle" — 日本\\',
             happened_on=happened,
+            evidence_excerpt=unpublished if to_status == "implemented" else None,
         )
-    for responded, user in (("2014", curator), ("2014-02", nameless), ("2014-03-04", curator)):
+    answered = (("2014", curator), ("2014-02", nameless), ("2014-03-04", curator))
+    for responded, user in (*answered, ("2014-03-05", organised)):
         recommendation_response_record(
-            recommendation=record, classification="accepted", responded_on=responded, user=user
+            recommendation=record,
+            classification="accepted",
+            responded_on=responded,
+            user=user,
+            evidence_excerpt=unpublished if user is organised else None,
         )
     # Whole seconds (no fraction written), a fraction, and moves by people since gone.
     changes = list(RecommendationStatusChange.objects.filter(recommendation=record).order_by("id"))
     RecommendationStatusChange.objects.filter(pk=changes[0].pk).update(
-        changed_at=datetime(2016, 2, 1, 8, 30, tzinfo=UTC), changed_by=None
+        changed_at=datetime(2016, 2, 1, 8, 30, 5, tzinfo=UTC), changed_by=None
     )
     RecommendationStatusChange.objects.filter(pk=changes[1].pk).update(
         changed_at=datetime(2016, 2, 2, 23, 59, 59, 1, tzinfo=UTC)
@@ -172,30 +186,43 @@ def test_timelines_read_as_the_serializer_writes_them(db, curator, partner):
         written = RecommendationSerializer(
             type(record).objects.get(pk=record.pk), context={"request": drf_request}
         ).data
-        assert shown["status_history"] == written["status_history"]
-        assert shown["responses"] == written["responses"]
+        for timeline in ("status_history", "responses"):
+            assert shown[timeline] == written[timeline]
+            assert [list(item) for item in shown[timeline]] == [
+                list(item) for item in written[timeline]
+            ]
         history = shown["status_history"]
-        assert [move["happened_on"] for move in history[-3:]] == ["2015", "2015-12", "2016-01-31"]
+        assert [move["happened_on"] for move in history if move["from_status"]] == [
+            "2015",
+            "2015-12",
+            "2016-01-31",
+            "2016-02-29",
+        ]
         assert {move["changed_at"] for move in history} >= {
-            "2016-02-01T08:30:00Z",
+            "2016-02-01T08:30:05Z",
             "2016-02-02T23:59:59.000001Z",
         }
         assert {move["changed_by"] for move in history} >= {
             None,
             "Contours team",
             "Chandra Curator",
+            "Think Tank",
         }
         assert [answer["responded_on"] for answer in shown["responses"]] == [
             "2014",
             "2014-02",
             "2014-03-04",
+            "2014-03-05",
         ]
         assert shown["responses"][0]["recorded_at"] == "2016-03-01T00:00:00Z"
         assert [answer["recorded_by"] for answer in shown["responses"]] == [
             None,
             "Contours team",
             "Chandra Curator",
+            "Think Tank",
         ]
+        cited = {history[-1]["evidence_excerpt"], shown["responses"][-1]["evidence_excerpt"]}
+        assert cited == ({None} if user is partner else {unpublished.pk})
 
 
 def test_claims_read_as_the_serializer_writes_them(db, curator, analyst, partner):

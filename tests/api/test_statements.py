@@ -120,7 +120,9 @@ def test_a_kept_statement_is_not_compiled_again(world, partner, path):
         assert client.get(path).status_code == 200
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement: PostgreSQL's jsonb")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="one statement: PostgreSQL's json_agg"
+)
 @pytest.mark.parametrize(
     "path", ["/api/v1/recommendations/?page_size=50", "/api/v1/recommendations/{pk}/"]
 )
@@ -131,7 +133,7 @@ def test_a_partner_read_is_the_token_statement_and_one_more(
     pk = Recommendation.objects.filter(visibility="published").first().pk
     path = path.format(pk=pk)
     client.get(path)
-    # The records' claims (provenance, claims) ride in the page's statement (a jsonb column,
+    # The records' claims (provenance, claims) ride in the page's statement (a JSON column,
     # api/provenance.claims_json_sql), as their links and evidence do.
     with django_assert_num_queries(2):
         assert client.get(path).status_code == 200
@@ -145,7 +147,9 @@ def binding(monkeypatch):
     monkeypatch.setitem(options, "server_side_binding", True)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement: PostgreSQL's jsonb")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="one statement: PostgreSQL's json_agg"
+)
 @pytest.mark.parametrize("bound", [False, True])
 def test_a_later_page_is_the_token_and_the_page_which_says_when_the_list_last_changed(
     world, partner, request, bound

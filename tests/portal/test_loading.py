@@ -89,6 +89,10 @@ def test_deferred_columns_load_as_django_loads_them():
     with mock.patch.object(Model, "__init__", side_effect=AssertionError("Django's path")):
         listed = Recommendation.objects.defer(*columns).get(title="Port calls")
     assert columns and listed.get_deferred_fields() == set(columns)
+    # Each value read under its own field, as the database holds them.
+    names = [f.attname for f in Recommendation._meta.concrete_fields if f.attname not in columns]
+    stored = Recommendation.objects.values_list(*names).get(pk=listed.pk)
+    assert [vars(listed)[name] for name in names] == list(stored)
     assert listed.title == "Port calls" and listed._state.adding is False
 
 
