@@ -137,7 +137,7 @@ SELECT r.id, r.spine_id, r.version, r.created_at, r.updated_at, r.slug, r.title,
                                       WHEN 'month' THEN to_char(s.happened_on, 'YYYY-MM')
                                       ELSE to_char(s.happened_on, 'YYYY-MM-DD') END,
                    'changed_by', CASE WHEN s.changed_by_id IS NULL THEN NULL
-                                      ELSE coalesce(nullif(cu.full_name, ''),
+                                      ELSE coalesce(nullif(cu.full_name, ''), co.name,
                                                     'Contours team') END,
                    'note', s.note,
                    'evidence_excerpt', CASE WHEN EXISTS (
@@ -150,6 +150,7 @@ SELECT r.id, r.spine_id, r.version, r.created_at, r.updated_at, r.slug, r.title,
                    ORDER BY s.changed_at, s.id), '[]'::json)
           FROM cooperation_recommendationstatuschange s
           LEFT JOIN accounts_user cu ON cu.id = s.changed_by_id
+          LEFT JOIN accounts_organisation co ON co.id = cu.organisation_id
          WHERE s.recommendation_id = r.id) AS status_history,
        (SELECT coalesce(json_agg(json_build_object(
                    'id', a.id, 'classification', a.classification,
@@ -159,7 +160,7 @@ SELECT r.id, r.spine_id, r.version, r.created_at, r.updated_at, r.slug, r.title,
                                        ELSE to_char(a.responded_on, 'YYYY-MM-DD') END,
                    'recorded_at', {_utc_iso("a.recorded_at")},
                    'recorded_by', CASE WHEN a.recorded_by_id IS NULL THEN NULL
-                                       ELSE coalesce(nullif(au.full_name, ''),
+                                       ELSE coalesce(nullif(au.full_name, ''), ao.name,
                                                      'Contours team') END,
                    'note', a.note,
                    'evidence_excerpt', CASE WHEN EXISTS (
@@ -172,6 +173,7 @@ SELECT r.id, r.spine_id, r.version, r.created_at, r.updated_at, r.slug, r.title,
                    ORDER BY a.responded_on, a.id), '[]'::json)
           FROM cooperation_recommendationresponse a
           LEFT JOIN accounts_user au ON au.id = a.recorded_by_id
+          LEFT JOIN accounts_organisation ao ON ao.id = au.organisation_id
          WHERE a.recommendation_id = r.id) AS responses
   FROM cooperation_recommendation r
   LEFT JOIN accounts_user u ON u.id = r.owner_id
