@@ -95,6 +95,24 @@ def _hypersonic_recommendations(curator) -> None:
         )
 
 
+def _walked_pages(client, params: dict, page_size: int) -> list[str]:
+    """Walks the search page by page, holds the walk to the whole search (the seven
+    hypersonic recommendations, in its order) and gives the SQL of each page's rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    whole = [row["id"] for row in client.get("/api/v1/recommendations/", params).json()["results"]]
+    assert len(whole) == 7
+    with CaptureQueriesContext(connection) as captured:
+        walked = _walk(client, {**params, "page_size": page_size}, lambda _: None)
+    assert walked == whole
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if '"cooperation_recommendation"."title"' in q["sql"]
+    ]
+
+
 @pytest.mark.parametrize("ordering", ["", "title"])
 @pytest.mark.parametrize("page_size", [1, 2, 5, 200])
 def test_a_search_page_is_the_ranked_order_however_its_ids_are_chosen(
@@ -103,25 +121,12 @@ def test_a_search_page_is_the_ranked_order_however_its_ids_are_chosen(
     """A ranked search on PostgreSQL picks the page's ids first and builds only those rows
     (pagination._first_rows); every page of the walk is the order the whole search has."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     _hypersonic_recommendations(curator)
     params = {"q": "hypersonic"}
     if ordering:
         params["ordering"] = ordering
-    client = client_for(analyst)
-    whole = [
-        row["id"] for row in client.get("/api/v1/recommendations/", {**params}).json()["results"]
-    ]
-    assert len(whole) == 7
-    with CaptureQueriesContext(connection) as captured:
-        walked = _walk(client, {**params, "page_size": page_size}, lambda _: None)
-    assert walked == whole
-    pages = [
-        q["sql"]
-        for q in captured.captured_queries
-        if '"cooperation_recommendation"."title"' in q["sql"]
-    ]
+    pages = _walked_pages(client_for(analyst), params, page_size)
     if connection.vendor == "postgresql" and not ordering:
         assert pages and all(" IN (SELECT " in sql for sql in pages)
         # One word: its matches and ranks come from the records' words, in the sub-select
@@ -136,21 +141,10 @@ def test_a_search_of_several_words_is_matched_once(analyst, curator, page_size):
     (pagination._first_rows): the match is asked once, in the sub-select that picks the
     ids; the rows it picked are not matched again (pagination._rows_chosen)."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     _hypersonic_recommendations(curator)
     params = {"q": "hypersonic cooperation"}
-    client = client_for(analyst)
-    whole = [row["id"] for row in client.get("/api/v1/recommendations/", params).json()["results"]]
-    assert len(whole) == 7
-    with CaptureQueriesContext(connection) as captured:
-        walked = _walk(client, {**params, "page_size": page_size}, lambda _: None)
-    assert walked == whole
-    pages = [
-        q["sql"]
-        for q in captured.captured_queries
-        if '"cooperation_recommendation"."title"' in q["sql"]
-    ]
+    pages = _walked_pages(client_for(analyst), params, page_size)
     if connection.vendor == "postgresql":
         assert pages and all(" IN (SELECT " in sql for sql in pages)
         assert all(sql.count("@@") == 1 for sql in pages), pages[0]

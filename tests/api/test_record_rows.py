@@ -21,6 +21,21 @@ def _normalised(value):
     return value
 
 
+def _written(path: str, token: str) -> tuple[dict, str]:
+    """The record at `path` as a write answers with it (the serializer, view.representation)
+    for the token's holder, with its ETag."""
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from bench.measure import _drf_view
+
+    request = RequestFactory(HTTP_HOST="testserver").get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+    view, drf_request = _drf_view(resolve(path), request)
+    view.perform_authentication(drf_request)
+    view.action = "retrieve"
+    return view.representation(view.get_object())
+
+
 @pytest.fixture
 def world(db, seed_source):
     synthetic_data_generate(records=60, seed=11)
@@ -77,27 +92,16 @@ def test_record_list_rows_hide_links_to_unpublished_records(world, partner, cura
 def test_a_detail_is_what_the_serializer_shows(world, resource, role, request):
     """The detail is built by the list's read path (one statement); writes answer with the
     serializer. Both must give one document, so a GET's ETag holds for the next If-Match."""
-    from django.test import RequestFactory
-    from django.urls import resolve
-
-    from bench.measure import _drf_view
     from tests.api.conftest import make_token
 
     user = request.getfixturevalue(role)
     token = make_token(user, write=True)
     rows = client_for(user).get(f"/api/v1/{resource}/", {"page_size": 200}).json()["results"]
     assert rows
-    factory = RequestFactory(HTTP_HOST="testserver")
     for row in rows[:25]:
         path = f"/api/v1/{resource}/{row['id']}/"
         detail = client_for(user).get(path)
-        view, drf_request = _drf_view(
-            resolve(path), factory.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
-        )
-        view.perform_authentication(drf_request)
-        view.action = "retrieve"
-        obj = view.get_object()
-        data, etag = view.representation(obj)
+        data, etag = _written(path, token)
         assert _normalised(detail.json()) == _normalised(dict(data)), path
         assert list(detail.json()) == list(data)
         assert detail["ETag"] == etag, path
@@ -232,10 +236,6 @@ def test_claims_read_as_the_serializer_writes_them(db, curator, analyst, partner
     partner must see no excerpt of a source they may not read."""
     from datetime import UTC, date, datetime
 
-    from django.test import RequestFactory
-    from django.urls import resolve
-
-    from bench.measure import _drf_view
     from cooperation.models import Claim, Source
     from cooperation.provenance import Basis
     from cooperation.services import claim_add, claim_set_rank, record_set_visibility
@@ -282,19 +282,13 @@ def test_claims_read_as_the_serializer_writes_them(db, curator, analyst, partner
         created_by=None, created_at=datetime(2016, 2, 1, 8, 30, tzinfo=UTC)
     )
 
-    factory = RequestFactory(HTTP_HOST="testserver")
     path = f"/api/v1/deals/{deal.pk}/"
     for user in (curator, partner):
         token = make_token(user, write=True)
         document = client_for(user).get(path).json()
         listed = client_for(user).get("/api/v1/deals/", {"page_size": 200}).json()["results"]
         (row,) = [row for row in listed if row["id"] == deal.pk]
-        view, drf_request = _drf_view(
-            resolve(path), factory.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
-        )
-        view.perform_authentication(drf_request)
-        view.action = "retrieve"
-        data, _ = view.representation(view.get_object())
+        data, _ = _written(path, token)
         for shown_to in (document, row):
             assert shown_to["claims"] == data["claims"]
             assert shown_to["provenance"] == data["provenance"]
