@@ -567,6 +567,16 @@ def _staff_only(kind: str, actions) -> bool:
 _RECORD_ACTIONS_STAFF_ONLY = _staff_only("record", (*RECORD_ACTIONS, "transition", "propose"))
 
 
+def no_record_actions(user) -> bool:
+    """Whether record_actions gives `user` no action on any record: a reader without an
+    internal role, while every record action asks for one. A page of records then asks
+    once rather than per row."""
+    if not _RECORD_ACTIONS_STAFF_ONLY or user is None:
+        return False
+    _prefetch_groups(user)
+    return not internal(Context(user=user, obj=None))
+
+
 def record_actions(user, record, *, token=None) -> list[str]:
     """What `user` may do to `record`: edit, delete, publish or unpublish, and for a
     recommendation each status it may move to now (`transition:<status>`)."""

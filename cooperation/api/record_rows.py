@@ -59,7 +59,7 @@ from cooperation.models import (
     Source,
 )
 from cooperation.models.sources import cached_reading
-from cooperation.permissions import record_actions, sees_internal
+from cooperation.permissions import no_record_actions, record_actions, sees_internal
 
 # Serializer fields built here rather than read off the row as a scalar.
 _SPECIAL = {
@@ -455,6 +455,23 @@ def _status_sql() -> str:
     )
 
 
+@cache
+def _owner_sql(model) -> str:
+    """The owner's name as serializers.display_name gives it (no owner: no row, so null).
+
+    Read here rather than from the owner's row joined to the page (select_related): that
+    built a user instance (password hash, dates and all) per row, only for its name, and
+    asked for the organisation of each owner without a name, one query per row."""
+    u = _aliased("u", User._meta)
+    o = _aliased("o", Organisation._meta)
+    return (
+        f"SELECT {_person_sql(u('id'), u, o)} "
+        f"FROM {_quote(User._meta.db_table)} u "
+        f"LEFT JOIN {_quote(Organisation._meta.db_table)} o ON {o('id')} = {u('organisation')} "
+        f"WHERE {u('id')} = {_outer(model, 'owner')}"
+    )
+
+
 # Timeline items are finished in SQL on PostgreSQL: a page of 50 recommendations has some
 # 250 of them, and parsing, converting and formatting each one's timestamp and date in
 # Python was a tenth of the list's time. Each piece below writes what the Python path
@@ -572,6 +589,15 @@ def _many_names(fields) -> list[str]:
     ]
 
 
+def joined(select: tuple[str, ...], serializer_class) -> tuple[str, ...]:
+    """Of a view's select_related paths, those a page read through with_related still joins:
+    on PostgreSQL the owner's name comes in the page's statement (_owner_sql), so the owner's
+    row is left out; elsewhere every path is joined, as record_rows reads the instances."""
+    if connection.vendor != "postgresql" or "owner_name" not in _fields(serializer_class):
+        return select
+    return tuple(path for path in select if path.split("__", 1)[0] != "owner")
+
+
 def with_related(queryset, *, serializer_class, user):
     """On PostgreSQL, the page query with each row's links, evidence and timeline as JSON.
 
@@ -606,6 +632,8 @@ def _related_sql(serializer_class, internal: bool) -> tuple[str, tuple]:
         parts.append(("responses", _responses_sql(), (s.STAFF_LABEL,)))
     if "claims" in fields or "provenance" in fields:
         parts.append(("claims", *claims_json_sql(_outer(model, "spine"))))
+    if "owner_name" in fields:
+        parts.append(("owner_name", _owner_sql(model), (s.STAFF_LABEL,)))
     sql = ", ".join(f"'{name}', ({part})" for name, part, _ in parts)
     params = tuple(value for _, _, values in parts for value in values)
     return f"json_build_object({sql})::text", params
@@ -744,6 +772,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         responses = {
             pk: found["responses"] or [] for pk, found in related.items() if layout.with_responses
         }
+        owners = {pk: found.get("owner_name") for pk, found in related.items()}
     else:
         ids = [row.pk for row in rows]
         many = {
@@ -754,6 +783,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         identifiers = _identifiers(model, ids)
         history = _status_history(ids, represent) if layout.with_history else {}
         responses = _responses(ids, represent) if layout.with_responses else {}
+        owners = None  # read off each row's owner (joined: RecordViewSet.joined)
     converters = [(name, represent.converter(field)) for name, field in layout.scalars]
     token = s.request_token(request)
     claims, provenance = {}, {}
@@ -772,7 +802,9 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
             claims = read_claims([row.spine_id for row in rows], readable_sources=readable)
         provenance = {spine: provenance_from_claims(found) for spine, found in claims.items()}
     special = {
-        "actions": lambda r: record_actions(request.user, r.row, token=token),
+        "actions": (lambda r: [])
+        if no_record_actions(request.user)
+        else lambda r: record_actions(request.user, r.row, token=token),
         "provenance": lambda r: provenance.get(r.row.spine_id, {}),
         "claims": lambda r: [dict(claim) for claim in claims.get(r.row.spine_id, ())],
     }
@@ -785,6 +817,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
             value = getattr(row, name)
             values[name] = None if value is None else convert(value)
         page = _Row(row, pk, urls, values, evidence, many, history, responses, identifiers)
+        page.owners = owners
         documents.append({name: build(page) for name, build in plan})
     if not internal:
         _remember_readable(rows, request)
@@ -801,6 +834,7 @@ class _Row:
         "history",
         "identifiers",
         "many",
+        "owners",
         "pk",
         "responses",
         "row",
@@ -842,7 +876,7 @@ def _builder(name, many_names, foreign, basenames, own_basename, internal):
         # Partners see who owns a recommendation (owner_name), never a user id.
         return (lambda r: r.row.owner_id) if internal else (lambda r: None)
     if name == "owner_name":
-        return lambda r: s.display_name(r.row.owner)
+        return lambda r: s.display_name(r.row.owner) if r.owners is None else r.owners[r.pk]
     if name == "warnings":
         return lambda r: []  # only a publishing write has any (RecordViewSet.update)
     if name == "gao_status":

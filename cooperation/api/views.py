@@ -41,7 +41,7 @@ from cooperation.api.errors import PreconditionFailed
 from cooperation.api.idempotency import IdempotentPostMixin
 from cooperation.api.pagination import KeysetCursorPagination
 from cooperation.api.permissions import request_token
-from cooperation.api.record_rows import record_rows, with_related
+from cooperation.api.record_rows import joined, record_rows, with_related
 from cooperation.api.renderers import JSONRenderer
 from cooperation.api.schema import (
     ANNOTATION_COLLECTION_SCHEMA,
@@ -774,8 +774,11 @@ class RecordViewSet(ClaimsMixin, IdentifiersMixin, TrackedWriteMixin, ApiViewSet
     def visible(self):
         user = self.request.user
         queryset = records_visible_to(user, self.model)
-        if self.select:
-            queryset = queryset.select_related(*self.select)
+        select = self.select
+        if self.action == "list":
+            select = joined(select, self.get_serializer_class())
+        if select:
+            queryset = queryset.select_related(*select)
         if self.action == "list":
             # The list builds its documents from the page's rows (record_rows), which read
             # the spine's id only: joining the spine row would be done for every match a
@@ -817,8 +820,9 @@ class RecordViewSet(ClaimsMixin, IdentifiersMixin, TrackedWriteMixin, ApiViewSet
     def detail_queryset(self, serializer_class):
         """The detail's statement: the record with everything it shows, and its stamps."""
         queryset = records_visible_to(self.request.user, self.model)
-        if self.select:
-            queryset = queryset.select_related(*self.select)
+        select = joined(self.select, serializer_class)
+        if select:
+            queryset = queryset.select_related(*select)
         queryset = with_related(queryset, serializer_class=serializer_class, user=self.request.user)
         # The search columns are for search only: no document shows them.
         return queryset.annotate(**self.stamps()).defer(*search_columns(self.model))
@@ -988,7 +992,7 @@ class RecommendationViewSet(RecordViewSet):
     model = Recommendation
     serializer_class = s.RecommendationSerializer
     record_links = {"addresses": Challenge}
-    select = ("owner",)
+    select = ("owner__organisation",)
 
     def stamps(self) -> dict:
         changes = RecommendationStatusChange.objects.filter(recommendation=OuterRef("pk"))

@@ -7,7 +7,7 @@ import pytest
 from cooperation.services import evidence_attach, excerpt_create
 from cooperation.services.identifiers import identifier_add
 from cooperation.synthetic.generator import synthetic_data_generate
-from tests.api.conftest import RECORDS, client_for
+from tests.api.conftest import RECORDS, client_for, make_token
 from tests.factories import AgreementFactory
 
 
@@ -341,3 +341,48 @@ def test_link_urls_follow_each_request_host_and_script_prefix(world, curator):
     assert all(url.startswith("http://testserver/portal/") for url in urls(mounted))
     assert mounted["url"] == plain["url"].replace("testserver/", "testserver/portal/")
     assert first() == plain
+
+
+def test_owners_are_named_as_the_serializer_names_them(db, curator, partner):
+    """On PostgreSQL the owner's name comes in the page's statement (record_rows._owner_sql)
+    instead of a joined user row: a named owner, a nameless one (the team), a nameless
+    member of an organisation (its name) and none read as the serializer writes them, on
+    the list and the detail, and a page asks no more queries for owners without names."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CuratorFactory, OrganisationFactory, RecommendationFactory
+
+    def owned(owner):
+        return RecommendationFactory(visibility="published", owner=owner)
+
+    tank = OrganisationFactory(name="Think Tank")
+    records = {
+        "Chandra Curator": owned(curator),
+        "Contours team": owned(CuratorFactory(full_name="")),
+        "Think Tank": owned(CuratorFactory(full_name="", organisation=tank)),
+        None: owned(None),
+    }
+    for user in (curator, partner):
+        client = client_for(user)
+        listed = {
+            row["id"]: row["owner_name"]
+            for row in client.get("/api/v1/recommendations/", {"page_size": 200}).json()["results"]
+        }
+        for name, record in records.items():
+            path = f"/api/v1/recommendations/{record.pk}/"
+            shown = client.get(path).json()
+            written, _ = _written(path, make_token(user))
+            assert shown["owner_name"] == written["owner_name"] == listed[record.pk] == name
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/recommendations/", {"page_size": 200}).status_code == 200
+        return len(queries)
+
+    client = client_for(curator)
+    page_queries()  # the token's first use is recorded once
+    before = page_queries()
+    for _ in range(3):
+        owned(CuratorFactory(full_name="", organisation=OrganisationFactory()))
+    assert page_queries() == before
