@@ -25,6 +25,11 @@ from django.db.models.signals import post_init, pre_init
 
 
 @cache
+def _attname_set(cls) -> frozenset[str]:
+    return frozenset(_attnames(cls) or ())
+
+
+@cache
 def _attnames(cls) -> tuple[str, ...] | None:
     """The concrete fields' attribute names, or None when one could not just be stored."""
     if cls.__init__ is not Model.__init__ or cls.__setattr__ is not Model.__setattr__:
@@ -62,7 +67,7 @@ class FastLoad(Model):
             # Deferred columns (a list leaves its search columns unread): `field_names` are
             # the attribute names of those read, in order. Model.__init__ leaves a deferred
             # field out of __dict__, which is how Django knows to load it when it is read.
-            if len(field_names) != len(values) or not set(field_names) <= set(names):
+            if len(field_names) != len(values) or not _attname_set(cls).issuperset(field_names):
                 return super().from_db(db, field_names, values, fetch_mode=fetch_mode)
             names = field_names
         new = cls.__new__(cls)

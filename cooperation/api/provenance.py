@@ -27,6 +27,9 @@ from django.utils.dateparse import parse_datetime
 from cooperation.choices import BasisKind, ClaimRank
 from cooperation.json_rows import read_json
 
+# Who a person without a name is to API readers (serializers.display_name, record_rows, the
+# claims' authors): never an email address or a user id, which would let a partner
+# enumerate accounts.
 STAFF_LABEL = "Contours team"
 _RANK_ORDER = {ClaimRank.PREFERRED: 0, ClaimRank.NORMAL: 1, ClaimRank.DEPRECATED: 2}
 

@@ -795,8 +795,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         if hasattr(rows[0], _RELATED):  # in the page's own statement
             readable = readable() if callable(readable) else readable
             claims = {
-                row.spine_id: finish_claims(getattr(row, _RELATED)["claims"], readable)
-                for row in rows
+                row.spine_id: finish_claims(related[row.pk]["claims"], readable) for row in rows
             }
         else:
             claims = read_claims([row.spine_id for row in rows], readable_sources=readable)

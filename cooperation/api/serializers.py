@@ -16,6 +16,7 @@ from rest_framework.reverse import reverse
 
 from accounts.models import ApiToken
 from cooperation import party_dates, precise_dates
+from cooperation.api.provenance import STAFF_LABEL  # who a nameless person is (defined once)
 from cooperation.choices import (
     AnnotationMotivation,
     AnnotationVisibility,
@@ -56,10 +57,6 @@ from cooperation.permissions import (
 )
 from cooperation.selectors import excerpts_visible_to, internal_users, sources_visible_to
 from cooperation.slugs import SLUG_MAX, unique_slug
-
-# Who a person without a name is to API readers: never an email address or a user id,
-# which would let a partner enumerate accounts.
-STAFF_LABEL = "Contours team"
 
 
 def display_name(user) -> str | None:
