@@ -592,7 +592,9 @@ def _many_names(fields) -> list[str]:
 def joined(select: tuple[str, ...], serializer_class) -> tuple[str, ...]:
     """Of a view's select_related paths, those a page read through with_related still joins:
     on PostgreSQL the owner's name comes in the page's statement (_owner_sql), so the owner's
-    row is left out; elsewhere every path is joined, as record_rows reads the instances."""
+    row is left out; elsewhere every path is joined, as record_rows reads the instances.
+    A caller that leaves the owner out must also read the page through with_related:
+    without its column, record_rows would load each row's owner, one query per row."""
     if connection.vendor != "postgresql" or "owner_name" not in _fields(serializer_class):
         return select
     return tuple(path for path in select if path.split("__", 1)[0] != "owner")
@@ -783,7 +785,7 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         identifiers = _identifiers(model, ids)
         history = _status_history(ids, represent) if layout.with_history else {}
         responses = _responses(ids, represent) if layout.with_responses else {}
-        owners = None  # read off each row's owner (joined: RecordViewSet.joined)
+        owners = None  # read off each row's owner (joined: see `joined`)
     converters = [(name, represent.converter(field)) for name, field in layout.scalars]
     token = s.request_token(request)
     claims, provenance = {}, {}

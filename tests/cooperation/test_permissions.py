@@ -352,6 +352,7 @@ def _parse_records(table: str) -> dict:
 def test_record_actions_agree_with_the_table_in_can_and_the_api(db):
     from django.contrib.auth.models import AnonymousUser
 
+    from accounts.services import user_update
     from cooperation.permissions import no_record_actions, record_actions
 
     curator = CuratorFactory()
@@ -391,6 +392,10 @@ def test_record_actions_agree_with_the_table_in_can_and_the_api(db):
             wrong.append(f"read-only token {role} {state}: {read_only.json()['actions']}")
     assert not wrong, "\n".join(wrong)
     assert no_record_actions(users["partner"]) and no_record_actions(AnonymousUser())
+    gone = CuratorFactory()
+    user_update(user=gone, data={"is_active": False})
+    assert no_record_actions(gone) and record_actions(gone, records["internal"]) == []
+    assert not no_record_actions(None)  # server code: asked per record
     assert not any(no_record_actions(users[role]) for role in ("analyst", "curator", "admin"))
 
 
