@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 
 from bench.counting import Monitor, counting
 from bench.data import Accounts, Paths, log
-from bench.load import ROOT, Gunicorn, drain, fetch, get, rss_mib, wrk
+from bench.load import ROOT, Gunicorn, cpu_seconds, drain, fetch, get, postgres_pids, rss_mib, wrk
 from bench.stats import paired
 
 LOGS = ROOT / "var" / "bench"
@@ -288,6 +288,10 @@ def check_answers(ports: dict[str, int], eps: dict[str, Endpoint], accounts: Acc
         raise SystemExit("bench: the reference's detail ETag differs from the API's")
 
 
+# Where a run's CPU is counted (rounds' `cpu_ms`): the server's workers, then PostgreSQL.
+_CPU = ("workers", "postgres")
+
+
 def rounds(
     ports: dict[str, int],
     eps: dict[str, Endpoint],
@@ -297,11 +301,16 @@ def rounds(
     seconds: int,
     connections: int,
     workers: int,
+    worker_pids: dict | None = None,
 ) -> dict:
     """`pairs` rounds; in each, every pair back to back (portal first), then the singles.
 
     Every run starts on drained servers: what a slow endpoint's run left queued is served
     before the next run's clock starts (load.drain), not inside it.
+
+    `worker_pids`: per server name, a function giving its workers' pids. With it, each run
+    also says where its CPU went, per request answered: the server's workers and the
+    machine's PostgreSQL processes (`cpu_ms`), read from /proc around the wrk run.
     """
 
     def settle(in_flight_ms: float = 0) -> float:
@@ -313,13 +322,21 @@ def rounds(
     def measure(name: str) -> dict:
         endpoint = eps[name]
         url = f"http://127.0.0.1:{ports[endpoint.server]}{endpoint.path}"
+        processes = None
+        if worker_pids is not None:
+            processes = (worker_pids[endpoint.server](), postgres_pids())
+            before = [cpu_seconds(pids) for pids in processes]
         run = wrk(url, _headers(endpoint, accounts), seconds, connections)
+        cpu = {}
+        if processes is not None and run.requests:
+            used = [cpu_seconds(pids) - then for pids, then in zip(processes, before, strict=True)]
+            cpu = {"cpu_ms": {k: 1000 * u / run.requests for k, u in zip(_CPU, used, strict=True)}}
         drained = settle(run.max_ms)
         log(
             f"  {name}: {run.rps:.1f} req/s, p50 {run.p50_ms:.1f} ms, "
             f"p99 {run.p99_ms:.1f} ms, {run.errors} errors; drained in {drained:.1f} s"
         )
-        return {**run.__dict__, "drained_seconds": round(drained, 2)}
+        return {**run.__dict__, **cpu, "drained_seconds": round(drained, 2)}
 
     log("warm-up: 2 s on every endpoint")
     for endpoint in eps.values():

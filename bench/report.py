@@ -76,6 +76,45 @@ def _table(header: list[str], rows: list[list[str]], align: str = "") -> list[st
     ]
 
 
+def _cpu_section(size: dict) -> list[str]:
+    """Where each endpoint's CPU went under load, per request answered (rounds' cpu_ms):
+    what tells a gap in Python from one in the database. Nothing for runs without it."""
+    endpoints = size["throughput"]["endpoints"]
+    measured = {
+        name: runs
+        for name, runs in endpoints.items()
+        if runs and all("cpu_ms" in run for run in runs)
+    }
+    if not measured:
+        return []
+
+    def median(runs, *keys) -> float:
+        return statistics.median(sum(run["cpu_ms"][key] for key in keys) for run in runs)
+
+    return [
+        "### Where the CPU goes under load (ms of CPU per request answered)",
+        "",
+        "Read from /proc around each wrk run: the server's gunicorn workers, and every "
+        "PostgreSQL process on the machine (its backends and helpers). wrk, Redis and the "
+        "kernel's share are not counted. Medians over the rounds.",
+        "",
+        *_table(
+            ["endpoint", "workers", "PostgreSQL", "both"],
+            [
+                [
+                    size["labels"][name],
+                    f"{median(runs, 'workers'):.2f}",
+                    f"{median(runs, 'postgres'):.2f}",
+                    f"{median(runs, 'workers', 'postgres'):.2f}",
+                ]
+                for name, runs in measured.items()
+            ],
+            "lrrr",
+        ),
+        "",
+    ]
+
+
 def _size_section(results: dict, size: dict, overrides: dict, primary: bool) -> list[str]:
     data = size["data"]
     settings = results["settings"]
@@ -164,6 +203,7 @@ def _size_section(results: dict, size: dict, overrides: dict, primary: bool) -> 
             "lrrrrrrr",
         ),
         "",
+        *_cpu_section(size),
         "### Pairs (portal first, then its comparison, back to back)",
         "",
         *_table(

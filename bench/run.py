@@ -309,6 +309,7 @@ def measure_size(args, env: dict, size: int, primary: bool) -> dict:
             seconds=args.seconds,
             connections=args.connections,
             workers=args.workers,
+            worker_pids={"portal": portal.worker_pids, "reference": reference.worker_pids},
         )
     finally:
         portal.stop()

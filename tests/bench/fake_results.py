@@ -23,7 +23,15 @@ RPS = {
 
 
 def _run(rps: float) -> dict:
-    return {"rps": rps, "p50_ms": 8000 / rps, "p99_ms": 20000 / rps, "requests": 1000, "errors": 0}
+    return {
+        "rps": rps,
+        "p50_ms": 8000 / rps,
+        "p99_ms": 20000 / rps,
+        "requests": 1000,
+        "errors": 0,
+        # Two cores' worth of CPU per second, split 3:1 between the workers and PostgreSQL.
+        "cpu_ms": {"workers": 1500 / rps, "postgres": 500 / rps},
+    }
 
 
 def _throughput() -> dict:

@@ -65,6 +65,25 @@ def test_rss_of_this_process_is_read_from_proc():
     assert 5 < rss_mib(os.getpid()) < 4096
 
 
+def test_cpu_time_is_read_from_proc():
+    """The CPU split's readings: this process's time grows while it works, a pid that is
+    gone counts nothing, and the machine's PostgreSQL is found by its processes' name."""
+    import time
+
+    from bench.load import cpu_seconds, postgres_pids
+
+    before = cpu_seconds([os.getpid()])
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:
+        pass
+    assert 0.2 < cpu_seconds([os.getpid()]) - before < 5
+    assert cpu_seconds([2**22 + 1]) == 0  # beyond the kernel's largest pid
+    found = postgres_pids()
+    if not found:
+        pytest.skip("no PostgreSQL runs on this machine")
+    assert os.getpid() not in found and cpu_seconds(found) > 0
+
+
 @pytest.mark.parametrize(
     ("line", "parsed"),
     [
@@ -117,6 +136,18 @@ def test_the_report_takes_its_labels_from_the_data_and_shows_every_target(tmp_pa
     assert "![Cost against size](benchmarks-scale.svg)" in text
     assert "2 sync workers" in text and "prepare threshold 5" in text
     ET.fromstring((tmp_path / "benchmarks-scale.svg").read_text())
+    # Where the CPU went: the medians of the runs' cpu_ms (the list at 300 req/s).
+    assert "### Where the CPU goes under load" in text
+    assert "| label of list | 5.00 | 1.67 | 6.67 |" in text
+
+
+def test_runs_without_cpu_readings_leave_the_cpu_table_out(tmp_path):
+    run = results(records=12_345)
+    for runs in run["sizes"][0]["throughput"]["endpoints"].values():
+        for one in runs:
+            del one["cpu_ms"]
+    report.write(run, tmp_path / "benchmarks.md", {})
+    assert "Where the CPU goes" not in (tmp_path / "benchmarks.md").read_text()
 
 
 def test_scale_points_keep_other_sizes_and_replace_the_measured_one(tmp_path):
