@@ -19,7 +19,8 @@ reference" is the price of the portal's stack and nothing else:
 The connection follows the same settings as the portal's, read from the same settings
 module (DJANGO_SETTINGS_MODULE) without setting Django up: CONN_MAX_AGE (persistent
 connections), CONN_HEALTH_CHECKS (a `SELECT 1` before a connection is reused),
-server-side binding and psycopg's prepare threshold (server-side prepared statements).
+server-side binding and psycopg's prepare threshold (server-side prepared statements); its
+workers run the garbage collector as the portal's do (portal.startup.collect_less_often).
 tests/bench/test_reference.py holds its documents, ETags and refusals to the API's.
 """
 
@@ -44,6 +45,7 @@ from cooperation.choices import (  # plain tables: no Django set-up needed
     gao_status,
 )
 from cooperation.identifiers import link_for  # plain functions: no Django set-up needed
+from portal.startup import collect_less_often  # gc settings only: no Django set-up needed
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -623,6 +625,9 @@ class Reference:
 
 
 def make_application() -> Reference:
+    # The portal's workers tune the garbage collector (portal/startup.py); the reference's
+    # run under the same settings, as both sides share the connection settings.
+    collect_less_often()
     settings = _settings_module()
     database = Database(connection_settings(settings.DATABASES["default"]))
     cache = settings.CACHES["default"]

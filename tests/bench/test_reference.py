@@ -269,6 +269,31 @@ def test_both_sides_read_the_same_connection_settings(tmp_path, knobs, expected)
     assert both["django"] == both["reference"] == expected
 
 
+SHOW_COLLECTOR = "import gc, json\n{load}\nprint(json.dumps(gc.get_threshold()))"
+
+
+def test_both_sides_run_the_garbage_collector_alike(tmp_path):
+    """The portal's workers tune the collector at start-up (portal/startup.py); the
+    reference's workers run under the same settings."""
+    env = clean_env(
+        tmp_path,
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DJANGO_SECRET_KEY="k" * 50,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/not_opened",
+    )
+    loads = {
+        "portal": "import portal.wsgi",
+        "reference": "from bench import raw_reference\nraw_reference.make_application()",
+        "bare": "",
+    }
+    found = {}
+    for side, load in loads.items():
+        result = run_python(["-c", SHOW_COLLECTOR.format(load=load)], env)
+        assert result.returncode == 0, result.stderr
+        found[side] = json.loads(result.stdout)
+    assert found["portal"] == found["reference"] != found["bare"]
+
+
 def test_a_negative_prepare_threshold_is_refused_in_one_line(tmp_path):
     env = clean_env(
         tmp_path,

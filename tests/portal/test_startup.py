@@ -8,12 +8,12 @@ import json
 import pytest
 from django.core.signals import request_finished, request_started
 
-from portal.startup import settle
+from portal.startup import YOUNG_GENERATION_THRESHOLD, settle
 from tests.utils import clean_env, run_python
 
 SHOW = (
     "import gc, json, sys\n"
-    "print(json.dumps({'frozen': gc.get_freeze_count(),"
+    "print(json.dumps({'frozen': gc.get_freeze_count(), 'thresholds': gc.get_threshold(),"
     " 'views': 'cooperation.api.views' in sys.modules}))"
 )
 
@@ -29,17 +29,21 @@ def test_the_wsgi_application_loads_the_views_and_freezes_what_it_loaded(tmp_pat
     # The interpreter keeps a few hundred objects frozen of its own; start-up freezes the
     # application's (some 125,000).
     assert bare["frozen"] < 1_000 < 50_000 < web["frozen"]
+    # The young generation is collected less often (only in the web process); the older
+    # ones as Python sets them.
+    assert web["thresholds"] == [YOUNG_GENERATION_THRESHOLD, *bare["thresholds"][1:]]
+    assert bare["thresholds"][0] < YOUNG_GENERATION_THRESHOLD
 
 
 @pytest.mark.django_db  # a request's end closes the database connections it finds
-def test_start_up_leaves_the_collector_running_as_it_was():
-    """Only what is loaded by then is frozen: the collector still runs, as often as before,
-    for everything made afterwards."""
+def test_start_up_leaves_the_collector_running():
+    """Only what is loaded by then is frozen: the collector still runs for everything made
+    afterwards, its young generation less often."""
     thresholds = gc.get_threshold()
     try:
         settle()
         assert gc.isenabled()
-        assert gc.get_threshold() == thresholds
+        assert gc.get_threshold() == (YOUNG_GENERATION_THRESHOLD, *thresholds[1:])
         frozen = gc.get_freeze_count()
         # A request's start and end (their signal receivers) freeze nothing either.
         request_started.send(sender=None, environ={})
@@ -55,3 +59,4 @@ def test_start_up_leaves_the_collector_running_as_it_was():
         assert sum(id(item) in wanted for item in gc.get_objects()) == len(wanted)
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
