@@ -190,23 +190,39 @@ def _key(value) -> str:
     return repr(value)
 
 
+_PREFERRED = ClaimRank.PREFERRED.value
+_DEPRECATED = ClaimRank.DEPRECATED.value
+
+
 def provenance_from_claims(claims: list[dict]) -> dict:
-    """field → the claim the record shows (see the module doc), from one record's claims."""
-    by_field: dict[str, list[dict]] = defaultdict(list)
+    """field → the claim the record shows (see the module doc), from one record's claims.
+    The entries are shallow copies: they share a claim's `value` and `excerpts`."""
+    by_field: dict[str, list[dict]] = {}
     for claim in claims:
-        by_field[claim["field"]].append(claim)
-    out = {}
-    for name, rows in sorted(by_field.items()):
-        live = [c for c in rows if c["rank"] != ClaimRank.DEPRECATED]
-        preferred = next((c for c in live if c["rank"] == ClaimRank.PREFERRED), None)
-        disputed = preferred is None and len({_key(c["value"]) for c in live}) > 1
-        if preferred is not None:
-            shown = preferred
-        elif disputed:
-            shown = max(live, key=lambda c: c["id"])  # the newest
+        rows = by_field.get(claim["field"])
+        if rows is None:
+            by_field[claim["field"]] = [claim]
         else:
-            continue  # a cleared field: its claims stay, none shown
-        entry = {k: v for k, v in shown.items() if k != "field"}
+            rows.append(claim)
+    out = {}
+    for name in sorted(by_field):
+        rows = by_field[name]
+        if len(rows) == 1:  # most fields: one claim, shown if preferred, never disputed
+            shown, disputed = rows[0], False
+            if shown["rank"] != _PREFERRED:
+                continue  # one claim and none preferred: a cleared field
+        else:
+            live = [c for c in rows if c["rank"] != _DEPRECATED]
+            preferred = next((c for c in live if c["rank"] == _PREFERRED), None)
+            disputed = preferred is None and len({_key(c["value"]) for c in live}) > 1
+            if preferred is not None:
+                shown = preferred
+            elif disputed:
+                shown = max(live, key=lambda c: c["id"])  # the newest
+            else:
+                continue  # a cleared field: its claims stay, none shown
+        entry = shown.copy()
+        del entry["field"]
         entry["disputed"] = disputed
         entry["claims"] = len(rows)
         out[name] = entry

@@ -807,7 +807,8 @@ def record_rows(*, serializer_class, rows, request) -> list[dict]:
         if no_record_actions(request.user)
         else lambda r: record_actions(request.user, r.row, token=token),
         "provenance": lambda r: provenance.get(r.row.spine_id, {}),
-        "claims": lambda r: [dict(claim) for claim in claims.get(r.row.spine_id, ())],
+        # The page's claims are its own (parsed, or read, for this request): not copied.
+        "claims": lambda r: claims.get(r.row.spine_id, []),
     }
     plan = [(name, build or special[name]) for name, build in layout.plan]
     documents = []
