@@ -9,12 +9,14 @@ from django.urls import get_resolver
 # Container objects allocated (net of those freed) before the youngest generation is
 # collected; Python's default is 700. A 50-row list page builds thousands of objects that
 # live until it is sent, so at 700 the collector ran ~4 times a page over objects still in
-# use, pushing them into older generations, and one page in ~27 paid a full collection
-# (~22 ms): ~1.1 ms of GC a page at 100,000 records, with DRF's cycles already broken
-# (api/conventions.py), against ~0.08 ms at 10,000 (measured in-process, 300 pages). What
-# a request leaves in cycles (~120 objects for an API answer, ~1,500 for a search page)
-# is still collected, every few dozen requests; the bench measures the worker's memory.
-YOUNG_GENERATION_THRESHOLD = 10_000
+# use, pushing them into older generations, whose full collections followed: ~0.5 ms of
+# GC a page at 100,000 records (DRF's cycles already broken, api/conventions.py), ~0.28 ms
+# at 2,000 (measured in-process, 300 pages). Higher thresholds cost less still (~0.07 ms
+# at 10,000) but let what requests leave in cycles pile up: the web pages' garbage (~1,400
+# objects a record page or search, ~4,000 the dashboard) holds model rows and texts, and
+# a worker serving the bench's mix of pages jumped from ~113 to ~188 MiB at 10,000 (118
+# at 5,000), while at 2,000 it stayed flat at ~109, as at 700 (~107).
+YOUNG_GENERATION_THRESHOLD = 2_000
 
 
 def settle() -> None:
