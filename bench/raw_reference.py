@@ -20,7 +20,7 @@ The connection follows the same settings as the portal's, read from the same set
 module (DJANGO_SETTINGS_MODULE) without setting Django up: CONN_MAX_AGE (persistent
 connections), CONN_HEALTH_CHECKS (a `SELECT 1` before a connection is reused),
 server-side binding and psycopg's prepare threshold (server-side prepared statements); its
-workers run the garbage collector as the portal's do (portal.startup.collect_less_often).
+workers use the portal's garbage collector thresholds (portal.startup.collect_less_often).
 tests/bench/test_reference.py holds its documents, ETags and refusals to the API's.
 """
 
@@ -625,8 +625,8 @@ class Reference:
 
 
 def make_application() -> Reference:
-    # The portal's workers tune the garbage collector (portal/startup.py); the reference's
-    # run under the same settings, as both sides share the connection settings.
+    # The portal's workers collect garbage less often (portal/startup.py); the reference's
+    # use the same thresholds, as both sides share the connection settings.
     collect_less_often()
     settings = _settings_module()
     database = Database(connection_settings(settings.DATABASES["default"]))

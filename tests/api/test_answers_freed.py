@@ -80,6 +80,25 @@ def test_every_kind_of_api_answer_is_freed_when_sent(world, partner):
 
 
 @pytest.mark.django_db
+def test_a_not_modified_answer_and_a_streamed_export_are_freed_as_well(world, partner):
+    headers = bearer(make_token(partner))
+    detail = f"/api/v1/recommendations/{world.records['recommendations']['published'].pk}/"
+    environ = RequestFactory().get(detail, **headers).environ
+    with _keeping_connections():
+        first = WSGIHandler()(environ, lambda *args: None)
+        etag = first["ETag"]
+        first.close()
+
+    status, sent, body = _answer("get", detail, HTTP_IF_NONE_MATCH=etag, **headers)
+    assert (status, body) == (304, b"")
+    assert sent() is None
+
+    status, sent, body = _answer("get", "/api/v1/recommendations/json-export/", **headers)
+    assert status == 200 and b'"contours-export"' in body
+    assert sent() is None
+
+
+@pytest.mark.django_db
 def test_a_refused_token_gets_an_answer_freed_as_well(world):
     status, sent, _ = _answer("get", "/api/v1/recommendations/", **bearer("ctr_forged"))
     assert status == 401

@@ -54,7 +54,7 @@ _claim = st.fixed_dictionaries(
 @st.composite
 def _claims(draw) -> list[dict]:
     drawn = draw(st.lists(_claim, max_size=8))
-    # As claims_json_sql orders them: by field, then rank; the ids unique.
+    # In any order (claims_json_sql's is by field, then rank); the ids unique.
     ids = draw(
         st.lists(st.integers(1, 10_000), min_size=len(drawn), max_size=len(drawn), unique=True)
     )
