@@ -27,8 +27,8 @@ def settle() -> None:
     collection walked all of it again: some 125,000 objects, collected every few requests
     of a 50-row list page, about 2 ms a request at 100,000 records (docs/benchmarks.md).
     `gc.freeze()` moves these objects to a generation the collector never visits; anything
-    made later, requests' cycles included, is collected as before, less often
-    (YOUNG_GENERATION_THRESHOLD).
+    made later, requests' cycles included, is collected, the youngest generation once
+    YOUNG_GENERATION_THRESHOLD objects have piled up rather than Python's 700.
     """
     get_resolver().url_patterns  # noqa: B018  (loading it imports the views)
     gc.collect()  # start-up's own garbage is freed, not frozen
