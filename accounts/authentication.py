@@ -42,15 +42,17 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != KEYWORD.lower().encode():
             return None, None
-        ratelimit.refuse_if_token_failures_exceeded(request)
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed(
-                "Invalid Authorization header: use 'Bearer <token>'."
-            )
-        try:
-            plaintext = header[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        plaintext = _ascii(header[1]) if len(header) == 2 else None
+        if plaintext is None:
+            ratelimit.refuse_if_token_failures_exceeded(request)
+            if len(header) != 2:
+                raise exceptions.AuthenticationFailed(
+                    "Invalid Authorization header: use 'Bearer <token>'."
+                )
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        # One round trip: 429 if this address failed too many tokens (before any lookup),
+        # else this request counted against the token's own rate (portal/ratelimit.py).
+        ratelimit.check_bearer(request, plaintext)
         token = api_token_find(plaintext)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
@@ -67,3 +69,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request):
         # Makes DRF answer 401 (not 403) to unauthenticated requests, naming the scheme.
         return f'{KEYWORD} realm="api"'
+
+
+def _ascii(value: bytes) -> str | None:
+    try:
+        return value.decode("ascii")
+    except UnicodeDecodeError:
+        return None

@@ -92,6 +92,12 @@ def _throttle(what: str) -> Callable[[dict], Summary]:
     return lambda r: Summary.of([r["counts"]["phases"]["list"]["throttle"][what]])
 
 
+def _api_redis(r: dict) -> Summary:
+    # The whole request, not the throttle's step alone: the token-failure check and the
+    # throttle share one round trip (portal/ratelimit.check_bearer, in authentication).
+    return Summary.of([r["counts"]["requests"]["list"]["redis"]])
+
+
 def _search(term: str) -> Callable[[dict], Summary]:
     return lambda r: Summary.of(r["search"][term]["ms"])
 
@@ -160,11 +166,11 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target(
         "throttle_redis",
-        "throttle: Redis round trips per request",
+        "throttle (with the token-failure check): Redis round trips per API request",
         "==",
         1,
         "",
-        _throttle("redis"),
+        _api_redis,
         0,
     ),
     Target(

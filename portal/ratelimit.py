@@ -13,6 +13,15 @@ and TTL in one pipeline, atomic per command, so concurrent requests of one clien
 counted. Other caches (the in-process one of `make run` and the tests, the database
 fallback) use portable cache calls, a few per check.
 
+A Bearer request is checked once, before its token is looked up (`check_bearer`): with
+Redis one Lua script reads the address's failed-token count and, unless that is over its
+rate, counts the request against the token's own bucket, so an API request costs one
+round trip. The bucket is named by a keyed hash of the token as sent, not by its prefix
+(which is not secret): a forger's guesses count in buckets of their own, never against
+the quota of the token whose prefix they borrow. The count is noted on the request only
+once the token proves valid (`ClientRateThrottle`), so a refused token's answer carries
+the `token_failure` fields alone.
+
 Policies (their rates are REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], read per request):
 `client` per token or logged-in user, `anon` per address without credentials, and
 `token_failure` per address for Bearer tokens that failed: once over it, every Bearer
@@ -21,6 +30,7 @@ token from that address is refused with 429 before it is looked up.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass
@@ -150,13 +160,121 @@ def add_fields(request, response):
 
 def refuse_if_token_failures_exceeded(request) -> None:
     """429 before any token lookup when this address has failed too many Bearer tokens."""
-    quota = count(TOKEN_FAILURE, client_ip(request) or "unknown", hit=False)
-    if quota is not None and quota.used >= quota.limit:
-        note(request, Quota(quota.policy, quota.limit, quota.window, quota.limit + 1, quota.reset))
-        raise exceptions.Throttled(
-            wait=quota.reset,
-            detail=f"Too many failed tokens from your address; try again in {quota.reset} seconds.",
+    _refuse_if_exceeded(request, count(TOKEN_FAILURE, client_ip(request) or "unknown", hit=False))
+
+
+def _refuse_if_exceeded(request, failures: Quota | None) -> None:
+    if failures is not None and failures.used >= failures.limit:
+        note(
+            request,
+            Quota(
+                failures.policy, failures.limit, failures.window, failures.limit + 1, failures.reset
+            ),
         )
+        raise exceptions.Throttled(
+            wait=failures.reset,
+            detail=f"Too many failed tokens from your address; "
+            f"try again in {failures.reset} seconds.",
+        )
+
+
+CLIENT = "client"
+# Where check_bearer leaves the token's count until the token proves valid.
+_BEARER_ATTRIBUTE = "_contours_bearer_quota"
+
+
+def token_bucket(plaintext: str) -> str:
+    """The client bucket of a Bearer token as sent: a keyed hash, so the shared cache never
+    holds the token or the hash the database keeps, and each distinct string its own."""
+    digest = hashlib.blake2b(
+        plaintext.encode("utf-8"), digest_size=16, person=b"contours-rate"
+    ).hexdigest()
+    return f"bearer-{digest}"
+
+
+def check_bearer(request, plaintext: str) -> None:
+    """Before a Bearer token is looked up: 429 if the address failed too many tokens, and
+    otherwise the request counted against the token's bucket (kept for `bearer_quota`)."""
+    ip = client_ip(request) or "unknown"
+    failure_rate, client_rate = rate(TOKEN_FAILURE), rate(CLIENT)
+    failure_key = f"ratelimit:{TOKEN_FAILURE}:{ip}"
+    client_key = f"ratelimit:{CLIENT}:{token_bucket(plaintext)}"
+    if _is_redis():
+        failures, client = _redis_check_bearer(failure_key, failure_rate, client_key, client_rate)
+        _refuse_if_exceeded(request, failures)
+    else:
+        _refuse_if_exceeded(request, count(TOKEN_FAILURE, ip, hit=False))
+        client = None
+        if client_rate is not None:
+            used, reset = _portable_count(client_key, client_rate[1], hit=True)
+            client = _quota(CLIENT, client_rate, used, reset)
+    setattr(getattr(request, "_request", request), _BEARER_ATTRIBUTE, client)
+
+
+def bearer_quota(request) -> tuple[bool, Quota | None]:
+    """(counted, quota): whether check_bearer counted this request, and the token's quota."""
+    request = getattr(request, "_request", request)
+    if not hasattr(request, _BEARER_ATTRIBUTE):
+        return False, None
+    return True, getattr(request, _BEARER_ATTRIBUTE)
+
+
+def _quota(policy: str, limits: tuple[int, int], used: int, reset: int) -> Quota:
+    limit, window = limits
+    return Quota(policy, limit, window, used, max(1, min(reset, window)))
+
+
+# One round trip for check_bearer: the failure count read, and (unless it is over its
+# limit) the client counter created with its window or advanced, atomically. ARGV: the
+# failure limit and the client window, "" for a policy without a rate. Returns
+# {failures, failure ttl, used, ttl}; used is -1 when the client was not counted.
+_CHECK_BEARER = """
+local failures, failure_ttl = 0, -2
+if ARGV[1] ~= '' then
+  failures = tonumber(redis.call('GET', KEYS[1]) or '0')
+  failure_ttl = redis.call('TTL', KEYS[1])
+  if failures >= tonumber(ARGV[1]) then return {failures, failure_ttl, -1, -2} end
+end
+if ARGV[2] == '' then return {failures, failure_ttl, -1, -2} end
+local used = redis.call('INCR', KEYS[2])
+local ttl = redis.call('TTL', KEYS[2])
+if ttl < 0 then
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+  ttl = tonumber(ARGV[2])
+end
+return {failures, failure_ttl, used, ttl}
+"""
+# redis-py's Script (EVALSHA, loading the script when a server does not know it yet); it
+# runs on whichever client it is given.
+_script = None
+
+
+def _redis_check_bearer(failure_key, failure_rate, client_key, client_rate):
+    failure_key = cache.make_and_validate_key(failure_key)
+    client_key = cache.make_and_validate_key(client_key)
+    # Both counters are written by the primary (Django's client for writes), one server.
+    client = cache._cache.get_client(client_key, write=True)
+    global _script
+    if _script is None:
+        _script = client.register_script(_CHECK_BEARER)
+    failures_used, failure_ttl, used, ttl = _script(
+        keys=[failure_key, client_key],
+        args=[failure_rate[0] if failure_rate else "", client_rate[1] if client_rate else ""],
+        client=client,
+    )
+    failures = None
+    if failure_rate is not None:
+        failure_window = failure_rate[1]
+        failures = _quota(
+            TOKEN_FAILURE,
+            failure_rate,
+            failures_used,
+            failure_ttl if failure_ttl > 0 else failure_window,
+        )
+    quota = None
+    if client_rate is not None and used >= 0:
+        quota = _quota(CLIENT, client_rate, used, ttl if ttl > 0 else client_rate[1])
+    return failures, quota
 
 
 def count_token_failure(request) -> None:

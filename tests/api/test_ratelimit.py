@@ -178,3 +178,119 @@ def test_over_the_rate_is_429_with_retry_after_and_zero_remaining(
     assert refused.status_code == 429
     assert 0 < int(refused.headers["Retry-After"]) <= 3600
     assert _fields(refused)[1]["r"] == "0"
+
+
+# ---- the Bearer check: one round trip, and buckets a forger cannot reach -------------------
+
+
+def _forged(token: str, n: int) -> str:
+    """The token's prefix (not secret: tokens are listed by it) with a made-up secret."""
+    prefix = token.rsplit("_", 1)[0]
+    return f"{prefix}_{'f' * 40}{n:03d}"
+
+
+def _round_trips(monkeypatch) -> list:
+    """Each write of packed commands to Redis: one round trip, a pipeline or a script."""
+    from redis.connection import AbstractConnection
+
+    sent = []
+    original = AbstractConnection.send_packed_command
+
+    def send_packed_command(self, command, check_health=True):
+        sent.append(command)
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", send_packed_command)
+    return sent
+
+
+def test_a_bearer_request_costs_one_redis_round_trip(redis_cache, partner, monkeypatch):
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {make_token(partner)}")
+    with _rates(client="5/minute"):
+        assert client.get("/api/v1/topics/").status_code == 200  # loads the script
+        sent = _round_trips(monkeypatch)
+        answer = client.get("/api/v1/topics/")
+    assert answer.status_code == 200
+    assert len(sent) == 1, sent
+    assert _fields(answer) == (
+        {"name": "client", "q": "5", "w": "60"},
+        {"name": "client", "r": "3", "t": _fields(answer)[1]["t"]},
+    )
+
+
+def test_the_check_survives_a_server_that_forgot_its_scripts(redis_cache, partner):
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {make_token(partner)}")
+    with _rates(client="5/minute"):
+        assert client.get("/api/v1/topics/").status_code == 200
+        cache._cache.get_client(write=True).script_flush()  # a restarted Redis
+        answer = client.get("/api/v1/topics/")
+    assert answer.status_code == 200
+    assert _fields(answer)[1]["r"] == "3"
+
+
+@pytest.mark.parametrize("shared", ["redis", "in-process"])
+def test_forged_secrets_on_a_real_prefix_do_not_spend_that_tokens_quota(request, partner, shared):
+    """A token's prefix is not secret; its quota must be reachable only with the token."""
+    from django.test import Client
+
+    if shared == "redis":
+        request.getfixturevalue("redis_cache")
+    token = make_token(partner)
+    with _rates(client="3/hour", token_failure="1000/hour"):
+        forger = Client()
+        codes = [
+            forger.get(
+                "/api/v1/topics/", HTTP_AUTHORIZATION=f"Bearer {_forged(token, n)}"
+            ).status_code
+            for n in range(6)
+        ]
+        owner = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        answers = [owner.get("/api/v1/topics/") for _ in range(4)]
+    assert codes == [401] * 6
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [_fields(a)[1]["r"] for a in answers] == ["2", "1", "0", "0"]
+
+
+def test_over_the_failure_rate_no_bucket_is_made_for_a_guess(redis_cache, partner):
+    from django.test import Client
+
+    token = make_token(partner)
+    redis = cache._cache.get_client(write=True)
+    with _rates(token_failure="2/hour"):
+        guesser = Client()
+        for n in range(2):
+            assert (
+                guesser.get(
+                    "/api/v1/topics/", HTTP_AUTHORIZATION=f"Bearer {_forged(token, n)}"
+                ).status_code
+                == 401
+            )
+        before = len(redis.keys("*ratelimit:client:*"))
+        for n in range(2, 12):
+            refused = guesser.get(
+                "/api/v1/topics/", HTTP_AUTHORIZATION=f"Bearer {_forged(token, n)}"
+            )
+            assert refused.status_code == 429
+            assert _fields(refused)[0]["name"] == "token_failure"
+        assert len(redis.keys("*ratelimit:client:*")) == before
+
+
+def test_the_bucket_names_neither_the_token_nor_its_stored_hash(redis_cache, partner):
+    from django.test import Client
+
+    from accounts.models import ApiToken
+
+    token = make_token(partner)
+    with _rates(client="5/minute"):
+        assert Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/topics/").status_code == (
+            200
+        )
+    keys = b" ".join(cache._cache.get_client(write=True).keys("*"))
+    stored = ApiToken.objects.get(user=partner).key_hash
+    assert b"ratelimit:client:bearer-" in keys
+    for secret in (token, stored, token.rsplit("_", 1)[1]):
+        assert secret.encode() not in keys

@@ -67,8 +67,8 @@ def _counted(queries: int, redis: int = 1, first: int | None = None) -> dict:
 
 def _phases() -> dict:
     return {
-        "authentication": {"queries": 1, "redis": 0, "sql": ["SELECT token"]},
-        "throttle": {"queries": 0, "redis": 1, "sql": []},
+        "authentication": {"queries": 1, "redis": 1, "sql": ["SELECT token"]},
+        "throttle": {"queries": 0, "redis": 0, "sql": []},
         "permission": {"queries": 0, "redis": 0, "sql": []},
     }
 

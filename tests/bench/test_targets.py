@@ -80,8 +80,8 @@ def test_results_that_meet_every_target_pass():
             lambda r: r["throughput"]["pairs"]["detail_vs_reference"].update(ratios=[0.9] * 5),
         ),
         ("auth_queries", lambda r: r["counts"]["phases"]["list"]["permission"].update(queries=1)),
-        ("throttle_redis", lambda r: r["counts"]["phases"]["list"]["throttle"].update(redis=2)),
-        ("throttle_redis", lambda r: r["counts"]["phases"]["list"]["throttle"].update(redis=0)),
+        ("throttle_redis", lambda r: r["counts"]["requests"]["list"].update(redis=2)),
+        ("throttle_redis", lambda r: r["counts"]["requests"]["list"].update(redis=0)),
         ("throttle_queries", lambda r: r["counts"]["phases"]["list"]["throttle"].update(queries=4)),
         (
             "record_vs_detail",
