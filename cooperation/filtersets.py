@@ -185,18 +185,49 @@ class SearchFilterSet(django_filters.FilterSet):
     def _parameters(cls) -> frozenset[str]:
         cached = cls.__dict__.get("_parameter_names")
         if cached is None:
-            names = set()
+            cached = frozenset().union(*cls._parameters_by_filter().values())
+            cls._parameter_names = cached
+        return cached
+
+    @classmethod
+    def _parameters_by_filter(cls) -> dict[str, frozenset[str]]:
+        """Each filter's query parameters: its name, or a range's `<name>_after`/`_before`."""
+        cached = cls.__dict__.get("_parameters_of_filters")
+        if cached is None:
+            cached = {}
             for name, field in cls().form.fields.items():
-                names.add(name)
+                names = {name}
                 widget = field.widget
                 # Range filters take `<name>_after`/`<name>_before` (or `_min`/`_max`).
                 for suffix in getattr(widget, "suffixes", ()):
                     names.add(widget.suffixed(name, suffix))
                 for subname in getattr(widget, "widgets_names", ()):
                     names.add(f"{name}{subname}")
-            cached = frozenset(names)
-            cls._parameter_names = cached
+                cached[name] = frozenset(names)
+            cls._parameters_of_filters = cached
         return cached
+
+    def __init__(self, data=None, queryset=None, *, only_named: bool = False, **kwargs):
+        """`only_named` (the API's): only the filters `data` names are made.
+
+        An unnamed filter gets an empty value, which every filter passes through (see
+        `unfiltered`), so the rows and the errors are the same. But django-filter deep-copies
+        every filter for each FilterSet and then builds each one's form field, the choice
+        fields of related rows (tags, records, sources the reader may see) with their
+        querysets: on a filtered partner list that was a third of the worker's time. The web
+        lists make every filter: they show the form. tests/cooperation/test_filtersets.py
+        holds the two to the same answers.
+        """
+        if only_named and data is not None:
+            asked = set(data)
+            parameters = self._parameters_by_filter()
+            # Shadows the class's filters for this instance: the ones django-filter copies.
+            self.base_filters = {
+                name: found
+                for name, found in type(self).base_filters.items()
+                if parameters.get(name, frozenset((name,))) & asked
+            }
+        super().__init__(data, queryset, **kwargs)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -216,3 +216,80 @@ def test_names_a_filter_ignores_pagination_and_unknown_parameters():
     # A range filter's bare name is no parameter of it, but a stray one must not be dropped
     # silently either: it goes through the FilterSet, which ignores it as before.
     assert RecommendationFilterSet.names_a_filter({"created": "2026-01-01"})
+
+
+# -- the API makes only the filters a query names (SearchFilterSet's only_named) ------------
+
+# Values that make valid and invalid input for every kind of filter: choices of each model,
+# slugs, ids (one too big for the database), dates (one malformed), booleans, words.
+_VALUES = [
+    "", "true", "maybe", "1", "0", "high", "in_progress", "published", "internal", "open",
+    "treaty", "india", "space", "2020-01-01", "2021-13-45", "dialogue", "-created", "priority",
+    "title", "nonsense", "10000000000000000000000000000000", "wikidata:Q668", "q668",
+]  # fmt: skip
+
+
+def _narrowed_matches_full(filterset_class, model, request, data) -> None:
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    for key, values in data.items():
+        query.setlist(key, values)
+    queryset = model._default_manager.all()
+    full = filterset_class(data=query, queryset=queryset, request=request)
+    narrowed = filterset_class(data=query, queryset=queryset, request=request, only_named=True)
+    assert set(narrowed.filters) <= set(full.filters)
+    assert narrowed.is_valid() == full.is_valid(), data
+    assert narrowed.errors == full.errors, data
+    if full.is_valid():
+        assert str(narrowed.qs.query) == str(full.qs.query), data
+
+
+@pytest.mark.parametrize("model", list(FILTERSETS), ids=lambda m: m.__name__)
+@pytest.mark.parametrize("role", ["partner", "curator"])
+def test_a_query_answers_alike_with_only_the_filters_it_names(model, role, rf, request):
+    """Every filter dropped is one the query leaves empty, which changes neither the rows
+    nor the errors: checked on random queries of each FilterSet's own parameters."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from tests.conftest import DB_EXAMPLES
+
+    user = request.getfixturevalue(role)
+    ActorFactory(slug="india")
+    TopicFactory(slug="space")
+    filterset_class = FILTERSETS[model]
+    names = [*sorted(filterset_class._parameters()), "page_size", "zzz"]
+    queries = st.dictionaries(
+        st.sampled_from(names),
+        st.lists(st.sampled_from(_VALUES), min_size=1, max_size=2),
+        min_size=1,
+        max_size=3,
+    )
+
+    @DB_EXAMPLES
+    @given(data=queries)
+    def check(data):
+        http = rf.get("/")
+        http.user = user
+        _narrowed_matches_full(filterset_class, model, http, data)
+
+    check()
+
+
+def test_only_the_named_filters_get_fields(partner, rf):
+    http = rf.get("/")
+    http.user = partner
+    from django.http import QueryDict
+
+    filterset = RecommendationFilterSet(
+        data=QueryDict("status=in_progress&priority=high&created_after=2020-01-01"),
+        queryset=Recommendation.objects.all(),
+        request=http,
+        only_named=True,
+    )
+    assert sorted(filterset.filters) == ["created", "priority", "status"]
+    assert sorted(filterset.form.fields) == ["created", "priority", "status"]
+    # The class keeps every filter: the web lists' forms show them all.
+    assert len(RecommendationFilterSet.base_filters) > 3
+    assert len(RecommendationFilterSet(data=QueryDict("status=open")).filters) > 3
