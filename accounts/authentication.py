@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from accounts.security import log_event, mark_logged
-from accounts.services import api_token_find, api_token_touch
+from accounts.services import api_token_find, api_token_touch, split_token
 from portal import ratelimit
 
 KEYWORD = "Bearer"
@@ -43,16 +43,17 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != KEYWORD.lower().encode():
             return None, None
         plaintext = _ascii(header[1]) if len(header) == 2 else None
-        if plaintext is None:
-            ratelimit.refuse_if_token_failures_exceeded(request)
-            if len(header) != 2:
-                raise exceptions.AuthenticationFailed(
-                    "Invalid Authorization header: use 'Bearer <token>'."
-                )
-            raise exceptions.AuthenticationFailed("Invalid token.")
+        well_formed = plaintext is not None and split_token(plaintext) is not None
         # One round trip: 429 if this address failed too many tokens (before any lookup),
-        # else this request counted against the token's own rate (portal/ratelimit.py).
-        ratelimit.check_bearer(request, plaintext)
+        # else a well-formed token's request counted against its own rate
+        # (portal/ratelimit.py); a malformed one can only fail, so it gets no bucket.
+        ratelimit.check_bearer(request, plaintext if well_formed else None)
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Invalid Authorization header: use 'Bearer <token>'."
+            )
+        if not well_formed:
+            raise exceptions.AuthenticationFailed("Invalid token.")
         token = api_token_find(plaintext)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")

@@ -6,11 +6,12 @@ import json
 import re
 import statistics
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from bench.counting import Monitor, counting
+from bench.counting import RATE_LIMIT, Counts, Monitor, counting
 from bench.data import Accounts, Paths, log
 from bench.load import ROOT, Gunicorn, cpu_seconds, drain, fetch, get, postgres_pids, rss_mib, wrk
 from bench.stats import paired
@@ -82,8 +83,37 @@ def _stack_steps(view, request):
     )
 
 
+@contextmanager
+def _rate_limit_counted(into: Counts):
+    """Count what portal.ratelimit's Bearer check and failure count send, into `into`."""
+    from portal import ratelimit
+
+    originals = {name: getattr(ratelimit, name) for name in ("check_bearer", "count_token_failure")}
+
+    def counted(original):
+        def call(*args, **kwargs):
+            with counting() as inner:
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    into.statements += inner.statements
+                    into.params += inner.params
+                    into.redis += inner.redis
+
+        return call
+
+    for name, original in originals.items():
+        setattr(ratelimit, name, counted(original))
+    try:
+        yield into
+    finally:
+        for name, original in originals.items():
+            setattr(ratelimit, name, original)
+
+
 def count_phases(accounts: Accounts, path: str, repeat: int = 3) -> dict:
-    """Statements and round trips in the API's authentication, throttle and permission steps.
+    """Statements and round trips in the API's authentication, throttle and permission steps,
+    and, apart, in the rate-limit check that authentication makes (RATE_LIMIT).
 
     The last of `repeat` requests is kept: the token's last-use stamp is written at most
     once a minute, so the first may write it.
@@ -96,10 +126,12 @@ def count_phases(accounts: Accounts, path: str, repeat: int = 3) -> dict:
     phases = {}
     for _ in range(repeat):
         view, request = _drf_view(match, factory.get(path, **_api_headers(accounts)))
-        for phase, step in _stack_steps(view, request):
-            with counting() as counts:
-                step()
-            phases[phase] = counts.as_dict()
+        with _rate_limit_counted(Counts()) as limited:
+            for phase, step in _stack_steps(view, request):
+                with counting() as counts:
+                    step()
+                phases[phase] = counts.as_dict()
+        phases[RATE_LIMIT] = limited.as_dict()
     return phases
 
 

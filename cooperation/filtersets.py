@@ -214,11 +214,13 @@ class SearchFilterSet(django_filters.FilterSet):
         `unfiltered`), so the rows and the errors are the same. But django-filter deep-copies
         every filter for each FilterSet and then builds each one's form field, the choice
         fields of related rows (tags, records, sources the reader may see) with their
-        querysets: on a filtered partner list that was a third of the worker's time. The web
+        querysets: in-process, more than half of a filtered partner page's time. The web
         lists make every filter: they show the form. tests/cooperation/test_filtersets.py
         holds the two to the same answers.
         """
         if only_named and data is not None:
+            # Names are matched as the query sends them: a form prefix would drop them all.
+            assert not kwargs.get("prefix"), "only_named reads unprefixed parameters"
             asked = set(data)
             parameters = self._parameters_by_filter()
             # Shadows the class's filters for this instance: the ones django-filter copies.

@@ -15,12 +15,14 @@ fallback) use portable cache calls, a few per check.
 
 A Bearer request is checked once, before its token is looked up (`check_bearer`): with
 Redis one Lua script reads the address's failed-token count and, unless that is over its
-rate, counts the request against the token's own bucket, so an API request costs one
-round trip. The bucket is named by a keyed hash of the token as sent, not by its prefix
-(which is not secret): a forger's guesses count in buckets of their own, never against
-the quota of the token whose prefix they borrow. The count is noted on the request only
-once the token proves valid (`ClientRateThrottle`), so a refused token's answer carries
-the `token_failure` fields alone.
+rate, counts the request against the token's own bucket, so an API request with an
+accepted token costs one round trip. The bucket is named by a hash of the token as sent,
+keyed with the SECRET_KEY, not by its prefix (which is not secret): a forger's guesses
+count in buckets of their own, never against the quota of the token whose prefix they
+borrow. The count is noted on the request only once the token proves valid
+(`ClientRateThrottle`), so a refused token's answer carries the `token_failure` fields
+alone, and its bucket is deleted in the round trip that counts the failure.
+Upgrading from `token-<id>` buckets restarts each token's count once.
 
 Policies (their rates are REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], read per request):
 `client` per token or logged-in user, `anon` per address without credentials, and
@@ -30,11 +32,13 @@ token from that address is refused with 429 before it is looked up.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework import exceptions
@@ -74,19 +78,21 @@ def rate(policy: str) -> tuple[int, int] | None:
     return int(count), _DURATIONS[period.strip()[0]]
 
 
-def _redis_count(key: str, window: int, *, hit: bool) -> tuple[int, int]:
+def _redis_count(key: str, window: int, *, hit: bool, forget: str | None = None) -> tuple[int, int]:
     key = cache.make_and_validate_key(key)
-    client = cache._cache.get_client(key, write=hit)
+    client = cache._cache.get_client(key, write=hit or forget is not None)
     pipeline = client.pipeline(transaction=False)
+    if forget is not None:
+        pipeline.delete(cache.make_and_validate_key(forget))
     if hit:
         pipeline.set(key, 0, ex=window, nx=True)
         pipeline.incr(key)
         pipeline.ttl(key)
-        _, used, ttl = pipeline.execute()
+        *_, used, ttl = pipeline.execute()
     else:
         pipeline.get(key)
         pipeline.ttl(key)
-        raw, ttl = pipeline.execute()
+        *_, raw, ttl = pipeline.execute()
         used = int(raw or 0)
     if hit and ttl == -1:
         # The counter expired between SET NX and INCR, which made a new one without a
@@ -116,16 +122,27 @@ def _portable_count(key: str, window: int, *, hit: bool) -> tuple[int, int]:
     return used, math.ceil(ends - now)
 
 
-def count(policy: str, ident: str, *, hit: bool = True) -> Quota | None:
-    """Count one request of `ident` against `policy` (or only look, hit=False)."""
+def count(policy: str, ident: str, *, hit: bool = True, forget: str | None = None) -> Quota | None:
+    """Count one request of `ident` against `policy` (or only look, hit=False); `forget`
+    names another counter to delete on the way (a refused token's bucket)."""
     limits = rate(policy)
     if limits is None:
+        if forget is not None:
+            _forget(forget)
         return None
     limit, window = limits
     key = f"ratelimit:{policy}:{ident}"
-    counter = _redis_count if _is_redis() else _portable_count
-    used, reset = counter(key, window, hit=hit)
+    if _is_redis():
+        used, reset = _redis_count(key, window, hit=hit, forget=forget)
+    else:
+        used, reset = _portable_count(key, window, hit=hit)
+        if forget is not None:
+            _forget(forget)
     return Quota(policy, limit, window, used, max(1, min(reset, window)))
+
+
+def _forget(key: str) -> None:
+    cache.delete_many([key, f"{key}:ends"])
 
 
 def _is_redis() -> bool:
@@ -158,11 +175,6 @@ def add_fields(request, response):
     return response
 
 
-def refuse_if_token_failures_exceeded(request) -> None:
-    """429 before any token lookup when this address has failed too many Bearer tokens."""
-    _refuse_if_exceeded(request, count(TOKEN_FAILURE, client_ip(request) or "unknown", hit=False))
-
-
 def _refuse_if_exceeded(request, failures: Quota | None) -> None:
     if failures is not None and failures.used >= failures.limit:
         note(
@@ -179,26 +191,40 @@ def _refuse_if_exceeded(request, failures: Quota | None) -> None:
 
 
 CLIENT = "client"
-# Where check_bearer leaves the token's count until the token proves valid.
+# Where check_bearer leaves the token's count until the token proves valid, and its key.
 _BEARER_ATTRIBUTE = "_contours_bearer_quota"
+_BUCKET_ATTRIBUTE = "_contours_bearer_bucket"
 
 
 def token_bucket(plaintext: str) -> str:
-    """The client bucket of a Bearer token as sent: a keyed hash, so the shared cache never
-    holds the token or the hash the database keeps, and each distinct string its own."""
+    """The client bucket of a Bearer token as sent: a hash keyed with the SECRET_KEY, so the
+    shared cache never holds the token, the hash the database keeps or anything that could
+    be checked against a guess; and each distinct string has its own."""
     digest = hashlib.blake2b(
-        plaintext.encode("utf-8"), digest_size=16, person=b"contours-rate"
+        plaintext.encode("utf-8"), digest_size=16, key=_bucket_key(settings.SECRET_KEY)
     ).hexdigest()
     return f"bearer-{digest}"
 
 
-def check_bearer(request, plaintext: str) -> None:
+@functools.cache
+def _bucket_key(secret: str) -> bytes:
+    # blake2b takes a key of at most 64 bytes; rotating the secret starts every bucket anew.
+    return hashlib.sha256(f"contours-rate:{secret}".encode()).digest()
+
+
+def check_bearer(request, plaintext: str | None) -> None:
     """Before a Bearer token is looked up: 429 if the address failed too many tokens, and
-    otherwise the request counted against the token's bucket (kept for `bearer_quota`)."""
+    otherwise the request counted against the token's bucket (kept for `bearer_quota`).
+
+    `plaintext` is None for a header that holds no well-formed token: it can only fail, so
+    only the failures are read and no bucket is made for it.
+    """
     ip = client_ip(request) or "unknown"
-    failure_rate, client_rate = rate(TOKEN_FAILURE), rate(CLIENT)
+    failure_rate = rate(TOKEN_FAILURE)
+    client_rate = rate(CLIENT) if plaintext is not None else None
     failure_key = f"ratelimit:{TOKEN_FAILURE}:{ip}"
-    client_key = f"ratelimit:{CLIENT}:{token_bucket(plaintext)}"
+    client_key = f"ratelimit:{CLIENT}:{token_bucket(plaintext)}" if plaintext is not None else None
+    django_request = getattr(request, "_request", request)
     if _is_redis():
         failures, client = _redis_check_bearer(failure_key, failure_rate, client_key, client_rate)
         _refuse_if_exceeded(request, failures)
@@ -208,7 +234,10 @@ def check_bearer(request, plaintext: str) -> None:
         if client_rate is not None:
             used, reset = _portable_count(client_key, client_rate[1], hit=True)
             client = _quota(CLIENT, client_rate, used, reset)
-    setattr(getattr(request, "_request", request), _BEARER_ATTRIBUTE, client)
+    if client_key is not None and client_rate is not None:
+        setattr(django_request, _BEARER_ATTRIBUTE, client)
+        # Forgotten if the token is refused (count_token_failure): guesses leave no buckets.
+        setattr(django_request, _BUCKET_ATTRIBUTE, client_key)
 
 
 def bearer_quota(request) -> tuple[bool, Quota | None]:
@@ -251,7 +280,8 @@ _script = None
 
 def _redis_check_bearer(failure_key, failure_rate, client_key, client_rate):
     failure_key = cache.make_and_validate_key(failure_key)
-    client_key = cache.make_and_validate_key(client_key)
+    # Without a client count the script never touches KEYS[2]: the failure key stands in.
+    client_key = cache.make_and_validate_key(client_key) if client_key else failure_key
     # Both counters are written by the primary (Django's client for writes), one server.
     client = cache._cache.get_client(client_key, write=True)
     global _script
@@ -278,4 +308,7 @@ def _redis_check_bearer(failure_key, failure_rate, client_key, client_rate):
 
 
 def count_token_failure(request) -> None:
-    note(request, count(TOKEN_FAILURE, client_ip(request) or "unknown"))
+    """One more refused token for this address; the bucket check_bearer made for it, if
+    any, is deleted in the same round trip (a guess must not leave a counter behind)."""
+    bucket = getattr(getattr(request, "_request", request), _BUCKET_ATTRIBUTE, None)
+    note(request, count(TOKEN_FAILURE, client_ip(request) or "unknown", forget=bucket))

@@ -2,11 +2,12 @@
 
 Django's RedisCacheClient makes a new `redis.Redis` for every cache call. The pool (and
 its connections) is shared, but building the client copies redis-py's ~170 response
-callbacks each time: about 0.4 ms, twice on every API request (the token-failure check
-and the throttle), more than the Redis round trips themselves cost (measured by
-bench/ and docs/benchmarks.md). A client is thread-safe and holds no connection of its
-own, so one per pool serves every call; after a fork the pool itself notices the new
-process and opens new connections, as it does under Django's own client.
+callbacks each time: about 0.4 ms on every API request's rate-limit check (it was twice,
+when the token-failure check and the throttle were two calls), more than the Redis round
+trip itself costs (measured by bench/ and docs/benchmarks.md). A client is thread-safe
+and holds no connection of its own, so one per pool serves every call; after a fork the
+pool itself notices the new process and opens new connections, as it does under
+Django's own client.
 """
 
 from __future__ import annotations

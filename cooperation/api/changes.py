@@ -26,6 +26,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from cooperation.api import views as api_views
+from cooperation.api.conventions import ApiConventions
 from cooperation.api.record_rows import record_rows, with_related
 from cooperation.api.schema import READ_ERRORS
 from cooperation.api.serializers import api_url
@@ -195,18 +196,11 @@ class ChangeItemSerializer(serializers.Serializer):
     )
 
 
-class ChangesView(APIView):
-    """The change feed: every create, change, publish, unpublish, trash and merge you may see."""
+class ChangesView(ApiConventions, APIView):
+    """The change feed: every create, change, publish, unpublish, trash and merge you may see.
 
-    def check_permissions(self, request):
-        # As the viewsets do: throttle before answering a caller without credentials.
-        self.check_throttles(request)
-        self._throttles_checked = True
-        super().check_permissions(request)
-
-    def check_throttles(self, request):
-        if not getattr(self, "_throttles_checked", False):
-            super().check_throttles(request)
+    As every API view (ApiConventions): throttled before permissions, with the RateLimit
+    fields and the caching headers."""
 
     @extend_schema(
         operation_id="changes_list",

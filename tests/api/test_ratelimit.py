@@ -294,3 +294,80 @@ def test_the_bucket_names_neither_the_token_nor_its_stored_hash(redis_cache, par
     assert b"ratelimit:client:bearer-" in keys
     for secret in (token, stored, token.rsplit("_", 1)[1]):
         assert secret.encode() not in keys
+
+
+@pytest.mark.parametrize("why", ["unknown", "revoked", "expired", "inactive", "malformed"])
+def test_a_refused_token_leaves_no_bucket_behind(redis_cache, partner, why):
+    """Each string sent would otherwise keep a counter for a whole window: one refused
+    token costs the failure count only."""
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from accounts.models import ApiToken
+
+    token = make_token(partner)
+    sent = {
+        "unknown": _forged(token, 1),
+        "malformed": "not-a-token",
+        "revoked": token,
+        "expired": token,
+        "inactive": token,
+    }[why]
+    stored = ApiToken.objects.get(user=partner)
+    if why == "revoked":
+        ApiToken.objects.filter(pk=stored.pk).update(revoked_at=timezone.now())
+    elif why == "expired":
+        ApiToken.objects.filter(pk=stored.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    elif why == "inactive":
+        type(partner).objects.filter(pk=partner.pk).update(is_active=False)
+    redis = cache._cache.get_client(write=True)
+    with _rates(client="5/minute"):
+        answer = Client(HTTP_AUTHORIZATION=f"Bearer {sent}").get("/api/v1/topics/")
+    assert answer.status_code == 401
+    assert _fields(answer)[0]["name"] == "token_failure"
+    assert redis.keys("*ratelimit:client:*") == []
+    assert len(redis.keys("*ratelimit:token_failure:*")) == 1
+
+
+@pytest.mark.parametrize("unlimited", ["client", "token_failure"])
+def test_either_policy_may_be_switched_off(redis_cache, partner, unlimited):
+    from django.test import Client
+
+    token = make_token(partner)
+    base = {"client": "2/minute", "token_failure": "1/hour"}
+    rates = {name: (None if name == unlimited else value) for name, value in base.items()}
+    with override_settings(
+        REST_FRAMEWORK={
+            **api_settings.user_settings,
+            "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute", **rates},
+        }
+    ):
+        owner = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        codes = [owner.get("/api/v1/topics/").status_code for _ in range(3)]
+        guesser = Client(HTTP_AUTHORIZATION=f"Bearer {_forged(token, 7)}")
+        guesses = [guesser.get("/api/v1/topics/").status_code for _ in range(2)]
+    if unlimited == "client":
+        assert codes == [200, 200, 200]
+        assert guesses == [401, 429]
+    else:
+        assert codes == [200, 200, 429]
+        assert guesses == [401, 401]
+
+
+def test_the_change_feed_carries_the_ratelimit_fields(redis_cache, partner):
+    from django.test import Client
+
+    with _rates(client="5/minute"):
+        answer = Client(HTTP_AUTHORIZATION=f"Bearer {make_token(partner)}").get("/api/v1/changes/")
+    assert answer.status_code == 200
+    assert _fields(answer)[0] == {"name": "client", "q": "5", "w": "60"}
+
+
+def test_buckets_are_keyed_with_the_secret_key(settings):
+    from portal.ratelimit import token_bucket
+
+    first = token_bucket("ctr_abc_" + "x" * 40)
+    settings.SECRET_KEY = "another secret key, long enough to be a real one" * 2
+    assert token_bucket("ctr_abc_" + "x" * 40) != first

@@ -70,6 +70,7 @@ def _phases() -> dict:
         "authentication": {"queries": 1, "redis": 1, "sql": ["SELECT token"]},
         "throttle": {"queries": 0, "redis": 0, "sql": []},
         "permission": {"queries": 0, "redis": 0, "sql": []},
+        "rate limit (within authentication)": {"queries": 0, "redis": 1, "sql": []},
     }
 
 

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from accounts.models import User
-from bench.counting import Monitor, counting
+from bench.counting import RATE_LIMIT, Monitor, counting
 from bench.data import Accounts
 from bench.measure import count_phases
 from portal.caches import cache_from_url
@@ -82,12 +82,13 @@ def test_phases_count_the_apis_token_lookup_and_its_throttle_in_redis(partner):
         phases = count_phases(accounts, "/api/v1/recommendations/?page_size=5")
         cache.clear()
 
-    assert set(phases) == {"authentication", "throttle", "permission"}
+    assert set(phases) == {"authentication", "throttle", "permission", RATE_LIMIT}
     assert phases["authentication"]["queries"] >= 1
     assert any("accounts_apitoken" in sql for sql in phases["authentication"]["sql"])
     # The token-failure check and the token's count: one script, before the lookup
     # (portal/ratelimit.check_bearer); the throttle step only notes what was counted.
-    assert phases["authentication"]["redis"] == 1
+    assert phases["authentication"]["redis"] == phases[RATE_LIMIT]["redis"] == 1
+    assert phases[RATE_LIMIT]["queries"] == 0
     assert phases["throttle"]["redis"] == 0
     assert phases["throttle"]["queries"] == 0
 
@@ -103,4 +104,21 @@ def test_phases_see_a_database_cache_throttle_as_sql(partner):
 
     counted = [sql for sql in phases["authentication"]["sql"] if "bench_test_cache" in sql]
     assert len(counted) >= 2
+    # All of them in the rate-limit check, which the throttle's targets count.
+    assert set(counted) <= set(phases[RATE_LIMIT]["sql"])
     assert phases["authentication"]["redis"] == phases["throttle"]["redis"] == 0
+
+
+@needs_redis
+def test_nested_blocks_count_each_round_trip_once_in_each():
+    client = redis.Redis.from_url(REDIS_URL)
+    client.ping()  # connected (the handshake sends commands of its own)
+    with counting() as outer:
+        client.ping()
+        with counting() as inner:
+            client.ping()
+        with counting() as empty:
+            pass
+        client.ping()
+
+    assert (outer.redis, inner.redis, empty.redis) == (3, 1, 0)

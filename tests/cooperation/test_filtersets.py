@@ -293,3 +293,16 @@ def test_only_the_named_filters_get_fields(partner, rf):
     # The class keeps every filter: the web lists' forms show them all.
     assert len(RecommendationFilterSet.base_filters) > 3
     assert len(RecommendationFilterSet(data=QueryDict("status=open")).filters) > 3
+
+
+def test_the_api_backend_makes_only_the_named_filters(partner):
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from cooperation.api.views import FilterBackend, RecommendationViewSet
+
+    http = APIRequestFactory().get("/", {"status": "in_progress", "page_size": "5"})
+    http.user = partner
+    view = RecommendationViewSet(action="list", request=Request(http), format_kwarg=None)
+    filterset = FilterBackend().get_filterset(view.request, Recommendation.objects.all(), view)
+    assert list(filterset.filters) == ["status"]
