@@ -190,19 +190,27 @@ def test_a_failed_page_leaves_no_generic_plan_setting_behind(world, partner, bin
     following = client.get("/api/v1/recommendations/?page_size=2").json()["next"]
 
     reading = ModelIterable.__iter__
+    loading = statements._Loader.load
 
     def failing(self):  # the page's rows only: the token is still read
         if self.queryset.model is Recommendation:
             raise PageFailed
         yield from reading(self)
 
+    def failing_load(self, found, connection):  # a kept statement's rows, made instances
+        if self.klass_info["model"] is Recommendation:
+            raise PageFailed
+        return loading(self, found, connection)
+
     with CaptureQueriesContext(connection) as captured, monkeypatch.context() as patch:
         patch.setattr(ModelIterable, "__iter__", failing)
+        patch.setattr(statements._Loader, "load", failing_load)
         assert client.get(following).status_code == 500  # the API's problem+json, no trace
-    assert [q["sql"] for q in captured][-2:] == [
-        "SET plan_cache_mode = force_generic_plan",
-        "RESET plan_cache_mode",
-    ]
+    # Set, the page's statement (which failed once read), and put back.
+    sent = [q["sql"] for q in captured]
+    assert sent[-1] == "RESET plan_cache_mode"
+    assert sent[-3] == "SET plan_cache_mode = force_generic_plan"
+    assert sent[-2].startswith('SELECT "cooperation_recommendation"')
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone() == ("auto",)
