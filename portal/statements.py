@@ -21,6 +21,7 @@ the caller takes its ordinary path.
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import threading
 import weakref
@@ -29,7 +30,15 @@ from contextlib import contextmanager, suppress
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connections
-from django.db.models.query import ModelIterable, _get_from_db, get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
+
+try:
+    from django.db.models.query import _get_from_db
+except ImportError:  # gone with Django 6.1's deprecation of from_db without fetch_mode
+
+    def _get_from_db(model, fetch_mode):
+        return functools.partial(model.from_db, fetch_mode=fetch_mode)
+
 
 logger = logging.getLogger("contours.database")
 
@@ -75,7 +84,7 @@ class Frozen:
             self.positions[name] = found
         # Set up by as_sql (select, klass_info, annotation_col_map): what ModelIterable reads.
         self.compiler = compiler
-        self.loader = _Loader.for_statement(queryset, compiler)
+        self.loader = _Loader.for_statement(queryset, compiler, self.alias)
 
     def _compiler(self, params: tuple):
         compiler = copy.copy(self.compiler)
@@ -117,30 +126,41 @@ class _Loader:
     out once: a token read through the ORM cost ~110 µs of the worker's CPU more than the
     same statement through a cursor, mostly that set-up, and every API request reads one.
 
-    It makes the instances ModelIterable would: `from_db` with the same field names and
-    fetch mode, select_related through Django's RelatedPopulator (made anew for each run:
-    it keeps the peers it loaded), annotations set as attributes.
-    tests/portal/test_statements_loader.py holds the two to the same instances. A queryset
-    this does not cover (prefetches, known related objects, another iterable, composite
-    keys) has no loader and goes Django's way.
+    It makes the instances ModelIterable would (Django 6.1's `ModelIterable.__iter__`
+    with `results_iter`; tests/portal/test_statements_loader.py fingerprints both so that
+    a Django upgrade brings this back for review): `from_db` with the same field names
+    and fetch mode, select_related through Django's RelatedPopulator, annotations set as
+    attributes, peers when the fetch mode tracks them. The converters are worked out for
+    each connection that runs the statement (a thread's own), as Django does for each
+    run. The test holds the two to the same instances. A queryset this does not cover
+    (prefetches, known related objects, another iterable, composite keys) has no loader
+    and goes its own iterable's way.
     """
 
-    def __init__(self, queryset, compiler):
+    def __init__(self, queryset, compiler, alias: str):
         select, klass_info = compiler.select, compiler.klass_info
-        fields = [column[0] for column in select[0 : compiler.col_count]]
-        self.converters = tuple(compiler.get_converters(fields).items())
-        self.width = compiler.col_count if compiler.has_extra_select else None
+        self.compiler = compiler
+        self.fields = [column[0] for column in select[0 : compiler.col_count]]
         self.select, self.klass_info = select, klass_info
         select_fields = klass_info["select_fields"]
         self.start, self.end = select_fields[0], select_fields[-1] + 1
         self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
         self.annotations = tuple((compiler.annotation_col_map or {}).items())
-        self.db = queryset.db
+        # The database the SQL runs on (the statement's key names it).
+        self.db = alias
         self.fetch_mode = queryset._fetch_mode
         self.from_db = _get_from_db(klass_info["model"], self.fetch_mode)
+        # RelatedPopulators keep the peers they loaded when the fetch mode tracks them:
+        # then they are made for each run, otherwise once.
+        self.populators = (
+            None
+            if self.fetch_mode.track_peers
+            else get_related_populators(klass_info, select, alias, self.fetch_mode)
+        )
+        self._converters = weakref.WeakKeyDictionary()
 
     @classmethod
-    def for_statement(cls, queryset, compiler) -> _Loader | None:
+    def for_statement(cls, queryset, compiler, alias: str) -> _Loader | None:
         if (
             queryset._iterable_class is not ModelIterable
             or queryset._prefetch_related_lookups
@@ -151,15 +171,29 @@ class _Loader:
             )
         ):
             return None
-        return cls(queryset, compiler)
+        return cls(queryset, compiler, alias)
+
+    def converters(self, connection) -> tuple:
+        """The columns' converters on `connection` (results_iter asks for them each run)."""
+        found = self._converters.get(connection)
+        if found is None:
+            compiler = copy.copy(self.compiler)
+            compiler.connection = connection
+            found = tuple(compiler.get_converters(self.fields).items())
+            self._converters[connection] = found
+        return found
 
     def load(self, found: list, connection) -> list:
-        if self.width is not None:
-            found = [row[: self.width] for row in found]
-        converters = self.converters
+        # Rows hold no column past the select's (an extra select's ordering columns are
+        # cut, as execute_sql cuts them) before they are converted.
+        if self.compiler.has_extra_select:
+            found = [row[: self.compiler.col_count] for row in found]
+        converters = self.converters(connection)
         db, init_list, from_db = self.db, self.init_list, self.from_db
         start, end, annotations = self.start, self.end, self.annotations
-        populators = get_related_populators(self.klass_info, self.select, db, self.fetch_mode)
+        populators = self.populators
+        if populators is None:
+            populators = get_related_populators(self.klass_info, self.select, db, self.fetch_mode)
         peers = [] if self.fetch_mode.track_peers else None
         objects = []
         for row in found:

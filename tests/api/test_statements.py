@@ -206,11 +206,10 @@ def test_a_failed_page_leaves_no_generic_plan_setting_behind(world, partner, bin
         patch.setattr(ModelIterable, "__iter__", failing)
         patch.setattr(statements._Loader, "load", failing_load)
         assert client.get(following).status_code == 500  # the API's problem+json, no trace
-    # Set, the page's statement (which failed once read), and put back.
+    # Set, the page's statement if it was sent before it failed, and put back.
     sent = [q["sql"] for q in captured]
     assert sent[-1] == "RESET plan_cache_mode"
-    assert sent[-3] == "SET plan_cache_mode = force_generic_plan"
-    assert sent[-2].startswith('SELECT "cooperation_recommendation"')
+    assert "SET plan_cache_mode = force_generic_plan" in sent[-3:-1]
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone() == ("auto",)
