@@ -2,6 +2,9 @@
 (docs/api.md). Apart from urls.py so that the API root can list them without importing
 the URLs that route to it."""
 
+from __future__ import annotations
+
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from cooperation.api import views
@@ -17,3 +20,22 @@ router.register("deals", views.DealViewSet, basename="deal")
 router.register("challenges", views.ChallengeViewSet, basename="challenge")
 router.register("recommendations", views.RecommendationViewSet, basename="recommendation")
 router.register("annotations", views.AnnotationViewSet, basename="annotation")
+
+
+def grouped_urls(router: SimpleRouter) -> list:
+    """The router's URLs, each resource's under one `<prefix>/` include.
+
+    `router.urls` is one flat list of ~55 patterns, and Django tries them in order, each a
+    regex and an entry in the list of tried patterns that every enclosing resolver copies:
+    resolving a recommendation's detail, near the end, cost ~130 µs of every request's
+    CPU. Grouped, a path is matched against one prefix per resource, then the few routes
+    of its own. The paths, names and views are the router's own (the routes are the
+    router's, made for an empty prefix): tests/api/test_routes.py holds the two lists to
+    the same answers.
+    """
+    urls = []
+    for prefix, viewset, basename in router.registry:
+        own = type(router)(trailing_slash=bool(router.trailing_slash))
+        own.register("", viewset, basename=basename)
+        urls.append(path(f"{prefix}/", include(own.urls)))
+    return urls

@@ -5,11 +5,11 @@ from django.urls import path
 
 from cooperation.api.changes import ChangesView
 from cooperation.api.root import ApiRoot
-from cooperation.api.router import router
+from cooperation.api.router import grouped_urls, router
 
 # The API root, then the partners' change feed (the root lists it by this name).
 urlpatterns = [
     path("", ApiRoot.as_view(), name="root"),
     path("changes/", ChangesView.as_view(), name="changes"),
-    *router.urls,
+    *grouped_urls(router),
 ]
