@@ -352,6 +352,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["cooperation.api.permissions.ApiAccess"],
     "DEFAULT_RENDERER_CLASSES": ["cooperation.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["cooperation.api.parsers.JSONParser"],
+    # DRF's, with the commonest Accept headers answered without parsing them.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "cooperation.api.negotiation.ContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cooperation.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
