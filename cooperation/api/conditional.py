@@ -25,6 +25,7 @@ import json
 import re
 from datetime import datetime
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
@@ -44,9 +45,52 @@ _CALLER_KEYS = frozenset({"actions"})
 def etag_for(instance, data) -> str:
     if isinstance(data, dict):
         data = {key: value for key, value in data.items() if key not in _CALLER_KEYS}
-    body = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
-    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:20]
+    digest = hashlib.sha256(canonical_json(data)).hexdigest()[:20]
     return f'"{getattr(instance, "version", 0)}-{digest}"'
+
+
+_ORJSON_OPTIONS = (
+    orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+# What json.dumps(ensure_ascii=True) escapes and orjson writes as it is: DEL and beyond.
+_UNESCAPED = re.compile(rb"[\x7f-\xff]")
+_NOT_ASCII = re.compile("[^\x00-\x7e]")
+
+
+def canonical_json(data) -> bytes:
+    """The bytes the digest is taken of: `json.dumps(data, cls=DjangoJSONEncoder,
+    sort_keys=True, separators=(",", ":"))` in UTF-8, byte for byte, written by orjson.
+
+    The standard library took ~70 µs of a detail's CPU writing it; orjson a tenth of that.
+    Its output differs only where json.dumps escapes and orjson does not (DEL and every
+    character beyond ASCII, as \\uXXXX, astral ones as a surrogate pair), which is put
+    right after; what orjson does not know (dates and times, decimals, lazy text) goes to
+    Django's encoder, as with json.dumps; what it refuses (an integer beyond 64 bits, a
+    lone surrogate) goes to json.dumps itself. So a resource's ETag is the same as before
+    and as the bench's reference computes it (bench/raw_reference.py).
+    tests/api/test_canonical_json.py holds the two to the same bytes. (The API writes no
+    floats, the one type whose text the two may write differently: 1e16, 1e+16.)
+    """
+    try:
+        text = orjson.dumps(data, default=_django_default, option=_ORJSON_OPTIONS)
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(
+            data, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":")
+        ).encode("utf-8")
+    if _UNESCAPED.search(text):
+        text = _NOT_ASCII.sub(_escaped, text.decode("utf-8")).encode("ascii")
+    return text
+
+
+_django_default = DjangoJSONEncoder().default
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
 
 
 def _tags(header: str) -> list[tuple[bool, str]]:
