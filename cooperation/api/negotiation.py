@@ -17,6 +17,11 @@ class ContentNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
         if renderers and format_suffix is None and self.settings.URL_FORMAT_OVERRIDE is None:
             first = renderers[0]
-            if request.META.get("HTTP_ACCEPT") in (None, "*/*", first.media_type):
+            # A media type with parameters does not match */* in DRF: its own path.
+            if ";" not in first.media_type and request.META.get("HTTP_ACCEPT") in (
+                None,
+                "*/*",
+                first.media_type,
+            ):
                 return first, first.media_type
         return super().select_renderer(request, renderers, format_suffix)

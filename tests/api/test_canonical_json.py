@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cooperation.api.conditional import canonical_json, etag_for
+from cooperation.choices import Priority, RecommendationStatus
 
 
 def _stdlib(data) -> bytes:
@@ -37,6 +38,9 @@ _leaves = (
     | st.times()
     | st.decimals(allow_nan=False, allow_infinity=False, places=4)
     | st.uuids()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.floats(min_value=-1e-3, max_value=1e-3)
+    | st.sampled_from(list(Priority) + list(RecommendationStatus) + [Priority.HIGH.label])
     | _text.map(_lazy_text)
 )
 _documents = st.recursive(
@@ -64,6 +68,12 @@ def test_what_orjson_refuses_goes_to_json_dumps():
         {"when": dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC)},
     ):
         assert canonical_json(data) == _stdlib(data)
+
+
+def test_floats_are_written_as_json_dumps_writes_them():
+    for value in (1e-05, -2.5e-07, 9.9e-05, 0.0001, 1e16, 1.5, 5e-324, 1e300, -0.0):
+        for data in ([value], {"claim": {"value": value, "note": "Type-2"}}):
+            assert canonical_json(data) == _stdlib(data), value
 
 
 def test_escapes_as_json_dumps_does():

@@ -13,7 +13,14 @@ from cooperation.api import web_annotation
 from cooperation.api.negotiation import ContentNegotiation
 from cooperation.api.renderers import JSONRenderer
 
+
+class _ProfiledJSONLD(renderers.JSONRenderer):
+    media_type = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+
+
 RENDERER_LISTS = [
+    [_ProfiledJSONLD(), JSONRenderer()],
+    [_ProfiledJSONLD()],
     [JSONRenderer()],
     [JSONRenderer(), web_annotation.WebAnnotationRenderer()],
     [web_annotation.WebAnnotationRenderer(), JSONRenderer()],
@@ -52,6 +59,18 @@ def _answer(negotiation, accept, renderer_list, format_suffix=None):
 def test_the_same_answer_as_drfs(accept, renderer_list):
     ours = _answer(ContentNegotiation(), accept, renderer_list)
     assert ours == _answer(DefaultContentNegotiation(), accept, renderer_list)
+
+
+def test_the_commonest_headers_are_answered_without_parsing(monkeypatch):
+    def parsed(*args, **kwargs):
+        raise AssertionError("parsed the Accept header")
+
+    monkeypatch.setattr(ContentNegotiation, "_get_parsed_accept_list", parsed)
+    for accept in (None, "*/*", "application/json"):
+        assert _answer(ContentNegotiation(), accept, [JSONRenderer()]) == (
+            JSONRenderer,
+            "application/json",
+        )
 
 
 def test_a_format_suffix_takes_drfs_path():

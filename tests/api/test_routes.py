@@ -55,6 +55,16 @@ def test_each_resource_is_one_include_so_resolving_tries_one_pattern_per_resourc
     ]
 
 
+def test_a_router_set_otherwise_keeps_its_flat_list():
+    from rest_framework.routers import SimpleRouter
+
+    from cooperation.api import views
+
+    other = SimpleRouter(trailing_slash=False)
+    other.register("sources", views.SourceViewSet, basename="source")
+    assert grouped_urls(other) == other.urls
+
+
 def test_a_path_no_route_names_is_still_the_apis_json_404(client):
     for path in ("/api/v1/recommendations/x/", "/api/v1/recommendations/1/nope/", "/api/v1/nope/"):
         response = client.get(path)
