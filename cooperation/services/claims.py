@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, IntegerField, OuterRef
 
 from cooperation.choices import ClaimRank
 from cooperation.models import Claim, Record
@@ -61,10 +61,18 @@ def _clean_value(record: Record, name: str, value):
         ):
             raise ValidationError({"value": "There is no such id."})
         return value
+    if isinstance(model_field, IntegerField) and (
+        isinstance(value, bool) or (isinstance(value, float) and not value.is_integer())
+    ):
+        # int() would keep another number than the one sent (12.5 → 12, 1e-05 → 0, true → 1).
+        raise ValidationError({"value": "Give a whole number."})
     try:
-        model_field.clean(getattr(probe, name), probe)
+        cleaned = model_field.clean(getattr(probe, name), probe)
     except ValidationError as exc:
         raise ValidationError({"value": exc.messages}) from None
+    # The value as the field keeps it ("12" and 12.0 are 12; a number for a text, its text):
+    # a claim compared with the record's value must compare like with like.
+    setattr(probe, name, cleaned)
     return encode(probe, name)
 
 

@@ -97,6 +97,30 @@ def test_a_claim_needs_a_basis_and_a_factual_field(analyst, curator):
     assert Claim.objects.filter(spine_id=agreement.spine_id).count() == 2
 
 
+def test_a_fraction_for_a_whole_number_is_400_and_a_number_sent_as_text_is_kept_as_one(
+    analyst,
+):
+    deal = DealFactory(user=analyst, number_ordered=12)
+    client = client_for(analyst)
+    path = f"/api/v1/deals/{deal.pk}/claims/"
+    basis = {"basis": {"basis": "judgement", "reason": "x"}}
+    before = Claim.objects.filter(spine_id=deal.spine_id).count()
+    for sent in (1e-05, 12.5, True):
+        response = client.post(
+            path, {"field": "number_ordered", "value": sent, **basis}, format="json"
+        )
+        assert response.status_code == 400, sent
+        assert "value" in response.json()["errors"]
+    assert Claim.objects.filter(spine_id=deal.spine_id).count() == before
+    agreeing = client.post(path, {"field": "number_ordered", "value": "12", **basis}, format="json")
+    assert agreeing.status_code == 201
+    assert agreeing.json()["value"] == 12
+    assert (
+        client.get(f"/api/v1/deals/{deal.pk}/").json()["provenance"]["number_ordered"]["disputed"]
+        is False
+    )
+
+
 def test_read_only_tokens_and_partners_may_not_add_or_rank(analyst, curator, partner):
     agreement = _agreement(curator)
     record_set_visibility(record=agreement, user=curator, visibility=Visibility.PUBLISHED)

@@ -299,6 +299,36 @@ def test_deal_links_and_numbers_are_claimed_as_written(analyst):
     assert provenance_of(deal)["number_ordered"]["disputed"] is True
 
 
+def test_a_claim_holds_its_value_as_the_record_would_hold_it(analyst):
+    """The value the field would keep, not the JSON as sent: "12" and 12.0 for a number
+    agree with 12 (they are no disagreement), a number for a text is that text."""
+    deal = DealFactory(user=analyst, number_ordered=12, system="US-2")
+    for sent in ("12", 12.0):
+        claim = claim_add(
+            user=analyst, record=deal, field="number_ordered", value=sent, basis=CITED
+        )
+        assert claim.value == 12 and type(claim.value) is int, sent
+    assert provenance_of(deal)["number_ordered"]["disputed"] is False
+    assert ranks(deal, "number_ordered")[0] == (12, ClaimRank.PREFERRED)
+    claim = claim_add(user=analyst, record=deal, field="system", value=5, basis=CITED)
+    assert claim.value == "5"
+    claim.refresh_from_db()
+    assert claim.value == "5"
+
+
+@pytest.mark.parametrize("sent", [1e-05, 12.5, True, False])
+def test_a_number_the_field_would_change_is_refused_and_nothing_is_claimed(analyst, sent):
+    """A whole-number field given a fraction (or true/false) would keep another number
+    than the one sent: refused, never rounded."""
+    deal = DealFactory(user=analyst, number_ordered=12)
+    before = ranks(deal, "number_ordered")
+    with pytest.raises(ValidationError) as refused:
+        claim_add(user=analyst, record=deal, field="number_ordered", value=sent, basis=CITED)
+    assert "value" in refused.value.message_dict
+    assert ranks(deal, "number_ordered") == before
+    assert Deal.objects.get(pk=deal.pk).number_ordered == 12
+
+
 # -- the basis object the API and the import read --------------------------------------------------
 
 
