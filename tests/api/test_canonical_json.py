@@ -72,8 +72,22 @@ def test_what_orjson_refuses_goes_to_json_dumps():
 
 def test_floats_are_written_as_json_dumps_writes_them():
     for value in (1e-05, -2.5e-07, 9.9e-05, 0.0001, 1e16, 1.5, 5e-324, 1e300, -0.0):
-        for data in ([value], {"claim": {"value": value, "note": "Type-2"}}):
+        for data in (value, [value], {"claim": {"value": value, "note": "Type-2e-5"}}):
             assert canonical_json(data) == _stdlib(data), value
+
+
+def test_a_slug_that_looks_like_an_exponent_is_written_by_orjson(monkeypatch):
+    """An "e-" after a letter is no float: a slug's "france-6833" or an "e-mail" must not
+    send every document to json.dumps (which would undo the point of orjson)."""
+    import cooperation.api.conditional as conditional
+
+    def refused(*args, **kwargs):
+        raise AssertionError("written by json.dumps")
+
+    data = {"slug": "with-france-6833", "name": "Type-2 e-mail, 0.0001", "ids": [1, 2]}
+    expected = _stdlib(data)
+    monkeypatch.setattr(conditional.json, "dumps", refused)
+    assert canonical_json(data) == expected
 
 
 def test_escapes_as_json_dumps_does():
