@@ -26,6 +26,7 @@ from cooperation.fieldspec import SPECS
 from cooperation.models import Actor, Excerpt, Recommendation, Record, Source, Topic
 from cooperation.provenance import REASON_MAX, Basis, facts_of, is_empty
 from cooperation.services.claim_rows import _demote_preferred, _new_claim
+from cooperation.services.claims import _clean_value
 from cooperation.services.common import describe_validation_error
 from cooperation.services.evidence import evidence_attach, excerpt_create
 from cooperation.services.recommendations import (
@@ -421,6 +422,17 @@ class _Importer:
                 for name in disputed:
                     _demote_preferred(record, name, user=self.user)
                 for name, value, basis, rank in later:
+                    try:
+                        # As claim_add keeps a value: as the field keeps it ("12" is 12),
+                        # or not at all (a fraction for a whole number would never match
+                        # the record's value once preferred).
+                        value = _clean_value(record, name, value)
+                    except ValidationError as refusal:
+                        self.report.warnings.append(
+                            f"{self.where}: a claim on {name} holds a value the field cannot "
+                            f"keep ({'; '.join(refusal.messages)}); left out."
+                        )
+                        continue
                     _new_claim(
                         record,
                         name,

@@ -94,3 +94,33 @@ def test_a_claim_without_a_usable_basis_becomes_the_importers_judgement(curator)
     assert {c.basis for c in claims} == {BasisKind.JUDGEMENT}
     assert {c.reason for c in claims} == {"Imported from other-tool.json without a stated basis"}
     assert {"number_ordered", "status"} <= {c.field for c in claims}
+
+
+def test_an_imported_claim_is_kept_as_the_field_keeps_it_or_left_out_with_a_warning(curator):
+    """As claim_add: "12" for a number is 12, agreeing with the record; a fraction for a
+    whole number is left out (a warning), since preferring it could never match."""
+    with rolled_back():
+        DealFactory(slug="us-2", number_ordered=12, system="US-2", user=curator)
+        document = _export()
+    (item,) = document["records"]
+    item["claims"] += [
+        {"field": "number_ordered", "value": "12", "rank": "normal", "basis": "judgement",
+         "reason": "Counted again"},
+        {"field": "number_ordered", "value": 12.5, "rank": "normal", "basis": "judgement",
+         "reason": "Half a flying boat"},
+        {"field": "system", "value": 2, "rank": "normal", "basis": "judgement",
+         "reason": "A number for a name"},
+    ]  # fmt: skip
+    report = records_import(document=document, user=curator, source_name="other-tool.json")
+    deal = Deal.objects.get()
+    values = {
+        (c.field, json.dumps(c.value), c.rank)
+        for c in Claim.objects.filter(
+            spine_id=deal.spine_id, field__in=["number_ordered", "system"]
+        )
+    }
+    assert ("number_ordered", "12", ClaimRank.NORMAL) in values
+    assert ("system", '"2"', ClaimRank.NORMAL) in values
+    assert not any(value == "12.5" for _, value, _ in values)
+    assert any("number_ordered" in w and "left out" in w for w in report.warnings)
+    assert report.counts["claims"] == 2
