@@ -33,7 +33,15 @@ from cooperation.services.tracked import lock, tracked_update
 
 
 def _clean_value(record: Record, name: str, value):
-    """`value` as `encode` would write it for `name`, or a field error."""
+    """`value` as `encode` would write it for `name`, or a field error: claim_add's check
+    and the import's, one rule (a claim has a value, as the field keeps it)."""
+    value = _as_the_field_keeps(record, name, value)
+    if is_empty(value):
+        raise ValidationError({"value": "A claim has a value; to clear the field, edit it."})
+    return value
+
+
+def _as_the_field_keeps(record: Record, name: str, value):
     model = type(record)
     if name not in facts_of(model):
         raise ValidationError({"field": f"{name!r} is not a factual field of this kind."})
@@ -88,8 +96,6 @@ def claim_add(*, user, record: Record, field: str, value, basis: Basis) -> Claim
     current = lock(record)
     ensure_live(current, "This record")
     value = _clean_value(current, field, value)
-    if is_empty(value):
-        raise ValidationError({"value": "A claim has a value; to clear the field, edit it."})
     if is_empty(encode(current, field)):
         tracked_update(
             instance=current,

@@ -98,9 +98,11 @@ def test_a_claim_without_a_usable_basis_becomes_the_importers_judgement(curator)
 
 def test_an_imported_claim_is_kept_as_the_field_keeps_it_or_left_out_with_a_warning(curator):
     """As claim_add: "12" for a number is 12, agreeing with the record; a fraction for a
-    whole number is left out (a warning), since preferring it could never match."""
+    whole number, or a value the field keeps as empty, is left out (a warning)."""
     with rolled_back():
-        DealFactory(slug="us-2", number_ordered=12, system="US-2", user=curator)
+        DealFactory(
+            slug="us-2", number_ordered=12, system="US-2", licensed_production=True, user=curator
+        )
         document = _export()
     (item,) = document["records"]
     item["claims"] += [
@@ -110,6 +112,8 @@ def test_an_imported_claim_is_kept_as_the_field_keeps_it_or_left_out_with_a_warn
          "reason": "Half a flying boat"},
         {"field": "system", "value": 2, "rank": "normal", "basis": "judgement",
          "reason": "A number for a name"},
+        {"field": "licensed_production", "value": 0, "rank": "normal", "basis": "judgement",
+         "reason": "A no that is only the default"},
     ]  # fmt: skip
     report = records_import(document=document, user=curator, source_name="other-tool.json")
     deal = Deal.objects.get()
@@ -123,4 +127,9 @@ def test_an_imported_claim_is_kept_as_the_field_keeps_it_or_left_out_with_a_warn
     assert ("system", '"2"', ClaimRank.NORMAL) in values
     assert not any(value == "12.5" for _, value, _ in values)
     assert any("number_ordered" in w and "left out" in w for w in report.warnings)
+    # 0 is False for a yes/no: no value to claim, as claim_add would say.
+    assert [
+        c.value for c in Claim.objects.filter(spine_id=deal.spine_id, field="licensed_production")
+    ] == [True]
+    assert any("licensed_production" in w and "left out" in w for w in report.warnings)
     assert report.counts["claims"] == 2
