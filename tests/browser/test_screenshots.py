@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import TIMEOUT_MS, log_in
+from tests.browser.conftest import TIMEOUT_MS, capture, log_in
 from tests.browser.workspace import build_workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -96,7 +96,7 @@ def test_screenshots_of_the_workspace(browser, live_server):
                     "(e) => window.scrollTo(0, e.getBoundingClientRect().top + scrollY - 16)"
                 )
             path = target / name
-            page.screenshot(path=str(path), full_page=False, animations="disabled", caret="hide")
+            capture(page, path, full_page=False, animations="disabled", caret="hide")
             assert 0 < path.stat().st_size < MAX_BYTES, (name, path.stat().st_size)
     finally:
         context.close()
