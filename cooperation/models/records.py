@@ -32,13 +32,24 @@ UNTS_REGISTRATION = RegexValidator(
     "or II:965 (filed and recorded).",
     code="invalid",
 )
+
+
 # SIPRI's register starts in 1950; a year outside these is a typing slip.
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 CURRENCY_CODE = RegexValidator(
-    r"^[A-Za-z]{3}$",  # written in capitals by Deal.clean
+    r"^[A-Za-z]{3}$",  # the field writes it in capitals; a serializer checks it as sent
     "Give the currency as its ISO 4217 code: three letters, e.g. USD.",
     code="invalid",
 )
+
+
+class CurrencyCodeField(models.CharField):
+    """An ISO 4217 code, kept in capitals whoever writes it (a form, the API, a claim, an
+    import): " usd " is "USD", so a claim compares equal to the value the record keeps."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.strip().upper() if isinstance(value, str) else value
 
 
 def _year(**kwargs) -> models.PositiveSmallIntegerField:
@@ -226,7 +237,7 @@ class Deal(Record):
         validators=[MinValueValidator(0)],
         help_text="The deal's estimated value; give its currency and price year too.",
     )
-    value_currency = models.CharField(
+    value_currency = CurrencyCodeField(
         "currency",
         max_length=3,
         blank=True,
@@ -312,8 +323,6 @@ class Deal(Record):
             errors.setdefault("delivery_last_year", []).append(
                 "The last delivery year cannot be before the first."
             )
-        if self.value_currency:
-            self.value_currency = self.value_currency.strip().upper()
         if self.estimated_value is not None:
             if not self.value_currency:
                 errors.setdefault("value_currency", []).append("Give the value's currency.")

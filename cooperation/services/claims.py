@@ -41,34 +41,48 @@ def _clean_value(record: Record, name: str, value):
     return value
 
 
+def _an_id(value) -> int | None:
+    """`value` as a row id, or None: 5, "5" and 5.0 are 5; true, 5.5, "five" and ids out of
+    a bigint's range are no id (the record keeps its link as the integer, so its claims do)."""
+    if isinstance(value, str):
+        value = value.strip()
+        value = int(value) if value.isascii() and value.isdigit() else None
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        return None
+    return value
+
+
 def _as_the_field_keeps(record: Record, name: str, value):
     model = type(record)
     if name not in facts_of(model):
         raise ValidationError({"field": f"{name!r} is not a factual field of this kind."})
     model_field = model._meta.get_field(name)
     if model_field.many_to_many:
-        if not isinstance(value, list) or not all(
-            isinstance(pk, int) and not isinstance(pk, bool) and 0 < pk < 2**63 for pk in value
-        ):
+        ids = [_an_id(pk) for pk in value] if isinstance(value, list) else [None]
+        if None in ids:
             raise ValidationError({"value": "Give a list of ids."})
-        ids = sorted(set(value))
+        ids = sorted(set(ids))
         found = model_field.related_model._base_manager.filter(pk__in=ids).count()
         if found != len(ids):
             raise ValidationError({"value": "There is no such id."})
         return ids
+    if model_field.is_relation:
+        if value is None:
+            return None
+        pk = _an_id(value)
+        if pk is None:
+            raise ValidationError({"value": "Give an id."})
+        if not model_field.related_model._base_manager.filter(pk=pk).exists():
+            raise ValidationError({"value": "There is no such id."})
+        return pk
     try:
         data = decode(model, name, value)
     except (ValidationError, ValueError, ArithmeticError, TypeError) as exc:
         messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         raise ValidationError({"value": messages}) from None
-    probe = model(**{k: v for k, v in data.items() if not model._meta.get_field(k).is_relation})
-    if model_field.is_relation:
-        if (
-            value is not None
-            and not model_field.related_model._base_manager.filter(pk=value).exists()
-        ):
-            raise ValidationError({"value": "There is no such id."})
-        return value
+    probe = model(**data)
     if isinstance(model_field, IntegerField) and (
         isinstance(value, bool) or (isinstance(value, float) and not value.is_integer())
     ):

@@ -15,6 +15,7 @@ from cooperation.provenance import Basis
 from cooperation.services import record_set_visibility
 from tests.api.conftest import client_for
 from tests.factories import (
+    ActorFactory,
     AgreementFactory,
     ChallengeFactory,
     DealFactory,
@@ -199,3 +200,37 @@ def test_a_claim_added_beside_the_value_changes_the_etag_and_last_modified(analy
     again = client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 200 and again["ETag"] != first["ETag"]
     assert again["Last-Modified"] >= first["Last-Modified"]
+
+
+def test_a_link_to_no_id_is_400_and_an_id_sent_as_text_or_a_currency_in_small_letters_agree(
+    analyst,
+):
+    """ "japan" for a supplier once reached int() and answered 500; true was actor 1."""
+    japan = ActorFactory()
+    deal = DealFactory(
+        user=analyst,
+        supplier=japan,
+        estimated_value="1500000",
+        value_currency="USD",
+        value_year=2016,
+    )
+    client = client_for(analyst)
+    path = f"/api/v1/deals/{deal.pk}/claims/"
+    basis = {"basis": {"basis": "judgement", "reason": "x"}}
+    before = Claim.objects.filter(spine_id=deal.spine_id).count()
+    for sent in ("japan", True, 1.5, -1, 2**70, [japan.pk], {"id": japan.pk}):
+        response = client.post(path, {"field": "supplier", "value": sent, **basis}, format="json")
+        assert response.status_code == 400, sent
+        assert response["Content-Type"] == "application/problem+json", sent
+        assert "value" in response.json()["errors"], sent
+    assert Claim.objects.filter(spine_id=deal.spine_id).count() == before
+    for field, sent, kept in (
+        ("supplier", str(japan.pk), japan.pk),
+        ("value_currency", "usd", "USD"),
+    ):
+        agreeing = client.post(path, {"field": field, "value": sent, **basis}, format="json")
+        assert agreeing.status_code == 201, field
+        assert agreeing.json()["value"] == kept
+    provenance = client.get(f"/api/v1/deals/{deal.pk}/").json()["provenance"]
+    assert provenance["supplier"]["disputed"] is False
+    assert provenance["value_currency"]["disputed"] is False

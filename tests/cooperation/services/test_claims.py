@@ -329,6 +329,45 @@ def test_a_number_the_field_would_change_is_refused_and_nothing_is_claimed(analy
     assert Deal.objects.get(pk=deal.pk).number_ordered == 12
 
 
+def test_a_link_claimed_as_text_or_as_a_whole_float_holds_the_id(analyst):
+    """An id sent as "5" or 5.0 is the record's 5: an agreeing claim, not a dispute."""
+    japan = ActorFactory()
+    deal = DealFactory(user=analyst, supplier=japan)
+    for sent in (str(japan.pk), float(japan.pk), f" {japan.pk} "):
+        claim = claim_add(user=analyst, record=deal, field="supplier", value=sent, basis=CITED)
+        assert claim.value == japan.pk and type(claim.value) is int, sent
+        claim.refresh_from_db()
+        assert claim.value == japan.pk and type(claim.value) is int, sent
+    assert provenance_of(deal)["supplier"]["disputed"] is False
+
+
+@pytest.mark.parametrize("sent", [True, 1.5, "japan", "", -1, 0, 2**70, [1], {"id": 1}])
+def test_a_link_to_no_id_is_refused_and_nothing_is_claimed(analyst, sent):
+    """true is not actor 1, 1.5 not actor 1; text, lists and ids out of range are no id."""
+    japan = ActorFactory()
+    deal = DealFactory(user=analyst, supplier=japan)
+    before = ranks(deal, "supplier")
+    with pytest.raises(ValidationError) as refused:
+        claim_add(user=analyst, record=deal, field="supplier", value=sent, basis=CITED)
+    assert "value" in refused.value.message_dict
+    assert ranks(deal, "supplier") == before
+
+
+def test_a_currency_is_claimed_in_capitals_as_the_record_keeps_it(analyst):
+    """The record keeps "usd" as "USD": so does a claim, or it would dispute its own value."""
+    deal = DealFactory(
+        user=analyst, estimated_value="1500000", value_currency="usd", value_year=2016
+    )
+    assert Deal.objects.get(pk=deal.pk).value_currency == "USD"
+    assert ranks(deal, "value_currency") == [("USD", ClaimRank.PREFERRED)]
+    claim = claim_add(user=analyst, record=deal, field="value_currency", value=" usd ", basis=CITED)
+    assert claim.value == "USD"
+    assert provenance_of(deal)["value_currency"]["disputed"] is False
+    with pytest.raises(ValidationError) as refused:
+        claim_add(user=analyst, record=deal, field="value_currency", value="US$", basis=CITED)
+    assert "value" in refused.value.message_dict
+
+
 # -- the basis object the API and the import read --------------------------------------------------
 
 
