@@ -8,8 +8,8 @@ form is left exactly as it was. Runs on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.cooperation.migrating import latest_of, migrate_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,22 +44,10 @@ CASES = [
 ]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _latest():
-    executor = MigrationExecutor(connection)
-    return [key for key in executor.loader.graph.leaf_nodes() if key[0] == "cooperation"]
-
-
 def test_claims_stored_as_sent_hold_their_value_as_the_field_keeps_it():
-    latest = _latest()
+    latest = latest_of()
     try:
-        old = _migrate(BEFORE)
+        old = migrate_to(BEFORE)
         Spine = old.get_model("cooperation", "RecordSpine")
         Claim = old.get_model("cooperation", "Claim")
         spine = Spine.objects.create(record_kind="deal", kind_id=1, title="Deal", slug="deal")
@@ -69,9 +57,9 @@ def test_claims_stored_as_sent_hold_their_value_as_the_field_keeps_it():
             ).pk
             for field, sent, _kept in CASES
         ]
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         values = dict(new.get_model("cooperation", "Claim").objects.values_list("pk", "value"))
         for pk, (field, sent, kept) in zip(made, CASES, strict=True):
             assert values[pk] == kept and type(values[pk]) is type(kept), (field, sent)
     finally:
-        _migrate(latest)
+        migrate_to(latest)

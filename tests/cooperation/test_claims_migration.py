@@ -13,25 +13,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.cooperation.migrating import latest_of, migrate_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("cooperation", "0019_identifiers")]
 AFTER = [("cooperation", "0020_claims")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _latest():
-    executor = MigrationExecutor(connection)
-    return [key for key in executor.loader.graph.leaf_nodes() if key[0] == "cooperation"]
 
 
 def _record(apps, model_name, n, **fields):
@@ -108,10 +96,10 @@ def _build(apps) -> dict:
 
 
 def test_every_earlier_value_gets_one_preferred_judgement_claim_asking_for_review():
-    latest = _latest()
+    latest = latest_of()
     try:
-        expected = _build(_migrate(BEFORE))
-        new = _migrate(AFTER)
+        expected = _build(migrate_to(BEFORE))
+        new = migrate_to(AFTER)
         Claim = new.get_model("cooperation", "Claim")
         for key, values in expected.items():
             if key == "author":
@@ -126,4 +114,4 @@ def test_every_earlier_value_gets_one_preferred_judgement_claim_asking_for_revie
         )
         assert {c.created_by_id for c in agreement_claims} == {expected["author"]}
     finally:
-        _migrate(latest)
+        migrate_to(latest)

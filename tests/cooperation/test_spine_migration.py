@@ -13,7 +13,8 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.cooperation.migrating import latest_of, migrate_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,18 +22,6 @@ BEFORE = [("cooperation", "0014_saved_views")]
 AFTER = [("cooperation", "0017_record_spine_links")]
 KINDS = ("agreement", "deal", "challenge", "recommendation")
 NOW = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _latest():
-    executor = MigrationExecutor(connection)
-    return [key for key in executor.loader.graph.leaf_nodes() if key[0] == "cooperation"]
 
 
 def _build(apps) -> dict:
@@ -154,9 +143,9 @@ def _build(apps) -> dict:
 
 def test_forward_migration_moves_every_attachment_to_the_same_record():
     """…and stops, naming them, at evidence links that name no record."""
-    latest = _latest()
+    latest = latest_of()
     try:
-        old = _migrate(BEFORE)
+        old = migrate_to(BEFORE)
         expected = _build(old)
         # An evidence link naming no record stops the migration, naming it, changing nothing.
         Evidence = old.get_model("cooperation", "RecordEvidence")
@@ -171,12 +160,12 @@ def test_forward_migration_moves_every_attachment_to_the_same_record():
             RuntimeError,
             match=rf"1 recordevidence row\(s\) point at no record \(ids \[{dangling.pk}\]\)",
         ):
-            _migrate([("cooperation", "0016_record_spine_fill")])
+            migrate_to([("cooperation", "0016_record_spine_fill")])
         dangling.delete()
         with connection.cursor() as cursor:  # 0016 was rolled back whole: no spine row
             cursor.execute("SELECT COUNT(*) FROM cooperation_recordspine")
             assert cursor.fetchone() == (0,)
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
 
         Spine = new.get_model("cooperation", "RecordSpine")
         spine_of = {(s.record_kind, s.kind_id): s for s in Spine.objects.all()}
@@ -220,4 +209,4 @@ def test_forward_migration_moves_every_attachment_to_the_same_record():
             expected["notifications"]
         )
     finally:
-        _migrate(latest)
+        migrate_to(latest)
