@@ -4,7 +4,8 @@ Every service write ends in `history.write_history`, whose history row reaches
 `record_change` (simple-history's post_create_historical_record signal) in the
 service's own transaction: the changed object gets an entry, and so does every object
 that reads differently, or whose visibility may differ, because of it (a published
-record's notes and the excerpts it cites, records linking to it, a source's excerpts…).
+record's notes and the excerpts it cites, records linking to it, a source's excerpts, the
+record or actor a claim or an identifier shows on…).
 An entry names the object only; the feed (cooperation/api/changes.py) shows each caller
 the object as it then is, through the same selectors the lists use, or a tombstone.
 
@@ -41,8 +42,10 @@ from cooperation.models import (
     Annotation,
     Challenge,
     ChangeEntry,
+    Claim,
     Deal,
     Excerpt,
+    Identifier,
     Recommendation,
     RecordEvidence,
     Source,
@@ -119,6 +122,15 @@ def _record_key(record_kind: str, kind_id: int) -> tuple[str, int] | None:
     """The feed's (kind, id) for a record named by its spine row's kind and id."""
     kind = KINDS.get(_KIND_OF_SPINE.get(record_kind))
     return (kind, kind_id) if kind else None
+
+
+def _spine_record(instance, found) -> None:
+    """The record `instance` belongs to (through its spine), if it belongs to one."""
+    if instance.spine_id is None:
+        return
+    record_key = _record_key(instance.spine.record_kind, instance.spine.kind_id)
+    if record_key:
+        found[record_key[0]].add(record_key[1])
 
 
 def _excerpt_dependents(ids, found) -> None:
@@ -211,11 +223,15 @@ def dependents(instance) -> dict[str, set[int]]:
     elif model is Excerpt:
         _excerpt_dependents([instance.pk], found)
     elif model is RecordEvidence:
-        record_key = _record_key(instance.spine.record_kind, instance.spine.kind_id)
-        if record_key:
-            found[record_key[0]].add(record_key[1])
+        _spine_record(instance, found)
         found["excerpt"].add(instance.excerpt_id)
         _excerpt_dependents([instance.excerpt_id], found)
+    elif model in (Claim, Identifier):
+        # They show with their record (claims, provenance, identifiers) or their actor,
+        # whose own rows a claim or an identifier leaves alone.
+        _spine_record(instance, found)
+        if getattr(instance, "actor_id", None):
+            found["actor"].add(instance.actor_id)
     elif model in (Actor, Topic, Tag):
         _taxonomy_dependents(instance, found)
     elif model is User:
