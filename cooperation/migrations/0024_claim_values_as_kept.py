@@ -3,84 +3,147 @@
 Until then the API stored a claim's value as sent once the field accepted it: "12" or
 12.0 for a number, "5" for a link, "usd" for a currency, 5 for a text. The record kept
 12, 5, "USD", "5", so such a claim compared unequal to the value it agreed with. Each is
-rewritten here in the form the services now write (services/claims.py `_clean_value`);
-a value that has no such form is left exactly as it is, never dropped. The meaning of a
-claim does not change, so no history row is written for it.
+rewritten here as the services now write it (services/claims.py `_clean_value`): through
+the field's own clean(), and only where the services would accept the result. A value
+they would refuse, or one the field keeps as empty (0 for yes/no), is left exactly as it
+was, never dropped. Dates and agreements' party dates are left as they were.
+
+Such a claim, once added, had turned the field into a disagreement (its preferred claim
+demoted). Where every live claim of the field now holds the record's own value and none
+is preferred, the oldest is preferred again, as it would have stayed. A rewritten claim
+gets a new `updated_at`, so its record's Last-Modified moves, and an entry in the change
+feed for its record (with today's feed code, as migration 0008 seeded it), so partners'
+mirrors read it again.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import migrations
+from django.utils import timezone
 
-WHOLE_NUMBERS = {
-    "supplier",
-    "recipient",
-    "number_ordered",
-    "number_delivered",
-    "delivery_first_year",
-    "delivery_last_year",
-    "value_year",
+FACTS = {
+    "agreement": ("status", "parties", "place_of_signature", "depositary", "registration_number"),
+    "deal": (
+        "status",
+        "supplier",
+        "recipient",
+        "system",
+        "weapon_category",
+        "licensed_production",
+        "number_ordered",
+        "number_delivered",
+        "delivery_first_year",
+        "delivery_last_year",
+        "estimated_value",
+        "value_currency",
+        "value_year",
+    ),
+    "challenge": ("severity",),
+    "recommendation": ("priority", "addressed_to"),
 }
-TEXTS = {
-    "status",
-    "place_of_signature",
-    "depositary",
-    "registration_number",
-    "system",
-    "weapon_category",
-    "severity",
-    "priority",
-}
-YES = {"t", "true", "1", "yes", "on"}
-NO = {"f", "false", "0", "no", "off"}
+LEAVE = object()  # no rewrite
 
 
-def kept(field, value):
-    """`value` as the services now keep it for `field`, or `value` itself."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if field in WHOLE_NUMBERS:
-        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-            return int(value.strip())
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-    elif field == "value_currency" and isinstance(value, str):
-        return value.strip().upper()
-    elif field in TEXTS and isinstance(value, (int, float)):
-        return str(value)
-    elif field == "estimated_value" and isinstance(value, (int, float, str)):
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            return value
-        if number.is_finite():
-            return format(number.normalize(), "f")
-    elif field == "licensed_production" and isinstance(value, (int, str)):
-        word = str(value).strip().lower()
-        if word in YES:
-            return True
-        if word in NO:
-            return False
-    elif field in {"parties", "addressed_to"} and isinstance(value, list):
-        if all(isinstance(pk, int) and not isinstance(pk, bool) for pk in value):
-            return sorted(set(value))
+def _an_id(value):
+    if isinstance(value, str):
+        value = value.strip()
+        value = int(value) if value.isascii() and value.isdigit() and len(value) < 20 else None
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        return None
     return value
+
+
+def kept(model_field, value):
+    """`value` as the services now keep it for `model_field`, or LEAVE."""
+    if model_field.many_to_many:
+        ids = [_an_id(pk) for pk in value] if isinstance(value, list) else [None]
+        return LEAVE if None in ids or not ids else sorted(set(ids))
+    if model_field.is_relation:
+        pk = _an_id(value)
+        return LEAVE if pk is None else pk
+    internal = model_field.get_internal_type()
+    if value is None or (isinstance(value, bool) and internal != "BooleanField"):
+        return LEAVE
+    if "IntegerField" in internal and isinstance(value, float) and not value.is_integer():
+        return LEAVE  # int() would keep another number: the services refuse it
+    try:
+        if internal == "DecimalField":
+            value = Decimal(str(value))
+        cleaned = model_field.clean(value, None)
+    except (ValidationError, ValueError, TypeError, ArithmeticError):
+        return LEAVE
+    if cleaned is None or cleaned is False or cleaned == "":
+        return LEAVE  # empty: the services refuse a claim of it
+    if isinstance(cleaned, Decimal):
+        return format(cleaned.normalize(), "f")
+    return cleaned
+
+
+def _record_value(apps, kind, kind_id, field):
+    model = apps.get_model("cooperation", kind)
+    record = model._base_manager.filter(pk=kind_id).first()
+    if record is None:
+        return LEAVE
+    model_field = model._meta.get_field(field)
+    if model_field.many_to_many:
+        return sorted(getattr(record, field).values_list("pk", flat=True))
+    value = getattr(record, model_field.attname)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value
+
+
+def _prefer_again(apps, spine_id, kind, kind_id, field, now):
+    Claim = apps.get_model("cooperation", "Claim")
+    live = Claim._base_manager.filter(spine_id=spine_id, field=field, deleted_at__isnull=True)
+    if live.filter(rank="preferred").exists():
+        return
+    standing = list(live.exclude(rank="deprecated").order_by("pk"))
+    if not standing:
+        return
+    value = standing[0].value
+    if any(c.value != value or type(c.value) is not type(value) for c in standing):
+        return
+    if _record_value(apps, kind, kind_id, field) != value:
+        return
+    Claim._base_manager.filter(pk=standing[0].pk).update(rank="preferred", updated_at=now)
 
 
 def forwards(apps, schema_editor):
     Claim = apps.get_model("cooperation", "Claim")
-    fields = WHOLE_NUMBERS | TEXTS | {
-        "value_currency",
-        "estimated_value",
-        "licensed_production",
-        "parties",
-        "addressed_to",
-    }
-    rows = Claim._base_manager.filter(field__in=fields).values_list("pk", "field", "value")
-    for pk, field, value in rows.iterator(chunk_size=2000):
-        new = kept(field, value)
-        if new != value or type(new) is not type(value):
-            Claim._base_manager.filter(pk=pk).update(value=new)
+    models = {kind: apps.get_model("cooperation", kind) for kind in FACTS}
+    fields = {name for names in FACTS.values() for name in names}
+    now = timezone.now()
+    rows = Claim._base_manager.filter(field__in=fields).values_list(
+        "pk", "field", "value", "spine_id", "spine__record_kind", "spine__kind_id"
+    )
+    changed, touched = [], set()
+    for pk, field, value, spine_id, kind, kind_id in rows.iterator(chunk_size=2000):
+        if field not in FACTS.get(kind, ()):
+            continue
+        try:
+            model_field = models[kind]._meta.get_field(field)
+        except FieldDoesNotExist:
+            continue
+        new = kept(model_field, value)
+        if new is LEAVE or (new == value and type(new) is type(value)):
+            continue
+        Claim._base_manager.filter(pk=pk).update(value=new, updated_at=now)
+        changed.append(pk)
+        touched.add((spine_id, kind, kind_id, field))
+    for spine_id, kind, kind_id, field in sorted(touched):
+        _prefer_again(apps, spine_id, kind, kind_id, field, now)
+    if changed:
+        # The feed's own logging, with today's code (as 0008 seeded the feed): each claim's
+        # record gets an entry, readable by whoever may read the record.
+        from cooperation.changes import record_change
+        from cooperation.models import Claim as LiveClaim
+
+        for claim in LiveClaim.all_objects.filter(pk__in=changed).select_related("spine"):
+            record_change(claim)
 
 
 class Migration(migrations.Migration):

@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef
 
 from cooperation.choices import ClaimRank
 from cooperation.models import Claim, Record
+from cooperation.party_dates import normalise as normalise_party_dates
 from cooperation.permissions import require
 from cooperation.provenance import Basis, decode, encode, facts_of, is_empty
 from cooperation.services.claim_rows import (
@@ -46,7 +47,8 @@ def _an_id(value) -> int | None:
     a bigint's range are no id (the record keeps its link as the integer, so its claims do)."""
     if isinstance(value, str):
         value = value.strip()
-        value = int(value) if value.isascii() and value.isdigit() else None
+        # 19 digits hold any bigint; int() of thousands of digits raises (and costs).
+        value = int(value) if value.isascii() and value.isdigit() and len(value) < 20 else None
     elif isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
@@ -77,6 +79,13 @@ def _as_the_field_keeps(record: Record, name: str, value):
         if not model_field.related_model._base_manager.filter(pk=pk).exists():
             raise ValidationError({"value": "There is no such id."})
         return pk
+    if name == "party_dates":
+        # Kept by Agreement.clean in one form (its dates at their precision, entries in
+        # order): a claim agreeing with the record must hold that form too.
+        try:
+            return normalise_party_dates(value)
+        except ValidationError as exc:
+            raise ValidationError({"value": exc.messages}) from None
     try:
         data = decode(model, name, value)
     except (ValidationError, ValueError, ArithmeticError, TypeError) as exc:

@@ -218,7 +218,7 @@ def test_a_link_to_no_id_is_400_and_an_id_sent_as_text_or_a_currency_in_small_le
     path = f"/api/v1/deals/{deal.pk}/claims/"
     basis = {"basis": {"basis": "judgement", "reason": "x"}}
     before = Claim.objects.filter(spine_id=deal.spine_id).count()
-    for sent in ("japan", True, 1.5, -1, 2**70, [japan.pk], {"id": japan.pk}):
+    for sent in ("japan", True, 1.5, -1, 2**70, "9" * 5000, [japan.pk], {"id": japan.pk}):
         response = client.post(path, {"field": "supplier", "value": sent, **basis}, format="json")
         assert response.status_code == 400, sent
         assert response["Content-Type"] == "application/problem+json", sent

@@ -25,9 +25,6 @@ TIMEOUT_MS = 10_000
 # capture of the same page succeeds. Any other error is the test's to report.
 CAPTURE_ATTEMPTS = 4
 _NO_FRAME = "Unable to capture screenshot"
-_NEXT_FRAME = (
-    "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
-)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -103,7 +100,9 @@ def capture(page, path, **options) -> None:
     from playwright.sync_api import Error
 
     for attempt in range(1, CAPTURE_ATTEMPTS + 1):
-        page.evaluate(_NEXT_FRAME)
+        # A predicate polled on animation frames is true at the next frame the page paints
+        # (bounded: a page stuck in a script gives up after TIMEOUT_MS).
+        page.wait_for_function("() => true", polling="raf", timeout=TIMEOUT_MS)
         try:
             page.screenshot(path=str(path), **options)
             return

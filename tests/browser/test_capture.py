@@ -18,8 +18,8 @@ class FakePage:
         self.frames_waited = 0
         self.shots = []
 
-    def evaluate(self, script):
-        assert "requestAnimationFrame" in script
+    def wait_for_function(self, script, *, polling, timeout):
+        assert polling == "raf" and timeout > 0
         self.frames_waited += 1
 
     def screenshot(self, **options):

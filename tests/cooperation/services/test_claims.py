@@ -341,7 +341,9 @@ def test_a_link_claimed_as_text_or_as_a_whole_float_holds_the_id(analyst):
     assert provenance_of(deal)["supplier"]["disputed"] is False
 
 
-@pytest.mark.parametrize("sent", [True, 1.5, "japan", "", -1, 0, 2**70, [1], {"id": 1}])
+@pytest.mark.parametrize(
+    "sent", [True, 1.5, "japan", "", -1, 0, 2**70, "9" * 5000, "+1", [1], {"id": 1}]
+)
 def test_a_link_to_no_id_is_refused_and_nothing_is_claimed(analyst, sent):
     """true is not actor 1, 1.5 not actor 1; text, lists and ids out of range are no id."""
     japan = ActorFactory()
@@ -351,6 +353,23 @@ def test_a_link_to_no_id_is_refused_and_nothing_is_claimed(analyst, sent):
         claim_add(user=analyst, record=deal, field="supplier", value=sent, basis=CITED)
     assert "value" in refused.value.message_dict
     assert ranks(deal, "supplier") == before
+
+
+def test_party_dates_are_claimed_in_the_form_the_agreement_keeps_them(analyst):
+    """Written as Agreement.clean writes them (each entry's keys, dates at their precision):
+    the same dates sent without a key agree with the record instead of disputing it."""
+    india = ActorFactory()
+    kept = [{"party": india.pk, "signed_on": "2015-12-12", "ratified_on": None}]
+    agreement = AgreementFactory(user=analyst, parties=[india], party_dates=kept)
+    assert ranks(agreement, "party_dates") == [(kept, ClaimRank.PREFERRED)]
+    sent = [{"party": india.pk, "signed_on": "2015-12-12"}]
+    claim = claim_add(user=analyst, record=agreement, field="party_dates", value=sent, basis=CITED)
+    assert claim.value == kept
+    assert provenance_of(agreement)["party_dates"]["disputed"] is False
+    for bad in ([{"party": "x", "signed_on": "2015"}], [{"party": india.pk, "signed_on": 2015}]):
+        with pytest.raises(ValidationError) as refused:
+            claim_add(user=analyst, record=agreement, field="party_dates", value=bad, basis=CITED)
+        assert "value" in refused.value.message_dict
 
 
 def test_a_currency_is_claimed_in_capitals_as_the_record_keeps_it(analyst):
