@@ -26,6 +26,8 @@ needs no lock.
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
@@ -47,6 +49,7 @@ from cooperation.models import (
     Excerpt,
     Identifier,
     Recommendation,
+    RecommendationResponse,
     RecordEvidence,
     Source,
     Tag,
@@ -125,8 +128,9 @@ def _record_key(record_kind: str, kind_id: int) -> tuple[str, int] | None:
 
 
 def _spine_record(instance, found) -> None:
-    """The record `instance` belongs to (through its spine), if it belongs to one."""
-    if instance.spine_id is None:
+    """The record `instance` belongs to (through its spine), if it belongs to one and the
+    write saving it has not logged that record already (`logged_with`)."""
+    if instance.spine_id is None or instance.spine_id == _LOGGED_WITH.get():
         return
     record_key = _record_key(instance.spine.record_kind, instance.spine.kind_id)
     if record_key:
@@ -232,6 +236,9 @@ def dependents(instance) -> dict[str, set[int]]:
         _spine_record(instance, found)
         if getattr(instance, "actor_id", None):
             found["actor"].add(instance.actor_id)
+    elif model is RecommendationResponse:
+        # Shown in the recommendation's `responses`; saving one leaves its row alone.
+        found["recommendation"].add(instance.recommendation_id)
     elif model in (Actor, Topic, Tag):
         _taxonomy_dependents(instance, found)
     elif model is User:
@@ -245,7 +252,32 @@ def dependents(instance) -> dict[str, set[int]]:
                 Q(owner=instance) | Q(status_changes__changed_by=instance)
             ).values_list("pk", flat=True)
         )
+        # ...and on the claims they made, each shown with its record.
+        for record_kind, kind_id in (
+            Claim.all_objects.filter(created_by=instance)
+            .values_list("spine__record_kind", "spine__kind_id")
+            .distinct()
+        ):
+            key = _record_key(record_kind, kind_id)
+            if key:
+                found[key[0]].add(key[1])
     return found
+
+
+# The claims a record write saves (services/claim_rows.claims_after_write) show on that
+# record, whose own history row the same write logged a moment before: they need no entry
+# of their own (one per claim, each costing the audience queries).
+_LOGGED_WITH: ContextVar[int | None] = ContextVar("contours_logged_with", default=None)
+
+
+@contextmanager
+def logged_with(spine_id: int):
+    """Rows saved inside show on the record of `spine_id`, already logged by this write."""
+    token = _LOGGED_WITH.set(spine_id)
+    try:
+        yield
+    finally:
+        _LOGGED_WITH.reset(token)
 
 
 def on_history_row(sender, instance, **kwargs) -> None:

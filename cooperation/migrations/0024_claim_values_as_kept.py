@@ -11,9 +11,8 @@ was, never dropped. Dates and agreements' party dates are left as they were.
 Such a claim, once added, had turned the field into a disagreement (its preferred claim
 demoted). Where every live claim of the field now holds the record's own value and none
 is preferred, the oldest is preferred again, as it would have stayed. A rewritten claim
-gets a new `updated_at`, so its record's Last-Modified moves, and an entry in the change
-feed for its record (with today's feed code, as migration 0008 seeded it), so partners'
-mirrors read it again.
+gets a new `updated_at`, so its record's Last-Modified moves, and its record an entry in
+the change feed, so partners' mirrors read it again.
 """
 
 from decimal import Decimal
@@ -120,7 +119,7 @@ def forwards(apps, schema_editor):
     rows = Claim._base_manager.filter(field__in=fields).values_list(
         "pk", "field", "value", "spine_id", "spine__record_kind", "spine__kind_id"
     )
-    changed, touched = [], set()
+    updates, touched = [], set()
     for pk, field, value, spine_id, kind, kind_id in rows.iterator(chunk_size=2000):
         if field not in FACTS.get(kind, ()):
             continue
@@ -131,19 +130,54 @@ def forwards(apps, schema_editor):
         new = kept(model_field, value)
         if new is LEAVE or (new == value and type(new) is type(value)):
             continue
-        Claim._base_manager.filter(pk=pk).update(value=new, updated_at=now)
-        changed.append(pk)
+        updates.append((pk, new))
         touched.add((spine_id, kind, kind_id, field))
+    # Written once the read is done: SQLite does not isolate a cursor from writes to the
+    # table it is reading.
+    for pk, new in updates:
+        Claim._base_manager.filter(pk=pk).update(value=new, updated_at=now)
     for spine_id, kind, kind_id, field in sorted(touched):
         _prefer_again(apps, spine_id, kind, kind_id, field, now)
-    if changed:
-        # The feed's own logging, with today's code (as 0008 seeded the feed): each claim's
-        # record gets an entry, readable by whoever may read the record.
-        from cooperation.changes import record_change
-        from cooperation.models import Claim as LiveClaim
+    if touched:
+        _log_records(apps, schema_editor, {(kind, kind_id) for _s, kind, kind_id, _f in touched})
 
-        for claim in LiveClaim.all_objects.filter(pk__in=changed).select_related("spine"):
-            record_change(claim)
+
+# The change feed's write lock (cooperation/changes.py _LOCK_KEY): entries are appended
+# one transaction at a time, so a reader never skips one committed late.
+_FEED_LOCK = 0x436F6E746F757273
+
+
+def _log_records(apps, schema_editor, records):
+    """One change-feed entry per record whose claims were rewritten, with this migration's
+    own models (today's code may not match a later schema): readable by staff while the
+    record is live, and by partners while it is also published (selectors._record_read)."""
+    Spine = apps.get_model("cooperation", "RecordSpine")
+    ChangeEntry = apps.get_model("cooperation", "ChangeEntry")
+    connection = schema_editor.connection
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FEED_LOCK])
+    ordered = sorted(records)
+    entries = []
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        spines = Spine._base_manager.filter(
+            record_kind__in={kind for kind, _ in chunk}, kind_id__in={pk for _, pk in chunk}
+        ).values_list("record_kind", "kind_id", "visibility", "deleted_at")
+        for kind, kind_id, visibility, deleted_at in spines:
+            if (kind, kind_id) not in records:
+                continue
+            staff = deleted_at is None
+            entries.append(
+                ChangeEntry(
+                    kind=kind,
+                    object_id=kind_id,
+                    staff=staff,
+                    partners=staff and visibility == "published",
+                )
+            )
+    entries.sort(key=lambda entry: (entry.kind, entry.object_id))
+    ChangeEntry.objects.bulk_create(entries, batch_size=500)
 
 
 class Migration(migrations.Migration):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from cooperation.changes import logged_with
 from cooperation.choices import BasisKind, ClaimRank
 from cooperation.history import CHANGED, CREATED
 from cooperation.models import Claim, Excerpt, Record
@@ -95,7 +96,14 @@ def _prefer(record, name, claim: Claim, *, user) -> None:
         _save_claim(claim, user=user, reason="Preferred")
 
 
-def claims_after_write(
+def claims_after_write(record: Record, **kwargs) -> None:
+    """`_claims_after_write`, whose claim rows show on `record`: the record's own history
+    row, written by the same write just before, logged it in the change feed once."""
+    with logged_with(record.spine_id):
+        _claims_after_write(record, **kwargs)
+
+
+def _claims_after_write(
     record: Record,
     *,
     before: dict,

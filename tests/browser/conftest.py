@@ -25,6 +25,10 @@ TIMEOUT_MS = 10_000
 # capture of the same page succeeds. Any other error is the test's to report.
 CAPTURE_ATTEMPTS = 4
 _NO_FRAME = "Unable to capture screenshot"
+_TWO_FRAMES = (
+    "() => new Promise((done) => "
+    "requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"
+)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -100,9 +104,9 @@ def capture(page, path, **options) -> None:
     from playwright.sync_api import Error
 
     for attempt in range(1, CAPTURE_ATTEMPTS + 1):
-        # A predicate polled on animation frames is true at the next frame the page paints
-        # (bounded: a page stuck in a script gives up after TIMEOUT_MS).
-        page.wait_for_function("() => true", polling="raf", timeout=TIMEOUT_MS)
+        # Resolved two frames on, so a frame was painted (Playwright awaits the promise;
+        # bounded: a page stuck in a script gives up after TIMEOUT_MS).
+        page.wait_for_function(_TWO_FRAMES, timeout=TIMEOUT_MS)
         try:
             page.screenshot(path=str(path), **options)
             return

@@ -18,8 +18,8 @@ class FakePage:
         self.frames_waited = 0
         self.shots = []
 
-    def wait_for_function(self, script, *, polling, timeout):
-        assert polling == "raf" and timeout > 0
+    def wait_for_function(self, script, *, timeout):
+        assert "requestAnimationFrame" in script and timeout > 0
         self.frames_waited += 1
 
     def screenshot(self, **options):
