@@ -74,6 +74,10 @@ def _file_value(value):
     return sorted(value, key=repr) if isinstance(value, list) else value
 
 
+class _Unlinked(Exception):
+    """A link claim in the file that names no actor of the file (its text says why)."""
+
+
 class _Importer:
     def __init__(
         self, *, document: dict, user, reason: str, report: ImportReport, source_name: str
@@ -343,15 +347,32 @@ class _Importer:
         return self.unstated if basis.problems() else basis
 
     def _claim_value(self, model, name: str, value):
-        """A claimed value as this portal's claims hold it: actor slugs as ids."""
+        """A claimed value as this portal's claims hold it: actor slugs as ids. A link the
+        file cannot back (a slug it does not hold, a value not in a link's form) raises
+        _Unlinked, saying which."""
         if name == "party_dates":
-            return [{**entry, "party": self.taxonomy[Actor][entry["party"]].pk} for entry in value]
+            if not isinstance(value, list) or not all(
+                isinstance(entry, dict) and "party" in entry for entry in value
+            ):
+                raise _Unlinked("is not a list of {party, signed_on, ratified_on} entries")
+            return [{**entry, "party": self._actor_id(entry["party"])} for entry in value]
         field_ = model._meta.get_field(name)
-        if field_.is_relation and field_.related_model is Actor and value is not None:
-            if isinstance(value, list):
-                return sorted(self.taxonomy[Actor][slug].pk for slug in value)
-            return self.taxonomy[Actor][value].pk
-        return value
+        if not field_.is_relation or value is None:
+            return value
+        if field_.many_to_many:
+            if not isinstance(value, list):
+                raise _Unlinked("is not a list of actors' slugs")
+            return sorted(self._actor_id(slug) for slug in value)
+        return self._actor_id(value)
+
+    def _actor_id(self, slug) -> int:
+        if not isinstance(slug, str):
+            raise _Unlinked("names an actor by something other than its slug")
+        actor = self.taxonomy[Actor].get(slug)
+        if actor is None:
+            shown = slug if len(slug) <= 60 else f"{slug[:60]}…"
+            raise _Unlinked(f"names an actor the file does not hold (“{shown}”)")
+        return actor.pk
 
     def _claims(self, model, item: dict) -> tuple[dict, list, set]:
         """From the record's `claims` in the file: the basis of each value the record is
@@ -373,11 +394,9 @@ class _Importer:
             name = claim["field"]
             try:
                 value = self._claim_value(model, name, claim.get("value"))
-            except (KeyError, TypeError, AttributeError):
-                self.report.warnings.append(
-                    f"{self.where}: a claim on {name} names an actor the file does not hold; "
-                    "left out."
-                )
+            except _Unlinked as unlinked:
+                warning = f"{self.where}: a claim on {name} {unlinked}; left out."
+                self.report.warnings.append(warning)
                 continue
             basis = self._basis(claim)
             rank = claim.get("rank")

@@ -133,3 +133,101 @@ def test_an_imported_claim_is_kept_as_the_field_keeps_it_or_left_out_with_a_warn
     ] == [True]
     assert any("licensed_production" in w and "left out" in w for w in report.warnings)
     assert report.counts["claims"] == 2
+
+
+# Link claims a file can hold that name no actor of its own, or are not links at all: each
+# is left out with a warning saying which, and the record itself is imported.
+_NOT_HELD = "names an actor the file does not hold"
+_NOT_A_SLUG = "names an actor by something other than its slug"
+_NOT_A_LIST = "is not a list of actors' slugs"
+_NOT_DATES = "is not a list of {party, signed_on, ratified_on} entries"
+_NOT_KEPT = "holds a value the field cannot keep"
+_BAD_LINK_CLAIMS = [
+    ("deal", "supplier", "nowhere", _NOT_HELD + " (“nowhere”)"),
+    ("deal", "supplier", "x" * 500, _NOT_HELD + f" (“{'x' * 60}…”)"),
+    ("deal", "supplier", 5, _NOT_A_SLUG),  # an id from the exporting portal
+    ("deal", "supplier", True, _NOT_A_SLUG),
+    ("deal", "supplier", {"slug": "japan"}, _NOT_A_SLUG),
+    ("deal", "supplier", ["japan"], _NOT_A_SLUG),  # a list for one link
+    ("deal", "recipient", ["japan", "japan"], _NOT_A_SLUG),
+    ("agreement", "parties", ["japan", "nowhere"], _NOT_HELD),
+    ("agreement", "parties", "japan", _NOT_A_LIST),  # one slug for a list of links
+    ("agreement", "parties", 7, _NOT_A_LIST),
+    ("agreement", "parties", [["japan"]], _NOT_A_SLUG),
+    ("agreement", "parties", [{"slug": "japan"}], _NOT_A_SLUG),
+    ("agreement", "party_dates", "japan", _NOT_DATES),
+    ("agreement", "party_dates", [5], _NOT_DATES),
+    ("agreement", "party_dates", [{"signed_on": "2015"}], _NOT_DATES),
+    ("agreement", "party_dates", [{"party": "nowhere", "signed_on": "2015"}], _NOT_HELD),
+    ("agreement", "party_dates", [{"party": ["japan"], "signed_on": "2015"}], _NOT_A_SLUG),
+    # Links the file backs, in values the field refuses (party_dates.normalise).
+    ("agreement", "party_dates", [{"party": "japan", "signed_on": "not a date"}], _NOT_KEPT),
+    ("agreement", "party_dates", [{"party": "japan", "signed_on": 2015}], _NOT_KEPT),
+    ("agreement", "party_dates", [{"party": "japan", "hour": "noon"}], _NOT_KEPT),
+    ("recommendation", "addressed_to", ["nowhere"], _NOT_HELD),
+    ("recommendation", "addressed_to", {"japan": True}, _NOT_A_LIST),
+]
+
+
+@pytest.mark.parametrize(("kind", "field", "value", "reason"), _BAD_LINK_CLAIMS)
+def test_a_link_claim_the_file_cannot_back_is_left_out_saying_why(
+    curator, kind, field, value, reason
+):
+    from tests.factories import AgreementFactory, RecommendationFactory
+
+    with rolled_back():
+        japan = ActorFactory(slug="japan", name="Japan")
+        if kind == "deal":
+            DealFactory(slug="us-2", supplier=japan, user=curator)
+        elif kind == "agreement":
+            AgreementFactory(slug="acsa", parties=[japan], user=curator)
+        else:
+            RecommendationFactory(slug="talk", addressed_to=[japan], user=curator)
+        document = _export()
+    (item,) = document["records"]
+    item["claims"] += [
+        {"field": field, "value": value, "rank": "normal", "basis": "judgement",
+         "reason": "From another tool"},
+    ]  # fmt: skip
+
+    report = records_import(document=document, user=curator, source_name="other-tool.json")
+
+    (record,) = KINDS[kind].objects.all()
+    assert not Claim.objects.filter(
+        spine_id=record.spine_id, field=field, reason__contains="From another tool"
+    ).exists()
+    (warning,) = report.warnings
+    assert f"a claim on {field} {reason}" in warning and warning.endswith("left out.")
+
+
+def test_a_link_claim_the_file_backs_is_kept_as_ids(curator):
+    """The control for the cases above: slugs the file holds become this portal's ids."""
+    from tests.factories import AgreementFactory
+
+    with rolled_back():
+        japan = ActorFactory(slug="japan", name="Japan")
+        india = ActorFactory(slug="india", name="India")
+        # India is among the actors it concerns, so the file holds it.
+        AgreementFactory(slug="acsa", parties=[japan], actors=[india], user=curator)
+        document = _export()
+    (item,) = document["records"]
+    item["claims"] += [
+        {"field": "parties", "value": ["india", "japan"], "rank": "normal",
+         "basis": "judgement", "reason": "From another tool"},
+        {"field": "party_dates", "value": [{"party": "japan", "signed_on": "2015-12"}],
+         "rank": "normal", "basis": "judgement", "reason": "From another tool"},
+    ]  # fmt: skip
+
+    report = records_import(document=document, user=curator, source_name="other-tool.json")
+
+    assert report.warnings == []
+    (record,) = KINDS["agreement"].objects.all()
+    ids = {actor.slug: actor.pk for actor in record.parties.model.objects.all()}
+    claimed = {
+        c.field: c.value
+        for c in Claim.objects.filter(spine_id=record.spine_id, reason__contains="another tool")
+    }
+    assert claimed == {
+        "parties": sorted([ids["india"], ids["japan"]]),
+        "party_dates": [{"party": ids["japan"], "signed_on": "2015-12", "ratified_on": None}],
+    }
