@@ -5,7 +5,8 @@ Every service write ends in `history.write_history`, whose history row reaches
 service's own transaction: the changed object gets an entry, and so does every object
 that reads differently, or whose visibility may differ, because of it (a published
 record's notes and the excerpts it cites, records linking to it, a source's excerpts, the
-record or actor a claim or an identifier shows on…).
+record or actor a claim or an identifier shows on, whatever shows a renamed person's or
+organisation's name…).
 An entry names the object only; the feed (cooperation/api/changes.py) shows each caller
 the object as it then is, through the same selectors the lists use, or a tombstone.
 
@@ -33,7 +34,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.db.models import Q
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from accounts.roles import ANALYST, PARTNER
 from cooperation import selectors
 from cooperation.history import history_m2m_values
@@ -50,6 +51,7 @@ from cooperation.models import (
     Identifier,
     Recommendation,
     RecommendationResponse,
+    RecommendationStatusChange,
     RecordEvidence,
     Source,
     Tag,
@@ -127,6 +129,14 @@ def _record_key(record_kind: str, kind_id: int) -> tuple[str, int] | None:
     return (kind, kind_id) if kind else None
 
 
+def _add_records(spines, found) -> None:
+    """Each record named by a spine row's (record_kind, kind_id), as the feed names it."""
+    for record_kind, kind_id in spines:
+        key = _record_key(record_kind, kind_id)
+        if key:
+            found[key[0]].add(key[1])
+
+
 def _spine_record(instance, found) -> None:
     """The record `instance` belongs to (through its spine), if it belongs to one and the
     write saving it has not logged that record already (`logged_with`)."""
@@ -142,12 +152,12 @@ def _excerpt_dependents(ids, found) -> None:
     found["annotation"] |= set(
         Annotation.all_objects.filter(excerpt__in=ids).values_list("pk", flat=True)
     )
-    for record_kind, kind_id in RecordEvidence.all_objects.filter(excerpt__in=ids).values_list(
-        "spine__record_kind", "spine__kind_id"
-    ):
-        key = _record_key(record_kind, kind_id)
-        if key:
-            found[key[0]].add(key[1])
+    _add_records(
+        RecordEvidence.all_objects.filter(excerpt__in=ids).values_list(
+            "spine__record_kind", "spine__kind_id"
+        ),
+        found,
+    )
 
 
 def _record_dependents(record, found) -> None:
@@ -207,6 +217,36 @@ def _taxonomy_dependents(instance, found) -> None:
                 )
 
 
+def _named_by(users, found) -> None:
+    """What shows these users' display names: the notes they wrote, the recommendations they
+    own, moved or recorded a response on, and the records carrying claims they made."""
+    found["annotation"] |= set(
+        Annotation.all_objects.filter(author__in=users).values_list("pk", flat=True)
+    )
+    # Each a subquery of its own: one join across both timelines would multiply their rows.
+    found["recommendation"] |= set(
+        Recommendation.all_objects.filter(
+            Q(owner__in=users)
+            | Q(
+                pk__in=RecommendationStatusChange.objects.filter(changed_by__in=users).values(
+                    "recommendation_id"
+                )
+            )
+            | Q(
+                pk__in=RecommendationResponse.objects.filter(recorded_by__in=users).values(
+                    "recommendation_id"
+                )
+            )
+        ).values_list("pk", flat=True)
+    )
+    _add_records(
+        Claim.all_objects.filter(created_by__in=users)
+        .values_list("spine__record_kind", "spine__kind_id")
+        .distinct(),
+        found,
+    )
+
+
 def dependents(instance) -> dict[str, set[int]]:
     """The objects, by kind, that may read differently or change visibility after `instance`
     changed; `instance` itself included when it is one of the feed's kinds."""
@@ -242,25 +282,11 @@ def dependents(instance) -> dict[str, set[int]]:
     elif model in (Actor, Topic, Tag):
         _taxonomy_dependents(instance, found)
     elif model is User:
-        # Their display name shows on the notes they wrote and the recommendations they own
-        # or moved.
-        found["annotation"] |= set(
-            Annotation.all_objects.filter(author=instance).values_list("pk", flat=True)
-        )
-        found["recommendation"] |= set(
-            Recommendation.all_objects.filter(
-                Q(owner=instance) | Q(status_changes__changed_by=instance)
-            ).values_list("pk", flat=True)
-        )
-        # ...and on the claims they made, each shown with its record.
-        for record_kind, kind_id in (
-            Claim.all_objects.filter(created_by=instance)
-            .values_list("spine__record_kind", "spine__kind_id")
-            .distinct()
-        ):
-            key = _record_key(record_kind, kind_id)
-            if key:
-                found[key[0]].add(key[1])
+        _named_by(User.objects.filter(pk=instance.pk), found)
+    elif model is Organisation:
+        # A member without a name of their own is shown by their organisation's
+        # (serializers.display_name).
+        _named_by(User.objects.filter(organisation=instance, full_name=""), found)
     return found
 
 

@@ -9,7 +9,7 @@ import json
 import pytest
 from django.core import signing
 
-from accounts.services import user_update
+from accounts.services import organisation_update, user_update
 from cooperation.api.changes import make_token
 from cooperation.choices import AnnotationVisibility, Visibility
 from cooperation.models import Agreement, ChangeEntry
@@ -34,6 +34,7 @@ from tests.api.conftest import client_for
 from tests.factories import (
     AgreementFactory,
     ChallengeFactory,
+    CuratorFactory,
     ExcerptFactory,
     PartnerFactory,
     SourceFactory,
@@ -108,6 +109,15 @@ def _changes(world, curator, analyst, midway=lambda: None):
     # The analyst's claim shows their name, which changes below.
     said = Basis.judgement("The joint statement names the city.")
     claim_add(user=analyst, record=new, field="place_of_signature", value="Tokyo", basis=said)
+    # A response shows who recorded it: a curator whose name is on nothing else changes it
+    # below.
+    recorder = CuratorFactory(full_name="Kenji Sato")
+    recommendation_response_record(
+        recommendation=world.records["recommendations"]["published"],
+        classification="interim_reply",
+        responded_on="2015",
+        user=recorder,
+    )
     midway()  # a mirror reading here holds the author's old name
     # A renamed author: every note they wrote shows the new name.
     user_update(user=analyst, data={"full_name": "Aiko Renamed"})
@@ -125,6 +135,9 @@ def _changes(world, curator, analyst, midway=lambda: None):
         responded_on="2016",
         user=curator,
     )
+    midway()  # a mirror reading here holds the recorder's old name
+    # A renamed recorder shows on the responses they recorded.
+    user_update(user=recorder, data={"full_name": "Kenji Renamed"})
     return draft, duplicate
 
 
@@ -274,3 +287,20 @@ def test_an_organisations_partners_mirror_its_notes_and_no_one_else_learns_of_th
         if (item["kind"], item["id"]) == ("annotation", note.pk)
     }
     assert told == {(colleague.pk, "delete")}
+
+
+def test_a_renamed_organisation_reaches_the_mirrors_of_what_its_nameless_members_wrote(
+    world, curator
+):
+    """A member without a name of their own is shown by their organisation's name
+    (serializers.display_name): renaming the organisation changes what they wrote."""
+    writer = PartnerFactory(full_name="")
+    named = PartnerFactory(organisation=writer.organisation)
+    mirrors = [Mirror(getter(client_for(who, write=False))) for who in (named, curator)]
+    record = world.records["agreements"]["published"]
+    partner_note_create(author=writer, body="Our organisation's view", record=record)
+    for mirror in mirrors:
+        assert_mirrors(mirror)
+    organisation_update(organisation=writer.organisation, data={"name": "Renamed Institute"})
+    for mirror in mirrors:
+        assert_mirrors(mirror)
