@@ -1,5 +1,10 @@
 """Record spine against today's generic relations, measured in one PostgreSQL database.
 
+A record of decision 0001, runnable only at the code it measured: "today" below is commit
+964697e, before the spine landed (3d3d92a, migrations 0015-0017), whose generic relations
+are design A. Since then the portal is design B, and design A's code is gone; check out
+964697e to run it again.
+
 One command, on a database holding `manage.py generate_data --records 100000 --seed 1`:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/spine_100k .venv/bin/python -m bench.spine_eval
