@@ -53,6 +53,10 @@ def parse(text: str | bytes, *, name: str = "the file") -> dict:
         raise ExchangeError(
             f"{name} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
+    except RecursionError:
+        raise ExchangeError(f"{name} nests its JSON too deeply to be an export.") from None
+    except ValueError:  # what else json.loads raises: a number past int()'s digit limit
+        raise ExchangeError(f"{name} holds a number too long to read, so not an export.") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ExchangeError(f"{name} is not a Contours export (no “format”: “{FORMAT}”).")
     if document.get("version") != VERSION:

@@ -250,6 +250,8 @@ class Exporter:
             slugs = self._actor_slugs(entry.get("party") for entry in value or ())
             if any(entry.get("party") not in slugs for entry in value or ()):
                 return _UNKNOWN
+            # The file then holds each party, so the claim comes back on import.
+            self.actor_ids.update(entry["party"] for entry in value or ())
             return [{**entry, "party": slugs[entry["party"]]} for entry in value or ()]
         if not field.is_relation or field.related_model is not Actor or value is None:
             return value

@@ -351,6 +351,8 @@ class _Importer:
         file cannot back (a slug it does not hold, a value not in a link's form) raises
         _Unlinked, saying which."""
         if name == "party_dates":
+            if value in (None, ""):  # no dates, as the field keeps them
+                return []
             if not isinstance(value, list) or not all(
                 isinstance(entry, dict) and "party" in entry for entry in value
             ):
@@ -370,7 +372,11 @@ class _Importer:
             raise _Unlinked("names an actor by something other than its slug")
         actor = self.taxonomy[Actor].get(slug)
         if actor is None:
-            shown = slug if len(slug) <= 60 else f"{slug[:60]}…"
+            # One line whatever the file holds: no control characters, at most 60 of them.
+            shown = "".join(
+                c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in slug[:60]
+            )
+            shown += "…" if len(slug) > 60 else ""
             raise _Unlinked(f"names an actor the file does not hold (“{shown}”)")
         return actor.pk
 
@@ -386,7 +392,8 @@ class _Importer:
         if not isinstance(claims, list):
             raise ExchangeError(f"{self.where}: “claims” must be a list of objects.")
         for claim in claims:
-            if not isinstance(claim, dict) or claim.get("field") not in facts:
+            named = claim.get("field") if isinstance(claim, dict) else None
+            if not isinstance(named, str) or named not in facts:  # a list is unhashable
                 raise ExchangeError(
                     f"{self.where}: a claim must be an object naming one of its facts "
                     f"({', '.join(sorted(facts))})."

@@ -333,6 +333,7 @@ def _recommendation(document):
         (lambda d: _recommendation(d).update(tags="nato"), "list of tag names"),
         (lambda d: _recommendation(d).update(tags=["<b>"]), "tag '<b>'"),
         (lambda d: _recommendation(d).update(tags=["x" * 41]), "40 characters"),
+        (lambda d: _recommendation(d).update(claims=[{"field": ["priority"]}]), "one of its facts"),
     ],
 )
 def test_a_tampered_or_broken_file_is_refused_in_one_line_and_changes_nothing(
@@ -360,6 +361,10 @@ def test_a_late_refusal_undoes_every_earlier_write(small_export, tmp_path):
         ("[1, 2]", "not a Contours export"),
         ('{"format": "contours-export", "version": 1}', "“records” must be a list"),
         ("", "is not JSON"),
+        # What json.loads raises besides JSONDecodeError: a number past int()'s digit limit,
+        # nesting past the recursion limit.
+        ('{"format": ' + "9" * 5000 + "}", "holds a number too long to read"),
+        ("[" * 100_000 + "]" * 100_000, "nests its JSON too deeply"),
     ],
 )
 def test_what_is_not_an_export_is_refused(db, tmp_path, text, said):

@@ -145,6 +145,7 @@ _NOT_KEPT = "holds a value the field cannot keep"
 _BAD_LINK_CLAIMS = [
     ("deal", "supplier", "nowhere", _NOT_HELD + " (“nowhere”)"),
     ("deal", "supplier", "x" * 500, _NOT_HELD + f" (“{'x' * 60}…”)"),
+    ("deal", "supplier", "no\nwhere\x1b[31m", _NOT_HELD + " (“no\ufffdwhere\ufffd[31m”)"),
     ("deal", "supplier", 5, _NOT_A_SLUG),  # an id from the exporting portal
     ("deal", "supplier", True, _NOT_A_SLUG),
     ("deal", "supplier", {"slug": "japan"}, _NOT_A_SLUG),
@@ -200,6 +201,50 @@ def test_a_link_claim_the_file_cannot_back_is_left_out_saying_why(
     assert f"a claim on {field} {reason}" in warning and warning.endswith("left out.")
 
 
+@pytest.mark.parametrize("rank", ["preferred", "deprecated"])
+def test_an_unbacked_link_claim_of_any_rank_is_left_out(curator, rank):
+    """Preferred: the record's value then rests on the importer's judgement, as a value no
+    claim backs; deprecated: left out as a normal one is."""
+    with rolled_back():
+        DealFactory(slug="us-2", supplier=ActorFactory(slug="japan"), user=curator)
+        document = _export()
+    (item,) = document["records"]
+    item["claims"] = [c for c in item["claims"] if c["field"] != "supplier"] + [
+        {"field": "supplier", "value": "nowhere", "rank": rank, "basis": "judgement",
+         "reason": "From another tool"},
+    ]  # fmt: skip
+
+    report = records_import(document=document, user=curator, source_name="other-tool.json")
+
+    deal = Deal.objects.get()
+    assert deal.supplier.slug == "japan"
+    (claim,) = Claim.objects.filter(spine_id=deal.spine_id, field="supplier")
+    assert claim.value == deal.supplier_id and claim.rank == ClaimRank.PREFERRED
+    assert claim.reason == "Imported from other-tool.json without a stated basis"
+    (warning,) = report.warnings
+    assert f"a claim on supplier {_NOT_HELD} (“nowhere”); left out." in warning
+
+
+def test_a_claim_of_no_party_dates_is_no_claim_and_no_warning(curator):
+    from tests.factories import AgreementFactory
+
+    with rolled_back():
+        AgreementFactory(slug="acsa", parties=[ActorFactory(slug="japan")], user=curator)
+        document = _export()
+    (item,) = document["records"]
+    item["claims"] += [
+        {"field": "party_dates", "value": empty, "rank": "normal", "basis": "judgement",
+         "reason": "From another tool"}
+        for empty in (None, "", [])
+    ]  # fmt: skip
+
+    report = records_import(document=document, user=curator, source_name="other-tool.json")
+
+    assert report.warnings == []
+    (record,) = KINDS["agreement"].objects.all()
+    assert not Claim.objects.filter(spine_id=record.spine_id, reason__contains="another tool")
+
+
 def test_a_link_claim_the_file_backs_is_kept_as_ids(curator):
     """The control for the cases above: slugs the file holds become this portal's ids."""
     from tests.factories import AgreementFactory
@@ -231,3 +276,42 @@ def test_a_link_claim_the_file_backs_is_kept_as_ids(curator):
         "parties": sorted([ids["india"], ids["japan"]]),
         "party_dates": [{"party": ids["japan"], "signed_on": "2015-12", "ratified_on": None}],
     }
+
+
+def test_a_party_dates_claim_comes_back_though_its_party_is_linked_nowhere_else(curator):
+    """The export lists every actor a claim names, party dates' parties too: Korea, a
+    party no longer, is named only by the claim on its dates."""
+    from tests.factories import AgreementFactory, update_with_basis
+
+    with rolled_back():
+        japan = ActorFactory(slug="japan", name="Japan")
+        korea = ActorFactory(slug="korea", name="Korea")
+        agreement = AgreementFactory(slug="acsa", parties=[japan, korea], user=curator)
+        claim_add(
+            user=curator,
+            record=agreement,
+            field="party_dates",
+            value=[{"party": korea.pk, "signed_on": "2015-12"}],
+            basis=Basis.judgement("Korea signed a parallel text"),
+        )
+        update_with_basis(
+            instance=agreement,
+            user=curator,
+            data={"parties": [japan], "party_dates": []},
+            expected_version=None,
+        )
+        # As for a record whose links predate its claims: no claim on the parties names
+        # Korea (the services always leave one, so the file held it that way).
+        Claim.objects.filter(spine_id=agreement.spine_id, field="parties").exclude(
+            value=[japan.pk]
+        ).delete()
+        document = _export()
+    assert "korea" in {actor["slug"] for actor in document["actors"]}
+
+    report = records_import(document=document, user=curator, source_name="acsa.json")
+
+    assert report.warnings == []
+    (record,) = KINDS["agreement"].objects.all()
+    korea_here = record.parties.model.objects.get(slug="korea")
+    (claim,) = Claim.objects.filter(spine_id=record.spine_id, field="party_dates")
+    assert claim.value == [{"party": korea_here.pk, "signed_on": "2015-12", "ratified_on": None}]
