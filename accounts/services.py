@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from accounts.models import ApiToken, Organisation, User
 from accounts.roles import INTERNAL_ROLES, PARTNER, ROLES, remember_groups
+from cooperation.changes import serialise_writes
 from cooperation.history import CHANGED, CREATED, history_paused, write_history
 from portal import statements
 
@@ -66,6 +67,7 @@ def organisation_update(*, organisation: Organisation, data: dict, actor=None) -
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError({name: "This field cannot be set here." for name in sorted(unknown)})
+    serialise_writes()  # before the row's lock, as _save
     for name, value in data.items():
         setattr(organisation, name, value)
     organisation.full_clean()
@@ -93,6 +95,9 @@ def _apply_roles(user: User, roles: list[str]) -> None:
 
 
 def _save(user: User, *, roles: list[str] | None, kind: str, actor, reason: str) -> User:
+    # Before the row is written (and locked): a renamed user logs what shows their name in
+    # the change feed, whose lock comes first (cooperation/changes.py on the order).
+    serialise_writes()
     user.full_clean(exclude=["password"])
     if roles is None and user.pk:
         # A change of organisation must still fit the roles the user already holds.

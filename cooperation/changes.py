@@ -148,7 +148,9 @@ def _spine_record(instance, found) -> None:
 
 
 def _excerpt_dependents(ids, found) -> None:
-    """An excerpt's notes (their visibility follows it) and the records citing it."""
+    """An excerpt's notes (their visibility follows it), the records citing it, and the
+    recommendations whose timeline cites it (a status move's or a response's
+    `evidence_excerpt`, shown to partners only while they may read the excerpt)."""
     found["annotation"] |= set(
         Annotation.all_objects.filter(excerpt__in=ids).values_list("pk", flat=True)
     )
@@ -158,6 +160,12 @@ def _excerpt_dependents(ids, found) -> None:
         ),
         found,
     )
+    for timeline in (RecommendationStatusChange, RecommendationResponse):
+        found["recommendation"] |= set(
+            timeline.objects.filter(evidence_excerpt__in=ids).values_list(
+                "recommendation_id", flat=True
+            )
+        )
 
 
 def _record_dependents(record, found) -> None:
@@ -215,6 +223,17 @@ def _taxonomy_dependents(instance, found) -> None:
                         "pk", flat=True
                     )
                 )
+
+
+def _changed(instance, *fields) -> bool:
+    """Whether this write changed any of `fields`: its history row (the newest) against the
+    one before. Only a change of what shows a name is worth an entry for everything showing
+    it: a password reset or a role given changes none of it."""
+    rows = list(instance.history.order_by("-history_id")[:2])
+    if len(rows) < 2:
+        return False  # created: nothing shows the name yet
+    now, then = rows
+    return now.history_type == "-" or any(getattr(now, f) != getattr(then, f) for f in fields)
 
 
 def _named_by(users, found) -> None:
@@ -281,9 +300,9 @@ def dependents(instance) -> dict[str, set[int]]:
         found["recommendation"].add(instance.recommendation_id)
     elif model in (Actor, Topic, Tag):
         _taxonomy_dependents(instance, found)
-    elif model is User:
+    elif model is User and _changed(instance, "full_name", "organisation_id"):
         _named_by(User.objects.filter(pk=instance.pk), found)
-    elif model is Organisation:
+    elif model is Organisation and _changed(instance, "name"):
         # A member without a name of their own is shown by their organisation's
         # (serializers.display_name).
         _named_by(User.objects.filter(organisation=instance, full_name=""), found)

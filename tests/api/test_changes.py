@@ -8,10 +8,17 @@ import json
 
 import pytest
 from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from accounts.services import organisation_update, user_update
+from accounts.services import (
+    organisation_update,
+    user_set_password,
+    user_set_roles,
+    user_update,
+)
 from cooperation.api.changes import make_token
-from cooperation.choices import AnnotationVisibility, Visibility
+from cooperation.choices import AnnotationVisibility, Visibility, allowed_transitions
 from cooperation.models import Agreement, ChangeEntry
 from cooperation.provenance import Basis
 from cooperation.services import (
@@ -22,6 +29,7 @@ from cooperation.services import (
     claim_set_rank,
     evidence_attach,
     recommendation_response_record,
+    recommendation_transition,
     record_merge,
     record_publish,
     record_unpublish,
@@ -304,3 +312,90 @@ def test_a_renamed_organisation_reaches_the_mirrors_of_what_its_nameless_members
     organisation_update(organisation=writer.organisation, data={"name": "Renamed Institute"})
     for mirror in mirrors:
         assert_mirrors(mirror)
+
+
+@pytest.mark.parametrize("via", ["status_change", "response"])
+def test_a_timeline_citing_an_excerpt_follows_its_sources_visibility(world, curator, partner, via):
+    """A status move's or a response's `evidence_excerpt` shows to partners only while the
+    excerpt's source is published: publishing or withdrawing the source changes the
+    recommendation, which cites the excerpt without an evidence link."""
+    recommendation = world.records["recommendations"]["published"]
+    excerpt = world.hidden_excerpt  # the internal source's, backing nothing published
+    if via == "status_change":
+        recommendation_transition(
+            recommendation=recommendation,
+            to_status=allowed_transitions(recommendation.status)[0],
+            user=curator,
+            note="Moved on the internal brief's word",
+            evidence_excerpt=excerpt,
+        )
+    else:
+        recommendation_response_record(
+            recommendation=recommendation,
+            classification="interim_reply",
+            responded_on="2016",
+            user=curator,
+            evidence_excerpt=excerpt,
+        )
+    mirror = Mirror(getter(client_for(partner, write=False)))
+    assert_mirrors(mirror)
+    tracked_update(
+        instance=world.internal_source,
+        user=curator,
+        data={"visibility": Visibility.PUBLISHED},
+        expected_version=None,
+    )
+    assert_mirrors(mirror)
+    timeline = mirror.rows[("recommendation", recommendation.pk)]
+    cited = [*timeline["status_history"], *timeline["responses"]]
+    assert excerpt.pk in {item["evidence_excerpt"] for item in cited}
+    tracked_update(
+        instance=world.internal_source,
+        user=curator,
+        data={"visibility": Visibility.INTERNAL},
+        expected_version=None,
+    )
+    assert_mirrors(mirror)  # and withdrawn again
+
+
+def test_only_a_change_of_what_shows_a_name_logs_what_shows_it(world, curator, analyst):
+    """A password reset, a role given or an organisation's contact address changes nothing
+    a mirror holds: no entry for each note, recommendation and claimed record of theirs."""
+    writer = PartnerFactory(full_name="")
+    partner_note_create(
+        author=writer, body="Our view", record=world.records["agreements"]["published"]
+    )
+    before = ChangeEntry.objects.count()
+    assert analyst.annotations.exists()  # the world's notes: a rename would log them
+    user_set_password(user=analyst, password="A new passphrase, long enough 42")
+    user_set_roles(user=analyst, roles=["analyst", "curator"])
+    user_update(user=writer, data={"email": "renamed.address@example.org"})
+    organisation_update(
+        organisation=writer.organisation, data={"contact_email": "desk@example.org"}
+    )
+    assert ChangeEntry.objects.count() == before
+    # The controls: a rename logs at least each note its author wrote.
+    user_update(user=analyst, data={"full_name": "Aiko Renamed"})
+    logged = ChangeEntry.objects.count()
+    assert logged - before >= analyst.annotations.count()
+    organisation_update(organisation=writer.organisation, data={"name": "Renamed Institute"})
+    assert ChangeEntry.objects.count() - logged >= writer.annotations.count() == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the feed's lock is PostgreSQL's advisory lock"
+)
+@pytest.mark.parametrize("table", ["accounts_user", "accounts_organisation"])
+def test_a_rename_takes_the_feeds_lock_before_its_rows_lock(partner, table):
+    """A rename logs in the feed, under its lock; taking that lock after the row's would
+    let a writer holding the lock (a partner's note, which locks the organisation row for
+    its key) and the rename each wait for the other (cooperation/changes.py)."""
+    with CaptureQueriesContext(connection) as queries:
+        if table == "accounts_user":
+            user_update(user=partner, data={"full_name": "Renamed Partner"})
+        else:
+            organisation_update(organisation=partner.organisation, data={"name": "Renamed"})
+    sql = [query["sql"] for query in queries]
+    lock = next(i for i, text in enumerate(sql) if "pg_advisory_xact_lock" in text)
+    write = next(i for i, text in enumerate(sql) if text.startswith(f'UPDATE "{table}"'))
+    assert lock < write
