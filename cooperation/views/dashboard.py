@@ -124,9 +124,11 @@ def dashboard(request):
     """The dashboard; `?source=<id>` (repeatable) narrows it to what those briefs attest."""
     form = DashboardSourceForm(request.GET or None, user=request.user)
     if form.is_bound and not form.is_valid():
+        form.offer_options()
         context = {"source_form": form, "kinds": [], "mine": []}
         return render(request, "cooperation/dashboard/dashboard.html", context, status=400)
     sources = form.cleaned_data["source"] if form.is_bound else []
+    form.offer_options(chosen=sources)
     ids = tuple(sorted(source.pk for source in sources))
     context = {
         **shared_context(ids),

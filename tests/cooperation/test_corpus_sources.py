@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -13,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cooperation.choices import Visibility
+from cooperation.forms import dashboard as dashboard_forms
 from cooperation.models import Source
 from cooperation.services import evidence_attach, record_set_visibility
 from tests.api.conftest import client_for
@@ -158,3 +160,53 @@ def test_the_dashboards_brief_filter_reads_titles_not_texts(corpus, analyst, cli
         q["sql"] for q in queries if "cooperation_source" in q["sql"] and text in q["sql"]
     ]
     assert reading_texts == []
+
+
+def _options(page: str) -> list[str]:
+    return re.findall(r"<option value=\"\d+\"(?: selected)?>([^<]*)</option>", page)
+
+
+def test_past_so_many_briefs_the_filter_offers_the_newest_and_finds_the_rest(
+    corpus, analyst, client, monkeypatch
+):
+    """The dashboard draws at most OPTIONS_SHOWN briefs besides the chosen ones (at 5,500
+    briefs every one as an option was 600 kB of the page); words of a title find the others,
+    and any brief the reader may see still narrows the counts, drawn or not."""
+    india_japan, japan_ph, _ = corpus
+    monkeypatch.setattr(dashboard_forms, "OPTIONS_SHOWN", 1)
+    newest = SourceFactory(title="Quad maritime brief")
+    client.force_login(analyst)
+
+    page = client.get(reverse("home")).content.decode()
+    assert _options(page) == ["Quad maritime brief"]
+    assert "Offering the 1 newest briefs: words of a title find the others." in page
+    # A brief not drawn is as good a choice as any.
+    response = client.get(reverse("home"), {"source": japan_ph.pk})
+    [kind] = [k for k in response.context["kinds"] if k["key"] == "agreement"]
+    assert kind["total"] == 2
+
+    found = client.get(reverse("home"), {"brief": "  philippines  JAPAN "})
+    page = found.content.decode()
+    assert _options(page) == ["Japan–Philippines brief"]
+    assert 'value="philippines JAPAN"' in page and "Offering" not in page
+    many = client.get(reverse("home"), {"brief": "brief"}).content.decode()
+    assert "Offering the first 1 briefs whose titles hold “brief”: more words" in many
+
+    # A chosen brief stays drawn, and chosen, beside what the words find.
+    chosen = client.get(reverse("home"), {"source": india_japan.pk, "brief": "quad"})
+    page = chosen.content.decode()
+    assert f'<option value="{india_japan.pk}" selected>India–Japan brief</option>' in page
+    assert _options(page) == ["India–Japan brief", "Quad maritime brief"]
+    assert "Showing the records attested by <cite>India–Japan brief</cite>" in page
+
+    none = client.get(reverse("home"), {"brief": "<b>nothing</b>"}).content.decode()
+    assert _options(none) == []
+    assert "No brief’s title holds “&lt;b&gt;nothing&lt;/b&gt;”." in none.replace("'", "’")
+    assert newest.pk  # drawn first above: the newest
+
+
+def test_the_briefs_looked_for_are_checked_like_any_input(corpus, analyst, client):
+    client.force_login(analyst)
+    response = client.get(reverse("home"), {"brief": "x" * 201})
+    assert response.status_code == 400
+    assert "at most 200 characters" in response.content.decode()
