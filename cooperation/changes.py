@@ -111,12 +111,25 @@ def _probe(role: str) -> User:
     return user
 
 
+# Ids per `IN (...)`: a change can log tens of thousands of objects (an actor most records
+# name, renamed), past what one statement may bind: SQLite allows 32,766 parameters,
+# PostgreSQL's server-side binding 65,535.
+ID_CHUNK = 10_000
+
+
+def _readable(user, kind: str, ids: set[int]) -> set[int]:
+    ordered = sorted(ids)
+    readable = set()
+    for start in range(0, len(ordered), ID_CHUNK):
+        chunk = ordered[start : start + ID_CHUNK]
+        readable |= set(visible_to(user, kind).filter(pk__in=chunk).values_list("pk", flat=True))
+    return readable
+
+
 def _audiences(kind: str, ids: set[int]) -> dict[int, tuple[bool, bool]]:
     """For each id: could (an internal user other than its author, a partner) read it now?"""
-    staff = set(visible_to(_probe(ANALYST), kind).filter(pk__in=ids).values_list("pk", flat=True))
-    partners = set(
-        visible_to(_probe(PARTNER), kind).filter(pk__in=ids).values_list("pk", flat=True)
-    )
+    staff = _readable(_probe(ANALYST), kind, ids)
+    partners = _readable(_probe(PARTNER), kind, ids)
     return {pk: (pk in staff, pk in partners) for pk in ids}
 
 
@@ -280,9 +293,9 @@ def dependents(instance) -> dict[str, set[int]]:
     elif model is Annotation:
         found["tag"] |= _tags_then_and_now(instance)
     elif model is Source:
-        excerpts = set(Excerpt.all_objects.filter(source=instance).values_list("pk", flat=True))
-        found["excerpt"] |= excerpts
-        _excerpt_dependents(excerpts, found)
+        excerpts = Excerpt.all_objects.filter(source=instance).values("pk")
+        found["excerpt"] |= {row["pk"] for row in excerpts}
+        _excerpt_dependents(excerpts, found)  # as a subquery: a brief may have thousands
     elif model is Excerpt:
         _excerpt_dependents([instance.pk], found)
     elif model is RecordEvidence:
@@ -346,7 +359,7 @@ def record_change(instance) -> None:
             for pk in sorted(ids):
                 staff, partners = audiences[pk]
                 entries.append(ChangeEntry(kind=kind, object_id=pk, staff=staff, partners=partners))
-        ChangeEntry.objects.bulk_create(entries)
+        ChangeEntry.objects.bulk_create(entries, batch_size=1000)
 
 
 def seed() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 from django.core import signing
@@ -40,6 +41,7 @@ from cooperation.services.identifiers import identifier_add
 from tests.api.changefeed import Mirror, full_read
 from tests.api.conftest import client_for
 from tests.factories import (
+    ActorFactory,
     AgreementFactory,
     ChallengeFactory,
     CuratorFactory,
@@ -399,3 +401,32 @@ def test_a_rename_takes_the_feeds_lock_before_its_rows_lock(partner, table):
     lock = next(i for i, text in enumerate(sql) if "pg_advisory_xact_lock" in text)
     write = next(i for i, text in enumerate(sql) if text.startswith(f'UPDATE "{table}"'))
     assert lock < write
+
+
+def test_a_change_logging_more_ids_than_a_statement_binds_reads_them_in_chunks(
+    curator, monkeypatch
+):
+    """An actor most records name, renamed, logs each of them: their audiences are read
+    ID_CHUNK ids a statement (SQLite binds at most 32,766 values, PostgreSQL's server-side
+    binding 65,535), and every one is still logged with its own."""
+    from cooperation import changes
+
+    india = ActorFactory(slug="india", name="India")
+    agreements = [AgreementFactory(actors=[india]) for _ in range(5)]
+    for agreement in agreements[:3]:
+        record_publish(record=agreement, user=curator)
+    monkeypatch.setattr(changes, "ID_CHUNK", 2)
+    last = ChangeEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    with CaptureQueriesContext(connection) as queries:
+        tracked_update(
+            instance=india, user=curator, data={"name": "Republic of India"}, expected_version=None
+        )
+    logged = {
+        entry.object_id: (entry.staff, entry.partners)
+        for entry in ChangeEntry.objects.filter(kind="agreement", seq__gt=last)
+    }
+    published = {a.pk for a in agreements[:3]}
+    assert logged == {a.pk: (True, a.pk in published) for a in agreements}
+    chunks = [re.search(r'"cooperation_agreement"\."id" IN \(([^)]*)\)', q["sql"]) for q in queries]
+    sizes = [len(found.group(1).split(",")) for found in chunks if found]
+    assert sorted(sizes) == [1, 1, 2, 2, 2, 2]  # two audiences, chunks of at most two ids
