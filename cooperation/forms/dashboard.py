@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from cooperation.forms.common import FAST_RENDERER, IdSafeModelMultipleChoiceField
+from cooperation.forms.common import FAST_RENDERER, IdSafeModelMultipleChoiceField, _is_id
 from cooperation.selectors import sources_visible_to
 
 # Briefs drawn as options besides the chosen ones. Every brief as an option did not scale:
@@ -55,6 +55,12 @@ class DashboardSourceForm(forms.Form):
         others = list(found.exclude(pk__in=[s.pk for s in chosen])[: OPTIONS_SHOWN + 1])
         self.more = len(others) > OPTIONS_SHOWN
         others = others[:OPTIONS_SHOWN]
-        self.offered = len(others) + len(chosen)
+        self.offered = len(others)  # besides the chosen, which are always drawn
         shown = sorted([*chosen, *others], key=lambda source: (source.title, source.pk))
         self.fields["source"].widget.choices = [(source.pk, source.title) for source in shown]
+
+    def asked_for(self, limit: int = 200) -> list:
+        """The briefs the request names that the reader may see, for a refused form: drawn
+        again, and chosen, so that mending the rest keeps them (at most `limit`)."""
+        ids = [value for value in self.data.getlist("source") if _is_id(value)][:limit]
+        return list(self.fields["source"].queryset.filter(pk__in=ids))

@@ -124,7 +124,7 @@ def dashboard(request):
     """The dashboard; `?source=<id>` (repeatable) narrows it to what those briefs attest."""
     form = DashboardSourceForm(request.GET or None, user=request.user)
     if form.is_bound and not form.is_valid():
-        form.offer_options()
+        form.offer_options(chosen=form.asked_for())
         context = {"source_form": form, "kinds": [], "mine": []}
         return render(request, "cooperation/dashboard/dashboard.html", context, status=400)
     sources = form.cleaned_data["source"] if form.is_bound else []

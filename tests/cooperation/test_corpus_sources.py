@@ -205,8 +205,16 @@ def test_past_so_many_briefs_the_filter_offers_the_newest_and_finds_the_rest(
     assert newest.pk  # drawn first above: the newest
 
 
-def test_the_briefs_looked_for_are_checked_like_any_input(corpus, analyst, client):
+def test_the_briefs_looked_for_are_checked_like_any_input(corpus, analyst, client, monkeypatch):
+    """A refused search keeps the briefs chosen: drawn and chosen again, though not among
+    those the picker would offer."""
+    _, japan_ph, _ = corpus
+    monkeypatch.setattr(dashboard_forms, "OPTIONS_SHOWN", 1)
+    SourceFactory(title="Quad maritime brief")  # the newest, the one offered
     client.force_login(analyst)
-    response = client.get(reverse("home"), {"brief": "x" * 201})
+    response = client.get(reverse("home"), {"brief": "x" * 201, "source": [japan_ph.pk, "x"]})
     assert response.status_code == 400
-    assert "at most 200 characters" in response.content.decode()
+    page = response.content.decode()
+    assert "at most 200 characters" in page
+    assert f'<option value="{japan_ph.pk}" selected>Japan–Philippines brief</option>' in page
+    assert "India–Japan brief" not in page
